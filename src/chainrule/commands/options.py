@@ -1,0 +1,79 @@
+"""Argument types shared by the subcommands: each refuses bad input with one clear line.
+
+An ``argparse`` type function raises ``argparse.ArgumentTypeError``; the parser
+turns it into ``chainrule CMD: error: argument --x: <message>`` and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+
+FORMATS = ("text", "markdown", "json")
+
+
+def finite_float(text: str) -> float:
+    """A finite real number (refuses nan, inf and non-numbers)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a finite number such as 0.5") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"{text!r} is not finite; give a finite number such as 0.5")
+    return x
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    x = finite_float(text)
+    if x <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
+    return x
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0."""
+    x = finite_float(text)
+    if x < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return x
+
+
+def int_in_range(low: int, high: int):
+    """An integer type accepting low <= n <= high."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; allowed: {low} to {high}") from None
+        if not low <= n <= high:
+            raise argparse.ArgumentTypeError(f"{n} is out of range; allowed: {low} to {high}")
+        return n
+
+    parse.__name__ = f"integer {low}..{high}"
+    return parse
+
+
+def output_file(*suffixes: str):
+    """A path to write, whose suffix is one of ``suffixes`` and whose folder exists and is writable."""
+
+    def parse(text: str) -> str:
+        ext = os.path.splitext(text)[1].lower()
+        if suffixes and ext not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
+        folder = os.path.dirname(os.path.abspath(text))
+        if not os.path.isdir(folder):
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: folder {folder!r} does not exist")
+        if not os.access(folder, os.W_OK) or (os.path.exists(text) and not os.access(text, os.W_OK)):
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: permission denied")
+        if os.path.isdir(text):
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: it is a folder")
+        return text
+
+    return parse
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
