@@ -1,0 +1,1 @@
+"""Explanations generated from the graph: formulas, paths, derivations."""

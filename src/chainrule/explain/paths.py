@@ -1,0 +1,65 @@
+"""The paths from a parameter to the cost: what the chain rule sums over.
+
+dC/dw = Σ over paths w → … → C of Π over the path's edges of the local derivative.
+
+A path is a tuple of steps ``(node, k)``: the edge ``node._edges[k]``, whose
+input is the previous node of the path (the first step's input is the
+parameter). Backpropagation never lists paths (their number can grow
+exponentially with depth); these functions exist to show what it computes.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..scalar import Value
+
+Path = tuple[tuple[Value, int], ...]
+
+
+def users_of(output: Value) -> dict[Value, list[tuple[Value, int]]]:
+    """For every node of the graph, the edges ``(user, k)`` that read it."""
+    users: dict[Value, list[tuple[Value, int]]] = {}
+    for node in output.nodes():
+        users.setdefault(node, [])
+        for k, (child, _) in enumerate(node._edges):
+            users.setdefault(child, []).append((node, k))
+    return users
+
+
+def count_paths(output: Value, wrt: Value) -> int:
+    """How many distinct paths lead from ``wrt`` to ``output`` (counted, not listed)."""
+    counts: dict[Value, int] = {}
+    for node in output.nodes():  # inputs before users
+        if node is wrt:
+            counts[node] = 1
+        else:
+            counts[node] = sum(counts.get(child, 0) for child, _ in node._edges)
+    return counts.get(output, 0)
+
+
+def iter_paths(output: Value, wrt: Value, users: dict | None = None) -> Iterator[Path]:
+    """Every path from ``wrt`` to ``output``, depth first, without recursion."""
+    users = users if users is not None else users_of(output)
+    if wrt not in users:
+        return
+    if wrt is output:
+        yield ()
+        return
+    stack: list[tuple[Value, Path]] = [(wrt, ())]
+    while stack:
+        node, path = stack.pop()
+        for user, k in reversed(users[node]):
+            step = path + ((user, k),)
+            if user is output:
+                yield step
+            else:
+                stack.append((user, step))
+
+
+def path_product(path: Path) -> float:
+    """Π of the local derivatives along ``path``: this path's share of the gradient."""
+    product = 1.0
+    for node, k in path:
+        product *= node._edges[k][1]
+    return product
