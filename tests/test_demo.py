@@ -1,0 +1,188 @@
+"""`chainrule demo`: the video's numbers, its corrected algebra, and every error path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import sympy
+
+from chainrule.cli import main
+from chainrule.lessons import simplest
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ----------------------------------------------------------- the numbers
+def test_train_reproduces_the_video_steps():
+    result = simplest.train(steps=3, tolerance=0.0)
+    assert [s.weight for s in result.steps] == pytest.approx([0.8, 0.68, 0.614, 0.5777])
+    first = result.steps[0]
+    assert (first.activation, first.cost, first.gradient) == pytest.approx((1.2, 0.16, 1.2))
+
+
+def test_closed_form_is_derived_by_sympy_and_corrects_the_typo():
+    w = sympy.Symbol("w")
+    assert simplest.gradient_formula(1.5, 0.8) == sympy.Rational(9, 2) * w - sympy.Rational(12, 5)
+    # the video's on-screen 4.5w − 1.5 is the formula for y = 0.5
+    assert simplest.gradient_formula(1.5, 0.5) == sympy.Rational(9, 2) * w - sympy.Rational(3, 2)
+
+
+def test_learning_rate_analysis_for_the_video():
+    result = simplest.train()
+    assert result.convergence_factor == pytest.approx(0.55)  # 1 − 2·lr·i²
+    assert result.stable_learning_rates == pytest.approx((0.0, 1 / 1.5**2))
+    assert result.fastest_learning_rate == pytest.approx(1 / (2 * 1.5**2))
+    assert result.optimum_weight == pytest.approx(0.8 / 1.5)
+    assert result.converged and abs(result.steps[-1].gradient) < result.tolerance
+    assert result.steps[-1].weight == pytest.approx(0.8 / 1.5, abs=1e-6)
+
+
+def test_each_step_shrinks_the_distance_to_the_answer_by_the_convergence_factor():
+    result = simplest.train(input=2.0, target=-1.0, weight=3.0, learning_rate=0.05, steps=6, tolerance=0.0)
+    w_star = result.optimum_weight
+    gaps = [s.weight - w_star for s in result.steps]
+    for before, after in zip(gaps, gaps[1:]):
+        assert after == pytest.approx(result.convergence_factor * before)
+
+
+def test_fastest_learning_rate_lands_in_one_step():
+    result = simplest.train(learning_rate=1 / (2 * 1.5**2), tolerance=1e-9)
+    assert result.steps[1].weight == pytest.approx(0.8 / 1.5)
+    assert len(result.steps) == 2
+
+
+def test_too_large_learning_rate_diverges_and_stops_before_overflow():
+    result = simplest.train(learning_rate=100.0, steps=100_000)
+    assert result.verdict == "diverges"
+    assert result.stopped == "diverged"
+    assert all(map(lambda s: abs(s.cost) < 1e300, result.steps))
+    assert "too large" in result.warning()
+
+
+def test_overshooting_learning_rate_converges_while_oscillating():
+    result = simplest.train(learning_rate=0.3)
+    assert result.verdict == "converges, oscillating"
+    signs = {s.weight > result.optimum_weight for s in result.steps[:4]}
+    assert signs == {True, False}
+
+
+# ------------------------------------------------------------ the command
+def test_demo_text_shows_forward_chain_rule_closed_form_and_typo(capsys):
+    code, out, err = run_cli(capsys, "demo")
+    assert code == 0 and err == ""
+    assert "a = i·w = 1.5 · 0.8 = 1.2" in out
+    assert "C = (a − y)² = (1.2 − 0.8)² = 0.16" in out
+    assert "dC/dw = dC/da · da/dw = 2(a − y) · i" in out
+    assert "= 2(1.2 − 0.8) · 1.5 = 1.2" in out
+    assert "dC/dw = 1.5·2(1.5w − 0.8) = 4.5w − 2.4" in out
+    assert "4.5w − 1.5 is a typo" in out and "y = 0.5" in out
+    assert "0.5777" in out
+    assert "r = 1 − lr·C'' = 1 − 0.1·4.5 = 0.55" in out
+
+
+def test_demo_golden_text(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    code, out, _ = run_cli(capsys, "demo", "--steps", "3")
+    golden = os.path.join(os.path.dirname(__file__), "golden", "demo_steps3.txt")
+    if os.environ.get("CHAINRULE_REGOLD"):
+        os.makedirs(os.path.dirname(golden), exist_ok=True)
+        open(golden, "w", encoding="utf-8").write(out)
+    with open(golden, encoding="utf-8") as f:
+        assert out == f.read()
+
+
+def test_demo_json_has_the_promised_fields(capsys):
+    code, out, _ = run_cli(capsys, "demo", "--format", "json", "--steps", "3", "--tolerance", "0")
+    data = json.loads(out)
+    assert code == 0
+    for key in ("input", "target", "learning_rate", "gradient_formula", "optimum_weight", "convergence_factor", "steps"):
+        assert key in data
+    w = sympy.Symbol("w")
+    assert sympy.simplify(sympy.sympify(data["gradient_formula"]) - (4.5 * w - 2.4)) == 0
+    assert [s["step"] for s in data["steps"]] == [0, 1, 2, 3]
+    assert data["steps"][0] == pytest.approx({"step": 0, "weight": 0.8, "activation": 1.2, "cost": 0.16, "gradient": 1.2})
+    assert [s["weight"] for s in data["steps"]] == pytest.approx([0.8, 0.68, 0.614, 0.5777])
+    assert data["convergence_factor"] == pytest.approx(0.55)
+
+
+def test_demo_markdown_uses_latex(capsys):
+    code, out, _ = run_cli(capsys, "demo", "--format", "markdown", "--steps", "2")
+    assert code == 0
+    assert r"\frac{dC}{dw}" in out and "| step | w | a | C | dC/dw |" in out
+
+
+def test_demo_with_other_numbers_recomputes_everything(capsys):
+    code, out, _ = run_cli(capsys, "demo", "--input", "2", "--target", "-1", "--weight", "0", "--steps", "1")
+    assert code == 0
+    assert "dC/dw = 2·2(2w − (−1)) = 8w + 4" in out
+    assert "typo" not in out  # only the video's numbers have the video's typo
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
+def test_demo_plot_writes_the_figure(capsys, tmp_path, suffix, magic):
+    path = tmp_path / f"descent{suffix}"
+    code, _, _ = run_cli(capsys, "demo", "--plot", str(path), "--steps", "5")
+    assert code == 0
+    assert path.read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--input", "abc"], "not a number"),
+        (["--input", "nan"], "not finite"),
+        (["--target", "inf"], "not finite"),
+        (["--weight", "1e300"], "out of range"),
+        (["--learning-rate", "0"], "0 < lr"),
+        (["--learning-rate", "-0.1"], "0 < lr"),
+        (["--steps", "-1"], "out of range"),
+        (["--steps", "100000000"], "out of range"),
+        (["--steps", "2.5"], "not a whole number"),
+        (["--tolerance", "-1"], ">= 0"),
+        (["--input", "0"], "non-zero input"),
+        (["--format", "xml"], "invalid choice"),
+        (["--plot", "/no/such/folder/plot.png"], "does not exist"),
+        (["--plot", "plot.txt"], ".png or .svg"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_demo_bad_input_is_one_line_and_exit_code_2(capsys, argv, says):
+    code, out, err = run_cli(capsys, "demo", *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and says in err
+    assert "Traceback" not in err
+
+
+def test_unwritable_plot_path_is_refused(capsys, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):  # root can write anywhere: use a path under a file instead
+            target = str(tmp_path / "afile")
+            open(target, "w").close()
+            path = os.path.join(target, "plot.png")
+        else:
+            path = str(folder / "plot.png")
+        code, _, err = run_cli(capsys, "demo", "--plot", path)
+        assert code == 2 and ("cannot write" in err or "does not exist" in err)
+    finally:
+        folder.chmod(0o700)
+
+
+def test_console_script_runs_without_traceback():
+    exe = os.path.join(os.path.dirname(sys.executable), "chainrule")
+    ok = subprocess.run([exe, "demo", "--steps", "1"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "4.5w − 2.4" in ok.stdout
+    bad = subprocess.run([exe, "demo", "--lr", "nan"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

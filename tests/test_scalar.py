@@ -1,0 +1,264 @@
+"""The scalar engine: gradients are right, the graph is freed, and bad numbers never pass silently."""
+
+from __future__ import annotations
+
+import gc
+import math
+import weakref
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from chainrule import Value
+from chainrule.errors import InvalidValueError, NumericalOverflowError
+
+from expression_programs import FloatOps, TorchOps, ValueOps, programs, run
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ---------------------------------------------------------------- the video
+def test_video_forward_and_first_gradient():
+    w = Value(0.8, label="w")
+    a = 1.5 * w
+    C = (a - 0.8) ** 2
+    C.backward()
+    assert a.data == pytest.approx(1.2)
+    assert C.data == pytest.approx(0.16)
+    assert w.grad == pytest.approx(1.2)  # 2(a − y)·i = 2(1.2 − 0.8)·1.5
+
+
+def test_video_descent_weights():
+    w = Value(0.8)
+    seen = []
+    for _ in range(4):
+        seen.append(w.data)
+        C = (1.5 * w - 0.8) ** 2
+        w.grad = 0.0
+        C.backward()
+        w.data -= 0.1 * w.grad
+    assert seen == pytest.approx([0.8, 0.68, 0.614, 0.5777])
+
+
+def test_gradient_equals_corrected_formula_not_the_typo():
+    for start in (-1.0, 0.0, 0.3, 0.8, 2.0):
+        w = Value(start)
+        ((1.5 * w - 0.8) ** 2).backward()
+        assert w.grad == pytest.approx(4.5 * start - 2.4)
+        if start != 0.8 / 3:  # 4.5w − 1.5 and 4.5w − 2.4 never agree
+            assert w.grad != pytest.approx(4.5 * start - 1.5)
+
+
+# ------------------------------------------------------------ graph shapes
+def test_reused_node_gradients_add_over_paths():
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+    assert b.grad == 2.0
+
+
+def test_node_used_twice_in_one_product():
+    a = Value(3.0)
+    (a * a).backward()
+    assert a.grad == 6.0
+
+
+def test_deep_chain_of_100000_nodes_has_no_recursion_error():
+    x = Value(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0
+    y.backward()
+    assert x.grad == 1.0
+    assert len(y.nodes()) == 200_001
+
+
+def test_repeated_backward_resets_intermediates_and_accumulates_leaves():
+    x = Value(2.0)
+    h = x * 3.0
+    out = h * h  # d out/dx = 2·h·3 = 36
+    out.backward()
+    assert (x.grad, h.grad) == (36.0, 12.0)
+    out.backward()
+    assert h.grad == 12.0  # intermediate: recomputed from zero
+    assert x.grad == 72.0  # leaf: accumulated, like PyTorch
+    x.zero_grad()
+    out.backward()
+    assert x.grad == 36.0
+
+
+def test_every_edge_stores_its_local_derivative_as_a_number():
+    i, w = Value(1.5, label="i"), Value(0.8, label="w")
+    a = i * w
+    assert a._edges == ((i, 0.8), (w, 1.5))  # ∂a/∂i = w, ∂a/∂w = i
+    assert all(isinstance(local, float) for _, local in a._edges)
+    assert a.inputs == (i, w) and a.op == "*"
+
+
+def test_graph_is_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        w = Value(0.8)
+        C = (1.5 * w - 0.8) ** 2
+        C.backward()
+        probe = weakref.ref(C._edges[0][0])  # the node a − y
+        del C
+        assert probe() is None  # freed immediately: no cycle for the collector to find
+    finally:
+        gc.enable()
+
+
+# ------------------------------------------------- against other references
+def _value_and_grads(leaves, program):
+    nodes = [Value(x) for x in leaves]
+    kinks = []
+    out = run(program, nodes, ValueOps, kinks)
+    out.backward()
+    return out, [n.grad for n in nodes], [k.data for k in kinks]
+
+
+def _reasonable(leaves, program):
+    try:
+        out, grads, kinks = _value_and_grads(leaves, program)
+    except (NumericalOverflowError, ZeroDivisionError, InvalidValueError):
+        assume(False)
+    assume(abs(out.data) < 1e4 and all(abs(g) < 1e4 for g in grads))
+    assume(all(abs(k) > 1e-3 for k in kinks))  # relu's kink: finite differences are not defined there
+    return out, grads
+
+
+@SETTINGS
+@given(programs())
+def test_gradients_match_central_finite_differences(case):
+    leaves, program = case
+    out, grads = _reasonable(leaves, program)
+    h = 1e-6
+    for k, g in enumerate(grads):
+        up = list(leaves)
+        down = list(leaves)
+        up[k] += h
+        down[k] -= h
+        try:
+            numeric = (run(program, up, FloatOps) - run(program, down, FloatOps)) / (2 * h)
+        except OverflowError:
+            assume(False)
+        assert g == pytest.approx(numeric, rel=1e-4, abs=1e-5)
+
+
+@SETTINGS
+@given(programs())
+def test_gradients_match_pytorch_float64(case):
+    torch = pytest.importorskip("torch")
+    leaves, program = case
+    out, grads = _reasonable(leaves, program)
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
+    reference = run(program, tensors, TorchOps)
+    if reference.requires_grad:
+        reference.backward()
+    assert out.data == pytest.approx(reference.item(), rel=1e-12, abs=1e-12)
+    for g, t in zip(grads, tensors):
+        expected = 0.0 if t.grad is None else t.grad.item()
+        assert g == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_code_written_for_micrograd_runs_unchanged():
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    # the values micrograd's README prints for this program
+    assert g.data == pytest.approx(24.7041, abs=1e-4)
+    assert a.grad == pytest.approx(138.8338, abs=1e-4)
+    assert b.grad == pytest.approx(645.5773, abs=1e-4)
+
+
+# ------------------------------------------------------------- extremes
+@pytest.mark.parametrize("x", [1000.0, -1000.0])
+def test_tanh_and_sigmoid_are_finite_at_extremes(x):
+    t, s = Value(x).tanh(), Value(x).sigmoid()
+    assert t.data == math.copysign(1.0, x)
+    assert s.data == (1.0 if x > 0 else 0.0)
+    t.backward()
+    s.backward()
+    assert math.isfinite(t._edges[0][1]) and math.isfinite(s._edges[0][1])
+
+
+def test_exp_overflow_is_a_clear_error_naming_the_op():
+    assert Value(-1000.0).exp().data == 0.0
+    with pytest.raises(NumericalOverflowError, match=r"exp.*1000"):
+        Value(1000.0).exp()
+    with pytest.raises(OverflowError):  # still an OverflowError for code that expects one
+        Value(1000.0).exp()
+
+
+def test_overflowing_arithmetic_names_the_op_instead_of_returning_inf():
+    with pytest.raises(NumericalOverflowError, match=r"^\*"):
+        Value(1e200) * Value(1e200)
+    with pytest.raises(NumericalOverflowError, match=r"\*\*"):
+        Value(1e200) ** 3
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0])
+def test_log_of_non_positive_names_op_and_value(x):
+    with pytest.raises(ValueError, match=rf"log.*{x}"):
+        Value(x).log()
+
+
+def test_division_by_zero_names_the_op():
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        Value(1.0) / Value(0.0)
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        2.0 / Value(0.0)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_leaves_refuse_non_finite_numbers(bad):
+    with pytest.raises(InvalidValueError, match="finite"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", ["1.5", None, [1.0], True])
+def test_leaves_refuse_non_numbers(bad):
+    with pytest.raises(TypeError, match="real number"):
+        Value(bad)
+
+
+def test_value_exponent_is_refused_with_a_hint():
+    with pytest.raises(TypeError, match="exponent must be a number"):
+        Value(2.0) ** Value(3.0)
+
+
+def test_negative_base_with_fractional_exponent_is_refused():
+    with pytest.raises(ValueError, match="not a real number"):
+        Value(-2.0) ** 0.5
+
+
+def test_number_to_the_power_of_a_value():
+    x = Value(3.0)
+    y = 2.0**x
+    y.backward()
+    assert y.data == 8.0
+    assert x.grad == pytest.approx(8.0 * math.log(2.0))
+
+
+def test_dot_is_one_node_with_an_edge_per_operand():
+    w = [Value(0.5), Value(-1.0)]
+    b = Value(0.25)
+    z = Value.dot(w, [2.0, 3.0], b)
+    z.backward()
+    assert z.data == pytest.approx(0.5 * 2 - 3 + 0.25)
+    assert [p.grad for p in w] == [2.0, 3.0] and b.grad == 1.0
+    assert len(z._edges) == 3
+    with pytest.raises(InvalidValueError, match="2 weights for 3 inputs"):
+        Value.dot(w, [1.0, 2.0, 3.0])
