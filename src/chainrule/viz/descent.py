@@ -39,10 +39,10 @@ def plot_descent(result, path: str) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     ax.plot(grid, cost(grid), color="#444", lw=1.5, label="C(w) = (i·w − y)²")
     shown = result.steps[:30]
-    half = 0.12 * span
-    for s in shown:
+    half = 0.22 * span
+    for s in shown[:8]:  # later tangents crowd the bottom of the bowl
         tangent = np.array([s.weight - half, s.weight + half])
-        ax.plot(tangent, s.cost + s.gradient * (tangent - s.weight), color="#d62728", lw=1, alpha=0.7)
+        ax.plot(tangent, s.cost + s.gradient * (tangent - s.weight), color="#d62728", lw=1.2, alpha=0.8, zorder=3)
     ax.plot([s.weight for s in shown], [s.cost for s in shown], "o-", color="#1f77b4", ms=4, lw=0.8,
             label=f"steps (lr = {result.learning_rate:g})")
     ax.axvline(w_star, color="#2ca02c", ls="--", lw=1, label=f"w* = y/i = {w_star:.4g}")
