@@ -1,0 +1,443 @@
+"""The tensor engine: every op's gradient against finite differences and PyTorch, the graph's bookkeeping, errors."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+from chainrule.errors import InvalidValueError
+from chainrule.losses import cross_entropy, mse_loss
+from chainrule.scalar import Value
+from chainrule.tensor import Tensor, concatenate, linear, no_grad, enable_grad, stack
+
+SETTINGS = settings(max_examples=15, deadline=None)
+
+
+# ------------------------------------------------------------------ helpers
+def numeric_grads(f, arrays, eps=1e-6):
+    """Central differences of sum(f(arrays) * R) for a fixed random R, for every input array."""
+    out0 = f(*[Tensor(a) for a in arrays]).data
+    R = np.random.default_rng(1).standard_normal(out0.shape)
+    grads = []
+    for k, a in enumerate(arrays):
+        g = np.zeros_like(a)
+        it = np.nditer(a, flags=["multi_index"])
+        for _ in it:
+            idx = it.multi_index
+            old = a[idx]
+            a[idx] = old + eps
+            up = np.sum(f(*[Tensor(x) for x in arrays]).data * R)
+            a[idx] = old - eps
+            down = np.sum(f(*[Tensor(x) for x in arrays]).data * R)
+            a[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        grads.append(g)
+    return R, grads
+
+
+def check_grads(f, *arrays, rtol=1e-5, atol=1e-7, torch_f=None):
+    """The engine's gradients of sum(f * R) match finite differences (float64) and, if given, PyTorch's."""
+    arrays = [np.array(a, dtype=np.float64) for a in arrays]
+    R, expected = numeric_grads(f, arrays)
+    ts = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    out = f(*ts)
+    (out * Tensor(R)).sum().backward()
+    for t, e in zip(ts, expected):
+        assert t.grad is not None and t.grad.shape == t.shape
+        np.testing.assert_allclose(t.grad, e, rtol=rtol, atol=atol * max(1.0, np.abs(e).max()))
+    if torch_f is not None:
+        tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+        tout = torch_f(*tt)
+        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+        (tout * torch.tensor(R)).sum().backward()
+        for t, x in zip(ts, tt):
+            np.testing.assert_allclose(t.grad, x.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+dims = st.integers(1, 4)
+shapes = st.lists(dims, min_size=0, max_size=3).map(tuple)
+
+
+@st.composite
+def broadcast_pair(draw):
+    """Two shapes that numpy broadcasts: the second drops leading axes and/or has 1s."""
+    a = draw(st.lists(dims, min_size=1, max_size=3).map(tuple))
+    drop = draw(st.integers(0, len(a)))
+    b = list(a[drop:])
+    for i in range(len(b)):
+        if draw(st.booleans()):
+            b[i] = 1
+    if draw(st.booleans()):
+        a, b = tuple(b), a
+    return tuple(a), tuple(b)
+
+
+def arr(shape, seed, low=None):
+    x = np.random.default_rng(seed).standard_normal(shape)
+    if low is not None:
+        x = np.abs(x) + low
+    return x
+
+
+# ----------------------------------------------------- elementwise binary
+@pytest.mark.parametrize("op,tf", [
+    (lambda a, b: a + b, lambda a, b: a + b),
+    (lambda a, b: a - b, lambda a, b: a - b),
+    (lambda a, b: a * b, lambda a, b: a * b),
+    (lambda a, b: a / b, lambda a, b: a / b),
+    (lambda a, b: a ** b, lambda a, b: a ** b),
+], ids=["add", "sub", "mul", "div", "pow"])
+@SETTINGS
+@given(pair=broadcast_pair(), seed=st.integers(0, 1000))
+def test_binary_op_gradients_match_finite_differences_and_torch_with_broadcasting(op, tf, pair, seed):
+    a = arr(pair[0], seed, low=0.5)  # positive: a valid base for **, far from 0 for /
+    b = arr(pair[1], seed + 1, low=0.5)
+    check_grads(op, a, b, torch_f=tf)
+
+
+@pytest.mark.parametrize("op,tf", [
+    (lambda a: -a, lambda a: -a),
+    (lambda a: a ** 2, lambda a: a ** 2),
+    (lambda a: a ** 3.5, lambda a: a ** 3.5),
+    (lambda a: 2.0 ** a, lambda a: 2.0 ** a),
+    (lambda a: 3.0 - a, lambda a: 3.0 - a),
+    (lambda a: 1.5 / a, lambda a: 1.5 / a),
+    (lambda a: a.exp(), torch.exp),
+    (lambda a: a.log(), torch.log),
+    (lambda a: a.tanh(), torch.tanh),
+    (lambda a: a.sigmoid(), torch.sigmoid),
+    (lambda a: (a - 1.3).relu(), lambda a: torch.relu(a - 1.3)),
+], ids=["neg", "square", "pow-const", "rpow", "rsub", "rdiv", "exp", "log", "tanh", "sigmoid", "relu"])
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 1000))
+def test_unary_op_gradients_match_finite_differences_and_torch(op, tf, shape, seed):
+    check_grads(op, arr(shape, seed, low=0.5), torch_f=tf)
+
+
+# ------------------------------------------------------------ reductions
+@st.composite
+def shape_and_axis(draw, allow_none=True):
+    shape = draw(st.lists(dims, min_size=1, max_size=3).map(tuple))
+    choices = [None] if allow_none else []
+    choices += list(range(-len(shape), len(shape)))
+    axis = draw(st.sampled_from(choices))
+    return shape, axis
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+@SETTINGS
+@given(sa=shape_and_axis(), keepdims=st.booleans(), seed=st.integers(0, 1000))
+def test_reduction_gradients_match_finite_differences_and_torch(name, sa, keepdims, seed):
+    shape, axis = sa
+
+    def f(a):
+        return getattr(a, name)(axis=axis, keepdims=keepdims)
+
+    def tf(a):
+        if axis is None:
+            r = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax}[name](a)
+            return r.reshape((1,) * len(shape)) if keepdims else r
+        return {"sum": torch.sum, "mean": torch.mean, "max": torch.amax}[name](a, dim=axis, keepdim=keepdims)
+
+    check_grads(f, arr(shape, seed), torch_f=tf)
+
+
+def test_max_shares_the_gradient_between_ties():
+    x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 0.5, 0.5])
+
+
+def test_sum_over_several_axes():
+    check_grads(lambda a: a.sum(axis=(0, 2)), arr((2, 3, 4), 0), torch_f=lambda a: a.sum(dim=(0, 2)))
+
+
+# --------------------------------------------------------------- matmul
+@st.composite
+def matmul_shapes(draw):
+    n, k, m = draw(dims), draw(dims), draw(dims)
+    kind = draw(st.sampled_from(["2d", "batched", "broadcast", "vec-mat", "mat-vec", "vec-vec"]))
+    if kind == "2d":
+        return (n, k), (k, m)
+    if kind == "batched":
+        b = draw(dims)
+        return (b, n, k), (b, k, m)
+    if kind == "broadcast":
+        b = draw(dims)
+        return (b, n, k), (k, m)
+    if kind == "vec-mat":
+        return (k,), (k, m)
+    if kind == "mat-vec":
+        return (n, k), (k,)
+    return (k,), (k,)
+
+
+@SETTINGS
+@given(shapes=matmul_shapes(), seed=st.integers(0, 1000))
+def test_matmul_gradients_match_finite_differences_and_torch(shapes, seed):
+    check_grads(lambda a, b: a @ b, arr(shapes[0], seed), arr(shapes[1], seed + 1), torch_f=torch.matmul)
+
+
+@SETTINGS
+@given(lead=st.lists(dims, min_size=0, max_size=2).map(tuple), k=dims, m=dims, seed=st.integers(0, 1000))
+def test_fused_linear_matches_matmul_plus_bias(lead, k, m, seed):
+    x, W, b = arr(lead + (k,), seed), arr((k, m), seed + 1), arr((m,), seed + 2)
+    check_grads(linear, x, W, b, torch_f=lambda x, W, b: x @ W + b)
+
+
+# ---------------------------------------------------------------- shapes
+def test_reshape_transpose_and_T_gradients():
+    check_grads(lambda a: a.reshape(3, 4) * 2.0, arr((2, 6), 0), torch_f=lambda a: a.reshape(3, 4) * 2.0)
+    check_grads(lambda a: a.transpose(2, 0, 1), arr((2, 3, 4), 1), torch_f=lambda a: a.permute(2, 0, 1))
+    check_grads(lambda a: a.T @ a, arr((3, 2), 2), torch_f=lambda a: a.T @ a)
+
+
+@pytest.mark.parametrize("index", [
+    (slice(1, 3),), (0,), (slice(None), -1), (Ellipsis, 1), (np.array([0, 2, 0]),), (np.array([True, False, True]),),
+    (slice(None, None, 2), None),
+], ids=["slice", "int", "column", "ellipsis", "repeated-fancy", "mask", "step-newaxis"])
+def test_indexing_gradients_add_up_where_read_twice(index):
+    check_grads(lambda a: a[index], arr((3, 4), 0), torch_f=lambda a: a[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)])
+
+
+@SETTINGS
+@given(parts=st.lists(dims, min_size=1, max_size=3), axis=st.sampled_from([0, 1, -1]), seed=st.integers(0, 1000))
+def test_concatenate_gradients_split_back(parts, axis, seed):
+    arrays = [arr((p, 3) if axis == 0 else (3, p), seed + i) for i, p in enumerate(parts)]
+    check_grads(lambda *ts: concatenate(ts, axis=axis), *arrays, torch_f=lambda *ts: torch.cat(ts, dim=axis))
+
+
+def test_stack_gradients():
+    check_grads(lambda a, b: stack([a, b], axis=1), arr((2, 3), 0), arr((2, 3), 1), torch_f=lambda a, b: torch.stack([a, b], dim=1))
+
+
+# --------------------------------------------------------------- softmax & losses
+@SETTINGS
+@given(sa=shape_and_axis(allow_none=False), seed=st.integers(0, 1000))
+def test_softmax_and_log_softmax_gradients(sa, seed):
+    shape, axis = sa
+    a = arr(shape, seed) * 3
+    check_grads(lambda t: t.softmax(axis=axis), a, torch_f=lambda t: torch.softmax(t, dim=axis))
+    check_grads(lambda t: t.log_softmax(axis=axis), a, torch_f=lambda t: torch.log_softmax(t, dim=axis))
+
+
+def test_softmax_and_log_softmax_are_stable_for_huge_scores():
+    x = Tensor([[1000.0, 0.0, -1000.0]])
+    np.testing.assert_allclose(x.softmax().data, [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(x.log_softmax().data, [[0.0, -1000.0, -2000.0]])
+    loss = cross_entropy(Tensor([[1e4, -1e4]], requires_grad=True), [1])
+    assert np.isfinite(loss.data) and loss.item() == pytest.approx(2e4)
+
+
+@SETTINGS
+@given(n=st.integers(1, 6), k=st.integers(2, 5), seed=st.integers(0, 1000), reduction=st.sampled_from(["mean", "sum"]))
+def test_cross_entropy_from_logits_matches_torch_and_finite_differences(n, k, seed, reduction):
+    y = np.random.default_rng(seed).integers(0, k, n)
+    z = arr((n, k), seed) * 4
+    check_grads(lambda t: cross_entropy(t, y, reduction=reduction), z,
+                torch_f=lambda t: torch.nn.functional.cross_entropy(t, torch.tensor(y), reduction=reduction))
+
+
+@SETTINGS
+@given(shape=st.lists(dims, min_size=1, max_size=3).map(tuple), seed=st.integers(0, 1000))
+def test_mse_matches_torch_and_finite_differences(shape, seed):
+    check_grads(mse_loss, arr(shape, seed), arr(shape, seed + 1), torch_f=torch.nn.functional.mse_loss)
+
+
+# --------------------------------------------------------- the graph itself
+def test_value_mlp_and_tensor_mlp_give_the_same_gradients():
+    """One story, two engines: a 3-4-2 tanh MLP with the same weights, built from Values and from Tensors."""
+    rng = np.random.default_rng(0)
+    W1, b1, W2, b2 = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((4, 2)), rng.standard_normal(2)
+    X, Y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+
+    # scalar engine: every weight a Value, every neuron Value.dot
+    vW1 = [[Value(W1[i, j]) for j in range(4)] for i in range(3)]
+    vb1 = [Value(b1[j]) for j in range(4)]
+    vW2 = [[Value(W2[i, j]) for j in range(2)] for i in range(4)]
+    vb2 = [Value(b2[j]) for j in range(2)]
+    terms = []
+    for x, y in zip(X, Y):
+        h = [Value.dot([vW1[i][j] for i in range(3)], list(x), vb1[j]).tanh() for j in range(4)]
+        out = [Value.dot([vW2[i][j] for i in range(4)], h, vb2[j]) for j in range(2)]
+        terms += [(o - float(t)) ** 2 for o, t in zip(out, y)]
+    cost = Value.sum(terms) * (1.0 / len(terms))
+    cost.backward()
+
+    # tensor engine
+    tW1, tb1, tW2, tb2 = (Tensor(a.copy(), requires_grad=True) for a in (W1, b1, W2, b2))
+    tcost = mse_loss(((Tensor(X) @ tW1 + tb1).tanh()) @ tW2 + tb2, Y)
+    tcost.backward()
+
+    assert tcost.item() == pytest.approx(cost.data, rel=1e-12)
+    np.testing.assert_allclose(tW1.grad, [[w.grad for w in row] for row in vW1], rtol=1e-10)
+    np.testing.assert_allclose(tb1.grad, [b.grad for b in vb1], rtol=1e-10)
+    np.testing.assert_allclose(tW2.grad, [[w.grad for w in row] for row in vW2], rtol=1e-10)
+    np.testing.assert_allclose(tb2.grad, [b.grad for b in vb2], rtol=1e-10)
+
+
+def test_the_videos_example_with_a_tensor():
+    w = Tensor(0.8, requires_grad=True)
+    C = (1.5 * w - 0.8) ** 2
+    C.backward()
+    assert w.grad == pytest.approx(1.2)
+
+
+def test_gradients_accumulate_on_leaves_and_intermediates_are_not_kept():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3.0
+    h.sum().backward()
+    (w * w).sum().backward()
+    np.testing.assert_allclose(w.grad, [3.0 + 2.0, 3.0 + 4.0])
+    assert h.grad is None
+    w.zero_grad()
+    assert w.grad is None
+
+
+def test_a_node_used_twice_receives_both_contributions():
+    x = Tensor([2.0], requires_grad=True)
+    h = x * x
+    (h + h * 3.0).sum().backward()  # d/dx 4x² = 8x
+    np.testing.assert_allclose(x.grad, [16.0])
+
+
+def test_leaves_never_share_a_gradient_array():
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.ones(6), requires_grad=True)
+    (a + b + c.reshape(3, 2).sum(axis=1)).sum().backward()
+    a.grad += 1.0
+    np.testing.assert_allclose(b.grad, [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(c.grad, np.ones(6))
+    assert b.grad.flags.writeable and c.grad.flags.writeable
+
+
+def test_backward_with_an_explicit_gradient_does_not_alias_it():
+    x = Tensor(np.zeros(3), requires_grad=True)
+    g = np.array([1.0, 2.0, 3.0])
+    (x + 0.0).backward(g)
+    x.grad *= 2
+    np.testing.assert_allclose(g, [1.0, 2.0, 3.0])
+
+
+def test_backward_is_iterative_a_very_deep_chain_works():
+    x = Tensor([0.5], requires_grad=True)
+    y = x
+    for _ in range(20000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0])
+
+
+def test_graph_is_freed_by_reference_counting():
+    gc.disable()
+    try:
+        x = Tensor(np.ones((4, 4)), requires_grad=True)
+        y = ((x @ x).relu() * 2.0).sum()
+        probe = weakref.ref(y)
+        inner = weakref.ref(y._parents[0])
+        del y
+        assert probe() is None and inner() is None  # no cycles: gone without the collector
+        z = (x.tanh() + 1.0).sum()
+        inner = weakref.ref(z._parents[0])
+        z.backward()
+        assert inner() is None  # backward cut the graph as it went
+    finally:
+        gc.enable()
+
+
+def test_backward_twice_through_a_freed_graph_says_so():
+    x = Tensor([1.0], requires_grad=True)
+    y = (x * 2.0).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad, [4.0])
+    with pytest.raises(InvalidValueError, match="retain_graph"):
+        y.backward()
+
+
+def test_no_grad_records_nothing_and_restores():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        y = x * 2.0
+        with enable_grad():
+            z = x * 2.0
+    assert not y.requires_grad and y._parents == ()
+    assert z.requires_grad
+    assert (x * 2.0).requires_grad
+
+    @no_grad()
+    def f():
+        return x * 3.0
+
+    assert not f().requires_grad
+
+
+def test_float32_stays_float32_through_forward_and_backward():
+    x = Tensor(np.ones((3, 4), np.float32), requires_grad=True)
+    W = Tensor(np.ones((4, 2), np.float32), requires_grad=True)
+    b = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    out = ((linear(x, W, b).relu() * 0.5 + 1.0) / 3.0).tanh().sigmoid().exp().log().softmax().log_softmax()
+    loss = cross_entropy(out, [0, 1, 1]) + mse_loss(out, np.zeros((3, 2))) + out.max() + out.mean() + (out ** 2.5).sum()
+    assert out.dtype == np.float32 and loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == W.grad.dtype == b.grad.dtype == np.float32
+
+
+def test_numbers_and_arrays_mix_with_tensors():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([1.0, 1.0]) + x * np.float64(2.0) - [0.5, 0.5]
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 2.0])
+
+
+def test_integer_data_becomes_float64_and_other_dtypes_are_refused():
+    assert Tensor([1, 2]).dtype == np.float64
+    assert Tensor(np.zeros(2, np.float32)).dtype == np.float32
+    with pytest.raises(InvalidValueError, match="float32 or float64"):
+        Tensor([1.0], dtype=np.int32)
+    with pytest.raises(InvalidValueError):
+        Tensor(["a", "b"])
+
+
+# ---------------------------------------------------------------- errors
+def test_matmul_shape_error_names_the_op_and_the_shapes():
+    with pytest.raises(InvalidValueError, match=r"matmul: shapes \(3, 4\) and \(5, 2\) do not align \(4 != 5\)"):
+        Tensor(np.ones((3, 4))) @ Tensor(np.ones((5, 2)))
+
+
+def test_broadcast_error_names_the_op_and_the_shapes():
+    with pytest.raises(InvalidValueError, match=r"\+: shapes \(3, 4\) and \(5,\) cannot be broadcast"):
+        Tensor(np.ones((3, 4))) + Tensor(np.ones(5))
+    with pytest.raises(ValueError, match=r"\*: shapes"):  # still a ValueError
+        Tensor(np.ones((2, 3))) * np.ones((3, 2))
+
+
+@pytest.mark.parametrize("make,pattern", [
+    (lambda: Tensor(np.ones((2, 3))).reshape(4, 2), r"reshape: cannot reshape shape \(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).sum(axis=2), "sum: axis 2 is out of range"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0, 0), "transpose: axes"),
+    (lambda: Tensor(np.ones((2, 3)))[5], r"index: .*shape \(2, 3\)"),
+    (lambda: concatenate([Tensor(np.ones((2, 3))), Tensor(np.ones((2, 4)))]), r"concatenate: shapes \(2, 3\), \(2, 4\)"),
+    (lambda: linear(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 5)))), r"linear: input shape \(2, 3\) and weight shape \(4, 5\)"),
+    (lambda: cross_entropy(Tensor(np.ones((2, 3))), [0, 3]), "label 3 is out of range for 3 classes"),
+    (lambda: cross_entropy(Tensor(np.ones((2, 3))), [0]), r"labels of shape \(2,\)"),
+    (lambda: cross_entropy(Tensor(np.ones(3)), [0]), "logits must have shape"),
+    (lambda: mse_loss(Tensor(np.ones((4, 1))), np.ones(4)), r"mse_loss: prediction shape \(4, 1\) and target shape \(4,\)"),
+    (lambda: Tensor(np.ones(3), requires_grad=True).backward(), r"backward: a tensor of shape \(3,\) needs an explicit grad"),
+    (lambda: Tensor(np.ones(1)).backward(), "does not depend on any tensor with requires_grad"),
+], ids=["reshape", "axis", "transpose", "index", "concatenate", "linear", "label-range", "label-shape", "logits-shape",
+        "mse-shape", "backward-nonscalar", "backward-no-grad"])
+def test_bad_shapes_get_clear_errors(make, pattern):
+    with pytest.raises(InvalidValueError, match=pattern):
+        make()
+
+
+def test_negative_step_slices_have_gradients():
+    check_grads(lambda a: a[::-1, 1:] * 2.0, arr((3, 4), 0))
