@@ -77,3 +77,17 @@ def output_file(*suffixes: str):
 
 def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+
+
+def float_in_range(low: float, high: float, *, exclude_low: bool = False):
+    """A finite number with low <= x <= high (low < x when ``exclude_low``)."""
+
+    def parse(text: str) -> float:
+        x = finite_float(text)
+        if x > high or x < low or (exclude_low and x == low):
+            op = "<" if exclude_low else "<="
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: {low:g} {op} x <= {high:g}")
+        return x
+
+    parse.__name__ = f"number {low:g}..{high:g}"
+    return parse

@@ -30,7 +30,8 @@ def pretty(expr) -> str:
 
     text = sympy.sstr(expr, full_prec=False) if not isinstance(expr, str) else expr
     text = re.sub(r"(\d+\.\d*?)0+\b", lambda m: m.group(1).rstrip("."), text)  # 4.50000 → 4.5
-    text = re.sub(r"\*\*\(?(-?\d+)\)?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    # x**2 → x², x**(-1) → x⁻¹ (the parentheses go only when they belong to the exponent)
+    text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\*(?=[A-Za-z_(])", r"\1", text)
     text = text.replace("*", "·")
     return text.replace("-", "−")
@@ -49,3 +50,43 @@ def substitute(formula: str, values: dict[str, str]) -> str:
         return formula
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(values, key=len, reverse=True)) + r")(?!\w)")
     return pattern.sub(lambda m: wrap(values[m.group(1)]), formula)
+
+
+_SUBSCRIPT_DIGITS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9"}
+_SUPERSCRIPT_DIGITS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}
+_LATEX_WORDS = {"∂": r"\partial ", "·": r" \cdot ", "−": "-", "σ": r"\sigma ", "δ": r"\delta ", "⊙": r" \odot ", "ᵀ": "^T",
+                "→": r" \to ", "Σ": r"\sum ", "≈": r" \approx ", "×": r" \times ", "′": "'", "…": r"\dots "}
+
+
+def latex(text: str) -> str:
+    """Our blackboard notation in LaTeX: '∂C/∂w₁ = 2(a − y)·x²' → '\\partial C/\\partial w_{1} = 2(a - y) \\cdot x^{2}'."""
+    text = re.sub("[₀-₉]+", lambda m: "_{" + "".join(_SUBSCRIPT_DIGITS[c] for c in m.group(0)) + "}", text)
+    text = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", lambda m: "^{" + "".join(_SUPERSCRIPT_DIGITS[c] for c in m.group(0)) + "}", text)
+    for word, tex in _LATEX_WORDS.items():
+        text = text.replace(word, tex)
+    return text
+
+
+def sympy_latex(expr) -> str:
+    """A sympy expression in LaTeX, with our subscripted names (w₁) written as w_{1}."""
+    import sympy
+
+    names = {s: latex(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    return sympy.latex(expr, symbol_names=names)
+
+
+def factor(x: float) -> str:
+    """A number as a factor of a product: negative ones in parentheses with a real minus, (−0.5)."""
+    text = num(x)
+    return f"({text.replace('-', '−', 1)})" if text.startswith("-") else text
+
+
+def paren(text: str) -> str:
+    """``text`` in parentheses when it is a sum at its top level (2(a − y) stays, a − y → (a − y))."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and ch in "+−" and 0 < k < len(text) - 1 and text[k - 1] == " " and text[k + 1] == " ":
+            return f"({text})"
+    return f"({text})" if text.startswith("−") else text

@@ -63,3 +63,37 @@ def path_product(path: Path) -> float:
     for node, k in path:
         product *= node._edges[k][1]
     return product
+
+
+def product_from_cost(path: Path) -> float:
+    """The same product, multiplied from the cost end down, in the order backprop multiplies.
+
+    For a graph with a single path this is bit for bit the gradient ``backward()`` computes.
+    """
+    product = 1.0
+    for node, k in reversed(path):
+        product *= node._edges[k][1]
+    return product
+
+
+def top_paths(output: Value, wrt: Value, k: int = 5) -> list[tuple[float, Path]]:
+    """The ``k`` paths from ``wrt`` to ``output`` whose products are largest in size, without listing all.
+
+    Dynamic programming over the graph: the best paths into a node extend
+    the best paths into its inputs (|p·local| grows with |p|), so keeping
+    ``k`` per node is enough. Work grows with edges × k, not with the
+    number of paths.
+    """
+    best: dict[Value, list[tuple[float, Path]]] = {}
+    for node in output.nodes():  # inputs before users
+        if node is wrt:
+            best[node] = [(1.0, ())]
+            continue
+        candidates = []
+        for j, (child, local) in enumerate(node._edges):
+            for p, path in best.get(child, ()):
+                candidates.append((p * local, path + ((node, j),)))
+        if candidates:
+            candidates.sort(key=lambda c: -abs(c[0]))
+            best[node] = candidates[:k]
+    return best.get(output, [])

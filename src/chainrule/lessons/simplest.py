@@ -316,8 +316,15 @@ class SimplestResult:
         }
 
     def graph(self) -> Value:
-        """The cost node of the first step, after its backward pass."""
-        return self.network.C
+        """The graph of the first step, rebuilt from fresh leaves, after one backward pass.
+
+        Fresh leaves, because the leaves of ``network`` (i, y) are reused by
+        the descent and have accumulated the gradients of every step.
+        """
+        n = self.network
+        fresh = forward(*(Value(v.data, label=v.label) for v in (n.i, n.w, n.y)))
+        fresh.C.backward()
+        return fresh.C
 
     def plot(self, path: str) -> None:
         from ..viz.descent import plot_descent

@@ -1,0 +1,421 @@
+"""``explain(cost, wrt)``: every gradient written out as the chain rule computes it.
+
+For a parameter w, the chain rule says
+
+    ∂C/∂w = Σ over the paths w → … → C of Π over the path's edges of ∂(user)/∂(input)
+
+Each edge's local derivative is shown twice: as a formula in the nodes'
+names (∂a/∂w = i, by sympy, from the node's operation) and as the number the
+engine stored on the edge. Then the product along each path (multiplied from
+the cost down, as backprop does), the sum over paths, and the total.
+
+The total is the gradient as backpropagation accumulates it, replayed from
+the graph without touching it (``trace.final_gradients``): after one
+``cost.backward()`` on fresh leaves it is bit for bit ``w.grad``. The sum
+over paths is the same number up to rounding (it adds in another order).
+
+For small graphs sympy also writes each gradient in closed form, as a
+formula of the parameters, two ways: by differentiating the whole cost, and
+by multiplying the local derivatives along the paths; ``symbolic_check``
+says whether the two formulas agree (they always should: that *is* the
+chain rule).
+
+Paths explode: a layer of n neurons multiplies their number by n. Past
+``max_paths`` paths in all, a derivation stops listing them and summarizes
+instead: for each parameter the number of paths and the few largest ones,
+and for every node the gradient backprop accumulated there, which is how
+backprop avoids the explosion (one visit per edge).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import sympy
+
+from ..errors import InvalidValueError
+from ..scalar import Value
+from .format import factor, latex, num, paren, pretty, sympy_latex
+from .names import Names, local_formula, name_nodes, partial
+from .paths import count_paths, iter_paths, product_from_cost, top_paths, users_of
+from .symbolic import as_floats, local_derivative, node_expr, constant
+from .trace import final_gradients
+
+__all__ = ["explain", "Derivation", "ParameterDerivation", "PathTerm", "EdgeFactor"]
+
+# Beyond this many paths (all parameters together) the derivation summarizes.
+MAX_PATHS = 64
+# Symbolic closed forms only for graphs up to this many nodes (sympy's simplify grows fast).
+MAX_SYMBOLIC_NODES = 40
+# How many paths a summary shows per parameter, and how many node gradients.
+TOP_PATHS = 3
+TOP_NODES = 12
+# Closed forms longer than this (in characters) are not printed, only kept in the JSON.
+MAX_CLOSED_FORM = 160
+
+
+@dataclass
+class EdgeFactor:
+    """One link of a path: ∂(user)/∂(input) = formula = value."""
+
+    derivative: str  # "∂a/∂w"
+    formula: str  # "i"
+    value: float  # 1.5, the number stored on the edge
+
+    def to_json(self) -> dict:
+        return {"derivative": self.derivative, "formula": self.formula, "value": self.value}
+
+
+@dataclass
+class PathTerm:
+    """One path from the parameter to the cost, written from the cost down, and its product."""
+
+    nodes: list[str]  # names from the cost down to the parameter: ["C", "a − y", "a", "w"]
+    factors: list[EdgeFactor]
+    product: float
+
+    def to_json(self) -> dict:
+        return {"nodes": self.nodes, "factors": [f.to_json() for f in self.factors], "product": self.product}
+
+    def chain(self) -> str:
+        return " · ".join(f.derivative for f in self.factors)
+
+    def formulas(self) -> str:
+        return " · ".join(paren(f.formula or f.derivative) for f in self.factors)
+
+    def numbers(self) -> str:
+        return " · ".join(factor(f.value) for f in self.factors)
+
+
+@dataclass
+class ParameterDerivation:
+    """∂C/∂parameter: its paths, their products, their sum and the total."""
+
+    name: str
+    node: Value = field(repr=False)
+    value: float
+    n_paths: int
+    paths: list[PathTerm]  # all of them, or the largest ones when ``listed_all`` is false
+    listed_all: bool
+    path_sum: float | None  # Σ of the products (None when not every path is listed)
+    total: float  # backprop's accumulated gradient: equals .grad after one backward()
+    closed_form: sympy.Expr | None = None  # by differentiating the whole cost
+    chain_rule_form: sympy.Expr | None = None  # by multiplying local derivatives along the paths
+    symbolic_check: bool | None = None
+
+    derivative: str = ""  # "∂C/∂w"
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "derivative": self.derivative,
+            "n_paths": self.n_paths,
+            "listed_all": self.listed_all,
+            "paths": [p.to_json() for p in self.paths],
+            "path_sum": self.path_sum,
+            "total": self.total,
+            "closed_form": None if self.closed_form is None else pretty(as_floats(self.closed_form)),
+            "closed_form_latex": None if self.closed_form is None else sympy_latex(as_floats(self.closed_form)),
+            "chain_rule_form": None if self.chain_rule_form is None else pretty(as_floats(self.chain_rule_form)),
+            "symbolic_check": self.symbolic_check,
+        }
+
+
+@dataclass
+class Derivation:
+    """The derivation of ∂C/∂p for each parameter p; render with ``to_text``/``to_markdown``/``to_json``."""
+
+    cost_name: str
+    cost_value: float
+    parameters: list[ParameterDerivation]
+    summarized: bool
+    total_paths: int
+    n_nodes: int
+    n_edges: int
+    node_gradients: list[tuple[str, float]]  # (name, ∂C/∂node) for the nodes with the largest gradients
+    variables: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> ParameterDerivation:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(f"no parameter named {name!r}; known: {', '.join(p.name for p in self.parameters)}")
+
+    # ----------------------------------------------------------------- text
+    def summary_line(self) -> str:
+        return (
+            f"{self.total_paths} paths in all: too many to list. Backprop never lists them: it visits each of the "
+            f"{self.n_edges} edges once and adds, at every node, the contributions of the paths that meet there. "
+            f"Shown instead: the {TOP_PATHS} largest paths per parameter and the gradient accumulated at each node."
+        )
+
+    def lines(self) -> list[str]:
+        """The derivation as plain lines (what ``to_text`` puts in panels)."""
+        out = [f"{self.cost_name} = {num(self.cost_value)}"]
+        if self.summarized:
+            out.append(self.summary_line())
+        for p in self.parameters:
+            out.append("")
+            out += _parameter_lines(p)
+        if self.summarized and self.node_gradients:
+            out.append("")
+            out.append("Gradients accumulated at the nodes (largest first):")
+            for name, g in self.node_gradients:
+                out.append(f"  {partial(self.cost_name, name)} = {num(g)}")
+        return out
+
+    def to_text(self):
+        """A rich renderable: one panel per parameter."""
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.text import Text
+
+        parts = [Text(f"{self.cost_name} = {num(self.cost_value)}", style="bold")]
+        if self.summarized:
+            parts.append(Text(self.summary_line(), style="yellow"))
+        for p in self.parameters:
+            body = _parameter_lines(p)
+            parts.append(Panel("\n".join(body[1:]), title=body[0], title_align="left"))
+        if self.summarized and self.node_gradients:
+            parts.append(
+                Panel(
+                    "\n".join(f"{partial(self.cost_name, n)} = {num(g)}" for n, g in self.node_gradients),
+                    title="Gradients accumulated at the nodes (largest first)",
+                    title_align="left",
+                )
+            )
+        return Group(*parts)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    # ------------------------------------------------------------- markdown
+    def to_markdown(self) -> str:
+        """Markdown with LaTeX math, one section per parameter."""
+        md = [f"### Derivation of the gradients of ${latex(self.cost_name)} = {num(self.cost_value)}$", ""]
+        if self.summarized:
+            md += [f"> {self.summary_line()}", ""]
+        for p in self.parameters:
+            md += _parameter_markdown(p, self.cost_name)
+        if self.summarized and self.node_gradients:
+            md += ["| node | gradient |", "|---|---:|"]
+            md += [f"| ${latex(n)}$ | {num(g)} |" for n, g in self.node_gradients]
+            md.append("")
+        return "\n".join(md) + "\n"
+
+    _repr_markdown_ = to_markdown
+
+    # ----------------------------------------------------------------- json
+    def to_json(self) -> dict:
+        return {
+            "cost": self.cost_name,
+            "cost_value": self.cost_value,
+            "summarized": self.summarized,
+            "total_paths": self.total_paths,
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "variables": self.variables,
+            "parameters": [p.to_json() for p in self.parameters],
+            "node_gradients": [{"name": n, "grad": g} for n, g in self.node_gradients],
+        }
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
+
+    def ranking(self, learning_rate: float):
+        """The parameters ranked by |gradient| and by the step they take: see ``explain.ranking``."""
+        from .ranking import rank
+
+        return rank([(p.name, p.value, p.total) for p in self.parameters], learning_rate)
+
+
+# ----------------------------------------------------------------- rendering
+def _parameter_lines(p: ParameterDerivation) -> list[str]:
+    head = f"{p.derivative}   ({p.name} = {num(p.value)}; {p.n_paths} path{'s' if p.n_paths != 1 else ''})"
+    out = [head]
+    if p.n_paths == 0:
+        out.append(f"no path leads from {p.name} to the cost: it does not depend on {p.name}")
+    if not p.listed_all:
+        out.append(f"the {len(p.paths)} largest of {p.n_paths} paths:")
+    for k, path in enumerate(p.paths, 1):
+        lead = f"path {k}: " if p.n_paths > 1 else ""
+        pad = " " * len(lead)
+        out.append(f"{lead}{path.chain()}")
+        out.append(f"{pad}= {path.formulas()}")
+        out.append(f"{pad}= {path.numbers()} = {num(path.product)}")
+    if p.listed_all and p.n_paths > 1:
+        out.append("sum over paths: " + " + ".join(factor(t.product) for t in p.paths) + f" = {num(p.path_sum)}")
+    out.append(f"{p.derivative} = {num(p.total)}   (backprop's accumulated gradient, = {p.name}.grad)")
+    if p.closed_form is not None:
+        closed = pretty(as_floats(p.closed_form))
+        if len(closed) <= MAX_CLOSED_FORM:
+            out.append(f"closed form (sympy): {p.derivative} = {closed}")
+        else:
+            out.append(f"closed form (sympy): {len(closed)} characters long, too long to print (it is in the JSON)")
+        if p.symbolic_check is not None:
+            verdict = "agrees" if p.symbolic_check else "DISAGREES"
+            out.append(f"differentiating the whole cost {verdict} with the chain-rule product of local derivatives")
+    return out
+
+
+def _parameter_markdown(p: ParameterDerivation, cost: str) -> list[str]:
+    d = latex(p.derivative).replace("/", "}{").replace(r"\partial ", r"\partial ", 1)
+    frac = r"\frac{" + d + "}"
+    md = [f"#### ${frac}$ with ${latex(p.name)} = {num(p.value)}$ ({p.n_paths} path{'s' if p.n_paths != 1 else ''})", ""]
+    if not p.listed_all:
+        md += [f"The {len(p.paths)} largest of {p.n_paths} paths:", ""]
+    for path in p.paths:
+        chain = r" \cdot ".join(_latex_frac(f.derivative) for f in path.factors)
+        md.append(f"$${chain} = {latex(path.formulas())} = {latex(path.numbers())} = {num(path.product)}$$")
+    if p.listed_all and p.n_paths > 1:
+        md.append(f"$$\\text{{sum over paths}} = {' + '.join(factor(t.product) for t in p.paths)} = {num(p.path_sum)}$$")
+    md.append(f"$${frac} = {num(p.total)}$$ (backprop's accumulated gradient, `{p.name}.grad`)")
+    if p.closed_form is not None and len(pretty(as_floats(p.closed_form))) <= MAX_CLOSED_FORM:
+        md.append(f"$${frac} = {sympy_latex(as_floats(p.closed_form))}$$ (closed form, sympy)")
+        if p.symbolic_check is not None:
+            md.append(
+                "Differentiating the whole cost " + ("agrees" if p.symbolic_check else "**disagrees**")
+                + " with the chain-rule product of local derivatives."
+            )
+    md.append("")
+    return md
+
+
+def _latex_frac(derivative: str) -> str:
+    top, below = derivative.split("/∂", 1)
+    return r"\frac{" + latex(top) + "}{" + latex("∂" + below) + "}"
+
+
+# ----------------------------------------------------------------- building
+def _path_term(path, names: Names, formulas: dict) -> PathTerm:
+    factors, nodes = [], []
+    for node, k in reversed(path):  # from the cost down
+        child = node._edges[k][0]
+        if not nodes:
+            nodes.append(names[node])
+        nodes.append(names[child])
+        key = (node, k)
+        if key not in formulas:
+            formulas[key] = local_formula(names, node, k)
+        factors.append(EdgeFactor(partial(names[node], names[child]), formulas[key], node._edges[k][1]))
+    return PathTerm(nodes, factors, product_from_cost(path))
+
+
+def _symbolic(cost: Value, params: list[Value], names: Names, all_paths: dict) -> dict:
+    """Closed forms of ∂C/∂p, by differentiating C and by the chain-rule products, and whether they agree."""
+    symbols = {p: sympy.Symbol(names[p]) for p in params}
+    exprs: dict[Value, sympy.Expr] = {}
+    for node in names.order:
+        if node in symbols:
+            exprs[node] = symbols[node]
+        elif not node._edges:
+            exprs[node] = constant(node.data)
+        else:
+            exprs[node] = node_expr(node, [exprs[c] for c, _ in node._edges])
+    whole = exprs[cost]
+    point = {symbols[p]: p.data for p in params}
+    out = {}
+    for p in params:
+        closed = sympy.diff(whole, symbols[p])
+        chain = sympy.Add(
+            *(
+                sympy.Mul(*(local_derivative(node, k, [exprs[c] for c, _ in node._edges]) for node, k in path))
+                for path in all_paths[p]
+            )
+        )
+        difference = sympy.simplify(closed - chain)
+        if difference == 0:
+            agree = True
+        else:  # simplify may miss an identity: compare the numbers at the current point too
+            value = complex(difference.evalf(subs=point))
+            agree = abs(value) < 1e-9 * max(1.0, abs(complex(closed.evalf(subs=point))))
+        out[p] = (sympy.factor_terms(sympy.expand(closed)) if closed.is_polynomial() else closed, chain, agree)
+    return out
+
+
+def explain(
+    cost: Value,
+    wrt: Iterable[Value] | None = None,
+    *,
+    max_paths: int = MAX_PATHS,
+    symbolic: bool | None = None,
+) -> Derivation:
+    """Derive ∂cost/∂p for each ``p`` in ``wrt`` (default: every leaf of the graph).
+
+    ``symbolic``: compute closed forms with sympy (default: for graphs of at
+    most ``MAX_SYMBOLIC_NODES`` nodes whose paths are all listed).
+    """
+    if not isinstance(cost, Value):
+        raise InvalidValueError(f"explain: the cost must be a Value, got {type(cost).__name__}")
+    names = name_nodes(cost)
+    if wrt is None:
+        params = [n for n in names.order if not n._edges and n is not cost]
+    else:
+        params = list(wrt)
+        for p in params:
+            if not isinstance(p, Value):
+                raise InvalidValueError(f"explain: wrt must hold Values, got {type(p).__name__}")
+    outside = [p for p in params if p not in names.index]  # the cost does not depend on them: 0 paths
+    for k, p in enumerate(outside):
+        names.name[p] = p.label or f"p{k}"
+    grads = final_gradients(cost)
+    counts = {p: count_paths(cost, p) for p in params}
+    total_paths = sum(counts.values())
+    summarized = total_paths > max_paths
+    users = users_of(cost)
+    formulas: dict = {}
+    all_paths: dict = {}
+    derivations = []
+    for p in params:
+        if summarized:
+            listed = [path for _, path in top_paths(cost, p, TOP_PATHS)]
+        else:
+            listed = list(iter_paths(cost, p, users))
+            all_paths[p] = listed
+        terms = [_path_term(path, names, formulas) for path in listed]
+        listed_all = not summarized
+        path_sum = None
+        if listed_all:
+            path_sum = 0.0
+            for t in terms:
+                path_sum += t.product
+        d = ParameterDerivation(
+            name=names[p],
+            node=p,
+            value=p.data,
+            n_paths=counts[p],
+            paths=terms,
+            listed_all=listed_all,
+            path_sum=path_sum,
+            total=grads.get(p, 0.0),
+            derivative=partial(names[cost], names[p]),
+        )
+        derivations.append(d)
+    if symbolic is None:
+        symbolic = not summarized and len(names.order) <= MAX_SYMBOLIC_NODES
+    if symbolic and params and not summarized:
+        try:
+            forms = _symbolic(cost, params, names, all_paths)
+        except InvalidValueError:  # an operation with no symbolic form
+            forms = {}
+        for d in derivations:
+            if d.node in forms:
+                d.closed_form, d.chain_rule_form, d.symbolic_check = forms[d.node]
+    node_gradients = []
+    if summarized:
+        ranked = sorted((n for n in names.order if n is not cost), key=lambda n: -abs(grads.get(n, 0.0)))
+        node_gradients = [(names[n], grads.get(n, 0.0)) for n in ranked[:TOP_NODES]]
+    return Derivation(
+        cost_name=names[cost],
+        cost_value=cost.data,
+        parameters=derivations,
+        summarized=summarized,
+        total_paths=total_paths,
+        n_nodes=len(names.order),
+        n_edges=sum(len(n._edges) for n in names.order),
+        node_gradients=node_gradients,
+        variables=[names[p] for p in params],
+    )

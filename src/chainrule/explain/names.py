@@ -1,0 +1,116 @@
+"""A name for every node of a graph, so that every derivative can be written down.
+
+Explanations speak of nodes by name: ∂a/∂w = i. The names come from the
+graph, by these rules, applied to ``cost.nodes()`` (inputs before users):
+
+* a labelled node is its label (w, a, C). When several nodes share a label
+  (``Neuron`` labels every weight ``w``), they are numbered in graph order:
+  w₁, w₂, …;
+* an unlabelled leaf is named by its position in the graph: v₃;
+* an unlabelled result is *its own formula* in the names of its inputs when
+  that formula is short (``a − y``), so that ∂C/∂(a − y) = 2(a − y) reads
+  like the blackboard; a long one is named by position (v₇).
+
+Alongside each name comes the sympy expression that stands for the node:
+a symbol for a named node, the formula itself for a node named by its
+formula. Local derivatives are differentiated in these expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ..scalar import Value
+from .format import pretty
+from .symbolic import local_derivative, node_expr
+
+__all__ = ["Names", "name_nodes", "local_formula", "partial", "subscript", "MAX_FORMULA_NAME"]
+
+# A formula longer than this names its node by position instead (v₇).
+MAX_FORMULA_NAME = 16
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(n: int) -> str:
+    """7 → '₇'."""
+    return str(n).translate(_SUB)
+
+
+@dataclass
+class Names:
+    """The graph's nodes in order, with a name and a sympy expression for each."""
+
+    order: list[Value]
+    name: dict[Value, str]
+    expr: dict[Value, sympy.Expr]
+    index: dict[Value, int]
+
+    def __getitem__(self, node: Value) -> str:
+        return self.name[node]
+
+
+def name_nodes(output: Value, order: list[Value] | None = None) -> Names:
+    """Name every node of the graph ending at ``output`` (see the module docstring)."""
+    order = output.nodes() if order is None else order
+    index = {node: k for k, node in enumerate(order)}
+    counts: dict[str, int] = {}
+    for node in order:
+        if node.label:
+            counts[node.label] = counts.get(node.label, 0) + 1
+    taken = {label for label, n in counts.items() if n == 1}
+    numbered: dict[str, int] = {}
+    name: dict[Value, str] = {}
+    expr: dict[Value, sympy.Expr] = {}
+    for k, node in enumerate(order):
+        if node.label:
+            text = node.label
+            if counts[text] > 1:
+                n = numbered.get(text, 0)
+                while True:  # w₁, w₂, … skipping a name some other node already carries
+                    n += 1
+                    candidate = f"{text}{subscript(n)}"
+                    if candidate not in taken:
+                        break
+                numbered[text] = n
+                text = candidate
+            taken.add(text)
+            name[node], expr[node] = text, sympy.Symbol(text)
+            continue
+        text, e = "", None
+        if node._edges:
+            try:
+                e = node_expr(node, [expr[child] for child, _ in node._edges], exact=False)
+                text = pretty(e)
+            except Exception:  # an operation without a symbolic form: named by position below
+                e, text = None, ""
+        if e is None or len(text) > MAX_FORMULA_NAME or text in taken:
+            text = f"v{subscript(k)}"
+            e = sympy.Symbol(text)
+        taken.add(text)
+        name[node], expr[node] = text, e
+    return Names(order, name, expr, index)
+
+
+def partial(top: str, below: str) -> str:
+    """'∂a/∂w'; a name that is a formula goes in parentheses: '∂C/∂(a − y)'."""
+    return f"∂{_wrap(top)}/∂{_wrap(below)}"
+
+
+def _wrap(text: str) -> str:
+    return f"({text})" if any(ch in text for ch in " +−·/") else text
+
+
+def local_formula(names: Names, node: Value, k: int) -> str:
+    """The local derivative of edge ``node._edges[k]`` as a formula in the names: ∂a/∂w → 'i'.
+
+    sympy differentiates the node's operation (``symbolic.local_derivative``)
+    and the operands are put back as the names' expressions, unexpanded, so
+    ∂C/∂(a − y) reads 2(a − y). '' for an operation without a symbolic form.
+    """
+    operands = [names.expr[child] for child, _ in node._edges]
+    try:
+        return pretty(local_derivative(node, k, operands, exact=False, keep_factored=True))
+    except Exception:
+        return ""
