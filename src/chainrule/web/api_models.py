@@ -1,0 +1,124 @@
+"""The explorer's request models: every request says exactly how much work it asks for.
+
+Each field is bounded (``ge``/``le``, list lengths, finite numbers only), so
+no request can ask the server for more than a fixed amount of work or memory:
+at most 6 hidden layers of 32 neurons, 2,000 points and 1,000 training steps
+per call. A request outside the bounds is refused with HTTP 422 before any
+computation starts; ``server.py`` turns pydantic's error into a message that
+names the field and the allowed range (read from these very constraints, via
+the OpenAPI schema).
+
+Nothing a client sends is ever evaluated: choices are ``Literal`` names,
+everything else is a number or a list of numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# The bounds of the issue: the most work one request may ask for.
+MAX_LAYERS = 6
+MAX_NEURONS = 32
+MAX_POINTS = 2000
+MAX_STEPS = 1000
+
+# Numbers the simplest network accepts: big enough to explore, small enough to stay readable.
+SIMPLE_LIMIT = 100.0
+# Coordinates of the playground's 2-D points.
+COORD_LIMIT = 10.0
+# A weight sent back by the playground client (a trained network never gets near this).
+WEIGHT_LIMIT = 1e6
+
+
+def _finite(**bounds) -> Field:
+    """A Field that refuses NaN and ±infinity, with the given bounds."""
+    return Field(allow_inf_nan=False, **bounds)
+
+
+class _Strict(BaseModel):
+    """Unknown fields are refused, so a typo in a field name is reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------- simplest
+class SimplestRequest(_Strict):
+    """The video's network i —w→ a, C = (a − y)², and ``steps`` steps of gradient descent from ``weight``."""
+
+    input: Annotated[float, _finite(ge=-SIMPLE_LIMIT, le=SIMPLE_LIMIT, description="the input i (not 0)")] = 1.5
+    target: Annotated[float, _finite(ge=-SIMPLE_LIMIT, le=SIMPLE_LIMIT, description="the target y")] = 0.8
+    weight: Annotated[float, _finite(ge=-SIMPLE_LIMIT, le=SIMPLE_LIMIT, description="the starting weight w₀")] = 0.8
+    learning_rate: Annotated[float, _finite(gt=0, le=10, description="the learning rate lr")] = 0.1
+    steps: Annotated[int, Field(ge=0, le=MAX_STEPS, description="how many descent steps to take")] = 0
+    tolerance: Annotated[
+        float, _finite(ge=0, le=1, description="stop early once |dC/dw| < tolerance (0: always take every step)")
+    ] = 0.0
+
+    @field_validator("input")
+    @classmethod
+    def _input_not_zero(cls, value: float) -> float:
+        if value == 0.0:
+            raise ValueError("input 0 makes a = 0 whatever the weight, so there is nothing to learn; give a non-zero input")
+        return value
+
+
+# --------------------------------------------------------------------- backprop
+LessonName = Literal["simplest", "chain", "activation", "wide", "batch"]
+
+
+class BackpropRequest(_Strict):
+    """Which lesson network to step through."""
+
+    lesson: LessonName = "wide"
+
+
+# ------------------------------------------------------------------- playground
+Dataset = Literal["moons", "circles", "xor", "spiral", "custom"]
+Activation = Literal["tanh", "relu", "sigmoid"]
+Coord = Annotated[float, _finite(ge=-COORD_LIMIT, le=COORD_LIMIT)]
+Weight = Annotated[float, _finite(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT)]
+Neurons = Annotated[int, Field(ge=1, le=MAX_NEURONS)]
+
+
+class LayerParams(_Strict):
+    """One layer's parameters: ``W`` has one row per input and one column per neuron; ``b`` one per neuron."""
+
+    W: Annotated[list[Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS)]],
+                 Field(min_length=1, max_length=MAX_NEURONS)]
+    b: Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS)]
+
+
+class PlaygroundRequest(_Strict):
+    """A 2-D classification problem, a network, and how many steps to train it.
+
+    The server keeps nothing between calls: to continue training, send back
+    the ``params`` and ``step`` of the last answer. Without ``params`` the
+    network starts from its seeded initialisation. Training is deterministic:
+    the minibatch of step t depends only on ``seed`` and t, so 300 steps in
+    one call or in three give the same network.
+    """
+
+    dataset: Dataset = "moons"
+    points: Annotated[
+        list[tuple[Coord, Coord, Literal[0, 1]]],
+        Field(max_length=MAX_POINTS, description="the points of the 'custom' dataset: [x, y, class]"),
+    ] = []
+    n_points: Annotated[int, Field(ge=10, le=MAX_POINTS, description="how many points to generate")] = 200
+    noise: Annotated[float, _finite(ge=0, le=1, description="how noisy the generated points are")] = 0.1
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1, description="seeds the data, the split, the weights and the batches")] = 0
+    test_fraction: Annotated[float, _finite(ge=0.1, le=0.5, description="share of the points kept for testing")] = 0.3
+    layers: Annotated[
+        list[Neurons], Field(max_length=MAX_LAYERS, description="neurons in each hidden layer")
+    ] = [8, 8]
+    activation: Activation = "tanh"
+    learning_rate: Annotated[float, _finite(gt=0, le=10)] = 0.1
+    batch_size: Annotated[int, Field(ge=1, le=MAX_POINTS)] = 32
+    steps: Annotated[int, Field(ge=0, le=MAX_STEPS, description="training steps in this call")] = 0
+    step: Annotated[int, Field(ge=0, le=10**7, description="steps already taken (the 'step' of the last answer)")] = 0
+    params: Annotated[
+        Optional[list[LayerParams]],
+        Field(max_length=MAX_LAYERS + 1, description="the network to continue from (the 'params' of the last answer)"),
+    ] = None
+    grid: Annotated[int, Field(ge=8, le=80, description="resolution of the decision-boundary heatmap")] = 40

@@ -1,0 +1,118 @@
+// chainrule explorer: what every page shares.
+//
+// The pages compute nothing: they send their state to the server's JSON API
+// and draw the answer. The state of a page lives in its URL (query string),
+// so copying the address bar reproduces exactly what is on screen.
+"use strict";
+
+const CR = (() => {
+  /** POST a JSON body to the API; resolve to the answer, or reject with the server's one-line message. */
+  async function api(path, body) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new Error("the explorer's server does not answer: is `chainrule serve` still running?");
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error(data.error || `the server answered HTTP ${response.status}`);
+    }
+    return data;
+  }
+
+  /**
+   * Read the page state from the URL. `spec` maps each key to [type, default]
+   * with type "number", "int", "string" or "list" (comma-separated numbers).
+   * A value that does not parse falls back to the default.
+   */
+  function readState(spec) {
+    const params = new URLSearchParams(window.location.search);
+    const state = {};
+    for (const [key, [type, fallback]] of Object.entries(spec)) {
+      const raw = params.get(key);
+      let value = fallback;
+      if (raw !== null) {
+        if (type === "number" || type === "int") {
+          const x = Number(raw);
+          if (raw.trim() !== "" && Number.isFinite(x)) value = type === "int" ? Math.trunc(x) : x;
+        } else if (type === "list") {
+          const xs = raw === "" ? [] : raw.split(",").map(Number);
+          if (xs.every(Number.isFinite)) value = xs;
+        } else {
+          value = raw;
+        }
+      }
+      state[key] = value;
+    }
+    return state;
+  }
+
+  /** Write the page state into the URL without adding a history entry per change. */
+  function writeState(state) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(state)) {
+      if (value === null || value === undefined) continue;
+      params.set(key, Array.isArray(value) ? value.join(",") : String(value));
+    }
+    const url = `${window.location.pathname}?${params.toString()}`;
+    window.history.replaceState(null, "", url);
+    const share = document.getElementById("share-link");
+    if (share) share.href = url;
+  }
+
+  /** Show (or clear, with an empty message) the error line at the top of the page. */
+  function showError(message) {
+    const box = document.getElementById("error");
+    if (!box) return;
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  function setText(id, text) {
+    const node = document.getElementById(id);
+    if (node) node.textContent = text;
+    return node;
+  }
+
+  /** Create an element: el("td", {class: "num"}, "1.2"). Text is always set as text, never as HTML. */
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs = {}, text) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /** Plotly's settings shared by every chart: no toolbar, no logo link, fits its box. */
+  const PLOT_CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
+  const PLOT_LAYOUT = {
+    margin: { l: 48, r: 12, t: 8, b: 40 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#ffffff",
+    font: { family: "system-ui, sans-serif", size: 12, color: "#1f2933" },
+    showlegend: true,
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
+  };
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  return { api, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep };
+})();

@@ -1,0 +1,222 @@
+"""Step through backprop: a lesson's graph and its backward pass, one edge at a time.
+
+Backpropagation hands each node's gradient ∂C/∂node back to the node's
+inputs, multiplied by the local derivative of the edge between them:
+
+    ∂C/∂input  +=  ∂node/∂input · ∂C/∂node
+                   (local)        (upstream: the running product so far)
+
+``chainrule.explain.trace`` records one *event* per edge, in exactly the
+order ``Value.backward`` visits them (the same Kahn order, the same
+additions). ``trace_graph`` adds what the page needs to play it edge by edge:
+where each node is drawn, the sentence of each step (the running product,
+the local derivative, the sum where two paths meet), and, for every
+parameter, the sum over paths of the product of local derivatives. At the
+end each node's running sum is the gradient the engine computes.
+
+Formulas come from ``chainrule.explain`` (sympy differentiates each
+operation), numbers from the graph itself: nothing is typed in by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import lru_cache
+
+from .. import lessons
+from ..errors import InvalidValueError
+from ..explain import trace as explain_trace
+from ..explain.format import num
+from ..explain.names import name_nodes, partial
+from ..explain.paths import count_paths, iter_paths, users_of
+from ..scalar import Value
+from .api_models import LessonName
+
+# Parameters with more paths than this get their sum described, not listed.
+MAX_PATHS = 12
+
+
+def available_lessons() -> list[str]:
+    """The lessons of the step-through page that this build contains."""
+    present = lessons.available()
+    return [name for name in LessonName.__args__ if name in present]
+
+
+def lesson_result(name: str):
+    """Run lesson ``name`` with its default options and return its result object."""
+    module = lessons.load(name)
+    parser = argparse.ArgumentParser(prog=f"chainrule lesson {name}", add_help=False)
+    module.add_arguments(parser)
+    args = parser.parse_args([])
+    for option, default in (("format", "json"), ("plot", None)):  # added by `chainrule lesson` itself
+        if not hasattr(args, option):
+            setattr(args, option, default)
+    return module, module.run(args)
+
+
+@lru_cache(maxsize=len(LessonName.__args__))
+def trace_lesson(name: str) -> dict:
+    """The step-through of one lesson (cached: there are only a handful and they never change)."""
+    if name not in lessons.available():
+        raise InvalidValueError(
+            f"lesson: {name!r} is not part of this build; allowed: one of {', '.join(available_lessons())}"
+        )
+    module, result = lesson_result(name)
+    data = trace_graph(result.graph())
+    data["lesson"] = name
+    data["summary"] = getattr(module, "SUMMARY", "")
+    return data
+
+
+def _kind(node: Value, output: Value) -> str:
+    """'cost', 'parameter' (a trainable leaf: w…, b…), 'input' (other leaves) or 'intermediate'."""
+    if node is output:
+        return "cost"
+    if node._edges:
+        return "intermediate"
+    label = node.label.lower()
+    if label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias")):
+        return "parameter"
+    return "input"
+
+
+def _layout(order: list[Value]) -> dict:
+    """Column (distance from the leaves) and row of every node, for drawing left to right."""
+    depth = {}
+    for node in order:  # inputs before users
+        depth[node] = 1 + max((depth[c] for c, _ in node._edges), default=-1)
+    users = {}
+    for node in order:
+        for child, _ in node._edges:
+            users.setdefault(child, []).append(node)
+    for node in order:  # pull each leaf next to its first user
+        if not node._edges and node in users:
+            depth[node] = max(0, min(depth[u] for u in users[node]) - 1)
+    rows: dict[int, int] = {}
+    place = {}
+    for node in order:
+        col = depth[node]
+        place[node] = (col, rows.get(col, 0))
+        rows[col] = rows.get(col, 0) + 1
+    return {node: {"col": c, "row": r, "rows": rows[c]} for node, (c, r) in place.items()}
+
+
+# --------------------------------------------------------------------- tracing
+def trace_graph(output: Value) -> dict:
+    """Nodes, edges and the backward pass of the graph ending at ``output``, as JSON-ready data.
+
+    The events come from ``chainrule.explain.trace`` (which replays
+    ``Value.backward`` without touching the graph); this adds what the page
+    draws: each node's place, the sentences of each step, and each
+    parameter's sum over paths.
+    """
+    data = explain_trace.trace(output)
+    order = output.nodes()
+    names = name_nodes(output, order)
+    place = _layout(order)
+    cost = data["cost"]
+    cost_name = names[output]
+    kinds = [_kind(node, output) for node in order]
+
+    nodes = []
+    for n, node in zip(data["nodes"], order):
+        nodes.append(
+            {
+                "id": n["id"],
+                "name": n["name"],
+                "label": n["label"],
+                "op": n["op"],
+                "kind": kinds[n["id"]],
+                "value": n["data"],
+                "value_text": num(n["data"]),
+                "grad": n["grad"],  # d(cost)/d(node) for this one backward pass
+                "grad_text": num(n["grad"]),
+                "engine_grad": node.grad,  # what the node itself holds after the lesson's backward()
+                **place[node],
+            }
+        )
+    edges = [
+        {
+            "id": e["id"],
+            "source": e["input"],  # the input...
+            "target": e["user"],  # ...read by this node
+            "local": e["local"],
+            "local_text": num(e["local"]),
+            "derivative": e["derivative"],
+            "formula": e["formula"],
+        }
+        for e in data["edges"]
+    ]
+    events = []
+    for e in data["events"]:
+        up = partial(cost_name, e["user_name"]) if e["user"] != cost else f"∂{cost_name}/∂{cost_name}"
+        into = partial(cost_name, e["input_name"])
+        before, after, contribution = e["input_grad_before"], e["input_grad_after"], e["contribution"]
+        events.append(
+            {
+                "step": e["step"],
+                "edge": e["edge"],
+                "source": e["input"],
+                "target": e["user"],
+                "local": e["local"],
+                "upstream": e["user_grad"],
+                "contribution": contribution,
+                "before": before,
+                "after": after,
+                "meets": e["paths_meet"],  # a second (third...) path arrives: the chain rule adds
+                "complete": e["input_complete"],  # every path into this node has now arrived
+                "text": {
+                    "chain": f"{up} · {e['derivative']}",
+                    "formula": f"{e['derivative']} = {e['local_formula']}" if e["local_formula"] else e["derivative"],
+                    "numbers": f"{num(e['user_grad'])} · {num(e['local'])} = {num(contribution)}",
+                    "sum": (f"{into} = {num(before)} + {num(contribution)} = {num(after)}" if e["paths_meet"]
+                            else f"{into} = {num(after)}"),
+                    "local": num(e["local"]),
+                    "upstream": num(e["user_grad"]),
+                    "contribution": num(contribution),
+                    "after": num(after),
+                },
+            }
+        )
+    grad = {node: n["grad"] for node, n in zip(order, nodes)}
+    return {
+        "cost": cost,
+        "cost_name": cost_name,
+        "nodes": nodes,
+        "edges": edges,
+        "events": events,
+        "parameters": [k for k, kind in enumerate(kinds) if kind == "parameter"],
+        "derivations": _derivations(output, order, names, grad),
+        "columns": 1 + max(p["col"] for p in place.values()),
+    }
+
+
+def _derivations(output, order, names, grad) -> list[dict]:
+    """For each named leaf: ∂C/∂leaf as the sum over paths of the product of local derivatives."""
+    cost_name = names[output]
+    users = users_of(output)
+    out = []
+    for leaf in order:
+        if leaf._edges or not leaf.label:
+            continue
+        n_paths = count_paths(output, leaf)
+        entry = {"node": names.index[leaf], "name": names[leaf], "paths": n_paths, "grad": grad[leaf],
+                 "grad_text": num(grad[leaf])}
+        head = partial(cost_name, names[leaf])
+        if n_paths <= MAX_PATHS:
+            symbolic, numbers = [], []
+            for path in iter_paths(output, leaf, users):
+                factors, below = [], leaf
+                for node, _ in path:
+                    factors.append(partial(names[node], names[below]))
+                    below = node
+                symbolic.append(" · ".join(reversed(factors)))
+                numbers.append(" · ".join(num(node._edges[k][1]) for node, k in reversed(path)))
+            several = len(symbolic) > 1
+            entry["formula"] = f"{head} = " + " + ".join(symbolic)
+            entry["numbers"] = "= " + " + ".join(f"({n})" if several else n for n in numbers) + f" = {num(grad[leaf])}"
+        else:
+            entry["formula"] = f"{head} = the sum over {n_paths} paths of the product of the local derivatives"
+            entry["numbers"] = f"= {num(grad[leaf])}"
+        out.append(entry)
+    return out

@@ -1,0 +1,326 @@
+"""The explorer in a real browser: Playwright drives Debian's Chromium against a live server.
+
+Each test loads a page served by ``create_app()`` on a free localhost port,
+acts like a learner (drag a slider, click Step, step the backward pass, train
+the playground), reads what the page shows and compares it with the engine.
+Every request the browser makes is recorded: none may leave localhost.
+The tests save a screenshot of each page in docs/screenshots/ (used in the README).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs the chromium package)", allow_module_level=True)
+
+import uvicorn  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from chainrule.explain.format import num  # noqa: E402
+from chainrule.lessons import simplest  # noqa: E402
+from chainrule.web import create_app  # noqa: E402
+from chainrule.web import stepper  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WIDE = {"width": 1280, "height": 800}
+NARROW = {"width": 390, "height": 844}
+LOCAL = {"127.0.0.1", "localhost", "::1"}
+
+
+# ------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def base_url():
+    """A live explorer on a free localhost port, in a background thread."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the explorer did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A browser page that records every request and every script error."""
+
+    def __init__(self, browser, base_url, viewport=WIDE):
+        self.base_url = base_url
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    def goto(self, path):
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def check_clean(self):
+        outside = [u for u in self.requests if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL]
+        assert not outside, f"the page requested something outside localhost: {outside}"
+        assert not self.errors, f"script errors: {self.errors}"
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    opened = []
+
+    def open_(viewport=WIDE):
+        v = Visit(browser, base_url, viewport)
+        opened.append(v)
+        return v
+
+    yield open_
+    for v in opened:
+        try:
+            v.check_clean()
+        finally:
+            v.close()
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def shown_float(page, selector) -> float:
+    """The exact number behind a shown value (the page keeps the server's float in data-value)."""
+    return float(page.locator(selector).get_attribute("data-value"))
+
+
+def no_horizontal_scroll(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1, f"the page is {width}px wide in a {page.viewport_size['width']}px window"
+
+
+# ------------------------------------------------------------- the home page
+def wait_home(page, step: int):
+    expect(page.locator("main")).to_have_attribute("data-step", str(step))
+    expect(page.locator("#parabola .main-svg").first).to_be_attached()
+
+
+def test_home_slider_and_step_match_the_engine(visit):
+    v = visit()
+    page = v.goto("/")
+    wait_home(page, 0)
+    expect(page.locator("#closed-form")).to_contain_text("4.5w − 2.4")
+
+    page.locator("#in-w").fill("0.3")  # drag the weight slider
+    expect(page.locator("#current-weight")).to_have_text("0.3")
+    page.locator("#btn-step").click()
+    wait_home(page, 1)
+
+    engine = simplest.train(1.5, 0.8, 0.3, 0.1, 1, 0.0).steps[1]
+    assert shown_float(page, "#current-weight") == engine.weight
+    assert shown_float(page, "#current-gradient") == engine.gradient
+    expect(page.locator("#current-weight")).to_have_text(num(engine.weight))
+    expect(page.locator("#current-gradient")).to_have_text(num(engine.gradient))
+    expect(page.locator("#history tr")).to_have_count(2)
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "converges")
+    assert "w=0.3" in page.url and "k=1" in page.url
+
+    page.locator("#btn-step").click()
+    wait_home(page, 2)
+    assert shown_float(page, "#current-weight") == simplest.train(1.5, 0.8, 0.3, 0.1, 2, 0.0).steps[2].weight
+    page.locator("#btn-reset").click()
+    wait_home(page, 0)
+    assert shown_float(page, "#current-weight") == 0.3
+
+
+def test_home_run_reaches_the_minimum(visit):
+    v = visit()
+    page = v.goto("/?lr=0.2")
+    wait_home(page, 0)
+    page.locator("#btn-run").click()
+    expect(page.locator("#stop-line")).to_contain_text("At the minimum", timeout=30_000)
+    assert abs(shown_float(page, "#current-weight") - 0.8 / 1.5) < 1e-6
+
+
+def test_home_shared_url_shows_the_same_state(visit):
+    v = visit()
+    page = v.goto("/?i=2&y=-0.5&w=1.25&lr=0.3&k=4")
+    wait_home(page, 4)
+    engine = simplest.train(2.0, -0.5, 1.25, 0.3, 4, 0.0)
+    assert shown_float(page, "#current-weight") == engine.steps[4].weight
+    assert shown_float(page, "#current-gradient") == engine.steps[4].gradient
+    expect(page.locator("#in-w")).to_have_value("1.25")
+    expect(page.locator("#in-lr")).to_have_value("0.3")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", engine.verdict)
+    screenshot(page, "simplest-diverging" if engine.verdict == "diverges" else "simplest-shared")
+
+
+def test_home_screenshots_wide_and_narrow(visit):
+    v = visit()
+    page = v.goto("/?i=1.5&y=0.8&w=1.4&lr=0.1&k=6")
+    wait_home(page, 6)
+    no_horizontal_scroll(page)
+    screenshot(page, "simplest")
+    n = visit(NARROW)
+    page = n.goto("/?k=3")
+    wait_home(page, 3)
+    no_horizontal_scroll(page)
+
+
+# ----------------------------------------------------- step through backprop
+def engine_wide():
+    """The wide lesson's nodes (in the API's order), after the engine's own backward pass."""
+    _, result = stepper.lesson_result("wide")
+    return result.graph().nodes()
+
+
+def test_backprop_wide_step_by_step_to_the_end(visit):
+    if "wide" not in stepper.available_lessons():
+        pytest.fail("the wide lesson is missing from this build")
+    trace = stepper.trace_lesson("wide")
+    n_events = len(trace["events"])
+    v = visit()
+    page = v.goto("/backprop?lesson=wide")
+    expect(page.locator("main")).to_have_attribute("data-lesson", "wide")
+    page.locator("#btn-forward").click()
+    expect(page.locator("main")).to_have_attribute("data-forward", "1")
+    cost = trace["nodes"][trace["cost"]]
+    expect(page.locator(f'#graph [data-node="{cost["id"]}"] .val')).to_have_text(cost["value_text"])
+
+    backward = page.locator("#btn-backward")
+    met = False
+    for k in range(1, n_events + 1):
+        backward.click()
+        expect(page.locator("main")).to_have_attribute("data-edge", str(k))
+        expect(page.locator("#graph .edge.active")).to_have_count(1)
+        event = trace["events"][k - 1]
+        expect(page.locator("#event-sum")).to_have_text(event["text"]["sum"])
+        met = met or page.locator("#event .meets").count() > 0
+        if k == n_events // 2:
+            screenshot(page, "backprop")
+    assert met, "somewhere in the wide network two paths meet and the page says so"
+    expect(backward).to_be_disabled()
+    expect(page.locator("main")).to_have_attribute("data-done", "1")
+
+    nodes = engine_wide()
+    parameters = [n for n in trace["nodes"] if n["kind"] == "parameter"]
+    assert parameters
+    for n in parameters:
+        cell = page.locator(f'td.grad-cell[data-node="{n["id"]}"]')
+        expect(cell).to_have_attribute("data-final", "1")
+        assert float(cell.get_attribute("data-value")) == pytest.approx(nodes[n["id"]].grad, rel=1e-12, abs=1e-15)
+        expect(cell).to_have_text(num(nodes[n["id"]].grad))
+    expect(page.locator("#paths .deriv")).to_have_count(len(parameters))
+
+
+def test_backprop_shared_url_shows_the_same_step(visit):
+    lesson = "wide" if "wide" in stepper.available_lessons() else stepper.available_lessons()[-1]
+    trace = stepper.trace_lesson(lesson)
+    k = min(5, len(trace["events"]))
+    v = visit()
+    page = v.goto(f"/backprop?lesson={lesson}&forward=1&edge={k}")
+    expect(page.locator("main")).to_have_attribute("data-edge", str(k))
+    expect(page.locator("#progress")).to_contain_text(f"edge {k} of {len(trace['events'])}")
+    expect(page.locator("#event-sum")).to_have_text(trace["events"][k - 1]["text"]["sum"])
+    expect(page.locator(f'#graph [data-edge="{trace["events"][k - 1]["edge"]}"] .edge.active')).to_have_count(1)
+    page.locator("#btn-back").click()
+    expect(page.locator("main")).to_have_attribute("data-edge", str(k - 1))
+    assert f"edge={k - 1}" in page.url
+
+
+def test_backprop_every_lesson_loads_narrow(visit):
+    v = visit(NARROW)
+    for lesson in stepper.available_lessons():
+        page = v.goto(f"/backprop?lesson={lesson}&forward=1&edge=1")
+        expect(page.locator("main")).to_have_attribute("data-lesson", lesson)
+        no_horizontal_scroll(page)
+
+
+# ----------------------------------------------------------------- playground
+MOONS = "/playground?data=moons&n=200&noise=0.1&seed=0&layers=16,16&act=tanh&lr=0.3&batch=32"
+
+
+def wait_idle(page):
+    expect(page.locator("#btn-train")).to_have_text("Train")
+    expect(page.locator("main")).to_have_attribute("data-busy", "0")
+
+
+def test_playground_trains_moons_and_the_link_reproduces_it(visit):
+    v = visit()
+    page = v.goto(MOONS)
+    expect(page.locator("main")).to_have_attribute("data-step", "0")
+    page.locator("#btn-train").click()
+    page.wait_for_function(
+        "() => Number(document.getElementById('m-train-acc').dataset.value) >= 0.95"
+        " && Number(document.getElementById('m-test-acc').dataset.value) >= 0.95",
+        timeout=90_000,
+    )
+    page.locator("#btn-train").click()  # Pause
+    wait_idle(page)
+    page.wait_for_timeout(300)
+    wait_idle(page)
+    step = page.locator("main").get_attribute("data-step")
+    assert f"t={step}" in page.url
+    shown = {k: page.locator(f"#m-{k}").get_attribute("data-value") for k in ("train-loss", "test-loss", "train-acc", "test-acc")}
+    assert float(shown["test-acc"]) >= 0.95
+    screenshot(page, "playground")
+
+    other = visit()
+    again = other.goto(page.url.replace(v.base_url, ""))
+    expect(again.locator("main")).to_have_attribute("data-step", step, timeout=60_000)
+    wait_idle(again)
+    for key, value in shown.items():
+        assert again.locator(f"#m-{key}").get_attribute("data-value") == value, key
+
+
+def test_playground_step_and_clicked_points(visit):
+    v = visit()
+    page = v.goto("/playground?data=custom&layers=4&lr=0.5")
+    expect(page.locator("main")).to_have_attribute("data-step", "empty")
+    canvas = page.locator("#boundary-canvas")
+    box = canvas.bounding_box()
+    for fx, fy, cls in [(0.2, 0.2, "0"), (0.3, 0.25, "0"), (0.25, 0.35, "0"), (0.8, 0.8, "1"), (0.7, 0.75, "1"), (0.75, 0.65, "1")]:
+        page.locator(f'input[name="cls"][value="{cls}"]').check()
+        canvas.click(position={"x": fx * box["width"], "y": fy * box["height"]})
+    expect(page.locator("main")).to_have_attribute("data-step", "0")
+    assert "pts=" in page.url
+    page.locator("#btn-step").click()
+    expect(page.locator("main")).to_have_attribute("data-step", "1")
+    page.locator('input[name="show"][value="gradients"]').check()
+    expect(page.locator("#net-note")).to_contain_text("gradient")
+    assert "show=gradients" in page.url
+
+
+def test_playground_narrow(visit):
+    v = visit(NARROW)
+    page = v.goto("/playground?data=circles&layers=8&t=50")
+    expect(page.locator("main")).to_have_attribute("data-step", "50")
+    no_horizontal_scroll(page)
