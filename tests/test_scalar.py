@@ -262,3 +262,24 @@ def test_dot_is_one_node_with_an_edge_per_operand():
     assert len(z._edges) == 3
     with pytest.raises(InvalidValueError, match="2 weights for 3 inputs"):
         Value.dot(w, [1.0, 2.0, 3.0])
+
+
+# ------------------------------------------------------------ anomalies
+def test_detect_anomaly_names_the_edge_where_the_gradient_overflowed():
+    from chainrule import detect_anomaly
+    from chainrule.anomaly import AnomalyError
+
+    x = Value(1e-300, label="x")
+    z = (x / 1e-300) / 1e-300  # forward values stay finite (1, then 1e300) ...
+    with detect_anomaly():
+        with pytest.raises(AnomalyError, match=r"from / \(value 1.0\) into leaf 'x'.* is inf"):
+            z.backward()  # ... but dz/dx = 1e300 · 1e300 overflows
+
+
+def test_detect_anomaly_is_silent_when_everything_is_finite():
+    from chainrule import detect_anomaly
+
+    w = Value(0.8)
+    with detect_anomaly():
+        ((1.5 * w - 0.8) ** 2).backward()
+    assert w.grad == pytest.approx(1.2)

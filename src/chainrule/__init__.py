@@ -8,6 +8,7 @@
     1.2
 """
 
+from .anomaly import detect_anomaly
 from .errors import (
     ChainruleError,
     InvalidValueError,
@@ -16,12 +17,38 @@ from .errors import (
     NumericalOverflowError,
 )
 from .neuron import MLP, Layer, Neuron
+from .explain import Derivation, explain
+from .gradcheck import gradcheck
 from .scalar import Value
 
 __version__ = "0.1.0"
 
+# The drawings (graphviz) and the tensor engine (numpy) load on first use. (``explain`` cannot:
+# importing the subpackage chainrule.explain would shadow the function of the same name.)
+_LAZY = {
+    "draw": ("chainrule.viz.graph", "draw"),
+    "Tensor": ("chainrule.tensor", "Tensor"),
+    "no_grad": ("chainrule.tensor", "no_grad"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
 __all__ = [
     "Value",
+    "explain",
+    "Derivation",
+    "draw",
+    "Tensor",
+    "no_grad",
+    "gradcheck",
+    "detect_anomaly",
     "Neuron",
     "Layer",
     "MLP",
