@@ -23,12 +23,14 @@ from .scalar import Value
 
 __version__ = "0.1.0"
 
-# The drawings (graphviz) and the tensor engine (numpy) load on first use. (``explain`` cannot:
+# The drawings (graphviz), the tensor engine (numpy) and the PyTorch bridge load on first use. (``explain`` cannot:
 # importing the subpackage chainrule.explain would shadow the function of the same name.)
 _LAZY = {
     "draw": ("chainrule.viz.graph", "draw"),
     "Tensor": ("chainrule.tensor", "Tensor"),
     "no_grad": ("chainrule.tensor", "no_grad"),
+    "to_torch": ("chainrule.interop", "to_torch"),
+    "from_torch": ("chainrule.interop", "from_torch"),
 }
 
 
@@ -47,6 +49,8 @@ __all__ = [
     "draw",
     "Tensor",
     "no_grad",
+    "to_torch",
+    "from_torch",
     "gradcheck",
     "detect_anomaly",
     "Neuron",

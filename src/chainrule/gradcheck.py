@@ -9,7 +9,13 @@ backprop (one backward pass for all of them) and only tests use this.
 
 ``gradcheck(fn, inputs)`` works with both engines: ``fn`` takes the inputs
 and returns a scalar ``Value`` or a one-element ``Tensor``, rebuilding its
-graph at each call. Inputs are perturbed in place and restored.
+graph at each call. Inputs are perturbed in place and restored. For a big
+tensor, ``sample=k`` checks k entries drawn at random instead of all of them.
+
+A finished scalar graph (a lesson's cost) can be checked too, without the
+code that built it: ``check_graph(cost)`` re-evaluates it by replaying every
+node's operation on perturbed leaf values (``evaluate_graph``), and its
+trainable leaves are ``graph_parameters(cost)``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,15 @@ from typing import Callable, Sequence
 
 from .errors import InvalidValueError
 
-__all__ = ["gradcheck", "GradCheckReport", "ParameterCheck", "compare"]
+__all__ = [
+    "gradcheck",
+    "GradCheckReport",
+    "ParameterCheck",
+    "compare",
+    "graph_parameters",
+    "evaluate_graph",
+    "check_graph",
+]
 
 
 @dataclass
@@ -32,6 +46,7 @@ class ParameterCheck:
     max_abs_error: float
     max_rel_error: float
     ok: bool
+    checked: int | None = None  # entries compared, when fewer than ``size`` were sampled
 
 
 @dataclass
@@ -73,8 +88,8 @@ def _scalar(out) -> float:
     return float(data)
 
 
-def _flat_get(x):
-    """The input's numbers as a flat list of (getter, setter) pairs."""
+def _flat_get(x, positions=None):
+    """The input's numbers (those at flat ``positions``, default all) as (getter, setter) pairs."""
     if hasattr(x.data, "shape"):  # a Tensor: perturb its array in place
         import numpy as np
 
@@ -82,8 +97,21 @@ def _flat_get(x):
         flat = array.reshape(-1)  # a view for a contiguous array: writing to it writes to the tensor
         if not flat.flags.writeable or not np.shares_memory(flat, array):
             raise InvalidValueError("gradcheck: the tensor's data must be a writable contiguous array")
-        return [(lambda k=k: float(flat[k]), lambda v, k=k: flat.__setitem__(k, v)) for k in range(flat.size)]
+        if positions is None:
+            positions = range(flat.size)
+        return [(lambda k=k: float(flat[k]), lambda v, k=k: flat.__setitem__(k, v)) for k in positions]
     return [(lambda: float(x.data), lambda v: setattr(x, "data", float(v)))]
+
+
+def _size(x) -> int:
+    return int(x.data.size) if hasattr(x.data, "size") else 1
+
+
+def _sample_positions(size: int, sample: int | None, rng) -> list[int] | None:
+    """``sample`` distinct flat positions in increasing order, or None for all of them."""
+    if sample is None or sample >= size:
+        return None
+    return sorted(int(k) for k in rng.choice(size, size=sample, replace=False))
 
 
 def _grads(x) -> list[float]:
@@ -118,16 +146,28 @@ def gradcheck(
     atol: float = 1e-6,
     rtol: float = 1e-4,
     names: Sequence[str] | None = None,
+    sample: int | None = None,
+    seed: int = 0,
 ) -> GradCheckReport:
     """Compare the backprop gradient of ``fn(*inputs)`` with central finite differences.
 
-    Use float64 tensors: in float32 the differences are dominated by rounding.
+    Use float64 tensors: in float32 the differences are dominated by rounding
+    (an error of about ε·|f|/h with ε = 1.2e-7, larger than the gradients).
+    ``sample``: check at most that many entries of each input, drawn with ``seed``
+    (a report row then says how many it checked).
     """
     inputs = list(inputs)
     if not inputs:
         raise InvalidValueError("gradcheck: give at least one input")
     if not h > 0:
         raise InvalidValueError(f"gradcheck: h must be > 0, got {h!r}")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 1):
+        raise InvalidValueError(f"gradcheck: sample must be a whole number >= 1, got {sample!r}")
+    rng = None
+    if sample is not None:
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
     names = list(names) if names else [getattr(x, "label", "") or f"input {k}" for k, x in enumerate(inputs)]
     for x in inputs:
         if hasattr(x, "zero_grad"):
@@ -141,8 +181,11 @@ def gradcheck(
 
     report = GradCheckReport("finite differences", atol=atol, rtol=rtol)
     for name, x, got in zip(names, inputs, backprop):
+        positions = _sample_positions(_size(x), sample, rng)
+        if positions is not None:
+            got = [got[k] for k in positions]
         numeric = []
-        for get, put in _flat_get(x):
+        for get, put in _flat_get(x, positions):
             original = get()
             put(original + h)
             up = _scalar(fn(*inputs))
@@ -150,5 +193,124 @@ def gradcheck(
             down = _scalar(fn(*inputs))
             put(original)
             numeric.append((up - down) / (2 * h))
-        report.checks.append(compare(name, got, numeric, atol, rtol))
+        row = compare(name, got, numeric, atol, rtol)
+        row.size = _size(x)
+        if positions is not None:
+            row.checked = len(positions)
+        report.checks.append(row)
+    return report
+
+
+# ------------------------------------------------------- finished scalar graphs
+def graph_parameters(cost) -> list:
+    """The trainable leaves of a ``Value`` graph, in graph order: leaves labelled w…, b…, θ…, weight…, bias….
+
+    The lessons name their weights and biases that way; every other leaf
+    (an input i, a target y, a constant) is data, not a parameter.
+    """
+    found = []
+    for node in cost.nodes():
+        if node._edges or node is cost:
+            continue
+        label = (node.label or "").lower()
+        if label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias")):
+            found.append(node)
+    return found
+
+
+class _Math:
+    """The operations of ``evaluate_graph`` on plain floats."""
+
+    exp = staticmethod(math.exp)
+    log = staticmethod(math.log)
+    tanh = staticmethod(math.tanh)
+
+    @staticmethod
+    def sigmoid(x):
+        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+    @staticmethod
+    def relu(x):
+        return x if x > 0 else 0.0 * x
+
+
+def evaluate_graph(cost, values: dict | None = None, lib=None):
+    """Recompute ``cost`` from its leaves, replaying each node's operation; ``values`` replaces some leaves.
+
+    ``values`` maps leaf nodes to new numbers (or to tensors of another
+    library); every other leaf keeps its number. ``lib`` supplies exp, log,
+    tanh, sigmoid and relu for those numbers (default: floats with ``math``);
+    +, −, ×, ÷ and ** are the operands' own. The replay follows the stored
+    operation names (``_op``) and constants (``_const``), the same record
+    ``explain`` reads formulas from, so it needs no code from the lesson.
+    """
+    lib = lib or _Math
+    values = values or {}
+    result: dict = {}
+    for node in cost.nodes():
+        if node in values:
+            result[node] = values[node]
+        elif not node._edges:
+            result[node] = node.data
+        else:
+            result[node] = _replay(node, [result[child] for child, _ in node._edges], lib)
+    return result[cost]
+
+
+def _replay(node, operands: list, lib):
+    op, c = node._op, node._const
+    if op in ("+", "-", "*", "/"):
+        a = operands[0]
+        b = operands[1] if len(operands) == 2 else c
+        return a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+    if op == "rsub":
+        return c - operands[0]
+    if op == "rdiv":
+        return c / operands[0]
+    if op == "neg":
+        return -operands[0]
+    if op == "**":
+        return operands[0] ** c
+    if op == "rpow":
+        return c ** operands[0]
+    if op in ("exp", "log", "tanh", "sigmoid", "relu"):
+        return getattr(lib, op)(operands[0])
+    if op == "sum":
+        total = operands[0] if operands else 0.0
+        for x in operands[1:]:
+            total = total + x
+        return total + c
+    if op == "dot":  # operands come in edge order: w, x (each when it is a Value), ..., bias
+        weights, inputs, bias = c
+        it = iter(operands)
+        total = 0.0
+        for w, x in zip(weights, inputs):
+            we = next(it) if hasattr(w, "_edges") else w
+            xe = next(it) if hasattr(x, "_edges") else x
+            total = total + we * xe
+        return total + (next(it) if hasattr(bias, "_edges") else bias)
+    raise InvalidValueError(f"cannot replay operation {op!r}")
+
+
+def check_graph(
+    cost,
+    parameters: Sequence | None = None,
+    *,
+    h: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+) -> GradCheckReport:
+    """Check the gradients stored in a finished graph (after ``cost.backward()``) against finite differences.
+
+    For each parameter w: (C(w + h) − C(w − h)) / 2h, with C recomputed by
+    ``evaluate_graph``, against ``w.grad`` as backprop left it.
+    """
+    if not h > 0:
+        raise InvalidValueError(f"check_graph: h must be > 0, got {h!r}")
+    params = list(graph_parameters(cost) if parameters is None else parameters)
+    report = GradCheckReport("finite differences", atol=atol, rtol=rtol)
+    for p in params:
+        up = evaluate_graph(cost, {p: p.data + h})
+        down = evaluate_graph(cost, {p: p.data - h})
+        report.checks.append(compare(p.label or "?", [float(p.grad)], [(up - down) / (2 * h)], atol, rtol))
     return report

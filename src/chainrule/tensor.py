@@ -46,6 +46,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from .errors import InvalidValueError
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "concatenate", "stack", "linear", "FLOAT_DTYPES"]
@@ -59,6 +60,7 @@ class _GradMode(threading.local):
 
 
 _MODE = _GradMode()
+_ANOMALY = _anomaly._state  # .depth > 0 inside chainrule.detect_anomaly(): every op checks its result
 
 
 def is_grad_enabled() -> bool:
@@ -148,7 +150,13 @@ _new = object.__new__
 
 
 def _node(data: np.ndarray, op: str, parents: tuple, backward, ctx=None) -> "Tensor":
-    """A new result of ``op``; it records its graph edges only when one of its parents needs a gradient."""
+    """A new result of ``op``; it records its graph edges only when one of its parents needs a gradient.
+
+    Inside ``detect_anomaly()`` the result is checked for NaN/inf first (outside, the check is skipped:
+    one flag read is all it costs).
+    """
+    if _ANOMALY.depth:
+        _anomaly.check_tensor_forward(data, op, parents)
     t = _new(Tensor)
     t.data = data
     t.grad = None
@@ -314,6 +322,7 @@ class Tensor:
         # 2. walk back from self, each node once all its users have reported
         grads = {id(self): grad}
         ready = [self]
+        check = _ANOMALY.depth  # inside detect_anomaly(): every gradient a rule produces is checked
         while ready:
             node = ready.pop()
             g = grads.pop(id(node))
@@ -322,6 +331,8 @@ class Tensor:
                 continue
             parents = node._parents
             results = node._backward(node, g)
+            if check:
+                _anomaly.check_tensor_backward(node, results)
             if not retain_graph:
                 node._parents = ()
                 node._ctx = None

@@ -152,20 +152,24 @@ class Trainer:
         start = time.perf_counter()
         c, ds, model, opt = self.config, self.dataset, self.model, self.optimizer
         model.train()
-        rng = np.random.default_rng([c.seed, 4, self.epoch])
+        snapshot = self._snapshot()  # one copy per epoch, to replay a diverging epoch under detect_anomaly
         total = 0.0
         with np.errstate(all="ignore"):  # a diverging run is reported below, once, not as numpy warnings
-            for xb, yb in _data.batches(ds.X_train, ds.y_train, c.batch_size, shuffle=True, rng=rng):
+            for xb, yb in self._batches():
                 loss = cross_entropy(model(Tensor(xb)), yb)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss.data)
+                value = float(loss.data)
+                total += value
+                if not math.isfinite(value):
+                    break  # nothing learned after this batch would mean anything
         epoch = self.epoch + 1
         if not math.isfinite(total):
             raise NonFiniteError(
                 f"training diverged in epoch {epoch}: the loss became {total} (not finite); "
                 f"try a smaller learning rate, e.g. --lr {c.lr / 10:g} instead of {c.lr:g}"
+                f"{self._where_divergence_began(snapshot)}"
             )
         model.eval()
         train_loss, train_acc = self.evaluate(ds.X_train, ds.y_train)
@@ -174,11 +178,62 @@ class Trainer:
             raise NonFiniteError(
                 f"training diverged in epoch {epoch}: the training loss is {train_loss} (not finite); "
                 f"try a smaller learning rate, e.g. --lr {c.lr / 10:g} instead of {c.lr:g}"
+                f"{self._where_divergence_began(snapshot)}"
             )
         self.epoch = epoch
         record = EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start)
         self.history.append(record)
         return record
+
+    # ---------------------------------------------------- divergence report
+    def _batches(self):
+        """This epoch's mini-batches, in the order fixed by (seed, epoch)."""
+        c, ds = self.config, self.dataset
+        rng = np.random.default_rng([c.seed, 4, self.epoch])
+        return _data.batches(ds.X_train, ds.y_train, c.batch_size, shuffle=True, rng=rng)
+
+    def _snapshot(self) -> tuple[dict, dict]:
+        return self.model.state_dict(), self.optimizer.state_dict()
+
+    def _where_divergence_began(self, snapshot: tuple[dict, dict]) -> str:
+        """Replay this epoch from ``snapshot`` inside ``detect_anomaly()``; '; it began in batch k: …' or ''.
+
+        The replay is exact (same weights, same batch order), and stops at the
+        first operation, forward or backward, whose result is NaN or infinite,
+        or at the first optimizer step that leaves a weight non-finite. The
+        run stays diverged either way: this only says where it went wrong.
+        """
+        from .anomaly import AnomalyError, detect_anomaly
+
+        model, opt = self.model, self.optimizer
+        try:
+            model.load_state_dict(snapshot[0])
+            opt.load_state_dict(snapshot[1])
+        except InvalidValueError:
+            return ""
+        params = list(model.named_parameters())
+        k = 0
+        try:
+            with detect_anomaly(), np.errstate(all="ignore"):
+                model.train()
+                for k, (xb, yb) in enumerate(self._batches(), start=1):
+                    loss = cross_entropy(model(Tensor(xb)), yb)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    for name, p in params:
+                        if not np.isfinite(p.data).all():
+                            largest = float(np.max(np.abs(p.grad))) if p.grad is not None else float("nan")
+                            return (f"; it began in batch {k}: the {self.config.optimizer} step left {name} "
+                                    f"non-finite (largest |gradient| {largest:.3g})")
+                model.eval()
+                k = 0
+                for i in range(0, len(self.dataset.X_train), 8192):
+                    cross_entropy(model(Tensor(self.dataset.X_train[i:i + 8192])), self.dataset.y_train[i:i + 8192])
+        except AnomalyError as exc:
+            where = f"batch {k}" if k else "the evaluation after the epoch"
+            return f"; it began in {where}: {exc}"
+        return ""
 
     def fit(self, epochs: int | None = None, callback: Callable[["Trainer", EpochRecord], object] | None = None,
             should_stop: Callable[[], bool] | None = None) -> list[EpochRecord]:

@@ -1,0 +1,183 @@
+"""PyTorch interop: the same network, the same weights, in either library.
+
+chainrule is for seeing every step; PyTorch is for going big (GPUs, many
+machines). ``to_torch(model)`` turns a chainrule ``MLP``/``Sequential``/
+``Linear`` (with ReLU, Tanh, Sigmoid, Identity) into a ``torch.nn.Sequential``
+that computes the same function; ``from_torch(module)`` brings a stack of
+``torch.nn.Linear`` and those activations back.
+
+One convention differs. chainrule writes a layer as z = x W + b with W of
+shape (n_in, n_out): column j holds neuron j's weights. ``torch.nn.Linear``
+writes z = x Wᵀ + b and stores W as (n_out, n_in). So the weight crosses
+over transposed, and its gradient too: dC/dW_torch = (dC/dW_chainrule)ᵀ.
+
+PyTorch is imported here only, and only when one of these functions runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InvalidValueError, MissingDependencyError
+
+__all__ = ["to_torch", "from_torch", "torch_graph_gradients"]
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise MissingDependencyError(
+            "PyTorch is not installed; install it with `pip install torch` to use chainrule.interop"
+        ) from None
+    return torch
+
+
+def _torch_dtype(torch, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return torch.float32
+    if dtype == np.float64:
+        return torch.float64
+    raise InvalidValueError(f"to_torch: dtype must be float32 or float64, got {dtype}")
+
+
+def _layers(model) -> list:
+    from . import nn
+
+    if isinstance(model, nn.Sequential):  # MLP included: its layers are Linear and activation modules
+        out = []
+        for layer in model.layers:
+            out.extend(_layers(layer))
+        return out
+    if isinstance(model, (nn.Linear, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Identity)):
+        return [model]
+    raise InvalidValueError(
+        f"to_torch: cannot convert a {type(model).__name__}; supported: Sequential, MLP, Linear, ReLU, Tanh, "
+        "Sigmoid, Identity"
+    )
+
+
+def to_torch(model):
+    """A ``torch.nn.Sequential`` computing what ``model`` computes, with copies of its weights.
+
+    Each ``Linear`` becomes a ``torch.nn.Linear`` whose weight is Wᵀ (torch
+    stores (n_out, n_in)) and whose bias is b; each activation becomes its
+    torch namesake. The dtype (float32 or float64) is kept. The torch module
+    owns its own copies: training it does not change ``model``.
+    """
+    torch = _torch()
+    from . import nn
+
+    modules = []
+    for layer in _layers(model):
+        if isinstance(layer, nn.Linear):
+            w = layer.weight.data
+            dtype = _torch_dtype(torch, w.dtype)
+            lin = torch.nn.Linear(layer.n_in, layer.n_out, bias=layer.bias is not None, dtype=dtype)
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
+                if layer.bias is not None:
+                    lin.bias.copy_(torch.from_numpy(layer.bias.data))
+            modules.append(lin)
+        elif isinstance(layer, nn.ReLU):
+            modules.append(torch.nn.ReLU())
+        elif isinstance(layer, nn.Tanh):
+            modules.append(torch.nn.Tanh())
+        elif isinstance(layer, nn.Sigmoid):
+            modules.append(torch.nn.Sigmoid())
+        else:
+            modules.append(torch.nn.Identity())
+    return torch.nn.Sequential(*modules)
+
+
+def from_torch(module):
+    """A chainrule ``Sequential`` with the layers and weights of a torch Linear/activation stack.
+
+    Accepts a ``torch.nn.Sequential`` (nested ones are flattened) or a single
+    layer, made of ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid`` and
+    ``Identity``. Weights are copied (transposed back to (n_in, n_out)) in
+    their dtype, float32 or float64. Anything else is refused with the name
+    of the layer.
+    """
+    torch = _torch()
+    from . import nn
+
+    if not isinstance(module, torch.nn.Module):
+        raise InvalidValueError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+
+    def flat(m, path):
+        if isinstance(m, torch.nn.Sequential):
+            for name, child in m.named_children():
+                yield from flat(child, f"{path}.{name}" if path else name)
+        else:
+            yield path or type(m).__name__, m
+
+    layers = []
+    for path, m in flat(module, ""):
+        if type(m) is torch.nn.Linear:
+            if m.weight.dtype not in (torch.float32, torch.float64):
+                raise InvalidValueError(f"from_torch: layer {path} has dtype {m.weight.dtype}; only float32 and float64 are supported")
+            w = m.weight.detach().cpu().numpy().T.copy()
+            lin = nn.Linear(m.in_features, m.out_features, bias=m.bias is not None, seed=0, dtype=w.dtype)
+            np.copyto(lin.weight.data, w)
+            if m.bias is not None:
+                np.copyto(lin.bias.data, m.bias.detach().cpu().numpy())
+            layers.append(lin)
+        elif type(m) is torch.nn.ReLU:
+            layers.append(nn.ReLU())
+        elif type(m) is torch.nn.Tanh:
+            layers.append(nn.Tanh())
+        elif type(m) is torch.nn.Sigmoid:
+            layers.append(nn.Sigmoid())
+        elif type(m) is torch.nn.Identity:
+            layers.append(nn.Identity())
+        else:
+            raise InvalidValueError(
+                f"from_torch: layer {path} is a {type(m).__name__}; supported: Linear, ReLU, Tanh, Sigmoid, Identity"
+            )
+    if not layers:
+        raise InvalidValueError("from_torch: the module has no layers")
+    return nn.Sequential(*layers)
+
+
+class _TorchOps:
+    """The operations ``gradcheck.evaluate_graph`` needs, on float64 torch tensors."""
+
+    @staticmethod
+    def exp(x):
+        return _torch().exp(x)
+
+    @staticmethod
+    def log(x):
+        return _torch().log(x)
+
+    @staticmethod
+    def tanh(x):
+        return _torch().tanh(x)
+
+    @staticmethod
+    def sigmoid(x):
+        return _torch().sigmoid(x)
+
+    @staticmethod
+    def relu(x):
+        return _torch().relu(x)
+
+
+def torch_graph_gradients(cost, parameters) -> list[float]:
+    """dC/dp for each ``Value`` p, computed by PyTorch's autograd on a float64 replay of ``cost``'s graph.
+
+    Each parameter becomes a 0-d float64 tensor with ``requires_grad``; the
+    graph is replayed op by op (``gradcheck.evaluate_graph``) and PyTorch
+    differentiates it: an independent second opinion on chainrule's backward pass.
+    """
+    torch = _torch()
+    from .gradcheck import evaluate_graph
+
+    leaves = {p: torch.tensor(float(p.data), dtype=torch.float64, requires_grad=True) for p in parameters}
+    out = evaluate_graph(cost, leaves, _TorchOps)
+    if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        return [0.0 for _ in leaves]
+    out.backward()
+    return [float(t.grad) if t.grad is not None else 0.0 for t in leaves.values()]
