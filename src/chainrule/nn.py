@@ -154,6 +154,8 @@ class Module:
                 )
             if arr.dtype != p.data.dtype:
                 raise InvalidValueError(f"load_state_dict: {name} has dtype {arr.dtype} in the state but {p.data.dtype} in the model")
+            if not np.isfinite(arr).all():  # a NaN weight would only surface later, as a baffling "diverged"
+                raise InvalidValueError(f"load_state_dict: {name} holds NaN or infinite values; weights must be finite")
         for name, p in params.items():
             if name in state:
                 np.copyto(p.data, state[name])

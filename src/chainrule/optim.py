@@ -89,6 +89,8 @@ class Optimizer:
                     f"optimizer state {name}: shape {tuple(arr.shape)} {arr.dtype} does not match "
                     f"the parameter's {tuple(p.data.shape)} {p.data.dtype}"
                 )
+            if not np.isfinite(arr).all():
+                raise InvalidValueError(f"optimizer state {name}: holds NaN or infinite values; the state must be finite")
             out.append(arr.copy())
         return out
 

@@ -59,7 +59,7 @@ def _listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise InvalidValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port") from None
-    sock.listen(128)
+    sock.listen(512)
     sock.setblocking(False)
     return sock
 
@@ -87,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         create_app(),
         log_level="warning",
-        # Bounded however many clients come: few connections at once, short keep-alive.
-        limit_concurrency=64,
+        # Bounded however many clients come: at most 512 connections at once (beyond that uvicorn
+        # answers 503 at once, holding nothing), short keep-alive. Each request is stateless and
+        # bounded by its request model, so 512 in flight stay within a few hundred MB.
+        limit_concurrency=512,
         timeout_keep_alive=5,
     )
     server = uvicorn.Server(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -19,6 +20,13 @@ def num(x: float, digits: int = 6) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1024)  # sympy's printer is slow, and the same formulas come back often
+def _sympy_text(expr) -> str:
+    import sympy
+
+    return sympy.sstr(expr, full_prec=False)
+
+
 def pretty(expr) -> str:
     """A sympy expression written as on a blackboard: ``4.5*w - 2.4`` → ``4.5w − 2.4``.
 
@@ -26,9 +34,7 @@ def pretty(expr) -> str:
     (``2*(a - y)`` → ``2(a − y)``), other products use ``·``, powers become
     superscripts and the minus sign is a real minus.
     """
-    import sympy
-
-    text = sympy.sstr(expr, full_prec=False) if not isinstance(expr, str) else expr
+    text = expr if isinstance(expr, str) else _sympy_text(expr)
     text = re.sub(r"(\d+\.\d*?)0+\b", lambda m: m.group(1).rstrip("."), text)  # 4.50000 → 4.5
     # x**2 → x², x**(-1) → x⁻¹ (the parentheses go only when they belong to the exponent)
     text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)

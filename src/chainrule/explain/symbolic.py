@@ -9,6 +9,7 @@ typed by hand for one example.
 
 from __future__ import annotations
 
+import functools
 from typing import Iterable, Mapping
 
 import sympy
@@ -134,6 +135,7 @@ def local_derivative(node: Value, edge: int, operands: list, exact: bool = True,
     return derivative.xreplace(mapping)
 
 
+@functools.lru_cache(maxsize=1024)
 def as_floats(expr: sympy.Expr) -> sympy.Expr:
     """The same expression with every exact number written as a decimal (9/2 → 4.5)."""
     return expr.xreplace({r: sympy.Float(r) for r in expr.atoms(sympy.Rational) if not r.is_Integer})

@@ -21,6 +21,7 @@ engine, the formulas by sympy from the same graph.
 from __future__ import annotations
 
 import argparse
+import functools
 from dataclasses import asdict, dataclass, field
 
 import sympy
@@ -340,34 +341,79 @@ def _latex(formula: str) -> str:
 # ------------------------------------------------------------------- the maths
 def gradient_formula(input: float, target: float) -> sympy.Expr:
     """dC/dw as an exact formula of w, by sympy, from the graph of one forward pass."""
-    net = forward(Value(input, label="i"), Value(0.0, label="w"), Value(target, label="y"))
-    return sympy.expand(sympy.diff(to_sympy(net.C, [net.w]), sympy.Symbol("w")))
+    return _analyse(float(input), float(target)).gradient
 
 
-def _chain_factors(net: Network) -> list[ChainFactor]:
-    """dC/da and da/dw, from the graph: formulas in the labels, then with numbers.
+@dataclass(frozen=True)
+class _FactorTemplate:
+    """One link of the chain rule as a formula in the labels, whatever the numbers."""
+
+    name: str  # "dC/da"
+    formula: str  # "2(a − y)"
+    derivative: object  # the sympy expression, to evaluate at the numbers
+
+
+@functools.lru_cache(maxsize=1)
+def _factor_templates() -> tuple[_FactorTemplate, ...]:
+    """dC/da and da/dw as formulas of the labels, derived once from the graph by sympy.
 
     Unlabelled intermediate nodes (a − y) are folded into the labelled node
     that uses them, so the chain runs over the named quantities w → a → C.
+    The formulas depend only on the graph's shape, not on its numbers, so
+    they are derived once (sympy is slow; the explorer asks for them often).
     """
+    net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
     sym = {v: sympy.Symbol(v.label) for v in (net.i, net.w, net.y, net.a)}
-    numbers = {v.label: pretty(sympy.Float(v.data)) for v in (net.i, net.y, net.a)}
-    in_weight = dict(numbers, a=pretty(as_floats(to_sympy(net.a, [net.w]))))
-    factors = []
+    templates = []
     for top, below in ((net.C, net.a), (net.a, net.w)):
         expr = to_sympy(top, symbols={v: s for v, s in sym.items() if v is not top})
         derivative = sympy.factor_terms(sympy.diff(expr, sym[below]))
-        formula = pretty(derivative)
-        factors.append(
-            ChainFactor(
-                name=f"d{top.label}/d{below.label}",
-                formula=formula,
-                with_numbers=substitute(formula, numbers),
-                in_weight=substitute(formula, in_weight),
-                value=float(derivative.xreplace({sym[v]: v.data for v in (net.i, net.y, net.a)})),
-            )
+        templates.append(_FactorTemplate(f"d{top.label}/d{below.label}", pretty(derivative), derivative))
+    return tuple(templates)
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """What sympy derives from the graph for given i and y (exact formulas in w)."""
+
+    cost_formula: sympy.Expr
+    gradient: sympy.Expr
+    curvature: float
+    optimum: float
+    activation_in_weight: str  # "1.5w"
+
+
+@functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
+def _analyse(input: float, target: float) -> _Analysis:
+    w = sympy.Symbol("w")
+    net = forward(Value(input, label="i"), Value(0.0, label="w"), Value(target, label="y"))
+    cost_formula = to_sympy(net.C, [net.w])
+    gradient = sympy.expand(sympy.diff(cost_formula, w))
+    (optimum,) = sympy.solve(gradient, w)
+    return _Analysis(
+        cost_formula=cost_formula,
+        gradient=gradient,
+        curvature=float(sympy.diff(cost_formula, w, 2)),
+        optimum=float(optimum),
+        activation_in_weight=pretty(as_floats(to_sympy(net.a, [net.w]))),
+    )
+
+
+def _chain_factors(net: Network, analysis: _Analysis) -> list[ChainFactor]:
+    """dC/da and da/dw at this forward pass: the formulas, then with its numbers."""
+    numbers = {v.label: num(v.data).replace("-", "−") for v in (net.i, net.y, net.a)}
+    in_weight = dict(numbers, a=analysis.activation_in_weight)
+    values = {sympy.Symbol(v.label): v.data for v in (net.i, net.y, net.a)}
+    return [
+        ChainFactor(
+            name=t.name,
+            formula=t.formula,
+            with_numbers=substitute(t.formula, numbers),
+            in_weight=substitute(t.formula, in_weight),
+            value=float(t.derivative.xreplace(values)),
         )
-    return factors
+        for t in _factor_templates()
+    ]
 
 
 def _check(name: str, x: float, low: float = -LIMIT, high: float = LIMIT) -> float:
@@ -397,15 +443,13 @@ def train(
         raise InvalidValueError(f"steps = {steps!r} is out of range; allowed: 0 to {MAX_STEPS}")
     if input == 0.0:
         raise InvalidValueError("input = 0 makes a = 0 whatever the weight: there is nothing to learn (w* = y/i)")
+    if abs(input) < 1e-150:  # C'' = 2i² would underflow: no finite w* = y/i, no stable learning rate 2/C''
+        raise InvalidValueError(f"input = {input!r} is so close to 0 that i² underflows to 0; allowed: |input| >= 1e-150")
 
-    w = sympy.Symbol("w")
     i_node, w_node, y_node = Value(input, label="i"), Value(weight, label="w"), Value(target, label="y")
     first = forward(i_node, w_node, y_node)
     first.C.backward()
-    cost_formula = to_sympy(first.C, [first.w])
-    gradient = sympy.expand(sympy.diff(cost_formula, w))
-    curvature = float(sympy.diff(cost_formula, w, 2))
-    (optimum,) = sympy.solve(gradient, w)
+    analysis = _analyse(input, target)
     result = SimplestResult(
         input=input,
         target=target,
@@ -413,12 +457,12 @@ def train(
         learning_rate=learning_rate,
         tolerance=tolerance,
         max_steps=steps,
-        factors=_chain_factors(first),
-        gradient_formula=gradient,
-        cost_formula=cost_formula,
-        optimum_weight=float(optimum),
-        curvature=curvature,
-        convergence_factor=1.0 - learning_rate * curvature,
+        factors=_chain_factors(first, analysis),
+        gradient_formula=analysis.gradient,
+        cost_formula=analysis.cost_formula,
+        optimum_weight=analysis.optimum,
+        curvature=analysis.curvature,
+        convergence_factor=1.0 - learning_rate * analysis.curvature,
         network=first,
     )
 

@@ -122,3 +122,27 @@ class PlaygroundRequest(_Strict):
         Field(max_length=MAX_LAYERS + 1, description="the network to continue from (the 'params' of the last answer)"),
     ] = None
     grid: Annotated[int, Field(ge=8, le=80, description="resolution of the decision-boundary heatmap")] = 40
+
+
+# ------------------------------------------------------------------- refusals
+class Problem(BaseModel):
+    """One thing wrong with a request: the field, a readable message, and what is allowed there."""
+
+    field: str
+    message: str
+    allowed: str = ""
+    type: str = ""
+
+
+class ApiError(BaseModel):
+    """The body of every refusal (422, 413): ``error`` is one line a person can read; ``detail`` one entry per problem."""
+
+    error: str
+    detail: list[Problem] = []
+
+
+# The refusals every compute endpoint documents in the OpenAPI schema (the body really sent: ``server.py``).
+REFUSALS = {
+    422: {"model": ApiError, "description": "A field outside its bounds, or a value the engine refuses: one line per problem"},
+    413: {"model": ApiError, "description": "The request body is larger than the server accepts"},
+}

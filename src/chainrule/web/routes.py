@@ -29,19 +29,19 @@ def limits() -> dict:
     }
 
 
-@router.post("/simplest", summary="The video's network: forward pass, chain rule, descent, verdict")
+@router.post("/simplest", responses=m.REFUSALS, summary="The video's network: forward pass, chain rule, descent, verdict")
 def simplest(req: m.SimplestRequest) -> dict:
     """i —w→ a, C = (a − y)²: ``steps`` steps of gradient descent from ``weight``, explained at the last one."""
     return simplest_view.explore(req)
 
 
-@router.post("/backprop", summary="A lesson network's forward values and its backward pass, one edge at a time")
+@router.post("/backprop", responses=m.REFUSALS, summary="A lesson network's forward values and its backward pass, one edge at a time")
 def backprop(req: m.BackpropRequest) -> dict:
     """The nodes and edges of the lesson's graph, and one event per edge in the order backpropagation visits them."""
     return stepper.trace_lesson(req.lesson)
 
 
-@router.post("/playground", summary="Train a small network on 2-D points for a few steps")
+@router.post("/playground", responses=m.REFUSALS, summary="Train a small network on 2-D points for a few steps")
 def train_playground(req: m.PlaygroundRequest) -> dict:
     """Train ``steps`` steps from ``params`` (or from the seeded start) and return the network and its pictures."""
     return playground.train(req)

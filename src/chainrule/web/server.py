@@ -24,9 +24,11 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import ChainruleError
@@ -187,6 +189,21 @@ async def chainrule_error(request: Request, exc: ChainruleError) -> JSONResponse
     return JSONResponse(status_code=422, content={"error": message, "detail": [{"field": "", "message": message}]})
 
 
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Refusals under ``/api/`` in the documented shape (``api_models.ApiError``); pages keep FastAPI's default.
+
+    FastAPI answers a body it cannot decode (bytes that are not UTF-8) with a bare 400; for the API that is
+    bad input like any other, so it becomes a 422 with one readable line.
+    """
+    if not request.url.path.startswith("/api/"):
+        return await http_exception_handler(request, exc)
+    status, message = exc.status_code, str(exc.detail)
+    if status == 400:
+        status, message = 422, "request body: cannot be read as JSON; allowed: a JSON object in UTF-8 text"
+    return JSONResponse(status_code=status, content={"error": message, "detail": [{"field": "request body", "message": message}]},
+                        headers=getattr(exc, "headers", None))
+
+
 # ------------------------------------------------------------------ middleware
 class LimitBody:
     """Refuse request bodies over ``max_bytes`` (HTTP 413), counting what arrives, not what is announced."""
@@ -272,6 +289,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ChainruleError, chainrule_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.include_router(routes.router)
 
     for url, name in PAGES.items():

@@ -14,6 +14,8 @@ The page draws these; it computes nothing itself.
 
 from __future__ import annotations
 
+import functools
+
 import sympy
 
 from ..explain.format import num, pretty, substitute
@@ -26,6 +28,7 @@ from .api_models import SimplestRequest
 PARABOLA_POINTS = 121
 
 
+@functools.lru_cache(maxsize=512)  # bounded; the same few formulas are asked for again and again
 def _mathml(expr: sympy.Expr) -> str:
     """Presentation MathML for a formula, as sympy prints it, wrapped in a <math> element."""
     body = sympy.printing.mathml(as_floats(expr), printer="presentation")
