@@ -192,6 +192,10 @@ def _bad_epoch(meta):
     meta["epoch"] = "three"
 
 
+def _negative_epoch(meta):
+    meta["epoch"] = -1
+
+
 def _bad_history(meta):
     meta["history"] = [{"epoch": 1}]
 
@@ -210,10 +214,11 @@ def _unknown_setting(meta):
     (_bad_adam_shape, None, "optimizer state m.0: shape (3, 3)", "m.0"),
     (_drop_adam_step, None, "Adam state is incomplete", "incomplete"),
     (None, _bad_epoch, "damaged metadata", "damaged metadata"),
+    (None, _negative_epoch, "epoch -1 does not match its history", "does not match"),
     (None, _bad_history, "damaged metadata", "damaged metadata"),
     (None, _unknown_setting, "unknown training settings: dropout", "dropout"),
 ], ids=["other-network-sizes", "float64-weights", "int-weights", "missing-array", "nan-weight", "inf-adam-state",
-        "adam-state-shape", "adam-step-missing", "epoch-not-a-number", "history-damaged", "unknown-setting"])
+        "adam-state-shape", "adam-step-missing", "epoch-not-a-number", "epoch-negative", "history-damaged", "unknown-setting"])
 def test_a_well_formed_checkpoint_that_does_not_fit_its_network_is_refused(tmp_path, capsys, arrays, meta, library, cli):
     path = _rewrite(_valid(tmp_path / "c.npz"), arrays, meta)
     with pytest.raises(InvalidValueError, match="cannot resume from") as info:

@@ -311,6 +311,10 @@ class Trainer:
             trainer.optimizer.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("optim.")})
             trainer.epoch = int(meta["epoch"])
             trainer.history = [EpochRecord(**r) for r in meta["history"]]
+            if trainer.epoch < 0 or trainer.epoch != len(trainer.history):
+                raise InvalidValueError(
+                    f"epoch {meta['epoch']!r} does not match its history of {len(trainer.history)} epochs"
+                )
         except InvalidValueError as exc:
             raise InvalidValueError(f"cannot resume from {os.fspath(path)!r}: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
