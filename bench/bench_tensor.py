@@ -9,12 +9,12 @@ Run: ``.venv/bin/python bench/bench_tensor.py``; prints one Markdown section.
    step and GFLOP/s of its matrix products, vs the same products in raw numpy.
 3. forward+backward time / forward time (the network of 2, and of 1).
 
-Contenders are interleaved (A, B, C, A, B, C, ...) and medians reported, so
-a slow spell of the machine hits them all alike. Caveat measured on the
-2-core machine: PyTorch's OpenMP threads and OpenBLAS's threads keep
-spinning for a while after their last call, which slows down whichever
-contender runs next (up to 2× on (1)); BENCH_PAUSE=seconds inserts an
-untimed pause before each call to study this (default 0).
+Contenders are interleaved (A, B, C, then B, C, A, ...) and medians
+reported, so a slow spell of the machine hits them all alike. Measured on
+the 2-core machine: PyTorch's OpenMP threads kept spinning after their last
+call and slowed down whichever contender ran next (up to 2× on (1)), so this
+script sets OMP_WAIT_POLICY=PASSIVE before importing torch. BENCH_PAUSE=seconds
+inserts an untimed pause before each call (default 0).
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ import statistics
 import sys
 import time
 
-import numpy as np
+# PyTorch's OpenMP threads busy-wait after each call by default; on 2 cores that spinning steals the CPU
+# from whichever contender runs next. Passive waiting removes the interference without slowing PyTorch's
+# own calls (set before torch is imported; an explicit OMP_WAIT_POLICY in the environment wins).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
@@ -45,8 +50,10 @@ def interleaved(contenders: dict, repeats: int) -> dict:
     times = {name: [] for name in contenders}
     for f in contenders.values():  # warm-up
         f()
-    for _ in range(repeats):
-        for name, f in contenders.items():
+    order = list(contenders.items())
+    for r in range(repeats):
+        # rotate who goes first, so no contender always runs right after the same other one
+        for name, f in order[r % len(order):] + order[: r % len(order)]:
             time.sleep(PAUSE)  # let the previous contender's BLAS/OpenMP threads stop spinning
             t = time.perf_counter()
             f()
