@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from math import exp as _exp, isfinite as _isfinite, log as _log, tanh as _tanh
 
-from .anomaly import is_enabled as _anomaly_enabled
+from .anomaly import _state as _ANOMALY
 from .errors import InvalidValueError, NonFiniteError, NumericalOverflowError
 
 __all__ = ["Value"]
@@ -365,7 +365,7 @@ class Value:
             for node in self.nodes():
                 node._waiting = 0
             raise
-        if _anomaly_enabled():  # inside chainrule.detect_anomaly(): name the first non-finite gradient
+        if _ANOMALY.depth:  # inside chainrule.detect_anomaly(): name the first non-finite gradient
             from .anomaly import check_scalar_backward
 
             check_scalar_backward(self)
