@@ -208,14 +208,9 @@ def graph_parameters(cost) -> list:
     The lessons name their weights and biases that way; every other leaf
     (an input i, a target y, a constant) is data, not a parameter.
     """
-    found = []
-    for node in cost.nodes():
-        if node._edges or node is cost:
-            continue
-        label = (node.label or "").lower()
-        if label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias")):
-            found.append(node)
-    return found
+    from .explain.names import is_parameter
+
+    return [node for node in cost.nodes() if node is not cost and is_parameter(node)]
 
 
 class _Math:

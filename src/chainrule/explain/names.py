@@ -114,3 +114,14 @@ def local_formula(names: Names, node: Value, k: int) -> str:
         return pretty(local_derivative(node, k, operands, exact=False, keep_factored=True))
     except Exception:
         return ""
+
+
+def is_parameter(node: Value) -> bool:
+    """A trainable leaf, by the lessons' naming convention: labelled w…, b…, θ…, weight… or bias….
+
+    Every other leaf (an input i, a target y, a constant) is data, not a parameter.
+    """
+    if node._edges:
+        return False
+    label = (node.label or "").lower()
+    return label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias"))

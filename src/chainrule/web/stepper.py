@@ -27,7 +27,7 @@ from .. import lessons
 from ..errors import InvalidValueError
 from ..explain import trace as explain_trace
 from ..explain.format import num
-from ..explain.names import name_nodes, partial
+from ..explain.names import is_parameter, name_nodes, partial
 from ..explain.paths import count_paths, iter_paths, users_of
 from ..scalar import Value
 from .api_models import LessonName
@@ -74,10 +74,7 @@ def _kind(node: Value, output: Value) -> str:
         return "cost"
     if node._edges:
         return "intermediate"
-    label = node.label.lower()
-    if label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias")):
-        return "parameter"
-    return "input"
+    return "parameter" if is_parameter(node) else "input"
 
 
 def _layout(order: list[Value]) -> dict:
