@@ -62,6 +62,10 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dic
         raise InvalidValueError(f"cannot read checkpoint {path!r}: no such file")
     if os.path.isdir(path):
         raise InvalidValueError(f"cannot read checkpoint {path!r}: it is a folder")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:2] != b"PK":  # every .npz is a zip archive; numpy would guess "pickle" for anything else
+        raise InvalidValueError(f"{path!r} is not a readable chainrule checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             if not isinstance(z, np.lib.npyio.NpzFile):
