@@ -17,7 +17,6 @@ shape mismatch. This file adds what was missing:
 
 from __future__ import annotations
 
-import os
 import pickle
 
 import numpy as np

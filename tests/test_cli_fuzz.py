@@ -38,7 +38,6 @@ import contextlib
 import io
 import os
 import re
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings

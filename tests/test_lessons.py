@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 
 import numpy as np
 import pytest
-from rich.console import Console
 
 from chainrule import lessons
 from chainrule.cli import main

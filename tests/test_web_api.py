@@ -232,8 +232,6 @@ def test_backprop_derivations_sum_over_paths(client, lesson):
 
 
 def test_backprop_wide_paths_meet(client):
-    if "wide" not in LESSONS:
-        pytest.skip("the wide lesson is not part of this build")
     d = client.post("/api/backprop", json={"lesson": "wide"}).json()
     assert any(e["meets"] for e in d["events"]), "in the wide network two paths meet somewhere"
 

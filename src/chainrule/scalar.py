@@ -39,7 +39,7 @@ from __future__ import annotations
 from math import exp as _exp, isfinite as _isfinite, log as _log, tanh as _tanh
 
 from .anomaly import _state as _ANOMALY
-from .errors import InvalidValueError, NonFiniteError, NumericalOverflowError
+from .errors import InvalidValueError, NumericalOverflowError
 
 __all__ = ["Value"]
 

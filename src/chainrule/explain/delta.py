@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import InvalidValueError
 from ..scalar import Value
-from .format import factor, num
+from .format import factor, num, subscript, superscript
 from .trace import final_gradients
 
 __all__ = ["LayerNodes", "DeltaForm", "delta_form", "matrix_text"]
@@ -88,18 +88,18 @@ class DeltaForm:
             d, s = self.deltas[k][0], self.slopes[k][0]
             if k == L - 1:
                 lines.append(
-                    f"δ{_sub(k + 1)} = ∂C/∂{self.names_a[k][0]} · f′(z{_sub(k + 1)}) = {factor(self.grad_a_last[0])} · {factor(s)} = {num(d)}"
+                    f"δ{subscript(k + 1)} = ∂C/∂{self.names_a[k][0]} · f′(z{subscript(k + 1)}) = {factor(self.grad_a_last[0])} · {factor(s)} = {num(d)}"
                 )
             else:
                 w_next = self.weight_names[k + 1][0][0]
                 lines.append(
-                    f"δ{_sub(k + 1)} = δ{_sub(k + 2)} · {w_next} · f′(z{_sub(k + 1)}) = "
+                    f"δ{subscript(k + 1)} = δ{subscript(k + 2)} · {w_next} · f′(z{subscript(k + 1)}) = "
                     f"{factor(self.deltas[k + 1][0])} · {factor(self.W[k + 1][0, 0])} · {factor(s)} = {num(d)}"
                 )
             prev = "i" if k == 0 else self.names_a[k - 1][0]
             prev_value = self.inputs[0] if k == 0 else self.a[k - 1][0]
             lines.append(
-                f"∂C/∂{self.weight_names[k][0][0]} = {prev} · δ{_sub(k + 1)} = {factor(prev_value)} · {factor(d)} = {num(self.grad_W[k][0, 0])}"
+                f"∂C/∂{self.weight_names[k][0][0]} = {prev} · δ{subscript(k + 1)} = {factor(prev_value)} · {factor(d)} = {num(self.grad_W[k][0, 0])}"
             )
         return lines
 
@@ -108,20 +108,20 @@ class DeltaForm:
         L = len(self.W)
         lines = []
         for k in range(L - 1, -1, -1):
-            l = _sup(k + 1)
+            l = superscript(k + 1)
             if k == L - 1:
                 lines.append(
                     f"δ{l} = ∇ₐC ⊙ f′(z{l}) = {matrix_text(self.grad_a_last)} ⊙ {matrix_text(self.slopes[k])} = {matrix_text(self.deltas[k])}"
                 )
             else:
-                n = _sup(k + 2)
+                n = superscript(k + 2)
                 lines.append(
                     f"δ{l} = (W{n})ᵀ δ{n} ⊙ f′(z{l}) = {matrix_text(self.W[k + 1].T)} {matrix_text(self.deltas[k + 1])} ⊙ "
                     f"{matrix_text(self.slopes[k])} = {matrix_text(self.deltas[k])}"
                 )
             prev = self.inputs if k == 0 else self.a[k - 1]
             lines.append(
-                f"∂C/∂W{l} = δ{l} (a{_sup(k)})ᵀ = {matrix_text(self.deltas[k])} {matrix_text(prev[None, :])} = {matrix_text(self.grad_W[k])}"
+                f"∂C/∂W{l} = δ{l} (a{superscript(k)})ᵀ = {matrix_text(self.deltas[k])} {matrix_text(prev[None, :])} = {matrix_text(self.grad_W[k])}"
             )
         return lines
 
@@ -136,16 +136,6 @@ class DeltaForm:
         }
 
 
-_SUBS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUPS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _sub(n: int) -> str:
-    return str(n).translate(_SUBS)
-
-
-def _sup(n: int) -> str:
-    return str(n).translate(_SUPS)
 
 
 def matrix_text(m: np.ndarray) -> str:

@@ -6,6 +6,17 @@ import functools
 import re
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(n: int) -> str:
+    """7 → '₇' (w₁, a₂: which neuron)."""
+    return str(n).translate(_SUBSCRIPT)
+
+
+def superscript(n: int) -> str:
+    """2 → '²' (W², δ³: which layer)."""
+    return str(n).translate(_SUPERSCRIPT)
 
 
 def num(x: float, digits: int = 6) -> str:

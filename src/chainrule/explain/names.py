@@ -23,21 +23,13 @@ from dataclasses import dataclass
 import sympy
 
 from ..scalar import Value
-from .format import pretty
+from .format import pretty, subscript
 from .symbolic import local_derivative, node_expr
 
-__all__ = ["Names", "name_nodes", "local_formula", "partial", "subscript", "MAX_FORMULA_NAME"]
+__all__ = ["Names", "name_nodes", "local_formula", "partial", "MAX_FORMULA_NAME"]
 
 # A formula longer than this names its node by position instead (v₇).
 MAX_FORMULA_NAME = 16
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def subscript(n: int) -> str:
-    """7 → '₇'."""
-    return str(n).translate(_SUB)
-
-
 @dataclass
 class Names:
     """The graph's nodes in order, with a name and a sympy expression for each."""

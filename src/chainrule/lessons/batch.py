@@ -23,7 +23,7 @@ from ..commands.options import float_in_range, int_in_range
 from ..errors import InvalidValueError
 from ..explain import Derivation, explain
 from ..explain.format import factor, num, pretty
-from ..explain.names import subscript
+from ..explain.format import subscript
 from ..explain.symbolic import to_sympy
 from ..explain.forward import forward_lines
 from ..scalar import Value

@@ -26,7 +26,7 @@ from ..explain import Derivation, explain
 from ..explain.delta import DeltaForm, LayerNodes, delta_form
 from ..explain.format import num
 from ..explain.forward import forward_lines
-from ..explain.names import subscript
+from ..explain.format import subscript
 from ..explain.ranking import Ranking
 from ..scalar import Value
 from .report import Report, Section, Table

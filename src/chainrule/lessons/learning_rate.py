@@ -116,7 +116,7 @@ class LearningRateResult(Report):
                 for s in self.simplest])),
             Section("A small network: MLP(1 → 4 tanh → 1), mean squared error on 4 points", [
                 "No single curvature here, but the same behaviours appear as the rate grows.",
-            ], table=Table(["lr", "C at step 0", f"C at the end", "what happened"], [
+            ], table=Table(["lr", "C at step 0", "C at the end", "what happened"], [
                 [num(s.learning_rate), num(s.costs[0]), num(s.costs[-1]), s.behaviour] for s in self.mlp])),
         ]
 

@@ -28,7 +28,7 @@ from ..explain import Derivation, explain
 from ..explain.delta import DeltaForm, LayerNodes, delta_form
 from ..explain.format import num
 from ..explain.forward import forward_lines
-from ..explain.names import subscript
+from ..explain.format import subscript, superscript
 from ..explain.paths import count_paths
 from ..explain.ranking import Ranking, rank
 from ..scalar import Value
@@ -38,13 +38,6 @@ SUMMARY = "Two or three neurons per layer (--width): a weight reaches the cost b
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 DEFAULTS = dict(width=2, inputs=(1.5, 0.5), target=0.8, activation="sigmoid", seed=1, learning_rate=0.5, steps=5)
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def sup(n: int) -> str:
-    return str(n).translate(_SUP)
-
-
 @dataclass
 class Network:
     x: list[Value]
@@ -76,17 +69,17 @@ def forward(x: list[Value], params, y: Value, activation: str) -> Network:
     layers = []
     last = len(params)
     for l, (W, b) in enumerate(params, 1):
-        Ws = [[w if isinstance(w, Value) else Value(w, label=f"w{sup(l)}{subscript(j)}{subscript(k)}")
+        Ws = [[w if isinstance(w, Value) else Value(w, label=f"w{superscript(l)}{subscript(j)}{subscript(k)}")
                for k, w in enumerate(row, 1)] for j, row in enumerate(W, 1)]
-        bs = [v if isinstance(v, Value) else Value(v, label=f"b{sup(l)}{subscript(j)}") for j, v in enumerate(b, 1)]
+        bs = [v if isinstance(v, Value) else Value(v, label=f"b{superscript(l)}{subscript(j)}") for j, v in enumerate(b, 1)]
         zs, acts = [], []
         for j, (row, bias) in enumerate(zip(Ws, bs), 1):
             z = Value.dot(row, a_prev, bias)
             if l == last:
                 a = z.named("a")
             else:
-                z.named(f"z{sup(l)}{subscript(j)}")
-                a = getattr(z, activation)().named(f"a{sup(l)}{subscript(j)}")
+                z.named(f"z{superscript(l)}{subscript(j)}")
+                a = getattr(z, activation)().named(f"a{superscript(l)}{subscript(j)}")
             zs.append(z)
             acts.append(a)
         layers.append(LayerNodes(Ws, zs, acts, bs))
