@@ -9,8 +9,9 @@ Run: ``.venv/bin/python bench/bench_tensor.py``; prints one Markdown section.
    step and GFLOP/s of its matrix products, vs the same products in raw numpy.
 3. forward+backward time / forward time (the network of 2, and of 1).
 
-Contenders are interleaved (A, B, C, then B, C, A, ...) and medians
-reported, so a slow spell of the machine hits them all alike. Measured on
+Contenders are interleaved (A, B, C, then A, C, B, ..., every order in
+turn) and medians reported, so a slow spell of the machine hits them all
+alike and each contender runs after each other one equally often. Measured on
 the 2-core machine: PyTorch's OpenMP threads kept spinning after their last
 call and slowed down whichever contender ran next (up to 2× on (1)), so this
 script sets OMP_WAIT_POLICY=PASSIVE before importing torch. BENCH_PAUSE=seconds
@@ -19,6 +20,7 @@ inserts an untimed pause before each call (default 0).
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import statistics
@@ -40,7 +42,7 @@ from chainrule.nn import MLP  # noqa: E402
 from chainrule.optim import SGD  # noqa: E402
 from chainrule.tensor import Tensor  # noqa: E402
 
-REPEATS = int(os.environ.get("BENCH_REPEATS", "15"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "24"))  # a multiple of 3! = 6 and 4! / 2 = 12: whole cycles of orders
 LR, MOMENTUM = 0.05, 0.9
 PAUSE = float(os.environ.get("BENCH_PAUSE", "0"))
 
@@ -50,10 +52,13 @@ def interleaved(contenders: dict, repeats: int) -> dict:
     times = {name: [] for name in contenders}
     for f in contenders.values():  # warm-up
         f()
-    order = list(contenders.items())
+    # Each round runs every contender once, in the next of all their orders: whoever runs just before a
+    # contender leaves its mark (caches, PyTorch's threads: up to +15% measured here), so each contender
+    # must follow each other one equally often. (A plain rotation A B C, B C A, C A B puts C before A in
+    # two rounds out of three.)
+    orders = list(itertools.permutations(contenders.items()))
     for r in range(repeats):
-        # rotate who goes first, so no contender always runs right after the same other one
-        for name, f in order[r % len(order):] + order[: r % len(order)]:
+        for name, f in orders[r % len(orders)]:
             time.sleep(PAUSE)  # let the previous contender's BLAS/OpenMP threads stop spinning
             t = time.perf_counter()
             f()

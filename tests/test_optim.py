@@ -128,3 +128,64 @@ def test_loading_a_mismatched_optimizer_state_is_refused():
         opt.load_state_dict({"velocity.0": np.zeros((3, 3), np.float32)})
     with pytest.raises(InvalidValueError, match="Adam state is incomplete"):
         Adam(MLP([2, 2]).parameters()).load_state_dict({})
+
+
+def test_an_mlp_keeps_all_its_parameters_in_one_array():
+    mlp = MLP([4, 8, 3], seed=0)
+    params = mlp.parameters()
+    base = params[0].data.base
+    assert base is not None and base.size == sum(p.data.size for p in params)
+    assert all(p.data.base is base for p in params)
+    np.testing.assert_array_equal(mlp.layers[0].weight.data, Linear(4, 8, seed=np.random.default_rng(0)).weight.data)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("sgd", dict(lr=0.1)), ("sgd", dict(lr=0.05, momentum=0.9)), ("sgd", dict(lr=0.05, momentum=0.9, weight_decay=0.01)),
+    ("sgd", dict(lr=0.05, weight_decay=0.01)), ("adam", dict(lr=0.01)), ("adam", dict(lr=0.01, weight_decay=0.01)),
+])
+def test_the_whole_array_update_equals_the_update_parameter_by_parameter_bit_for_bit(name, kwargs):
+    # an MLP's parameters tile one array, so the optimizer updates them all at once; replacing every
+    # parameter's array by a copy breaks the tiling and the optimizer goes parameter by parameter
+    X, y = np.random.default_rng(1).standard_normal((16, 5)), np.arange(16) % 3
+    results = []
+    for whole in (True, False):
+        mlp = MLP([5, 7, 3], seed=0, dtype=np.float64)
+        if not whole:
+            for p in mlp.parameters():
+                p.data = p.data.copy()
+        opt = make_optimizer(name, mlp.parameters(), **kwargs)
+        assert (opt._weights is not None) == whole
+        for _ in range(5):
+            opt.zero_grad()
+            cross_entropy(mlp(X), y).backward()
+            opt.step()
+        results.append(mlp.state_dict())
+    for k in results[0]:
+        np.testing.assert_array_equal(results[0][k], results[1][k])
+
+
+def test_replacing_a_parameters_array_after_the_optimizer_was_made_is_followed():
+    mlp = MLP([3, 4, 2], seed=0, dtype=np.float64)
+    opt = SGD(mlp.parameters(), lr=0.1, momentum=0.9)
+    X, y = np.random.default_rng(0).standard_normal((6, 3)), np.arange(6) % 2
+    new = np.full_like(mlp.layers[0].weight.data, 0.5)
+    mlp.layers[0].weight.data = new  # no longer a part of the one array the optimizer knows
+    for _ in range(2):
+        opt.zero_grad()
+        cross_entropy(mlp(X), y).backward()
+        opt.step()
+    assert mlp.layers[0].weight.data is new and not np.allclose(new, 0.5)  # updated where the model reads it
+
+
+def test_a_layer_without_gradients_is_left_alone_inside_an_mlp():
+    mlp = MLP([3, 4, 2], seed=0, dtype=np.float64)
+    X, y = np.random.default_rng(0).standard_normal((6, 3)), np.arange(6) % 2
+    for opt in (SGD(mlp.parameters(), lr=0.1, momentum=0.9), Adam(mlp.parameters(), lr=0.1)):
+        frozen, other = mlp.layers[0].weight.data.copy(), mlp.layers[2].weight.data.copy()
+        for _ in range(3):
+            opt.zero_grad()
+            cross_entropy(mlp(X), y).backward()
+            mlp.layers[0].weight.grad = None  # frozen this step
+            opt.step()
+        np.testing.assert_array_equal(mlp.layers[0].weight.data, frozen)
+        assert not np.array_equal(mlp.layers[2].weight.data, other)

@@ -317,12 +317,108 @@ def test_leaves_never_share_a_gradient_array():
     assert b.grad.flags.writeable and c.grad.flags.writeable
 
 
+def test_gradients_passed_through_several_adds_still_land_in_separate_arrays():
+    a, b, c = (Tensor(np.ones(4), requires_grad=True) for _ in range(3))
+    (a + (b + c)).backward(np.full(4, 2.0))  # each add hands its incoming gradient to both inputs
+    a.grad += 1.0
+    b.grad *= 10.0
+    np.testing.assert_allclose(a.grad, np.full(4, 3.0))
+    np.testing.assert_allclose(b.grad, np.full(4, 20.0))
+    np.testing.assert_allclose(c.grad, np.full(4, 2.0))
+
+
+RULE_CASES = {
+    "add": lambda a, b: a + b, "add broadcast": lambda a, b: a + b[0], "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b, "div": lambda a, b: a / (b * b + 1.0), "pow": lambda a, b: (a * a + 1.0) ** b,
+    "matmul": lambda a, b: a @ b.T, "linear": lambda a, b: linear(a, b.T, b[0]), "neg": lambda a, b: -a + b,
+    "sum": lambda a, b: a.sum(axis=0) + b.sum(axis=0), "mean": lambda a, b: a.mean(axis=1, keepdims=True) * b,
+    "max": lambda a, b: a.max(axis=1) + b[:, 0], "reshape": lambda a, b: a.reshape(9) + b.reshape(9),
+    "transpose": lambda a, b: a.T + b, "index": lambda a, b: a[1:] + b[:2], "concatenate": lambda a, b: concatenate([a, b]),
+    "stack": lambda a, b: stack([a, b]), "relu": lambda a, b: a.relu() + b.tanh() + a.sigmoid(),
+    "exp log": lambda a, b: a.exp() + (b * b + 1.0).log(), "softmax": lambda a, b: a.softmax() + b.log_softmax(),
+}
+
+
+@pytest.mark.parametrize("name", RULE_CASES)
+def test_every_backward_rule_returns_the_incoming_gradient_or_new_arrays_of_its_own(name):
+    # backward() stores a rule's new arrays on leaves without copying them; that is only safe if a rule never
+    # returns one new array for two inputs, nor writes into the gradient it received
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    b = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    out = RULE_CASES[name](a, b)
+    stack_, nodes = [out], []
+    while stack_:
+        node = stack_.pop()
+        if node._backward is not None and node not in nodes:
+            nodes.append(node)
+            stack_.extend(node._parents)
+    for node in nodes:
+        g = rng.standard_normal(node.shape)
+        before = g.copy()
+        results = [r for r in node._backward(node, g) if r is not None]
+        np.testing.assert_array_equal(g, before)
+        for i, r in enumerate(results):
+            if np.shares_memory(r, g):
+                continue
+            for other in results[i + 1:]:
+                assert not np.shares_memory(r, other), f"{node.op}: one new array returned for two inputs"
+
+
 def test_backward_with_an_explicit_gradient_does_not_alias_it():
     x = Tensor(np.zeros(3), requires_grad=True)
     g = np.array([1.0, 2.0, 3.0])
     (x + 0.0).backward(g)
     x.grad *= 2
     np.testing.assert_allclose(g, [1.0, 2.0, 3.0])
+
+
+def _big_layer():
+    # big enough for zero_grad() to keep its gradient array for the next backward (128 KiB and more)
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.standard_normal((200, 200)), requires_grad=True)
+    x = Tensor(rng.standard_normal((5, 200)))
+    return W, x
+
+
+@pytest.mark.parametrize("zero", ["tensor", "module", "optimizer"])
+def test_a_gradient_you_kept_is_never_overwritten_by_the_next_backward(zero):
+    from chainrule.nn import Linear
+    from chainrule.optim import SGD
+
+    layer = Linear(200, 200, seed=0, dtype=np.float64)
+    opt = SGD(layer.parameters(), lr=0.1)
+    x = Tensor(np.random.default_rng(1).standard_normal((5, 200)))
+    clear = {"tensor": layer.weight.zero_grad, "module": layer.zero_grad, "optimizer": opt.zero_grad}[zero]
+    history, values = [], []
+    for step in range(3):
+        clear()
+        (layer(x * float(step + 1)) ** 2).mean().backward()
+        history.append(layer.weight.grad)  # a learner recording the gradient of every step
+        values.append(layer.weight.grad.copy())
+    for kept, value in zip(history, values):
+        np.testing.assert_array_equal(kept, value)
+    assert not np.allclose(values[0], values[1])
+
+
+def test_a_large_weight_gradient_nobody_kept_is_written_into_the_array_zero_grad_set_aside():
+    W, x = _big_layer()
+    linear(x, W).sum().backward()
+    first = id(W.grad)
+    expected = x.data.sum(axis=0)[:, None] * np.ones((1, 200)) * 2.0
+    W.zero_grad()
+    assert W.grad is None
+    linear(x * 2.0, W).sum().backward()
+    assert id(W.grad) == first  # no new 320 KB array this step
+    np.testing.assert_allclose(W.grad, expected)
+
+
+def test_a_layer_whose_weight_is_computed_gets_its_gradient_through_it():
+    W, x = _big_layer()
+    linear(x, W * 2.0).sum().backward()
+    W.zero_grad()
+    linear(x, W * 2.0).sum().backward()
+    np.testing.assert_allclose(W.grad, 2.0 * x.data.sum(axis=0)[:, None] * np.ones((1, 200)))
 
 
 def test_backward_is_iterative_a_very_deep_chain_works():

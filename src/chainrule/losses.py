@@ -24,6 +24,12 @@ from .tensor import Tensor, _node, _shape_text
 __all__ = ["cross_entropy", "mse_loss", "accuracy"]
 
 
+_sum = np.add.reduce
+
+# each native integer dtype and the unsigned dtype of its size (a view as unsigned makes negatives huge)
+_UNSIGNED = {np.dtype(f"{kind}{size}"): np.dtype(f"u{size}") for kind in "iu" for size in (1, 2, 4, 8)}
+
+
 def _labels(labels, n: int, n_classes: int) -> np.ndarray:
     y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
     if y.dtype.kind not in "iu":
@@ -33,7 +39,9 @@ def _labels(labels, n: int, n_classes: int) -> np.ndarray:
             raise InvalidValueError(f"cross_entropy: labels must be integers (class numbers), got dtype {y.dtype}")
     if y.shape != (n,):
         raise InvalidValueError(f"cross_entropy: logits of shape ({n}, {n_classes}) need labels of shape ({n},), got {_shape_text(y.shape)}")
-    if n and (y.min() < 0 or y.max() >= n_classes):
+    unsigned = _UNSIGNED.get(y.dtype)
+    # one pass for both ends when it can: seen as unsigned, a negative label becomes huge
+    if n and (y.view(unsigned).max() >= n_classes if unsigned is not None else y.min() < 0 or y.max() >= n_classes):
         bad = y.min() if y.min() < 0 else y.max()
         raise InvalidValueError(f"cross_entropy: label {int(bad)} is out of range for {n_classes} classes (allowed 0 to {n_classes - 1})")
     return y
@@ -58,12 +66,13 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
         raise InvalidValueError("cross_entropy: the batch is empty")
     y = _labels(labels, n, k)
     rows = np.arange(n)
-    shifted = z - z.max(axis=1, keepdims=True)
+    # (np.maximum.reduce and np.add.reduce are what .max() and .sum() call, minus a layer of Python)
+    shifted = z - np.maximum.reduce(z, 1, keepdims=True)
     e = np.exp(shifted)
-    s = e.sum(axis=1)
-    total = np.log(s).sum() - shifted[rows, y].sum()
+    s = np.add.reduce(e, 1, keepdims=True)
+    total = _sum(np.log(s), None) - _sum(shifted[rows, y], None)
     scale = 1.0 / n if reduction == "mean" else 1.0
-    e /= s[:, None]  # e is now softmax(z), saved for the backward pass
+    e /= s  # e is now softmax(z), saved for the backward pass
     out = np.asarray(total * scale, dtype=z.dtype)
     return _node(out, "cross_entropy", (logits,), _cross_entropy_backward, (e, y, rows, scale))
 

@@ -110,7 +110,7 @@ class Module:
     def zero_grad(self) -> None:
         """Forget the accumulated gradients (they add up across backward calls)."""
         for p in self.parameters():
-            p.grad = None
+            p.zero_grad()
 
     def train(self, mode: bool = True) -> "Module":
         for m in self.modules():
@@ -235,6 +235,7 @@ class Identity(Module):
 
 
 _ACTIVATION_MODULES = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Identity}
+_ACTIVATION_FUNCTIONS = {"relu": Tensor.relu, "tanh": Tensor.tanh, "sigmoid": Tensor.sigmoid, "linear": None}
 
 
 class Sequential(Module):
@@ -258,6 +259,24 @@ class Sequential(Module):
 
     def __len__(self) -> int:
         return len(self.layers)
+
+
+def _lay_out_contiguously(params: list[Parameter]) -> None:
+    """Move the parameters' numbers into consecutive parts of one new array (values unchanged).
+
+    Each parameter's ``data`` becomes a view of that array, so an optimizer
+    can update every weight of the network with one numpy call per line of
+    its formula instead of one per parameter (``optim`` explains).
+    """
+    dtype = params[0].data.dtype
+    flat = np.empty(sum(p.data.size for p in params), dtype)
+    offset = 0
+    for p in params:
+        n = p.data.size
+        view = flat[offset:offset + n].reshape(p.data.shape)
+        view[...] = p.data
+        p.data = view
+        offset += n
 
 
 class MLP(Sequential):
@@ -287,26 +306,23 @@ class MLP(Sequential):
             if k < len(sizes) - 2:
                 layers.append(_ACTIVATION_MODULES[activation]())
         super().__init__(*layers)
+        _lay_out_contiguously(self.parameters())
         self.sizes = [int(n) for n in sizes]
         self.activation = activation
         self._act = activation
         self.dtype = _dtype(dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        # the same as Sequential.forward, without the per-layer call overhead
-        act = self._act
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            if i % 2 == 0:
-                x = linear(x, layer.weight, layer.bias)
-            elif act == "relu":
-                x = x.relu()
-            elif act == "tanh":
-                x = x.tanh()
-            elif act == "sigmoid":
-                x = x.sigmoid()
-        del last
-        return x
+        # the same as Sequential.forward (Linear, activation, ..., Linear), without a call per module
+        layers = self.layers
+        activate = _ACTIVATION_FUNCTIONS[self._act]
+        for i in range(0, len(layers) - 1, 2):
+            layer = layers[i]
+            x = linear(x, layer.weight, layer.bias)
+            if activate is not None:
+                x = activate(x)
+        layer = layers[-1]
+        return linear(x, layer.weight, layer.bias)
 
     def extra_repr(self) -> str:
         return f"{self.sizes}, {self.activation!r}"

@@ -36,11 +36,14 @@ gradient on, so the big saved arrays are freed while the walk goes on.
 
 Gradients accumulate on *leaves* (tensors you create with
 ``requires_grad=True``, such as weights) across calls, as in PyTorch, until
-``zero_grad()``; intermediate gradients are not kept.
+``zero_grad()``; intermediate gradients are not kept. ``zero_grad()`` sets a
+large weight gradient's array aside and the next backward pass writes into
+it instead of allocating a new one, unless you still hold the old array.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Iterable, Sequence
 
@@ -169,6 +172,7 @@ def _node(data: np.ndarray, op: str, parents: tuple, backward, ctx=None) -> "Ten
                 t._parents = parents
                 t._backward = backward
                 t._ctx = ctx
+                t._users = 0
                 return t
     t.requires_grad = False
     t._parents = ()
@@ -193,7 +197,8 @@ class Tensor:
     ``dtype`` says otherwise.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_parents", "_backward", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_parents", "_backward", "_ctx", "_users", "_spare",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray + Tensor -> Tensor.__radd__, not an object array
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str = ""):
@@ -205,6 +210,7 @@ class Tensor:
         self._parents = ()
         self._backward = None
         self._ctx = None
+        self._spare = None  # the gradient array zero_grad() set aside, for the next one to reuse
 
     # ------------------------------------------------------------- basics
     @property
@@ -266,7 +272,8 @@ class Tensor:
         return _node(self.data.astype(dtype), "astype", (self,), _astype_backward)
 
     def zero_grad(self) -> None:
-        self.grad = None
+        """Forget the gradient (``grad`` becomes None); its array may hold the next one, unless you kept it."""
+        _set_aside(self)
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         if not self.is_leaf:
@@ -283,75 +290,89 @@ class Tensor:
         users first, then walk back from ``self`` (Kahn's order; no
         recursion). ``grad`` is d(loss)/d(self) and defaults to 1 for a
         one-element tensor.
+
+        During the walk each intermediate node keeps its count of users still
+        to report in ``_users`` and the sum of what they sent in ``grad``;
+        both are back to 0 and None when the walk ends (a count on the node is
+        cheaper than a dictionary keyed by node). So two threads must not run
+        ``backward()`` through the same graph at the same time.
         """
         if not self.requires_grad:
             raise InvalidValueError(
                 "backward: this tensor does not depend on any tensor with requires_grad=True "
                 "(or it was computed inside no_grad())"
             )
-        if grad is None:
+        given = grad is not None
+        if not given:
             if self.data.size != 1:
                 raise InvalidValueError(
                     f"backward: a tensor of shape {_shape_text(self.shape)} needs an explicit grad "
                     "(d(loss)/d(this), same shape); only a one-element tensor defaults to 1"
                 )
-            grad = np.ones_like(self.data)
-            handed = set()
+            grad = np.empty(self.data.shape, self.data.dtype)
+            grad.fill(1.0)
         else:
             grad = _as_float_array(grad, self.data.dtype, "backward grad")
             if grad.shape != self.shape:
                 raise InvalidValueError(
                     f"backward: grad has shape {_shape_text(grad.shape)} but the tensor has shape {_shape_text(self.shape)}"
                 )
-            handed = {id(grad)}  # the caller's array: never store it on a leaf without copying
-        keep = [grad]  # arrays whose id is in `handed` stay alive until we finish
+        if self._backward is None:  # backward() called on a leaf
+            _accumulate(self, grad, given)  # the caller's array is copied, never stored
+            return
 
-        # 1. how many users does each intermediate node have?
-        users: dict[int, int] = {}
+        # 1. how many users does each intermediate node have? (leaves have no backward rule)
+        nodes = [self]
         stack = [self]
         while stack:
             for p in stack.pop()._parents:
-                if p.requires_grad and p._backward is not None:
-                    k = id(p)
-                    if k in users:
-                        users[k] += 1
-                    else:
-                        users[k] = 1
+                if p._backward is not None:
+                    n = p._users
+                    p._users = n + 1
+                    if not n:  # first time we meet it
                         stack.append(p)
+                        nodes.append(p)
 
         # 2. walk back from self, each node once all its users have reported
-        grads = {id(self): grad}
+        self.grad = grad
         ready = [self]
         check = _ANOMALY.depth  # inside detect_anomaly(): every gradient a rule produces is checked
-        while ready:
-            node = ready.pop()
-            g = grads.pop(id(node))
-            if node._backward is None:  # backward() called on a leaf
-                _accumulate(node, g, handed, keep)
-                continue
-            parents = node._parents
-            results = node._backward(node, g)
-            if check:
-                _anomaly.check_tensor_backward(node, results)
-            if not retain_graph:
-                node._parents = ()
-                node._ctx = None
-                node._backward = _graph_freed
-            for p, gp in zip(parents, results):
-                if gp is None or not p.requires_grad:
-                    continue
-                if gp.dtype != p.data.dtype:
-                    gp = gp.astype(p.data.dtype)
-                if p._backward is None:
-                    _accumulate(p, gp, handed, keep)
-                    continue
-                k = id(p)
-                old = grads.get(k)
-                grads[k] = gp if old is None else old + gp  # never in place: gp may be shared
-                left = users[k] - 1
-                users[k] = left
-                if not left:
-                    ready.append(p)
+        try:
+            while ready:
+                node = ready.pop()
+                g = node.grad
+                node.grad = None  # an intermediate result keeps no gradient
+                parents = node._parents
+                results = node._backward(node, g)
+                if check:
+                    _anomaly.check_tensor_backward(node, results)
+                if not retain_graph:
+                    node._parents = ()
+                    node._ctx = None
+                    node._backward = _graph_freed
+                for p, gp in zip(parents, results):
+                    if gp is None or not p.requires_grad:
+                        continue
+                    dtype = p.data.dtype
+                    if gp.dtype is not dtype and gp.dtype != dtype:
+                        gp = gp.astype(dtype)
+                    if p._backward is None:  # a leaf
+                        if p.grad is None and gp is not g and gp.base is None and gp.shape == p.data.shape:
+                            p.grad = gp  # a new array made for this leaf: _accumulate's common case, without the call
+                        else:
+                            _accumulate(p, gp, gp is g)
+                        continue
+                    old = p.grad
+                    p.grad = gp if old is None else old + gp  # never in place: gp may be shared
+                    n = p._users - 1
+                    p._users = n
+                    if not n:
+                        ready.append(p)
+        finally:  # normally a no-op; after an error in a rule, Ctrl-C, or a rule that sent no gradient
+            for node in nodes:  # to a node, leave no count or partial sum behind
+                if node._users or node.grad is not None:
+                    node._users = 0
+                    node.grad = None
 
     # ----------------------------------------------------------- arithmetic
     def _other(self, other) -> "Tensor | None":
@@ -565,25 +586,21 @@ class Tensor:
 
 
 # ------------------------------------------------------------ accumulation
-def _accumulate(leaf: Tensor, g: np.ndarray, handed: set, keep: list) -> None:
-    """leaf.grad += g, without ever letting two leaves share one array.
+def _accumulate(leaf: Tensor, g: np.ndarray, shared: bool) -> None:
+    """leaf.grad += g, never letting a leaf's gradient share its array with anything else.
 
-    The first gradient of a leaf is stored as is when it is a fresh array
-    (no copy: weight gradients are large); a view, a read-only array, or an
-    array already given to another leaf is copied first.
+    A backward rule returns, for each input, either a new array made for
+    that input alone, or the gradient it received (or a view of it), which
+    may be flowing to other nodes too (``shared``). A new array becomes the
+    leaf's first gradient as it is (no copy: weight gradients are large);
+    anything else is copied first.
     """
     if g.shape != leaf.data.shape:  # a 0-d result of a reduction kept as shape ()
         g = g.reshape(leaf.data.shape)
     if leaf.grad is None:
-        if id(g) in handed or g.base is not None or not g.flags.writeable:
+        if shared or g.base is not None or not g.flags.writeable:
             g = g.copy()
         leaf.grad = g
-        handed.add(id(g))
-        keep.append(g)
-    elif id(leaf.grad) in handed:  # may be shared with a gradient still flowing: add out of place
-        leaf.grad = leaf.grad + g
-        handed.add(id(leaf.grad))
-        keep.append(leaf.grad)
     else:
         leaf.grad += g
 
@@ -598,7 +615,50 @@ def _const(arr: np.ndarray) -> Tensor:
     t._parents = ()
     t._backward = None
     t._ctx = None
+    t._spare = None
     return t
+
+
+def _set_aside(leaf: Tensor) -> None:
+    """``leaf.grad = None``, keeping the array so that the next gradient can be written into it.
+
+    A step of a large network would otherwise allocate its weight gradients
+    anew every time (7 MB for 784-1024-1024-10), and the C allocator tends
+    to hand such memory back to the system when it is freed and take it
+    again, page fault by page fault, at the next step. Only large arrays
+    are kept.
+    """
+    g = leaf.grad
+    if g is not None:
+        leaf.grad = None
+        if g.nbytes >= _REUSE_BYTES:
+            leaf._spare = g
+
+
+# Below this size an array comes from the allocator's own free lists, quickly and without page faults
+# (128 KiB is where glibc's malloc starts asking the system for memory): not worth keeping.
+_REUSE_BYTES = 128 * 1024
+
+
+def _reuse(leaf: Tensor) -> np.ndarray | None:
+    """The array to write ``leaf``'s new gradient into, or None for a new one.
+
+    Only the array ``zero_grad()`` set aside, only when the leaf has no
+    gradient yet this time, and only if nothing outside refers to it: if you
+    kept the old gradient (``old = W.grad``), a reference count of more than
+    this function's own two references says so, and your array is left alone.
+    """
+    spare = leaf._spare
+    leaf._spare = None
+    if leaf.grad is not None:  # the new gradient will be added to this one
+        return None
+    if _refcount(spare) > 2 or spare.shape != leaf.data.shape or spare.dtype != leaf.data.dtype \
+            or not spare.flags.c_contiguous or not spare.flags.writeable:
+        return None
+    return spare
+
+
+_refcount = getattr(sys, "getrefcount", lambda obj: 1 << 30)  # elsewhere than CPython: never reuse
 
 
 def _check_axis(op: str, axis, ndim: int):
@@ -630,7 +690,10 @@ def _binary(a: Tensor, b: Tensor, op: str, ufunc, backward) -> Tensor:
 
 # ------------------------------------------------------ backward functions
 # Each takes (node, g) with g = dC/d(node's output) and returns dC/d(parent)
-# for each parent, in order (None for a parent that needs none).
+# for each parent, in order (None for a parent that needs none). A rule never
+# changes g in place, and returns for each parent either g itself (or a view
+# of it) or a new array made for that parent alone: backward() relies on this
+# to store new arrays on leaves without copying them.
 
 
 def _add_backward(node, g):
@@ -878,10 +941,14 @@ def _linear_backward(node, g):
     if X.ndim != 2:
         X = X.reshape(-1, X.shape[-1])
         g = g.reshape(-1, g.shape[-1])
-    gW = X.T @ g if W.requires_grad else None
+    # the weight and bias gradients go into the arrays of the previous step when zero_grad() set them aside
+    gW = None
+    if W.requires_grad:
+        reuse = W._backward is None and W._spare is not None  # a leaf whose last gradient was set aside
+        gW = np.matmul(X.T, g, out=_reuse(W)) if reuse else X.T @ g
     if len(parents) == 3:
         b = parents[2]
-        return gx, gW, (g.sum(axis=0) if b.requires_grad else None)
+        return gx, gW, (np.add.reduce(g, 0) if b.requires_grad else None)  # a bias is small: never reused
     return gx, gW
 
 
