@@ -88,3 +88,17 @@ def test_traced_gradients_equal_backward_exactly_on_random_graphs(program):
     for node, entry in zip(out.nodes(), data["nodes"]):
         assert entry["grad"] == node.grad
     assert len(data["events"]) == len(out.edges())
+
+
+def test_the_trace_ends_on_the_engines_gradients_bit_for_bit_chain_on_top_of_shared_nodes():
+    a = Value(0.7, label="a")
+    b = (a * a + a.tanh() * a).named("b")  # a reaches b along four paths
+    cost = (((b * 3.1) - 1.3) ** 2).named("C")  # a chain on top: backward follows it without counting
+    events = backward_trace(cost)
+    cost.backward()
+    last = {}
+    for e in events:
+        last[e["input"]] = e["input_grad_after"]
+    order = cost.nodes()
+    for node_id, grad in last.items():
+        assert grad == order[node_id].grad

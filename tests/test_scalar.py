@@ -75,6 +75,27 @@ def test_deep_chain_of_100000_nodes_has_no_recursion_error():
     assert len(y.nodes()) == 200_001
 
 
+def test_deep_graph_with_branches_has_no_recursion_error():
+    x = Value(1.0)
+    y = x
+    for _ in range(50_000):
+        y = y + y * 0.0  # every node used twice: backward has to count, no chain to follow
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_a_chain_on_top_of_a_shared_subgraph():
+    a = Value(2.0)
+    b = a * a + a  # a reaches b along three paths
+    out = ((b * 3.0) - 1.0) ** 2  # single-input nodes on top: backward follows the chain, then counts below b
+    out.backward()
+    # d out/db = 2(3b − 1)·3 = 2·17·3 = 102 with b = 6;  d out/da = 102·(2a + 1) = 510
+    assert (b.grad, a.grad) == (102.0, 510.0)
+    out.backward()
+    assert (b.grad, a.grad) == (102.0, 1020.0)  # intermediate afresh, leaf accumulated
+    assert all(node._waiting == 0 for node in out.nodes())
+
+
 def test_repeated_backward_resets_intermediates_and_accumulates_leaves():
     x = Value(2.0)
     h = x * 3.0

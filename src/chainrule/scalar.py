@@ -324,10 +324,18 @@ class Value:
         Chain rule: grad(input) += local derivative of the edge · grad(node),
         summed over every edge leaving the input. A node may pass its gradient
         on only once it has received the contributions of all the nodes that
-        use it. So we first count, for each intermediate node, how many nodes
-        use it; then walk back from ``self`` and pass a node on when its count
-        reaches zero (Kahn's topological order). No recursion: a chain of any
-        depth works. Leaves (nodes without inputs) only receive.
+        use it.
+
+        1. The top of a graph is often a chain: the cost of one output, as in
+           the video (C ← a − y ← a ← w). While a node has a single input,
+           that input's only user in this graph is the node itself, so its
+           gradient is complete at once: multiply by the local derivative and
+           step down, nothing to count.
+        2. From the first node with several inputs, we count, for each
+           intermediate node below it, how many nodes use it; then walk back
+           and pass a node on when its count reaches zero (Kahn's topological
+           order). No recursion: a graph of any depth works. Leaves (nodes
+           without inputs) only receive.
 
         Each node keeps its own count, in ``_waiting``: the number of its
         users that have still to pass it their share. It is 0 outside
@@ -335,36 +343,22 @@ class Value:
         back down to 0 in the second. (A count on the node is cheaper than a
         dictionary keyed by node, which has to hash every node it meets.)
         """
-        try:
-            stack = [self]
-            while stack:  # 1. count the users of every intermediate node
-                for child, _ in stack.pop()._edges:
-                    if child._edges:
-                        n = child._waiting
-                        child._waiting = n + 1
-                        if not n:  # first time we meet it: intermediate results start from zero at every call
-                            child.grad = 0.0
-                            stack.append(child)
-            if self._edges:
-                self.grad = 1.0  # d(self)/d(self) = 1
-            else:
-                self.grad += 1.0  # a leaf accumulates, like every leaf
-            ready = stack  # 2. (empty again: reused) the nodes whose gradient is complete
-            ready.append(self)
-            while ready:
-                node = ready.pop()
-                g = node.grad
-                for child, local in node._edges:
-                    child.grad += local * g
-                    if child._edges:
-                        n = child._waiting - 1
-                        child._waiting = n
-                        if not n:  # every user has passed its share: the child's gradient is complete
-                            ready.append(child)
-        except BaseException:  # interrupted (Ctrl-C): leave no count behind for the next call
-            for node in self.nodes():
-                node._waiting = 0
-            raise
+        edges = self._edges
+        if not edges:  # backward() on a leaf: d(self)/d(self) = 1, accumulated like every leaf
+            self.grad += 1.0
+            return
+        self.grad = 1.0  # d(self)/d(self)
+        node = self
+        while len(edges) == 1:  # 1. the chain at the top
+            (child, local), = edges
+            edges = child._edges
+            if not edges:  # a leaf: accumulate, and the walk is over
+                child.grad += local * node.grad
+                break
+            child.grad = local * node.grad  # an intermediate node: its gradient starts afresh at every call
+            node = child
+        else:
+            _backward_dag(node)
         if _ANOMALY.depth:  # inside chainrule.detect_anomaly(): name the first non-finite gradient
             from .anomaly import check_scalar_backward
 
@@ -415,6 +409,36 @@ class Value:
             return draw(self, format="svg")
         except MissingDependencyError:  # no graphviz binary: Jupyter falls back to the text repr
             return None
+
+
+def _backward_dag(root: Value) -> None:
+    """Step 2 of ``Value.backward``: Kahn's order below ``root``, whose gradient is complete."""
+    try:
+        stack = [root]
+        while stack:  # count the users of every intermediate node
+            for child, _ in stack.pop()._edges:
+                if child._edges:
+                    n = child._waiting
+                    child._waiting = n + 1
+                    if not n:  # first time we meet it: intermediate results start from zero at every call
+                        child.grad = 0.0
+                        stack.append(child)
+        ready = stack  # (empty again: reused) the nodes whose gradient is complete
+        ready.append(root)
+        while ready:
+            node = ready.pop()
+            g = node.grad
+            for child, local in node._edges:
+                child.grad += local * g
+                if child._edges:
+                    n = child._waiting - 1
+                    child._waiting = n
+                    if not n:  # every user has passed its share: the child's gradient is complete
+                        ready.append(child)
+    except BaseException:  # interrupted (Ctrl-C): leave no count behind for the next call
+        for node in root.nodes():
+            node._waiting = 0
+        raise
 
 
 # ------------------------------------------------------------- result nodes

@@ -18,8 +18,9 @@ by the local derivative of the edge between them:
                    (local)        (the user's gradient, complete by now)
 
 A node passes its gradient on only after every node that uses it has passed
-theirs (Kahn's topological order, exactly as ``Value.backward`` does it: the
-same counting, the same stack, so the same order of additions). Where two
+theirs (Kahn's topological order: the order of ``Value.backward``'s
+additions, which follows the chain at the top of a graph without counting
+and counts below it, with the same stack). Where two
 paths meet, the second event into a node *adds* to what the first left there:
 ``input_grad_before`` is not 0 and ``paths_meet`` is true.
 
