@@ -190,6 +190,38 @@ def test_fused_linear_matches_matmul_plus_bias(lead, k, m, seed):
     check_grads(linear, x, W, b, torch_f=lambda x, W, b: x @ W + b)
 
 
+@pytest.mark.parametrize("activation,torch_f", [
+    ("relu", torch.relu), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid),
+])
+@SETTINGS
+@given(lead=st.lists(dims, min_size=0, max_size=2).map(tuple), k=dims, m=dims, seed=st.integers(0, 1000))
+def test_a_dense_layer_with_its_activation_matches_finite_differences_and_torch(activation, torch_f, lead, k, m, seed):
+    x, W, b = arr(lead + (k,), seed), arr((k, m), seed + 1), arr((m,), seed + 2)
+    check_grads(lambda x, W, b: linear(x, W, b, activation), x, W, b, torch_f=lambda x, W, b: torch_f(x @ W + b))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_dense_layer_is_bit_for_bit_the_layer_then_its_activation_node(activation, dtype):
+    rng = np.random.default_rng(3)
+    results = []
+    for fused in (True, False):
+        x = Tensor(rng.standard_normal((5, 4)).astype(dtype), requires_grad=True)
+        W = Tensor(rng.standard_normal((4, 3)).astype(dtype), requires_grad=True)
+        b = Tensor(rng.standard_normal(3).astype(dtype), requires_grad=True)
+        rng = np.random.default_rng(3)
+        a = linear(x, W, b, activation) if fused else getattr(linear(x, W, b), activation)()
+        (a * a).sum().backward()
+        results.append([a.data, x.grad, W.grad, b.grad])
+    for one, other in zip(*results):
+        np.testing.assert_array_equal(one, other)
+
+
+def test_a_dense_layer_refuses_an_unknown_activation():
+    with pytest.raises(InvalidValueError, match="linear: activation must be one of relu, tanh, sigmoid, linear or None, got 'gelu'"):
+        linear(Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2))), None, "gelu")
+
+
 # ---------------------------------------------------------------- shapes
 def test_reshape_transpose_and_T_gradients():
     check_grads(lambda a: a.reshape(3, 4) * 2.0, arr((2, 6), 0), torch_f=lambda a: a.reshape(3, 4) * 2.0)

@@ -235,7 +235,6 @@ class Identity(Module):
 
 
 _ACTIVATION_MODULES = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Identity}
-_ACTIVATION_FUNCTIONS = {"relu": Tensor.relu, "tanh": Tensor.tanh, "sigmoid": Tensor.sigmoid, "linear": None}
 
 
 class Sequential(Module):
@@ -313,14 +312,13 @@ class MLP(Sequential):
         self.dtype = _dtype(dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        # the same as Sequential.forward (Linear, activation, ..., Linear), without a call per module
+        # the same as Sequential.forward (Linear, activation, ..., Linear), with each hidden layer and its
+        # activation as one node, a = f(x W + b) (tensor.linear): one node and one array fewer per layer
         layers = self.layers
-        activate = _ACTIVATION_FUNCTIONS[self._act]
+        activation = self._act
         for i in range(0, len(layers) - 1, 2):
             layer = layers[i]
-            x = linear(x, layer.weight, layer.bias)
-            if activate is not None:
-                x = activate(x)
+            x = linear(x, layer.weight, layer.bias, activation)
         layer = layers[-1]
         return linear(x, layer.weight, layer.bias)
 

@@ -903,7 +903,7 @@ def _matmul_backward(node, g):
     return ga, gb
 
 
-def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
+def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation: str | None = None) -> Tensor:
     """y = x W + b as one node (a whole layer's weighted inputs, z = W·a + b in Nielsen's notation).
 
     ``x``: (..., n_in), ``W``: (n_in, n_out), ``b``: (n_out,). With G = dC/dy,
@@ -912,6 +912,12 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
 
     One node instead of two (matmul, then a broadcast add) and no temporary
     array for the sum: the bias is added in place into the product.
+
+    With ``activation`` ("relu", "tanh" or "sigmoid"; None or "linear" for
+    none) the node is a whole dense layer, a = f(x W + b): f is applied in
+    place, and backward first multiplies G by f′ read off a (relu: 1 where
+    a > 0, tanh: 1 − a², sigmoid: a(1 − a)), exactly as a separate
+    activation node would.
     """
     X, Wd = x.data, W.data
     if Wd.ndim != 2:
@@ -921,7 +927,10 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
             f"linear: input shape {_shape_text(X.shape)} and weight shape {_shape_text(Wd.shape)} do not align "
             f"({X.shape[-1] if X.ndim else 'scalar'} != {Wd.shape[0]})"
         )
+    if activation is not None and activation not in _ACTIVATE:
+        raise InvalidValueError(f"linear: activation must be one of {', '.join(_ACTIVATE)} or None, got {activation!r}")
     out = X @ Wd
+    parents = (x, W)
     if b is not None:
         if b.data.shape != (Wd.shape[1],):
             raise InvalidValueError(f"linear: the bias must have shape ({Wd.shape[1]},), got {_shape_text(b.data.shape)}")
@@ -929,11 +938,41 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
             out += b.data
         else:
             out = out + b.data
-        return _node(out, "linear", (x, W, b), _linear_backward)
-    return _node(out, "linear", (x, W), _linear_backward)
+        parents = (x, W, b)
+    if activation is None or activation == "linear":
+        return _node(out, "linear", parents, _linear_backward)
+    _ACTIVATE[activation](out)
+    return _node(out, "linear+" + activation, parents, _linear_backward, activation)
+
+
+def _relu_inplace(z):
+    np.maximum(z, 0, out=z)
+
+
+def _tanh_inplace(z):
+    np.tanh(z, out=z)
+
+
+def _sigmoid_inplace(z):  # ½(1 + tanh(z/2)), as Tensor.sigmoid
+    z *= 0.5
+    np.tanh(z, out=z)
+    z += 1.0
+    z *= 0.5
+
+
+_ACTIVATE = {"relu": _relu_inplace, "tanh": _tanh_inplace, "sigmoid": _sigmoid_inplace, "linear": None}
 
 
 def _linear_backward(node, g):
+    activation = node._ctx
+    if activation is not None:  # through f first: G·f′(z), with f′ read off a = f(z)
+        a = node.data
+        if activation == "relu":
+            g = g * (a > 0)
+        elif activation == "tanh":
+            g = g * (1.0 - a * a)
+        else:
+            g = g * (a * (1.0 - a))
     parents = node._parents
     x, W = parents[0], parents[1]
     X = x.data
@@ -941,9 +980,9 @@ def _linear_backward(node, g):
     if X.ndim != 2:
         X = X.reshape(-1, X.shape[-1])
         g = g.reshape(-1, g.shape[-1])
-    # the weight and bias gradients go into the arrays of the previous step when zero_grad() set them aside
     gW = None
     if W.requires_grad:
+        # into the array of the previous step when zero_grad() set it aside
         reuse = W._backward is None and W._spare is not None  # a leaf whose last gradient was set aside
         gW = np.matmul(X.T, g, out=_reuse(W)) if reuse else X.T @ g
     if len(parents) == 3:
