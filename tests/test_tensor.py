@@ -445,6 +445,16 @@ def test_a_large_weight_gradient_nobody_kept_is_written_into_the_array_zero_grad
     np.testing.assert_allclose(W.grad, expected)
 
 
+def test_a_view_you_kept_of_a_gradient_is_never_overwritten_either():
+    W, x = _big_layer()
+    linear(x, W).sum().backward()
+    first_row = W.grad[0]  # a view: the array itself is only reachable through it
+    kept = first_row.copy()
+    W.zero_grad()
+    linear(x * 2.0, W).sum().backward()
+    np.testing.assert_array_equal(first_row, kept)
+
+
 def test_a_layer_whose_weight_is_computed_gets_its_gradient_through_it():
     W, x = _big_layer()
     linear(x, W * 2.0).sum().backward()

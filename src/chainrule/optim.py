@@ -38,7 +38,7 @@ import math
 import numpy as np
 
 from .errors import InvalidValueError
-from .tensor import Tensor
+from .tensor import Tensor, _set_aside
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS"]
 
@@ -128,7 +128,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (each array may hold the next one: ``Tensor.zero_grad``)."""
         for p in self.params:
-            p.zero_grad()
+            _set_aside(p)  # p.zero_grad(), one call fewer
 
     def step(self) -> None:
         raise NotImplementedError

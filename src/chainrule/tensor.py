@@ -645,20 +645,37 @@ def _reuse(leaf: Tensor) -> np.ndarray | None:
 
     Only the array ``zero_grad()`` set aside, only when the leaf has no
     gradient yet this time, and only if nothing outside refers to it: if you
-    kept the old gradient (``old = W.grad``), a reference count of more than
-    this function's own two references says so, and your array is left alone.
+    kept the old gradient (``old = W.grad``, or any view of it), its
+    reference count is higher than that of an object only a local variable
+    holds, and your array is left alone.
     """
     spare = leaf._spare
     leaf._spare = None
     if leaf.grad is not None:  # the new gradient will be added to this one
         return None
-    if _refcount(spare) > 2 or spare.shape != leaf.data.shape or spare.dtype != leaf.data.dtype \
+    if _refcount(spare) > _ALONE or spare.shape != leaf.data.shape or spare.dtype != leaf.data.dtype \
             or not spare.flags.c_contiguous or not spare.flags.writeable:
         return None
     return spare
 
 
-_refcount = getattr(sys, "getrefcount", lambda obj: 1 << 30)  # elsewhere than CPython: never reuse
+_refcount = getattr(sys, "getrefcount", None)
+
+
+def _alone() -> int:
+    """The reference count ``_reuse`` sees for an object that only its local variable holds.
+
+    2 on CPython 3.11 (the variable and the argument); measured rather than
+    assumed, as newer interpreters may count borrowed references differently.
+    """
+    probe = np.empty(1)
+    return _refcount(probe)
+
+
+if _refcount is not None:
+    _ALONE = _alone()
+else:  # no reference counts to read (not CPython): never reuse
+    _refcount, _ALONE = (lambda obj: 1), 0
 
 
 def _check_axis(op: str, axis, ndim: int):
