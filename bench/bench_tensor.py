@@ -47,8 +47,11 @@ LR, MOMENTUM = 0.05, 0.9
 PAUSE = float(os.environ.get("BENCH_PAUSE", "0"))
 
 
+ROUNDS: dict = {}  # the last interleaved run's seconds, round by round: name -> list
+
+
 def interleaved(contenders: dict, repeats: int) -> dict:
-    """name -> median seconds of one call, calling the contenders in turn."""
+    """name -> median seconds of one call, calling the contenders in turn (every call kept in ROUNDS)."""
     times = {name: [] for name in contenders}
     for f in contenders.values():  # warm-up
         f()
@@ -63,7 +66,16 @@ def interleaved(contenders: dict, repeats: int) -> dict:
             t = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - t)
+    ROUNDS.clear()
+    ROUNDS.update(times)
     return {name: statistics.median(v) for name, v in times.items()}
+
+
+def round_ratios(rounds: dict, a: str, b: str, percent: bool = False) -> str:
+    """The spread of a's time / b's time within each round (the same moment of the machine): quartiles."""
+    q1, q2, q3 = statistics.quantiles([x / y for x, y in zip(rounds[a], rounds[b])], n=4)
+    show = (lambda r: f"{100 * r:.1f}%") if percent else (lambda r: f"{r:.2f}×")
+    return f"{show(q2)} round by round, quartiles {show(q1)} to {show(q3)} over {len(rounds[a])} rounds"
 
 
 # ------------------------------------------------------------ contenders
@@ -223,6 +235,7 @@ def main() -> None:
     np_epoch, _ = numpy_trainer(sizes, X, y, 64)
     th_epoch, _, torch = torch_trainer(sizes, X, y, 64)
     t1 = interleaved({"chainrule": cr_epoch, "numpy": np_epoch, "torch": th_epoch}, REPEATS)
+    spread1 = round_ratios(ROUNDS, "chainrule", "numpy")
 
     big = [784, 1024, 1024, 10]
     B = 256
@@ -233,6 +246,7 @@ def main() -> None:
     _, np_step = numpy_trainer(big, Xb, yb, B)
     raw, flops = raw_matmuls(big, B)
     t2 = interleaved({"chainrule": cr_step, "chainrule_fb": cr_fb, "numpy": np_step, "raw": raw}, REPEATS * 2)
+    spread2 = round_ratios(ROUNDS, "raw", "chainrule", percent=True)
     t3 = interleaved({"forward": cr_fwd, "fwd+bwd": cr_fb}, REPEATS * 2)
     t3s = interleaved({"forward": cr_fwd_small, "fwd+bwd": cr_fb_small}, REPEATS * 2)
 
@@ -262,7 +276,7 @@ def main() -> None:
     for k, label in (("chainrule", "chainrule"), ("numpy", "hand-written numpy"), ("torch", "PyTorch")):
         print(f"| {label} | {1e3 * t1[k]:.2f} | {t1[k] / t1['numpy']:.2f}× |")
     print()
-    print(f"- chainrule / numpy = {r1_np:.2f}× (target ≤ 1.15×): {ok(r1_np <= 1.15)}")
+    print(f"- chainrule / numpy = {r1_np:.2f}× (target ≤ 1.15×): {ok(r1_np <= 1.15)}; spread: {spread1}")
     print(f"- PyTorch / chainrule = {r1_th:.2f}× (target ≥ 2×): {ok(r1_th >= 2)}")
     print()
     print(f"### 2. MLP 784-1024-1024-10, random data, batch {B}, one SGD-momentum step")
@@ -275,7 +289,8 @@ def main() -> None:
                      ("raw", "raw numpy matmul (the same 8 products only)")):
         print(f"| {label} | {1e3 * t2[k]:.2f} | {gf[k]:.1f} |")
     print()
-    print(f"- full training step: chainrule reaches {100 * r2:.1f}% of raw matmul GFLOP/s (target ≥ 85%): {ok(r2 >= 0.85)}")
+    print(f"- full training step: chainrule reaches {100 * r2:.1f}% of raw matmul GFLOP/s (target ≥ 85%): {ok(r2 >= 0.85)}; "
+          f"spread: {spread2}")
     print(f"- forward + backward only: {100 * r2fb:.1f}% of raw matmul GFLOP/s: {ok(r2fb >= 0.85)}")
     print(f"- for reference, the hand-written numpy step reaches {100 * r2np:.1f}%")
     print(f"- {flops / 1e9:.2f} GFLOP of matrix products per step; the SGD-momentum update of 1.86 M float32 weights "
