@@ -80,11 +80,11 @@ class _Buffer:
     view is an array of its own).
     """
 
-    def __init__(self, params: list[Tensor], fill: float | None = 0.0):
+    def __init__(self, params: list[Tensor], zeroed: bool = True):
         dtypes = {p.data.dtype for p in params}
         if len(dtypes) == 1:
             total = sum(p.data.size for p in params)
-            self.flat = np.zeros(total, dtypes.pop()) if fill == 0.0 else np.empty(total, dtypes.pop())
+            self.flat = (np.zeros if zeroed else np.empty)(total, dtypes.pop())
             self.views, offset = [], 0
             for p in params:
                 self.views.append(self.flat[offset:offset + p.data.size].reshape(p.data.shape))
@@ -108,7 +108,7 @@ class Optimizer:
         self.lr = _check("lr", lr, 0.0)
         if self.lr == 0.0:
             raise InvalidValueError("lr must be > 0, got 0.0")
-        self._scratch = _Buffer(params, fill=None)
+        self._scratch = _Buffer(params, zeroed=False)
         # the whole-array path: the parameters' arrays as they are now, and the array they tile
         self._data = [p.data for p in params]
         self._weights = _tiled_base(self._data) if self._scratch.flat is not None else None
@@ -256,7 +256,7 @@ class Adam(Optimizer):
         self.t = 0
         self._m = _Buffer(self.params)
         self._v = _Buffer(self.params)
-        self._scratch2 = _Buffer(self.params, fill=None)
+        self._scratch2 = _Buffer(self.params, zeroed=False)
 
     def step(self) -> None:
         self.t += 1
