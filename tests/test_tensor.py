@@ -220,6 +220,8 @@ def test_a_dense_layer_is_bit_for_bit_the_layer_then_its_activation_node(activat
 def test_a_dense_layer_refuses_an_unknown_activation():
     with pytest.raises(InvalidValueError, match="linear: activation must be one of relu, tanh, sigmoid, linear or None, got 'gelu'"):
         linear(Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2))), None, "gelu")
+    with pytest.raises(InvalidValueError, match=r"got \['relu'\]"):
+        linear(Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2))), None, ["relu"])
 
 
 # ---------------------------------------------------------------- shapes

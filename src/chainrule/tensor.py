@@ -353,11 +353,11 @@ class Tensor:
                 for p, gp in zip(parents, results):
                     if gp is None or not p.requires_grad:
                         continue
-                    dtype = p.data.dtype
-                    if gp.dtype is not dtype and gp.dtype != dtype:
-                        gp = gp.astype(dtype)
+                    data = p.data
+                    if gp.dtype is not data.dtype and gp.dtype != data.dtype:
+                        gp = gp.astype(data.dtype)
                     if p._backward is None:  # a leaf
-                        if p.grad is None and gp is not g and gp.base is None and gp.shape == p.data.shape:
+                        if p.grad is None and gp is not g and gp.base is None and gp.shape == data.shape:
                             p.grad = gp  # a new array made for this leaf: _accumulate's common case, without the call
                         else:
                             _accumulate(p, gp, gp is g)
@@ -944,40 +944,36 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation: str | None
             f"linear: input shape {_shape_text(X.shape)} and weight shape {_shape_text(Wd.shape)} do not align "
             f"({X.shape[-1] if X.ndim else 'scalar'} != {Wd.shape[0]})"
         )
-    if activation is not None and activation not in _ACTIVATE:
-        raise InvalidValueError(f"linear: activation must be one of {', '.join(_ACTIVATE)} or None, got {activation!r}")
+    op = _LAYER_OPS.get(activation) if activation is None or type(activation) is str else None
+    if op is None:
+        raise InvalidValueError(f"linear: activation must be one of relu, tanh, sigmoid, linear or None, got {activation!r}")
     out = X @ Wd
     parents = (x, W)
     if b is not None:
-        if b.data.shape != (Wd.shape[1],):
-            raise InvalidValueError(f"linear: the bias must have shape ({Wd.shape[1]},), got {_shape_text(b.data.shape)}")
-        if out.dtype == b.data.dtype:
-            out += b.data
+        bd = b.data
+        if bd.shape != (Wd.shape[1],):
+            raise InvalidValueError(f"linear: the bias must have shape ({Wd.shape[1]},), got {_shape_text(bd.shape)}")
+        if out.dtype == bd.dtype:
+            out += bd
         else:
-            out = out + b.data
+            out = out + bd
         parents = (x, W, b)
-    if activation is None or activation == "linear":
-        return _node(out, "linear", parents, _linear_backward)
-    _ACTIVATE[activation](out)
-    return _node(out, "linear+" + activation, parents, _linear_backward, activation)
+    if op == "linear":
+        return _node(out, op, parents, _linear_backward)
+    if activation == "relu":  # f applied in place
+        np.maximum(out, 0, out=out)
+    elif activation == "tanh":
+        np.tanh(out, out=out)
+    else:  # sigmoid as ½(1 + tanh(z/2)), as Tensor.sigmoid computes it
+        out *= 0.5
+        np.tanh(out, out=out)
+        out += 1.0
+        out *= 0.5
+    return _node(out, op, parents, _linear_backward, activation)
 
 
-def _relu_inplace(z):
-    np.maximum(z, 0, out=z)
-
-
-def _tanh_inplace(z):
-    np.tanh(z, out=z)
-
-
-def _sigmoid_inplace(z):  # ½(1 + tanh(z/2)), as Tensor.sigmoid
-    z *= 0.5
-    np.tanh(z, out=z)
-    z += 1.0
-    z *= 0.5
-
-
-_ACTIVATE = {"relu": _relu_inplace, "tanh": _tanh_inplace, "sigmoid": _sigmoid_inplace, "linear": None}
+# activation -> the name of the layer's node
+_LAYER_OPS = {None: "linear", "linear": "linear", "relu": "linear+relu", "tanh": "linear+tanh", "sigmoid": "linear+sigmoid"}
 
 
 def _linear_backward(node, g):
