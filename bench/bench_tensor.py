@@ -47,11 +47,8 @@ LR, MOMENTUM = 0.05, 0.9
 PAUSE = float(os.environ.get("BENCH_PAUSE", "0"))
 
 
-ROUNDS: dict = {}  # the last interleaved run's seconds, round by round: name -> list
-
-
-def interleaved(contenders: dict, repeats: int) -> dict:
-    """name -> median seconds of one call, calling the contenders in turn (every call kept in ROUNDS)."""
+def interleaved(contenders: dict, repeats: int) -> tuple[dict, dict]:
+    """(name -> median seconds of one call, name -> the seconds of every round), calling the contenders in turn."""
     times = {name: [] for name in contenders}
     for f in contenders.values():  # warm-up
         f()
@@ -66,9 +63,7 @@ def interleaved(contenders: dict, repeats: int) -> dict:
             t = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - t)
-    ROUNDS.clear()
-    ROUNDS.update(times)
-    return {name: statistics.median(v) for name, v in times.items()}
+    return {name: statistics.median(v) for name, v in times.items()}, times
 
 
 def round_ratios(rounds: dict, a: str, b: str, percent: bool = False) -> str:
@@ -234,8 +229,8 @@ def main() -> None:
     cr_epoch, _, cr_fwd_small, cr_fb_small = chainrule_trainer(sizes, X, y, 64)
     np_epoch, _ = numpy_trainer(sizes, X, y, 64)
     th_epoch, _, torch = torch_trainer(sizes, X, y, 64)
-    t1 = interleaved({"chainrule": cr_epoch, "numpy": np_epoch, "torch": th_epoch}, REPEATS)
-    spread1 = round_ratios(ROUNDS, "chainrule", "numpy")
+    t1, rounds1 = interleaved({"chainrule": cr_epoch, "numpy": np_epoch, "torch": th_epoch}, REPEATS)
+    spread1 = round_ratios(rounds1, "chainrule", "numpy")
 
     big = [784, 1024, 1024, 10]
     B = 256
@@ -245,10 +240,10 @@ def main() -> None:
     _, cr_step, cr_fwd, cr_fb = chainrule_trainer(big, Xb, yb, B)
     _, np_step = numpy_trainer(big, Xb, yb, B)
     raw, flops = raw_matmuls(big, B)
-    t2 = interleaved({"chainrule": cr_step, "chainrule_fb": cr_fb, "numpy": np_step, "raw": raw}, REPEATS * 2)
-    spread2 = round_ratios(ROUNDS, "raw", "chainrule", percent=True)
-    t3 = interleaved({"forward": cr_fwd, "fwd+bwd": cr_fb}, REPEATS * 2)
-    t3s = interleaved({"forward": cr_fwd_small, "fwd+bwd": cr_fb_small}, REPEATS * 2)
+    t2, rounds2 = interleaved({"chainrule": cr_step, "chainrule_fb": cr_fb, "numpy": np_step, "raw": raw}, REPEATS * 2)
+    spread2 = round_ratios(rounds2, "raw", "chainrule", percent=True)
+    t3, _ = interleaved({"forward": cr_fwd, "fwd+bwd": cr_fb}, REPEATS * 2)
+    t3s, _ = interleaved({"forward": cr_fwd_small, "fwd+bwd": cr_fb_small}, REPEATS * 2)
 
     gf = {k: flops / t2[k] / 1e9 for k in t2}
     r1_np = t1["chainrule"] / t1["numpy"]

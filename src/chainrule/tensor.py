@@ -548,10 +548,7 @@ class Tensor:
 
         Computed as ½(1 + tanh(x/2)), which is the same function and never overflows.
         """
-        y = np.tanh(self.data * 0.5)
-        y += 1.0
-        y *= 0.5
-        return _node(y, "sigmoid", (self,), _sigmoid_backward)
+        return _node(_sigmoid_in_place(self.data.copy()), "sigmoid", (self,), _sigmoid_backward)
 
     def relu(self) -> "Tensor":
         """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0."""
@@ -964,13 +961,22 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation: str | None
         np.maximum(out, 0, out=out)
     elif activation == "tanh":
         np.tanh(out, out=out)
-    else:  # sigmoid as ½(1 + tanh(z/2)), as Tensor.sigmoid computes it
-        out *= 0.5
-        np.tanh(out, out=out)
-        out += 1.0
-        out *= 0.5
+    else:
+        _sigmoid_in_place(out)
     return _node(out, op, parents, _linear_backward, activation)
 
+
+def _sigmoid_in_place(z: np.ndarray) -> np.ndarray:
+    """z ← σ(z), computed as ½(1 + tanh(z/2)): the same function, and it never overflows."""
+    z *= 0.5
+    np.tanh(z, out=z)
+    z += 1.0
+    z *= 0.5
+    return z
+
+
+# activation -> its backward rule (each reads a = f(z) from node.data, which a dense layer's node holds too)
+_ACTIVATION_RULES = {"relu": _relu_backward, "tanh": _tanh_backward, "sigmoid": _sigmoid_backward}
 
 # activation -> the name of the layer's node
 _LAYER_OPS = {None: "linear", "linear": "linear", "relu": "linear+relu", "tanh": "linear+tanh", "sigmoid": "linear+sigmoid"}
@@ -978,14 +984,8 @@ _LAYER_OPS = {None: "linear", "linear": "linear", "relu": "linear+relu", "tanh":
 
 def _linear_backward(node, g):
     activation = node._ctx
-    if activation is not None:  # through f first: G·f′(z), with f′ read off a = f(z)
-        a = node.data
-        if activation == "relu":
-            g = g * (a > 0)
-        elif activation == "tanh":
-            g = g * (1.0 - a * a)
-        else:
-            g = g * (a * (1.0 - a))
+    if activation is not None:  # through f first: G·f′(z), with f′ read off a = f(z) by f's own rule
+        (g,) = _ACTIVATION_RULES[activation](node, g)
     parents = node._parents
     x, W = parents[0], parents[1]
     X = x.data
