@@ -91,3 +91,59 @@ def float_in_range(low: float, high: float, *, exclude_low: bool = False):
 
     parse.__name__ = f"number {low:g}..{high:g}"
     return parse
+
+
+# ------------------------------------------------------------- declared parameters
+def _param_type(param):
+    """The argparse type of one declared parameter: parse the text, then the declaration's own check."""
+    from ..errors import InvalidValueError
+    from ..params import Param
+
+    element = param
+    if param.kind == "floats":  # each item is checked as a single number with the same bounds
+        element = Param(param.name, None, param.help, kind="float", low=param.low, high=param.high,
+                        low_open=param.low_open, high_open=param.high_open, nonzero=param.nonzero)
+
+    def parse(text: str):
+        try:
+            value = int(text) if element.kind == "int" else float(text)
+        except ValueError:
+            noun = "a whole number" if element.kind == "int" else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}; allowed: {element.allowed()}") from None
+        try:
+            return element.check(value)
+        except InvalidValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).replace(f"{element.name} = ", "", 1)) from None
+
+    parse.__name__ = element.allowed()
+    return parse
+
+
+class _Count(argparse.Action):
+    """Store a list option, refusing a number of items outside the declared length."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        low, high = self.param.length
+        if not low <= len(values) <= high:
+            raise argparse.ArgumentError(self, f"got {len(values)} numbers; allowed: {self.param.allowed()}")
+        setattr(namespace, self.dest, list(values))
+
+
+def add_params(parser: argparse.ArgumentParser, params) -> None:
+    """One option per declared parameter (``chainrule.params``): flag, type, bounds, default and help from it."""
+    for p in params:
+        flags = (p.flag, *p.flags)
+        common = dict(dest=p.name, default=p.default, help=p.help_text())
+        if p.kind == "choice":
+            parser.add_argument(*flags, choices=list(p.choices), **common)
+        elif p.kind == "bool":
+            parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **common)
+        elif p.kind == "floats":
+            low, high = p.length
+            nargs = low if low == high else "+"
+            action = type("Count", (_Count,), {"param": p})
+            metavar = tuple(f"X{k}" for k in range(1, low + 1)) if low == high and low > 1 else "X"
+            parser.add_argument(*flags, type=_param_type(p), nargs=nargs, action=action, metavar=metavar,
+                                **dict(common, default=list(p.default)))
+        else:
+            parser.add_argument(*flags, type=_param_type(p), metavar="N" if p.kind == "int" else "X", **common)
