@@ -9,7 +9,7 @@ import pytest
 from chainrule import Value
 from chainrule.cli import main
 from chainrule.errors import MissingDependencyError
-from chainrule.explain.names import name_nodes
+from chainrule.explainer.names import name_nodes
 from chainrule.lessons import simplest, wide
 from chainrule.viz.graph import INSTALL_HINT, draw
 

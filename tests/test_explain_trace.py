@@ -1,4 +1,4 @@
-"""`chainrule.explain.trace`: the backward pass, one JSON-ready event per edge, as the engine runs it."""
+"""`chainrule.explainer.trace`: the backward pass, one JSON-ready event per edge, as the engine runs it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from chainrule import Value
-from chainrule.explain.trace import backward_trace, trace, trace_nodes
+from chainrule.explainer.trace import backward_trace, trace, trace_nodes
 from chainrule.lessons import simplest
 
-from expression_programs import ValueOps, programs, run
+from expression_programs import programs, run
 
 
 def video_graph():
@@ -40,7 +40,7 @@ def test_events_follow_the_order_of_backward_every_user_before_its_inputs():
     for e in events:
         assert e["input"] not in finished  # nothing flows into a node after it has passed its gradient on
         finished.add(e["user"])
-    assert len(events) == len(cost.edges())
+    assert len(events) == len(cost.graph_edges())
 
 
 def test_where_paths_meet_the_second_contribution_adds_to_the_first():
@@ -82,12 +82,12 @@ def test_tracing_does_not_touch_the_graph():
 def test_traced_gradients_equal_backward_exactly_on_random_graphs(program):
     leaf_values, steps = program
     leaves = [Value(x, label=f"x{k}") for k, x in enumerate(leaf_values)]
-    out = run(steps, leaves, ValueOps)
+    out = run(steps, leaves)
     data = trace(out, formulas=False)
     out.backward()
     for node, entry in zip(out.nodes(), data["nodes"]):
         assert entry["grad"] == node.grad
-    assert len(data["events"]) == len(out.edges())
+    assert len(data["events"]) == len(out.graph_edges())
 
 
 def test_the_trace_ends_on_the_engines_gradients_bit_for_bit_chain_on_top_of_shared_nodes():

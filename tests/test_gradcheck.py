@@ -20,7 +20,7 @@ def test_video_cost_passes_the_check():
 def test_a_wrong_local_derivative_is_caught():
     def broken_square(v):
         out = v * v
-        out._edges = ((v, 3.0 * v.data),)  # the true local derivative is 2v
+        out.local = (3.0 * v.data,)  # the true local derivative is 2v
         return out
 
     report = gradcheck(broken_square, [Value(1.5)])

@@ -85,11 +85,11 @@ def test_every_lesson_runs_in_text_and_markdown(capsys, name):
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_lesson_result_gives_its_graph_after_one_backward(name):
     from chainrule.commands.graph import default_result
-    from chainrule.explain.trace import trace_nodes
+    from chainrule.explainer.trace import trace_nodes
 
     cost = default_result(name).graph()
     assert cost.grad == 1.0
-    leaves = [n for n in cost.nodes() if not n._edges]
+    leaves = [n for n in cost.nodes() if not n.inputs]
     traced = {e["id"]: e["grad"] for e in trace_nodes(cost)}
     order = cost.nodes()
     assert all(leaf.grad == traced[order.index(leaf)] for leaf in leaves)  # one pass, nothing accumulated

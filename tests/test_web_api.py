@@ -204,7 +204,7 @@ def test_backprop_trace_replays_the_engines_backward_pass(client, lesson):
     assert len(d["nodes"]) == len(order)
     assert [n["value"] for n in d["nodes"]] == [v.data for v in order]
     # One event per edge; each multiplies the local derivative by the running product.
-    assert len(d["events"]) == len(d["edges"]) == sum(len(v._edges) for v in order)
+    assert len(d["events"]) == len(d["edges"]) == sum(len(v.inputs) for v in order)
     assert sorted(e["edge"] for e in d["events"]) == list(range(len(d["edges"])))
     running = {n["id"]: 0.0 for n in d["nodes"]}
     running[d["cost"]] = 1.0

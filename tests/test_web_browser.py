@@ -25,7 +25,7 @@ if not os.path.exists(CHROMIUM):
 import uvicorn  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from chainrule.explain.format import num  # noqa: E402
+from chainrule.explainer.format import num  # noqa: E402
 from chainrule.lessons import simplest  # noqa: E402
 from chainrule.web import create_app  # noqa: E402
 from chainrule.web import stepper  # noqa: E402

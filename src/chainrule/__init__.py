@@ -16,16 +16,17 @@ from .errors import (
     NonFiniteError,
     NumericalOverflowError,
 )
-from .neuron import MLP, Layer, Neuron
-from .explain import Derivation, explain
 from .gradcheck import gradcheck
+from .neuron import MLP, Layer, Neuron
 from .scalar import Value
 
 __version__ = "0.1.0"
 
-# The drawings (graphviz), the tensor engine (numpy) and the PyTorch bridge load on first use. (``explain`` cannot:
-# importing the subpackage chainrule.explain would shadow the function of the same name.)
+# The explainer (sympy), the drawings (graphviz), the tensor engine (numpy) and the PyTorch bridge load on
+# first use, so that `import chainrule` and the command line start quickly.
 _LAZY = {
+    "explain": ("chainrule.explainer.derivation", "explain"),
+    "Derivation": ("chainrule.explainer.derivation", "Derivation"),
     "draw": ("chainrule.viz.graph", "draw"),
     "Tensor": ("chainrule.tensor", "Tensor"),
     "no_grad": ("chainrule.tensor", "no_grad"),

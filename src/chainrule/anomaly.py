@@ -62,7 +62,7 @@ def detect_anomaly():
 
 def _describe(node) -> str:
     name = f" {node.label!r}" if node.label else ""
-    return f"{node._op or 'leaf'}{name} (value {node.data!r})"
+    return f"{node.op or 'leaf'}{name} (value {node.data!r})"
 
 
 def check_scalar_backward(output) -> None:
@@ -71,7 +71,8 @@ def check_scalar_backward(output) -> None:
         if math.isfinite(node.grad):
             continue
         # Every user of this node came earlier and had a finite gradient: blame the edge that overflowed.
-        users = [(user, local) for user in output.nodes() for child, local in user._edges if child is node]
+        users = [(user, local) for user in output.nodes() for child, local in zip(user.inputs, user.local)
+                 if child is node]
         for user, local in users:
             contribution = local * user.grad
             if not math.isfinite(contribution):

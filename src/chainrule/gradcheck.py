@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from . import ops
 from .errors import InvalidValueError
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ParameterCheck",
     "compare",
     "graph_parameters",
+    "is_parameter",
     "evaluate_graph",
     "check_graph",
 ]
@@ -202,89 +204,42 @@ def gradcheck(
 
 
 # ------------------------------------------------------- finished scalar graphs
-def graph_parameters(cost) -> list:
-    """The trainable leaves of a ``Value`` graph, in graph order: leaves labelled w…, b…, θ…, weight…, bias….
+def is_parameter(node) -> bool:
+    """A trainable leaf, by the lessons' naming convention: labelled w…, b…, θ…, weight… or bias….
 
-    The lessons name their weights and biases that way; every other leaf
-    (an input i, a target y, a constant) is data, not a parameter.
+    Every other leaf (an input i, a target y, a constant) is data, not a parameter.
     """
-    from .explain.names import is_parameter
+    if node.inputs or node.op:
+        return False
+    label = (node.label or "").lower()
+    return label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias"))
 
+
+def graph_parameters(cost) -> list:
+    """The trainable leaves of a ``Value`` graph, in graph order (``is_parameter``)."""
     return [node for node in cost.nodes() if node is not cost and is_parameter(node)]
-
-
-class _Math:
-    """The operations of ``evaluate_graph`` on plain floats."""
-
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    tanh = staticmethod(math.tanh)
-
-    @staticmethod
-    def sigmoid(x):
-        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-
-    @staticmethod
-    def relu(x):
-        return x if x > 0 else 0.0 * x
 
 
 def evaluate_graph(cost, values: dict | None = None, lib=None):
     """Recompute ``cost`` from its leaves, replaying each node's operation; ``values`` replaces some leaves.
 
     ``values`` maps leaf nodes to new numbers (or to tensors of another
-    library); every other leaf keeps its number. ``lib`` supplies exp, log,
-    tanh, sigmoid and relu for those numbers (default: floats with ``math``);
-    +, −, ×, ÷ and ** are the operands' own. The replay follows the stored
-    operation names (``_op``) and constants (``_const``), the same record
-    ``explain`` reads formulas from, so it needs no code from the lesson.
+    library); every other leaf keeps its number. ``lib`` is a library of the
+    op table (``chainrule.ops``: default, plain floats); each node is
+    recomputed from the table's formula for its operation, with its recorded
+    constants, so the replay needs no code from whoever built the graph.
     """
-    lib = lib or _Math
+    lib = lib or ops.FLOATS
     values = values or {}
     result: dict = {}
     for node in cost.nodes():
         if node in values:
             result[node] = values[node]
-        elif not node._edges:
-            result[node] = node.data
+        elif not node.op:
+            result[node] = lib.constant(node.data)
         else:
-            result[node] = _replay(node, [result[child] for child, _ in node._edges], lib)
+            result[node] = ops.node_value(node, lib, [result[child] for child in node.inputs])
     return result[cost]
-
-
-def _replay(node, operands: list, lib):
-    op, c = node._op, node._const
-    if op in ("+", "-", "*", "/"):
-        a = operands[0]
-        b = operands[1] if len(operands) == 2 else c
-        return a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
-    if op == "rsub":
-        return c - operands[0]
-    if op == "rdiv":
-        return c / operands[0]
-    if op == "neg":
-        return -operands[0]
-    if op == "**":
-        return operands[0] ** c
-    if op == "rpow":
-        return c ** operands[0]
-    if op in ("exp", "log", "tanh", "sigmoid", "relu"):
-        return getattr(lib, op)(operands[0])
-    if op == "sum":
-        total = operands[0] if operands else 0.0
-        for x in operands[1:]:
-            total = total + x
-        return total + c
-    if op == "dot":  # operands come in edge order: w, x (each when it is a Value), ..., bias
-        weights, inputs, bias = c
-        it = iter(operands)
-        total = 0.0
-        for w, x in zip(weights, inputs):
-            we = next(it) if hasattr(w, "_edges") else w
-            xe = next(it) if hasattr(x, "_edges") else x
-            total = total + we * xe
-        return total + (next(it) if hasattr(bias, "_edges") else bias)
-    raise InvalidValueError(f"cannot replay operation {op!r}")
 
 
 def check_graph(

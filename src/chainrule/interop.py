@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import InvalidValueError, MissingDependencyError
 
-__all__ = ["to_torch", "from_torch", "torch_graph_gradients"]
+__all__ = ["to_torch", "from_torch", "torch_graph_gradients", "TorchLib"]
 
 
 def _torch():
@@ -141,42 +141,35 @@ def from_torch(module):
     return nn.Sequential(*layers)
 
 
-class _TorchOps:
-    """The operations ``gradcheck.evaluate_graph`` needs, on float64 torch tensors."""
+class TorchLib:
+    """The op table's library in PyTorch (``chainrule.ops``): its functions on float64 tensors."""
 
-    @staticmethod
-    def exp(x):
-        return _torch().exp(x)
+    def __init__(self):
+        torch = _torch()
+        self.exp, self.log, self.tanh = torch.exp, torch.log, torch.tanh
+        self.sigmoid, self.relu = torch.sigmoid, torch.relu
+        self.step = lambda x: (x > 0).to(torch.float64)
+        self._tensor = lambda x: torch.tensor(float(x), dtype=torch.float64)
 
-    @staticmethod
-    def log(x):
-        return _torch().log(x)
-
-    @staticmethod
-    def tanh(x):
-        return _torch().tanh(x)
-
-    @staticmethod
-    def sigmoid(x):
-        return _torch().sigmoid(x)
-
-    @staticmethod
-    def relu(x):
-        return _torch().relu(x)
+    def constant(self, x: float):
+        return self._tensor(x)
 
 
 def torch_graph_gradients(cost, parameters) -> list[float]:
     """dC/dp for each ``Value`` p, computed by PyTorch's autograd on a float64 replay of ``cost``'s graph.
 
     Each parameter becomes a 0-d float64 tensor with ``requires_grad``; the
-    graph is replayed op by op (``gradcheck.evaluate_graph``) and PyTorch
-    differentiates it: an independent second opinion on chainrule's backward pass.
+    graph is replayed op by op with the op table's torch library
+    (``gradcheck.evaluate_graph`` with ``TorchLib``) and PyTorch's autograd
+    differentiates it: the values come from the same formulas, the
+    derivatives from PyTorch alone, an independent second opinion on
+    chainrule's backward pass.
     """
     torch = _torch()
     from .gradcheck import evaluate_graph
 
     leaves = {p: torch.tensor(float(p.data), dtype=torch.float64, requires_grad=True) for p in parameters}
-    out = evaluate_graph(cost, leaves, _TorchOps)
+    out = evaluate_graph(cost, leaves, TorchLib())
     if not isinstance(out, torch.Tensor) or not out.requires_grad:
         return [0.0 for _ in leaves]
     out.backward()

@@ -8,56 +8,65 @@ The video's network in five lines::
     C.backward()                       # chain rule: dC/dw = dC/da · da/dw
     w.grad                             # 2(a − y)·i = 2(1.2 − 0.8)·1.5 = 1.2
 
-How it works. Every operation creates a new node that keeps
+The graph. Every operation creates a new node that keeps
 
-* ``_edges``: one pair ``(input, local derivative)`` for each ``Value`` it
-  was computed from, where the local derivative is a plain number: the
-  derivative of this node with respect to that input (for ``a = i·w``:
-  ∂a/∂w = i = 1.5), and
-* ``_op`` / ``_const``: which operation it was, and any plain-number operand,
-  so that explanations can write the formula back.
+* ``op``: which operation made it, a key of the table ``chainrule.ops.OPS``
+  ("*", "+", "exp", …; "" for a leaf you created yourself);
+* ``inputs``: the ``Value``s it was computed from;
+* ``local``: for each input, the *local derivative* of this node with
+  respect to it, as a plain number (for ``a = i·w``: ∂a/∂w = i = 1.5);
+* ``const``: where a plain number took part (``a − 0.8``), which operand it
+  was: ``None`` when every operand is an input, else one entry per operand,
+  ``None`` for the next input and the number for a constant.
 
-That is the whole graph. The chain rule then says that the derivative of the
-cost with respect to any node is the sum, over every path from that node to
-the cost, of the product of the local derivatives along the path.
-``backward()`` computes exactly that sum without listing the paths: it visits
-the nodes from the cost back to the leaves and hands each node's gradient to
-its inputs, multiplied by the local derivative of the edge between them.
-Where paths meet (a node used twice), the contributions add up.
+That is the whole graph, and it is public: the explainer, the drawings, the
+gradient checker and the code emitter all read these four attributes. What
+each operation means (its value and its local derivatives) is written once,
+in ``chainrule.ops``; the operators below compute with those formulas.
+
+The chain rule then says that the derivative of the cost with respect to any
+node is the sum, over every path from that node to the cost, of the product
+of the local derivatives along the path. ``backward()`` computes exactly
+that sum without listing the paths: it visits the nodes from the cost back
+to the leaves and hands each node's gradient to its inputs, multiplied by the
+local derivative of the edge between them. Where paths meet (a node used
+twice), the contributions add up.
 
 Nodes hold numbers, not closures, so a finished graph is a tree of plain
 references (no reference cycles): Python frees it the moment the last name
-pointing at it goes away, without waiting for the cycle collector. And
-because the factors are data, ``chainrule.explain`` can read every one of
-them back and show the derivation.
+pointing at it goes away, without waiting for the cycle collector. Each node
+is one object plus its ``inputs`` tuple (``local`` holds only floats, which
+the collector stops tracking), so even a big graph gives the cycle
+collector little to walk.
 
 Only the standard library is used, so the engine can be read without numpy.
 """
 
 from __future__ import annotations
 
-from math import exp as _exp, isfinite as _isfinite, log as _log, tanh as _tanh
+import math
+import numbers
+import weakref
 
+from . import ops as _ops
 from .anomaly import _state as _ANOMALY
-from .errors import InvalidValueError, NumericalOverflowError
+from .errors import InvalidValueError, NonFiniteError, NumericalOverflowError
 
 __all__ = ["Value"]
 
-_NUMBER = (int, float)
+_isfinite = math.isfinite
 
 
 def _number(x, what: str) -> float:
-    """Check that ``x`` is a finite real number and return it as a float."""
-    if isinstance(x, bool) or not isinstance(x, _NUMBER):
+    """``x`` as a float if it is a finite real number; a clear error otherwise (bools are not numbers here)."""
+    if type(x) is not float:
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise TypeError(f"{what} must be a real number, got {x!r} ({type(x).__name__})")
         try:
-            import numbers
-
-            if isinstance(x, bool) or not isinstance(x, numbers.Real):
-                raise TypeError
             x = float(x)
-        except (TypeError, ValueError):
-            raise TypeError(f"{what} must be a real number, got {x!r} ({type(x).__name__})") from None
-    x = float(x)
+        except OverflowError:
+            raise NumericalOverflowError(f"{what} is too large for a float (at most about 1.8e308): got an integer of "
+                                         f"{x.bit_length() if isinstance(x, int) else '?'} bits") from None
     if not _isfinite(x):
         raise InvalidValueError(f"{what} must be a finite number, got {x!r}")
     return x
@@ -73,19 +82,16 @@ class Value:
     you reset them with ``zero_grad()``.
     """
 
-    __slots__ = ("data", "grad", "label", "_edges", "_op", "_const", "_waiting", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "inputs", "local", "const", "_waiting", "__weakref__")
 
-    def __init__(self, data, label: str = "", _edges: tuple = (), _op: str = "", _const=None):
-        if _op:  # an operation's result (the operations themselves use the faster _result below)
-            _check_result(data, _edges, _op, _const)
-        else:
-            data = _number(data, "Value data")
-        self.data = data
+    def __init__(self, data, label: str = ""):
+        self.data = _number(data, "Value data")
         self.grad = 0.0
         self.label = label
-        self._edges = _edges
-        self._op = _op
-        self._const = _const
+        self.op = ""
+        self.inputs = ()
+        self.local = ()
+        self.const = None
         self._waiting = 0  # used by backward() only: see there
 
     # ------------------------------------------------------------------ helpers
@@ -105,168 +111,11 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # --------------------------------------------------------------- arithmetic
-    # Each operation returns a new node with its edges: (input, local
-    # derivative) pairs. A plain number taking part is a constant: it is kept
-    # in ``_const`` (for explanations) but is not a node of the graph.
-    #
-    # The operand checks start with ``type(other) is float``: a plain float
-    # constant, as in ``1.5 * w - 0.8``, is the most common case and that test
-    # is the cheapest (``isinstance`` and ``float()`` cost a call each).
-
-    def __add__(self, other):
-        """a + b:  ∂/∂a = 1,  ∂/∂b = 1."""
-        if type(other) is not float:
-            if isinstance(other, Value):
-                return _result(self.data + other.data, ((self, 1.0), (other, 1.0)), "+")
-            if not isinstance(other, _NUMBER):
-                return NotImplemented
-            other = float(other)
-        return _result(self.data + other, ((self, 1.0),), "+", other)
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        """a − b:  ∂/∂a = 1,  ∂/∂b = −1."""
-        if type(other) is not float:
-            if isinstance(other, Value):
-                return _result(self.data - other.data, ((self, 1.0), (other, -1.0)), "-")
-            if not isinstance(other, _NUMBER):
-                return NotImplemented
-            other = float(other)
-        return _result(self.data - other, ((self, 1.0),), "-", other)
-
-    def __rsub__(self, other):
-        """c − a:  ∂/∂a = −1."""
-        if type(other) is not float:
-            if not isinstance(other, _NUMBER):
-                return NotImplemented
-            other = float(other)
-        return _result(other - self.data, ((self, -1.0),), "rsub", other)
-
-    def __neg__(self):
-        """−a:  ∂/∂a = −1."""
-        return _result(-self.data, ((self, -1.0),), "neg")
-
-    def __mul__(self, other):
-        """a · b:  ∂/∂a = b,  ∂/∂b = a."""
-        if type(other) is not float:
-            if isinstance(other, Value):
-                return _result(self.data * other.data, ((self, other.data), (other, self.data)), "*")
-            if not isinstance(other, _NUMBER):
-                return NotImplemented
-            other = float(other)
-        return _result(self.data * other, ((self, other),), "*", other)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        """a / b:  ∂/∂a = 1/b,  ∂/∂b = −a/b²."""
-        if isinstance(other, Value):
-            b = other.data
-            if b == 0.0:
-                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / 0.0)")
-            return _result(self.data / b, ((self, 1.0 / b), (other, -self.data / (b * b))), "/")
-        if isinstance(other, _NUMBER):
-            c = float(other)
-            if c == 0.0:
-                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / 0)")
-            return _result(self.data / c, ((self, 1.0 / c),), "/", c)
-        return NotImplemented
-
-    def __rtruediv__(self, other):
-        """c / a:  ∂/∂a = −c/a²."""
-        if isinstance(other, _NUMBER):
-            a, c = self.data, float(other)
-            if a == 0.0:
-                raise ZeroDivisionError(f"/: division by zero ({c!r} / 0.0)")
-            return _result(c / a, ((self, -c / (a * a)),), "rdiv", c)
-        return NotImplemented
-
-    def __pow__(self, exponent):
-        """aᵖ for a number p:  ∂/∂a = p·aᵖ⁻¹."""
-        a = self.data
-        if type(exponent) is int and exponent == 2:  # the square of every squared-error cost: the common case
-            return _result(a * a, ((self, 2.0 * a),), "**", 2.0)
-        if type(exponent) is not float:
-            if isinstance(exponent, Value):
-                raise TypeError(
-                    "Value ** Value is not supported: the exponent must be a number; "
-                    "for a variable exponent b write (b * a.log()).exp()"
-                )
-            if not isinstance(exponent, _NUMBER):
-                return NotImplemented
-        p = float(exponent)
-        if p == 2.0:  # kept exact: a·a, not a ** 2.0
-            return _result(a * a, ((self, 2.0 * a),), "**", 2.0)
-        try:
-            out = a**p
-            local = p * a ** (p - 1.0) if p != 0.0 else 0.0
-        except OverflowError:
-            raise NumericalOverflowError(f"**: {a!r} ** {p!r} is too large for a float") from None
-        except ZeroDivisionError:
-            raise ZeroDivisionError(f"**: 0.0 ** {p!r} is infinite (negative power of zero)") from None
-        if isinstance(out, complex) or isinstance(local, complex):
-            raise InvalidValueError(
-                f"**: {a!r} ** {p!r} is not a real number (a negative base needs an integer exponent)"
-            )
-        return _result(out, ((self, local),), "**", p)
-
-    def __rpow__(self, base):
-        """cᵃ for a number c > 0:  ∂/∂a = cᵃ·ln c."""
-        if not isinstance(base, _NUMBER):
-            return NotImplemented
-        c = float(base)
-        if c <= 0.0:
-            raise InvalidValueError(f"**: the base of c ** Value must be > 0, got {base!r}")
-        try:
-            out = c**self.data
-        except OverflowError:
-            raise NumericalOverflowError(f"**: {base!r} ** {self.data!r} is too large for a float") from None
-        return _result(out, ((self, out * _log(c)),), "rpow", c)
-
-    # ---------------------------------------------------------------- functions
-    def exp(self):
-        """eᵃ:  ∂/∂a = eᵃ."""
-        try:
-            out = _exp(self.data)
-        except OverflowError:
-            raise NumericalOverflowError(
-                f"exp: exp({self.data!r}) is too large for a float (the largest finite input is about 709.78)"
-            ) from None
-        return _result(out, ((self, out),), "exp")
-
-    def log(self):
-        """ln a (a > 0):  ∂/∂a = 1/a."""
-        a = self.data
-        if a <= 0.0:
-            raise InvalidValueError(f"log: the input must be > 0, got {a!r}")
-        return _result(_log(a), ((self, 1.0 / a),), "log")
-
-    def tanh(self):
-        """tanh a:  ∂/∂a = 1 − tanh²a."""
-        t = _tanh(self.data)
-        return _result(t, ((self, 1.0 - t * t),), "tanh")
-
-    def sigmoid(self):
-        """σ(a) = 1/(1 + e⁻ᵃ):  ∂/∂a = σ(a)(1 − σ(a)).
-
-        Computed as eᵃ/(1 + eᵃ) for negative a, so that e⁻ᵃ never overflows.
-        """
-        a = self.data
-        if a >= 0.0:
-            s = 1.0 / (1.0 + _exp(-a))
-        else:
-            e = _exp(a)
-            s = e / (1.0 + e)
-        return _result(s, ((self, s * (1.0 - s)),), "sigmoid")
-
-    def relu(self):
-        """max(0, a):  ∂/∂a = 1 if a > 0 else 0."""
-        a = self.data
-        if a > 0.0:
-            return _result(a, ((self, 1.0),), "relu")
-        return _result(0.0, ((self, 0.0),), "relu")
+    # ------------------------------------------------- arithmetic and functions
+    # The operators (+ − · / ** and their reflected forms, −a) and the functions (exp, log, tanh,
+    # sigmoid, relu) are made from the table ``chainrule.ops`` below the class: see ``_define_operator``.
+    # A plain number taking part is a constant: it is recorded in ``const`` (for explanations and
+    # replays) but is not a node of the graph.
 
     @staticmethod
     def dot(weights, inputs, bias=0.0) -> "Value":
@@ -274,6 +123,7 @@ class Value:
 
         A neuron's weighted input in one node instead of 2n small ones. Any of
         ``weights``, ``inputs`` and ``bias`` may be plain numbers (constants).
+        The additions run in order from 0.0, as ``ops.OPS["dot"]`` folds them.
         """
         weights = tuple(weights)
         inputs = tuple(inputs)
@@ -281,41 +131,63 @@ class Value:
             raise InvalidValueError(
                 f"dot: got {len(weights)} weights for {len(inputs)} inputs; they must be the same length"
             )
-        edges = []
+        nodes, local, const = [], [], []
+        constants = False
         total = 0.0
         for w, x in zip(weights, inputs):
             if isinstance(w, Value):
                 if isinstance(x, Value):
                     total += w.data * x.data
-                    edges.append((w, x.data))
-                    edges.append((x, w.data))
-                else:
-                    total += w.data * x
-                    edges.append((w, float(x)))
-            elif isinstance(x, Value):
-                total += w * x.data
-                edges.append((x, float(w)))
+                    nodes += (w, x)
+                    local += (x.data, w.data)
+                    const += (None, None)
+                    continue
+                x = _operand(x, "dot")
+                total += w.data * x
+                nodes.append(w)
+                local.append(x)
+                const += (None, x)
             else:
-                total += w * x
+                w = _operand(w, "dot")
+                if isinstance(x, Value):
+                    total += w * x.data
+                    nodes.append(x)
+                    local.append(w)
+                    const += (w, None)
+                else:
+                    x = _operand(x, "dot")
+                    total += w * x
+                    const += (w, x)
+            constants = True
         if isinstance(bias, Value):
             total += bias.data
-            edges.append((bias, 1.0))
+            nodes.append(bias)
+            local.append(1.0)
+            const.append(None)
         else:
+            bias = _operand(bias, "dot")
             total += bias
-        return _result(total, tuple(edges), "dot", (weights, inputs, bias))
+            const.append(bias)
+            constants = True
+        return _result(total, tuple(nodes), tuple(local), "dot", tuple(const) if constants else None)
 
     @staticmethod
     def sum(values) -> "Value":
-        """Σᵢ vᵢ as one node: ∂/∂vᵢ = 1 for every term (plain numbers are constants)."""
-        edges, total, const = [], 0.0, 0.0
+        """Σᵢ vᵢ as one node: ∂/∂vᵢ = 1 for every term (plain numbers are constants), added in order from 0.0."""
+        nodes, const = [], []
+        constants = False
+        total = 0.0
         for v in values:
             if isinstance(v, Value):
-                edges.append((v, 1.0))
+                nodes.append(v)
                 total += v.data
+                const.append(None)
             else:
+                v = _operand(v, "sum")
                 total += v
-                const += v
-        return _result(total, tuple(edges), "sum", const)
+                const.append(v)
+                constants = True
+        return _result(total, tuple(nodes), (1.0,) * len(nodes), "sum", tuple(const) if constants else None)
 
     # ------------------------------------------------------------ backpropagation
     def backward(self) -> None:
@@ -342,20 +214,26 @@ class Value:
         ``backward()``, and every count that goes up in the first walk comes
         back down to 0 in the second. (A count on the node is cheaper than a
         dictionary keyed by node, which has to hash every node it meets.)
+
+        A local derivative that is infinite where the value is finite (√a at
+        a = 0) is refused here, naming the edge, before any gradient changes:
+        the forward pass itself is fine, only the slope does not exist.
         """
-        edges = self._edges
-        if not edges:  # backward() on a leaf: d(self)/d(self) = 1, accumulated like every leaf
+        if _STEEP:
+            _refuse_infinite_slopes(self)
+        inputs = self.inputs
+        if not inputs:  # backward() on a leaf: d(self)/d(self) = 1, accumulated like every leaf
             self.grad += 1.0
             return
         self.grad = 1.0  # d(self)/d(self)
         node = self
-        while len(edges) == 1:  # 1. the chain at the top
-            (child, local), = edges
-            edges = child._edges
-            if not edges:  # a leaf: accumulate, and the walk is over
-                child.grad += local * node.grad
+        while len(inputs) == 1:  # 1. the chain at the top
+            child = inputs[0]
+            inputs = child.inputs
+            if not inputs:  # a leaf: accumulate, and the walk is over
+                child.grad += node.local[0] * node.grad
                 break
-            child.grad = local * node.grad  # an intermediate node: its gradient starts afresh at every call
+            child.grad = node.local[0] * node.grad  # an intermediate node: its gradient starts afresh at every call
             node = child
         else:
             _backward_dag(node)
@@ -365,16 +243,6 @@ class Value:
             check_scalar_backward(self)
 
     # ------------------------------------------------------------- inspection
-    @property
-    def inputs(self) -> tuple["Value", ...]:
-        """The nodes this one was computed from (empty for a leaf)."""
-        return tuple(child for child, _ in self._edges)
-
-    @property
-    def op(self) -> str:
-        """The operation that made this node ('' for a leaf)."""
-        return self._op
-
     def nodes(self) -> list["Value"]:
         """Every node of the graph that ends here, each input before its users."""
         order, seen = [], set()
@@ -388,27 +256,20 @@ class Value:
                 continue
             seen.add(node)
             stack.append((node, True))
-            for child, _ in reversed(node._edges):
+            for child in reversed(node.inputs):
                 if child not in seen:
                     stack.append((child, False))
         return order
 
-    def edges(self) -> list[tuple["Value", "Value", float]]:
-        """Every edge ``(input, node, local derivative)`` of the graph that ends here."""
-        return [(child, node, local) for node in self.nodes() for child, local in node._edges]
+    def graph_edges(self) -> list[tuple["Value", "Value", float]]:
+        """Every edge ``(input, node, local derivative)`` of the graph that ends here, node by node."""
+        return [(child, node, local) for node in self.nodes() for child, local in zip(node.inputs, node.local)]
 
-    # Jupyter shows a Value as its drawn graph (when the drawing module and graphviz are there).
+    # Jupyter shows a Value as its drawn graph (when graphviz is there); the engine itself draws nothing.
     def _repr_svg_(self):
-        try:
-            from .viz.graph import draw
-        except ImportError:
-            return None
-        from .errors import MissingDependencyError
+        from .viz.graph import svg_or_none
 
-        try:
-            return draw(self, format="svg")
-        except MissingDependencyError:  # no graphviz binary: Jupyter falls back to the text repr
-            return None
+        return svg_or_none(self)
 
 
 def _backward_dag(root: Value) -> None:
@@ -416,8 +277,8 @@ def _backward_dag(root: Value) -> None:
     try:
         stack = [root]
         while stack:  # count the users of every intermediate node
-            for child, _ in stack.pop()._edges:
-                if child._edges:
+            for child in stack.pop().inputs:
+                if child.inputs:
                     n = child._waiting
                     child._waiting = n + 1
                     if not n:  # first time we meet it: intermediate results start from zero at every call
@@ -428,9 +289,9 @@ def _backward_dag(root: Value) -> None:
         while ready:
             node = ready.pop()
             g = node.grad
-            for child, local in node._edges:
+            for child, local in zip(node.inputs, node.local):
                 child.grad += local * g
-                if child._edges:
+                if child.inputs:
                     n = child._waiting - 1
                     child._waiting = n
                     if not n:  # every user has passed its share: the child's gradient is complete
@@ -441,22 +302,239 @@ def _backward_dag(root: Value) -> None:
         raise
 
 
-# ------------------------------------------------------------- result nodes
-def _check_result(data: float, edges: tuple, op: str, const) -> None:
-    """Refuse an inf/NaN result here, where we still know which operation produced it."""
-    if not _isfinite(data):
-        raise NumericalOverflowError(
-            f"{op}: result {data!r} is not finite (inputs "
-            f"{', '.join(repr(v.data) for v, _ in edges)}"
-            f"{'' if const is None or op == 'dot' else f', constant {const!r}'})"
-        )
+# --------------------------------------------------------------- the operations
+# Each operator of ``Value`` is written by one of the two templates below, filled with the formulas of its
+# entry in ``chainrule.ops`` (its value and its local derivatives): every operation is defined once, in the
+# table, and still runs as straight Python with no call in between (making nodes is the engine's hot path).
+# ``Value.__mul__``, for example, is this template with value ``a * b`` and local derivatives ``(b, a)``.
+# (``inspect.getsource`` cannot show generated code; ``_operator_source(op, reflected)`` returns it.)
+_BINARY_TEMPLATE = """
+def method(self, other):
+    if type(other) is float:  # the most common constant, as in 1.5 * w - 0.8: the cheapest test first
+        pass
+    elif type(other) is int:  # w ** 2, 1 - w
+        try:
+            other = float(other)
+        except OverflowError:
+            raise _too_large(NAME, other) from None
+    elif type(other) is Value or isinstance(other, Value):
+        {a}, {b} = self.data, other.data
+        try:
+            out = {value}
+            local = ({both})
+            finite = _isfinite(out){steep_both}
+        except _CANNOT as exc:
+            return _apply_carefully(OP, RULE_BOTH, ({self}, {other}), (a, b), None, exc)
+        if not finite:
+            raise _overflow(OP, (a, b), out)
+        node = _result(out, ({self}, {other}), local, NAME, None){remember_both}
+        return node
+    else:
+        other = _constant(other, NAME)
+        if other is NotImplemented:
+            return other
+    {a}, {b} = self.data, other
+    try:{forms}
+        finite = _isfinite(out)
+    except _CANNOT as exc:
+        return _apply_carefully(OP, _float_rule(OP, {mask}, ()), (self,), (a, b), {const}, exc)
+    if not finite:
+        raise _overflow(OP, (a, b), out)
+    node = _result(out, (self,), local, NAME, {const}){remember}
+    return node
+"""
+
+_UNARY_TEMPLATE = """
+def method(self):
+    a = self.data
+    try:
+        out = {value}
+        local = ({one},)
+        finite = _isfinite(out){steep}
+    except _CANNOT as exc:
+        return _apply_carefully(OP, _float_rule(OP, (True,), ()), (self,), (a,), None, exc)
+    if not finite:
+        raise _overflow(OP, (a,), out)
+    node = _result(out, (self,), local, NAME, None){remember}
+    return node
+"""
+
+_CANNOT = (ArithmeticError, ValueError, TypeError)  # what the float formulas raise where they are undefined
+
+
+def _steep(indent: int) -> str:
+    """For an op with ``finite_local=False``: note whether a local derivative came out infinite."""
+    return f"\n{' ' * indent}steep = not (_isfinite(local[0]) and _isfinite(local[-1]))"
+
+
+def _remember(indent: int) -> str:
+    """...and remember such a node, so that ``backward()`` refuses to multiply through it."""
+    pad = " " * indent
+    return f"\n{pad}if steep:\n{pad}    _INFINITE_SLOPES.add(node)"
+
+
+def _operator_source(op, reflected: bool = False) -> str:
+    """The Python source of the operator method for ``op`` (reflected: the number is on the left, as in 1.5 * w)."""
+    checked = not op.finite_local
+    if op.arity == 1:
+        return _UNARY_TEMPLATE.format(value=op.value, one=op.local[0], steep=_steep(8) if checked else "",
+                                      remember=_remember(4) if checked else "")
+    self_name, other_name = ("other", "self") if reflected else ("self", "other")
+    a, b = ("b", "a") if reflected else ("a", "b")  # the Value is the right operand of a reflected operator
+    number = "a" if reflected else "b"  # the operand that is a plain number
+    const = "(a, None)" if reflected else "(None, b)"
+    one = op.local[1] if reflected else op.local[0]
+    # the exact forms for particular constants (the square a ** 2 is a * a), then the formula itself
+    forms, keyword = "", "if"
+    for (k, constant), (value, *local) in op.special.items():
+        if "ab"[k] == number:
+            forms += (f"\n        {keyword} {number} == {constant!r}:\n            out = {value}\n"
+                      f"            local = ({local[0]},)" + ("\n            steep = False" if checked else ""))
+            keyword = "elif"
+    pad = "            " if forms else "        "
+    generic = f"\n{pad}out = {op.value}\n{pad}local = ({one},)" + (_steep(len(pad)) if checked else "")
+    forms = forms + "\n        else:" + generic if forms else generic
+    source = _BINARY_TEMPLATE
+    if op.name == "**" and not reflected:  # a ** b with b a Value: refused, with a hint (see _value_exponent)
+        source = source.replace("        {a}, {b} = self.data, other.data\n", "        raise _value_exponent()\n", 1)
+    return source.format(
+        a=a, b=b, self=self_name, other=other_name, value=op.value, both=", ".join(op.local), forms=forms,
+        mask=(False, True) if reflected else (True, False), const=const,
+        steep_both=_steep(12) if checked else "", remember_both=_remember(8) if checked else "",
+        remember=_remember(4) if checked else "")
+
+
+def _define_operator(op, reflected: bool = False):
+    """The operator method for ``op``, compiled from ``_operator_source`` in this module's namespace."""
+    namespace = dict(globals(), OP=op, NAME=op.name, RULE_BOTH=_float_rule(op, (True, True), ()) if op.arity == 2 else None)
+    namespace.update(_ops.functions_of(_ops.FLOATS))
+    exec(compile(_operator_source(op, reflected), f"<chainrule.scalar {op.word}>", "exec"), namespace)  # noqa: S102
+    method = namespace["method"]
+    method.__doc__ = op.doc
+    return method
+
+
+def _constant(x, op: str):
+    """A plain-number operand as a float, NotImplemented for what is not a number (bools are not numbers here)."""
+    if type(x) is int:  # w ** 2, 1 - w: common, and cheap to convert
+        try:
+            return float(x)
+        except OverflowError:
+            return _number(x, f"{op}: the constant")
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return NotImplemented
+    return _number(x, f"{op}: the constant")
+
+
+def _operand(x, op: str) -> float:
+    """A plain-number operand of ``dot`` or ``sum`` as a float; a clear TypeError for anything else."""
+    if type(x) is float:
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{op}: {x!r} ({type(x).__name__}) is not a number; an operand must be a Value or a real number")
+    return _number(x, f"{op}: the constant")
+
+
+def _too_large(op: str, x: int) -> Exception:
+    return NumericalOverflowError(f"{op}: the constant is too large for a float: an integer of {x.bit_length()} bits")
+
+
+def _value_exponent() -> TypeError:
+    return TypeError(
+        "Value ** Value is not supported: the exponent must be a number; "
+        "for a variable exponent b write (b * a.log()).exp()"
+    )
+
+
+def _overflow(op, args: tuple, out) -> Exception:
+    return NumericalOverflowError(f"{op.name}: result {out!r} is not finite ({_describe(args)})")
+
+
+_float_rule = _ops.float_rule
+
+# Nodes whose local derivative is infinite (or NaN) while their value is finite: √a at 0, 1/a for tiny a.
+# backward() refuses to multiply through them; the set forgets a node when the node is freed.
+_INFINITE_SLOPES: "weakref.WeakSet[Value]" = weakref.WeakSet()
+_STEEP = _INFINITE_SLOPES.data  # its set of weak references: cheap to test for emptiness in every backward()
+
+
+def _apply_carefully(op, rule, inputs: tuple, args: tuple, const, exc: Exception) -> Value:
+    """The rule failed: the value alone, then each local derivative alone (one that fails is infinite).
+
+    A value that cannot be computed is refused here. A finite value whose
+    slope does not exist (aᵖ at a = 0 for 0 < p < 1) makes its node, with an
+    infinite local derivative that ``backward()`` refuses, naming it.
+    """
+    try:
+        out = rule.value(*args)
+        finite = _isfinite(out)
+    except (ArithmeticError, ValueError, TypeError) as exc2:
+        raise _refusal(op, args, exc2) from None
+    if not finite:
+        raise NumericalOverflowError(f"{op.name}: result {out!r} is not finite ({_describe(args)})")
+    local = []
+    for slope in rule.locals:
+        try:
+            local.append(slope(*args, out))
+        except ArithmeticError:  # 1/0 inside the slope: infinitely steep here
+            local.append(math.inf)
+        except (ValueError, TypeError) as exc2:  # the slope is undefined here (ln of a negative base)
+            raise _refusal(op, args, exc2) from None
+    node = _result(out, inputs, tuple(local), op.name, const)
+    _INFINITE_SLOPES.add(node)
+    return node
+
+
+def _describe(args: tuple) -> str:
+    return "operands " + ", ".join(repr(x) for x in args)
+
+
+def _refusal(op, args: tuple, exc: Exception) -> Exception:
+    """The typed error for an operation that cannot be computed on these numbers, saying why in one line."""
+    name = op.name
+    if name == "/" and args[1] == 0.0:
+        return ZeroDivisionError(f"/: division by zero ({args[0]!r} / 0.0)")
+    if name == "log":
+        return InvalidValueError(f"log: the input must be > 0, got {args[0]!r}")
+    if name == "exp":
+        return NumericalOverflowError(
+            f"exp: exp({args[0]!r}) is too large for a float (the largest finite input is about 709.78)")
+    if name == "**":
+        a, p = args
+        if isinstance(exc, TypeError):
+            return InvalidValueError(f"**: {a!r} ** {p!r} is not a real number (a negative base needs an integer exponent)")
+        if isinstance(exc, ZeroDivisionError):
+            return ZeroDivisionError(f"**: 0.0 ** {p!r} is infinite (negative power of zero)")
+        if isinstance(exc, ValueError) and a <= 0.0:
+            return InvalidValueError(f"**: the base of c ** Value must be > 0, got {a!r}")
+        return NumericalOverflowError(f"**: {a!r} ** {p!r} is too large for a float")
+    if isinstance(exc, OverflowError):
+        return NumericalOverflowError(f"{name}: the result is too large for a float ({_describe(args)})")
+    return InvalidValueError(f"{name}: cannot be computed ({_describe(args)}: {exc})")
+
+
+def _refuse_infinite_slopes(output: Value) -> None:
+    """Before a backward pass: refuse it if the graph holds an edge whose local derivative is not finite."""
+    suspects = set(_INFINITE_SLOPES)
+    if not suspects:
+        return
+    for node in output.nodes():
+        if node in suspects:
+            k = next(k for k, d in enumerate(node.local) if not _isfinite(d))
+            child = node.inputs[k]
+            operands = ", ".join(repr(x) for x in _ops.operands(node))
+            raise NonFiniteError(
+                f"backward: the local derivative of {node.op} ({operands}; value {node.data!r}) with respect to "
+                f"its input {child.label or ''!s}{' ' if child.label else ''}(value {child.data!r}) is "
+                f"{node.local[k]!r}: the function has no finite slope there, so no gradient flows through it"
+            )
 
 
 _new_node = object.__new__
 
 
-def _result(data: float, edges: tuple, op: str, const=None) -> Value:
-    """The node an operation returns: the same as ``Value(data, "", edges, op, const)``, only faster.
+def _result(data: float, inputs: tuple, local: tuple, op: str, const=None) -> Value:
+    """The node an operation returns, its slots filled directly.
 
     Every operation makes one node, so making nodes is the engine's hot path.
     Calling the class ``Value(...)`` goes through ``type.__call__``, which
@@ -466,14 +544,25 @@ def _result(data: float, edges: tuple, op: str, const=None) -> Value:
     So operations create the bare object with ``object.__new__`` and fill
     its slots here.
     """
-    if not _isfinite(data):
-        _check_result(data, edges, op, const)  # raises, naming the operation
     node = _new_node(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    node._edges = edges
-    node._op = op
-    node._const = const
+    node.op = op
+    node.inputs = inputs
+    node.local = local
+    node.const = const
     node._waiting = 0
     return node
+
+
+# ------------------------------------------------------------ the operators, from the table
+_POW = _ops.OPS["**"]
+for _name, _key in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/")):
+    setattr(Value, f"__{_name}__", _define_operator(_ops.OPS[_key]))
+    setattr(Value, f"__r{_name}__", _define_operator(_ops.OPS[_key], reflected=True))
+Value.__pow__ = _define_operator(_POW)
+Value.__rpow__ = _define_operator(_POW, reflected=True)
+Value.__neg__ = _define_operator(_ops.OPS["neg"])
+for _key in ("exp", "log", "tanh", "sigmoid", "relu"):
+    setattr(Value, _key, _define_operator(_ops.OPS[_key]))

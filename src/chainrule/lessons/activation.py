@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..commands.options import float_in_range, int_in_range
-from ..explain import Derivation, explain
-from ..explain.format import num, pretty
-from ..explain.forward import forward_lines
-from ..explain.ranking import Ranking
-from ..explain.symbolic import as_floats, to_sympy
+from ..explainer import Derivation, explain
+from ..explainer.format import num, pretty
+from ..explainer.forward import forward_lines
+from ..explainer.ranking import Ranking
+from ..explainer.symbolic import as_floats, to_sympy
 from ..scalar import Value
 from .report import Report, Section, Table
 

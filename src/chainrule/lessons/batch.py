@@ -21,11 +21,11 @@ import sympy
 
 from ..commands.options import float_in_range, int_in_range
 from ..errors import InvalidValueError
-from ..explain import Derivation, explain
-from ..explain.format import factor, num, pretty
-from ..explain.format import subscript
-from ..explain.symbolic import to_sympy
-from ..explain.forward import forward_lines
+from ..explainer import Derivation, explain
+from ..explainer.format import factor, num, pretty
+from ..explainer.format import subscript
+from ..explainer.symbolic import to_sympy
+from ..explainer.forward import forward_lines
 from ..scalar import Value
 from .report import Report, Section, Table
 

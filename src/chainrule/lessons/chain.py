@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 from ..commands.options import float_in_range, int_in_range
 from ..errors import InvalidValueError
-from ..explain import Derivation, explain
-from ..explain.delta import DeltaForm, LayerNodes, delta_form
-from ..explain.format import num
-from ..explain.forward import forward_lines
-from ..explain.format import subscript
-from ..explain.ranking import Ranking
+from ..explainer import Derivation, explain
+from ..explainer.delta import DeltaForm, LayerNodes, delta_form
+from ..explainer.format import num
+from ..explainer.forward import forward_lines
+from ..explainer.format import subscript
+from ..explainer.ranking import Ranking
 from ..scalar import Value
 from .report import Report, Section, Table
 

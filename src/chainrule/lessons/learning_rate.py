@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..commands.options import int_in_range
 from ..errors import NumericalOverflowError
-from ..explain.format import num
+from ..explainer.format import num
 from ..neuron import MLP
 from ..scalar import Value
 from . import simplest

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..explain.format import latex
+from ..explainer.format import latex
 
 __all__ = ["Section", "Table", "Report"]
 

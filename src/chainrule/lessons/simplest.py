@@ -32,8 +32,8 @@ from rich.text import Text
 
 from ..commands.options import finite_float, int_in_range, non_negative_float
 from ..errors import InvalidValueError
-from ..explain.format import num, pretty, substitute
-from ..explain.symbolic import as_floats, to_sympy
+from ..explainer.format import num, pretty, substitute
+from ..explainer.symbolic import as_floats, to_sympy
 from ..scalar import Value
 
 SUMMARY = "The video's example: i —w→ a, C = (a − y)², the chain rule with numbers and gradient descent."

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..commands.options import int_in_range
-from ..explain.format import num
+from ..explainer.format import num
 from ..scalar import Value
 from .report import Report, Section, Table
 
@@ -65,8 +65,8 @@ def by_forward_mode(weights, inputs, target) -> tuple[list[float], int]:
     for w in ws:
         tangent = {w: 1.0}
         for node in order:
-            if node._edges:
-                tangent[node] = sum(local * tangent.get(child, 0.0) for child, local in node._edges)
+            if node.inputs:
+                tangent[node] = sum(local * tangent.get(child, 0.0) for child, local in zip(node.inputs, node.local))
         grads.append(tangent[C])
     return grads, 1 + len(ws)
 

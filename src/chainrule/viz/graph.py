@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 
 from ..errors import InvalidValueError, MissingDependencyError
-from ..explain.format import num
-from ..explain.names import local_formula, name_nodes
+from ..explainer.format import num
+from ..explainer.names import local_formula, name_nodes
 from ..scalar import Value
 
 __all__ = ["draw", "to_dot", "INSTALL_HINT", "MAX_NODES"]
@@ -45,12 +45,12 @@ def to_dot(output: Value, *, rankdir: str = "LR"):
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"shape": "record", "fontname": "Helvetica"},
                            edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     for node in names.order:
-        op = f" | {_escape(node._op)}" if node._op else ""
+        op = f" | {_escape(node.op)}" if node.op else ""
         text = f"{{ {_escape(names[node])}{op} | data {num(node.data, 4)} | grad {num(node.grad, 4)} }}"
         style = {"style": "filled", "fillcolor": "#ffe8cc"} if node is output else {}
         dot.node(str(names.index[node]), text, **style)
     for node in names.order:
-        for k, (child, local) in enumerate(node._edges):
+        for k, (child, local) in enumerate(zip(node.inputs, node.local)):
             formula = local_formula(names, node, k) if formulas else ""
             number = num(local, 4)
             label = f"{formula} = {number}" if formula and formula != number.replace("-", "−") else number
@@ -63,6 +63,14 @@ def _escape(text: str) -> str:
     for ch in "{}<>|":
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def svg_or_none(node: Value) -> str | None:
+    """The SVG drawing of the graph, or None when Graphviz is missing (Jupyter then shows the text repr)."""
+    try:
+        return draw(node, format="svg")
+    except MissingDependencyError:
+        return None
 
 
 def draw(node: Value, format: str = "svg", path: str | None = None):

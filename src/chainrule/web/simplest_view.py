@@ -18,8 +18,8 @@ import functools
 
 import sympy
 
-from ..explain.format import num, pretty, substitute
-from ..explain.symbolic import as_floats
+from ..explainer.format import num, pretty, substitute
+from ..explainer.symbolic import as_floats
 from ..lessons import simplest
 from ..scalar import Value
 from .api_models import SimplestRequest

@@ -6,7 +6,7 @@ inputs, multiplied by the local derivative of the edge between them:
     ∂C/∂input  +=  ∂node/∂input · ∂C/∂node
                    (local)        (upstream: the running product so far)
 
-``chainrule.explain.trace`` records one *event* per edge, in exactly the
+``chainrule.explainer.trace`` records one *event* per edge, in exactly the
 order ``Value.backward`` visits them (the same Kahn order, the same
 additions). ``trace_graph`` adds what the page needs to play it edge by edge:
 where each node is drawn, the sentence of each step (the running product,
@@ -25,10 +25,11 @@ from functools import lru_cache
 
 from .. import lessons
 from ..errors import InvalidValueError
-from ..explain import trace as explain_trace
-from ..explain.format import num
-from ..explain.names import is_parameter, name_nodes, partial
-from ..explain.paths import count_paths, iter_paths, users_of
+from ..explainer import trace as explain_trace
+from ..explainer.format import num
+from ..explainer.names import name_nodes, partial
+from ..gradcheck import is_parameter
+from ..explainer.paths import count_paths, iter_paths, users_of
 from ..scalar import Value
 from .api_models import LessonName
 
@@ -72,7 +73,7 @@ def _kind(node: Value, output: Value) -> str:
     """'cost', 'parameter' (a trainable leaf: w…, b…), 'input' (other leaves) or 'intermediate'."""
     if node is output:
         return "cost"
-    if node._edges:
+    if node.inputs:
         return "intermediate"
     return "parameter" if is_parameter(node) else "input"
 
@@ -81,13 +82,13 @@ def _layout(order: list[Value]) -> dict:
     """Column (distance from the leaves) and row of every node, for drawing left to right."""
     depth = {}
     for node in order:  # inputs before users
-        depth[node] = 1 + max((depth[c] for c, _ in node._edges), default=-1)
+        depth[node] = 1 + max((depth[c] for c in node.inputs), default=-1)
     users = {}
     for node in order:
-        for child, _ in node._edges:
+        for child in node.inputs:
             users.setdefault(child, []).append(node)
     for node in order:  # pull each leaf next to its first user
-        if not node._edges and node in users:
+        if not node.inputs and node in users:
             depth[node] = max(0, min(depth[u] for u in users[node]) - 1)
     rows: dict[int, int] = {}
     place = {}
@@ -102,7 +103,7 @@ def _layout(order: list[Value]) -> dict:
 def trace_graph(output: Value) -> dict:
     """Nodes, edges and the backward pass of the graph ending at ``output``, as JSON-ready data.
 
-    The events come from ``chainrule.explain.trace`` (which replays
+    The events come from ``chainrule.explainer.trace`` (which replays
     ``Value.backward`` without touching the graph); this adds what the page
     draws: each node's place, the sentences of each step, and each
     parameter's sum over paths.
@@ -194,7 +195,7 @@ def _derivations(output, order, names, grad) -> list[dict]:
     users = users_of(output)
     out = []
     for leaf in order:
-        if leaf._edges or not leaf.label:
+        if leaf.op or not leaf.label:
             continue
         n_paths = count_paths(output, leaf)
         entry = {"node": names.index[leaf], "name": names[leaf], "paths": n_paths, "grad": grad[leaf],
@@ -208,7 +209,7 @@ def _derivations(output, order, names, grad) -> list[dict]:
                     factors.append(partial(names[node], names[below]))
                     below = node
                 symbolic.append(" · ".join(reversed(factors)))
-                numbers.append(" · ".join(num(node._edges[k][1]) for node, k in reversed(path)))
+                numbers.append(" · ".join(num(node.local[k]) for node, k in reversed(path)))
             several = len(symbolic) > 1
             entry["formula"] = f"{head} = " + " + ".join(symbolic)
             entry["numbers"] = "= " + " + ".join(f"({n})" if several else n for n in numbers) + f" = {num(grad[leaf])}"

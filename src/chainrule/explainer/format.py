@@ -32,20 +32,21 @@ def num(x: float, digits: int = 6) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # sympy's printer is slow, and the same formulas come back often
-def _sympy_text(expr) -> str:
+def _sympy_text(expr, as_written: bool = False) -> str:
     import sympy
 
-    return sympy.sstr(expr, full_prec=False)
+    return sympy.sstr(expr, full_prec=False, order="none" if as_written else None)
 
 
-def pretty(expr) -> str:
+def pretty(expr, as_written: bool = False) -> str:
     """A sympy expression written as on a blackboard: ``4.5*w - 2.4`` → ``4.5w − 2.4``.
 
     Products of a number and a symbol or parenthesis lose their sign
     (``2*(a - y)`` → ``2(a − y)``), other products use ``·``, powers become
-    superscripts and the minus sign is a real minus.
+    superscripts and the minus sign is a real minus. ``as_written``: the
+    factors in the order the formula was built (σ(z)·(1 − σ(z))), not sympy's.
     """
-    text = expr if isinstance(expr, str) else _sympy_text(expr)
+    text = expr if isinstance(expr, str) else _sympy_text(expr, as_written)
     text = re.sub(r"(\d+\.\d*?)0+\b", lambda m: m.group(1).rstrip("."), text)  # 4.50000 → 4.5
     # x**2 → x², x**(-1) → x⁻¹ (the parentheses go only when they belong to the exponent)
     text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
@@ -60,13 +61,20 @@ def substitute(formula: str, values: dict[str, str]) -> str:
     ``substitute("2(a − y)", {"a": "1.2", "y": "0.8"})`` → ``"2(1.2 − 0.8)"``.
     A negative number or a sum is put in parentheses so the result reads right.
     """
-    def wrap(text: str) -> str:
-        return f"({text})" if text.startswith("−") or " + " in text or " − " in text else text
+    def wrap(match) -> str:
+        text = values[match.group(1)]
+        before, after = formula[:match.start()], formula[match.end():]
+        alone = before.endswith(("(", ", ")) and after.startswith((")", ","))  # a function's whole argument: σ(z)
+        if alone:
+            return text[1:-1] if text.startswith("(−") and text.endswith(")") else text
+        if text.startswith("−") or " + " in text or " − " in text:
+            return f"({text})"
+        return text
 
     if not values:
         return formula
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(values, key=len, reverse=True)) + r")(?!\w)")
-    return pattern.sub(lambda m: wrap(values[m.group(1)]), formula)
+    return pattern.sub(wrap, formula)
 
 
 _SUBSCRIPT_DIGITS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9"}

@@ -52,7 +52,7 @@ def _slope(a: Value, z: Value) -> float:
     """f′(z): the local derivative on the edge z → a (1 for a linear neuron, a = z)."""
     if a is z:
         return 1.0
-    for child, local in a._edges:
+    for child, local in zip(a.inputs, a.local):
         if child is z:
             return local
     raise InvalidValueError("delta form: an activation node does not read its weighted input z")

@@ -24,7 +24,8 @@ import sympy
 
 from ..scalar import Value
 from .format import pretty, subscript
-from .symbolic import local_derivative, node_expr
+from .. import ops
+from .symbolic import DECIMAL, local_derivative
 
 __all__ = ["Names", "name_nodes", "local_formula", "partial", "MAX_FORMULA_NAME"]
 
@@ -71,12 +72,9 @@ def name_nodes(output: Value, order: list[Value] | None = None) -> Names:
             name[node], expr[node] = text, sympy.Symbol(text)
             continue
         text, e = "", None
-        if node._edges:
-            try:
-                e = node_expr(node, [expr[child] for child, _ in node._edges], exact=False)
-                text = pretty(e)
-            except Exception:  # an operation without a symbolic form: named by position below
-                e, text = None, ""
+        if node.op:  # a result: its own formula, in the names of its inputs (from the op table)
+            e = ops.node_value(node, DECIMAL, [expr[child] for child in node.inputs])
+            text = pretty(e)
         if e is None or len(text) > MAX_FORMULA_NAME or text in taken:
             text = f"v{subscript(k)}"
             e = sympy.Symbol(text)
@@ -95,25 +93,12 @@ def _wrap(text: str) -> str:
 
 
 def local_formula(names: Names, node: Value, k: int) -> str:
-    """The local derivative of edge ``node._edges[k]`` as a formula in the names: ∂a/∂w → 'i'.
+    """The local derivative of the edge from ``node.inputs[k]`` as a formula in the names: ∂a/∂w → 'i'.
 
-    sympy differentiates the node's operation (``symbolic.local_derivative``)
-    and the operands are put back as the names' expressions, unexpanded, so
-    ∂C/∂(a − y) reads 2(a − y). '' for an operation without a symbolic form.
+    The op table's own formula for that derivative (``chainrule.ops``),
+    written with the names' expressions and kept factored, so ∂C/∂(a − y)
+    reads 2(a − y) and a sigmoid's slope σ(z)(1 − σ(z)).
     """
-    operands = [names.expr[child] for child, _ in node._edges]
-    try:
-        return pretty(local_derivative(node, k, operands, exact=False, keep_factored=True))
-    except Exception:
-        return ""
-
-
-def is_parameter(node: Value) -> bool:
-    """A trainable leaf, by the lessons' naming convention: labelled w…, b…, θ…, weight… or bias….
-
-    Every other leaf (an input i, a target y, a constant) is data, not a parameter.
-    """
-    if node._edges:
-        return False
-    label = (node.label or "").lower()
-    return label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias"))
+    operands = [names.expr[child] for child in node.inputs]
+    out = ops.node_value(node, DECIMAL, operands)
+    return pretty(local_derivative(node, k, operands, exact=False, keep_factored=True, out=out), as_written=True)

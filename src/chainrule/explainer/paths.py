@@ -2,7 +2,7 @@
 
 dC/dw = Σ over paths w → … → C of Π over the path's edges of the local derivative.
 
-A path is a tuple of steps ``(node, k)``: the edge ``node._edges[k]``, whose
+A path is a tuple of steps ``(node, k)``: the edge from ``node.inputs[k]``, whose
 input is the previous node of the path (the first step's input is the
 parameter). Backpropagation never lists paths (their number can grow
 exponentially with depth); these functions exist to show what it computes.
@@ -22,7 +22,7 @@ def users_of(output: Value) -> dict[Value, list[tuple[Value, int]]]:
     users: dict[Value, list[tuple[Value, int]]] = {}
     for node in output.nodes():
         users.setdefault(node, [])
-        for k, (child, _) in enumerate(node._edges):
+        for k, child in enumerate(node.inputs):
             users.setdefault(child, []).append((node, k))
     return users
 
@@ -34,7 +34,7 @@ def count_paths(output: Value, wrt: Value) -> int:
         if node is wrt:
             counts[node] = 1
         else:
-            counts[node] = sum(counts.get(child, 0) for child, _ in node._edges)
+            counts[node] = sum(counts.get(child, 0) for child in node.inputs)
     return counts.get(output, 0)
 
 
@@ -57,22 +57,15 @@ def iter_paths(output: Value, wrt: Value, users: dict | None = None) -> Iterator
                 stack.append((user, step))
 
 
-def path_product(path: Path) -> float:
-    """Π of the local derivatives along ``path``: this path's share of the gradient."""
-    product = 1.0
-    for node, k in path:
-        product *= node._edges[k][1]
-    return product
-
-
 def product_from_cost(path: Path) -> float:
-    """The same product, multiplied from the cost end down, in the order backprop multiplies.
+    """Π of the local derivatives along ``path`` (this path's share of the gradient), multiplied from the cost
+    end down, in the order backprop multiplies.
 
     For a graph with a single path this is bit for bit the gradient ``backward()`` computes.
     """
     product = 1.0
     for node, k in reversed(path):
-        product *= node._edges[k][1]
+        product *= node.local[k]
     return product
 
 
@@ -90,7 +83,7 @@ def top_paths(output: Value, wrt: Value, k: int = 5) -> list[tuple[float, Path]]
             best[node] = [(1.0, ())]
             continue
         candidates = []
-        for j, (child, local) in enumerate(node._edges):
+        for j, (child, local) in enumerate(zip(node.inputs, node.local)):
             for p, path in best.get(child, ()):
                 candidates.append((p * local, path + ((node, j),)))
         if candidates:

@@ -33,7 +33,7 @@ def forward_lines(output: Value, *, with_numbers: bool = True) -> list[str]:
     labelled = {v: all_names[v] for v in all_names.order if v.label}
     lines = []
     for node in all_names.order:
-        if not node.label or not node._edges:
+        if not node.label or not node.op:
             continue
         formula = formula_of(node, labelled)
         line = f"{labelled[node]} = {formula}"

@@ -6,8 +6,6 @@ Public API (JSON-ready: only dicts, lists, str, float, int, bool, None)::
         one event per edge, in Value.backward's order
     trace_nodes(cost: Value) -> list[dict]
         one entry per node: id, label, name, op, data, grad, kind, inputs
-    trace_edges(cost: Value, *, formulas: bool | None = None) -> list[dict]
-        one entry per edge: id, input, user, derivative, local, formula
     trace(cost: Value, *, formulas: bool | None = None) -> dict
         {"cost": id, "nodes": [...], "edges": [...], "events": [...]}
 
@@ -26,10 +24,10 @@ paths meet, the second event into a node *adds* to what the first left there:
 
 Ids. A node's id is its index in ``cost.nodes()`` (inputs before users); an
 edge's id is its index in ``cost.edges()``, i.e. node by node, and within a
-node in the order of its ``_edges``. Both are stable for a given graph.
+node in the order of its ``inputs``. Both are stable for a given graph.
 
 Names. Each node carries its ``label`` and a ``name`` from
-``chainrule.explain.names``: the label (numbered w₁, w₂ when repeated), an
+``chainrule.explainer.names``: the label (numbered w₁, w₂ when repeated), an
 unlabelled result's own short formula (``a − y``), or a position (v₇).
 
 Numbers come from the engine (each edge's stored local derivative), replayed
@@ -50,7 +48,7 @@ from __future__ import annotations
 from ..scalar import Value
 from .names import Names, local_formula, name_nodes, partial
 
-__all__ = ["backward_trace", "trace_nodes", "trace_edges", "trace", "replay", "FORMULA_LIMIT"]
+__all__ = ["backward_trace", "trace_nodes", "trace", "replay", "FORMULA_LIMIT"]
 
 # Graphs with more edges than this get no formulas unless asked (sympy costs ~1 ms per edge).
 FORMULA_LIMIT = 400
@@ -59,7 +57,7 @@ FORMULA_LIMIT = 400
 def replay(cost: Value):
     """Run ``Value.backward``'s algorithm without touching the graph.
 
-    Yields ``(user, k, grad)`` for each edge ``user._edges[k]`` as backprop
+    Yields ``(user, k, grad)`` for each edge from ``user.inputs[k]`` as backprop
     processes it, ``grad`` being the dict of running gradients *before* the
     edge's contribution is added. When the generator is exhausted, ``grad``
     holds d(cost)/d(node) for every node.
@@ -67,8 +65,8 @@ def replay(cost: Value):
     waiting: dict[Value, int] = {}  # intermediate node -> users that have not passed their gradient yet
     stack = [cost]
     while stack:
-        for child, _ in stack.pop()._edges:
-            if child._edges:
+        for child in stack.pop().inputs:
+            if child.inputs:
                 if child in waiting:
                     waiting[child] += 1
                 else:
@@ -79,11 +77,11 @@ def replay(cost: Value):
     while ready:
         node = ready.pop()
         g = grad[node]
-        for k, (child, local) in enumerate(node._edges):
+        for k, (child, local) in enumerate(zip(node.inputs, node.local)):
             grad.setdefault(child, 0.0)
             yield node, k, grad
             grad[child] += local * g
-            if child._edges:
+            if child.inputs:
                 waiting[child] -= 1
                 if not waiting[child]:
                     ready.append(child)
@@ -100,7 +98,7 @@ def final_gradients(cost: Value) -> dict[Value, float]:
 def _kind(node: Value, cost: Value) -> str:
     if node is cost:
         return "cost"
-    return "intermediate" if node._edges else "leaf"
+    return "intermediate" if node.inputs else "leaf"
 
 
 def _want_formulas(cost: Value, formulas: bool | None, n_edges: int) -> bool:
@@ -110,7 +108,7 @@ def _want_formulas(cost: Value, formulas: bool | None, n_edges: int) -> bool:
 def _edge_table(cost: Value, names: Names, formulas: bool) -> tuple[list[dict], dict]:
     edges, edge_id = [], {}
     for node in names.order:
-        for k, (child, local) in enumerate(node._edges):
+        for k, (child, local) in enumerate(zip(node.inputs, node.local)):
             edge_id[(node, k)] = len(edges)
             edges.append(
                 {
@@ -132,11 +130,11 @@ def _node_table(cost: Value, names: Names, grad: dict) -> list[dict]:
             "id": names.index[node],
             "label": node.label,
             "name": names[node],
-            "op": node._op,
+            "op": node.op,
             "data": node.data,
             "grad": grad.get(node, 0.0),
             "kind": _kind(node, cost),
-            "inputs": [names.index[child] for child, _ in node._edges],
+            "inputs": [names.index[child] for child in node.inputs],
         }
         for node in names.order
     ]
@@ -147,10 +145,10 @@ def _events(cost: Value, names: Names, edges: list[dict], edge_id: dict) -> list
     arrived: dict[Value, int] = {}
     paths_in = {node: 0 for node in names.order}  # how many edges lead into each node
     for node in names.order:
-        for child, _ in node._edges:
+        for child in node.inputs:
             paths_in[child] += 1
     for user, k, grad in replay(cost):
-        child, local = user._edges[k]
+        child, local = user.inputs[k], user.local[k]
         g = grad[user]
         before = grad[child]
         contribution = local * g
@@ -183,7 +181,7 @@ def _events(cost: Value, names: Names, edges: list[dict], edge_id: dict) -> list
 def backward_trace(cost: Value, *, formulas: bool | None = None) -> list[dict]:
     """One JSON-ready event per edge, in the order ``cost.backward()`` processes them."""
     names = name_nodes(cost)
-    n_edges = sum(len(node._edges) for node in names.order)
+    n_edges = sum(len(node.inputs) for node in names.order)
     edges, edge_id = _edge_table(cost, names, _want_formulas(cost, formulas, n_edges))
     return _events(cost, names, edges, edge_id)
 
@@ -193,17 +191,10 @@ def trace_nodes(cost: Value) -> list[dict]:
     return _node_table(cost, name_nodes(cost), final_gradients(cost))
 
 
-def trace_edges(cost: Value, *, formulas: bool | None = None) -> list[dict]:
-    """One entry per edge (id = index in ``cost.edges()``): its ends, its local derivative, its formula."""
-    names = name_nodes(cost)
-    n_edges = sum(len(node._edges) for node in names.order)
-    return _edge_table(cost, names, _want_formulas(cost, formulas, n_edges))[0]
-
-
 def trace(cost: Value, *, formulas: bool | None = None) -> dict:
     """Everything a page needs to draw the graph and play its backward pass, in one JSON-ready dict."""
     names = name_nodes(cost)
-    n_edges = sum(len(node._edges) for node in names.order)
+    n_edges = sum(len(node.inputs) for node in names.order)
     edges, edge_id = _edge_table(cost, names, _want_formulas(cost, formulas, n_edges))
     return {
         "cost": names.index[cost],
