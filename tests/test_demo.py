@@ -59,12 +59,17 @@ def test_fastest_learning_rate_lands_in_one_step():
     assert len(result.steps) == 2
 
 
-def test_too_large_learning_rate_diverges_and_stops_before_overflow():
-    result = simplest.train(learning_rate=100.0, steps=100_000)
+def test_too_large_learning_rate_diverges_and_stops_as_soon_as_that_is_certain():
+    result = simplest.train(learning_rate=10.0, steps=1000)
     assert result.verdict == "diverges"
-    assert result.stopped == "diverged"
+    assert result.stopped == "diverged" and len(result.steps) <= simplest.GREW_IN_A_ROW + 1
     assert all(map(lambda s: abs(s.cost) < 1e300, result.steps))
-    assert "too large" in result.warning()
+    assert "too large" in simplest.warning(result) and "diverging for certain" in simplest.stop_line(result)
+
+
+def test_a_diverging_run_at_the_edge_stops_after_three_steps_of_growing_distance():
+    result = simplest.train(learning_rate=0.5, steps=100)  # r = 1 − 0.5·4.5 = −1.25: |w − w*| grows by 1.25 a step
+    assert result.stopped == "diverged" and [s.step for s in result.steps] == [0, 1, 2, 3]
 
 
 def test_overshooting_learning_rate_converges_while_oscillating():
@@ -142,13 +147,13 @@ def test_demo_plot_writes_the_figure(capsys, tmp_path, suffix, magic):
         (["--input", "nan"], "not finite"),
         (["--target", "inf"], "not finite"),
         (["--weight", "1e300"], "out of range"),
-        (["--learning-rate", "0"], "0 < lr"),
-        (["--learning-rate", "-0.1"], "0 < lr"),
+        (["--learning-rate", "0"], "> 0 and <= 10"),
+        (["--learning-rate", "-0.1"], "> 0 and <= 10"),
         (["--steps", "-1"], "out of range"),
         (["--steps", "100000000"], "out of range"),
         (["--steps", "2.5"], "not a whole number"),
-        (["--tolerance", "-1"], ">= 0"),
-        (["--input", "0"], "non-zero input"),
+        (["--tolerance", "-1"], "from 0 to 1"),
+        (["--input", "0"], "nothing to learn"),
         (["--format", "xml"], "invalid choice"),
         (["--plot", "/no/such/folder/plot.png"], "does not exist"),
         (["--plot", "plot.txt"], ".png or .svg"),

@@ -39,11 +39,11 @@ def test_drawing_of_a_wide_network_names_every_node():
 def test_draw_writes_png_and_svg_files(tmp_path):
     cost = simplest.train(steps=0).graph()
     png = tmp_path / "g.png"
-    draw(cost, path=str(png))
+    assert draw(cost, path=str(png)) == str(png)  # the path, not the picture's bytes: the prompt shows a name
     assert png.read_bytes()[:4] == b"\x89PNG"
     svg = tmp_path / "g.svg"
-    text = draw(cost, path=str(svg))
-    assert svg.read_text(encoding="utf-8") == text
+    assert draw(cost, path=str(svg)) == str(svg)
+    assert svg.read_text(encoding="utf-8") == draw(cost)
 
 
 def test_value_shows_itself_as_svg_in_jupyter():

@@ -77,7 +77,7 @@ def test_where_two_paths_meet_the_derivation_lists_both_and_sums_them():
     d = explain(y, wrt=[x])
     assert d["x"].n_paths == 2 and len(d["x"].paths) == 2
     assert d["x"].path_sum == pytest.approx(math.tanh(0.7) + 0.7 * (1 - math.tanh(0.7) ** 2))
-    assert "sum over paths" in str(d)
+    assert "(the sum over the paths)" in str(d)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -145,14 +145,36 @@ def test_ranking_orders_by_gradient_and_by_relative_step():
     r = rank([("w₁", 0.01, 0.5), ("w₂", 2.0, -1.0), ("b", 0.0, 0.1)], learning_rate=0.1)
     assert [p.name for p in r.parameters] == ["w₂", "w₁", "b"]
     assert r.parameters[0].step == pytest.approx(0.1)
-    assert r.largest_relative_step.name == "b"  # a zero parameter: any step is an infinite relative change
-    assert {p.name: p.rank_by_relative_step for p in r.parameters} == {"b": 1, "w₁": 2, "w₂": 3}
-    assert "most sensitive to w₂" in r.verdict()
+    assert [p.name for p in r.largest_relative_step] == ["w₁"]  # |0.05|/0.01, against 0.1/2 for w₂
+    assert {p.name: p.rank_by_relative_step for p in r.parameters} == {"b": None, "w₁": 1, "w₂": 2}
+    assert "most sensitive to w₂" in r.verdict() and "w₁ changes most" in r.verdict()
+
+
+def test_a_parameter_that_is_zero_has_no_relative_step_rather_than_an_infinite_one():
+    r = rank([("w", 0.5, 0.2), ("b", 0.0, 0.0)], learning_rate=0.1)
+    assert r.parameters[1].relative_step is None and r.parameters[1].rank_by_relative_step is None
+    assert "b" not in r.verdict()
+
+
+def test_gradients_equal_up_to_rounding_are_one_tie():
+    g = -0.0050283175949997
+    r = rank([(f"w{k}", 0.9, g + k * 1e-18) for k in range(6)], learning_rate=0.05)
+    assert len(r.most_sensitive) == 6 and {p.rank_by_gradient for p in r.parameters} == {1}
+    assert "tie" in r.verdict() and "most sensitive to" not in r.verdict()
+
+
+def test_no_gradient_at_all_says_descent_cannot_move_and_why():
+    r = rank([("w", -0.5, 0.0), ("b", 0.0, 0.0)], learning_rate=0.5, reason="the ReLU is off")
+    assert r.no_gradient
+    assert r.verdict() == ("No gradient reaches any parameter: every ∂C/∂p is 0, so descent cannot move: "
+                           "the ReLU is off.")
+    assert "sensitive" not in r.verdict()
 
 
 def test_derivation_ranking_uses_the_totals():
     C, w = video()
     d = explain(C)
     r = d.ranking(0.1)
-    assert r.most_sensitive.name == "w" and r.most_sensitive.step == pytest.approx(-0.12)
+    (top,) = r.most_sensitive
+    assert top.name == "w" and top.step == pytest.approx(-0.12)
     assert isinstance(d, Derivation)

@@ -63,7 +63,7 @@ def test_activation_cost_is_not_a_parabola_its_curvature_changes():
 
 
 # ---------------------------------------------------------------- every lesson
-LESSONS = list(lessons.available())
+LESSONS = list(lessons.LESSONS)
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -84,10 +84,9 @@ def test_every_lesson_runs_in_text_and_markdown(capsys, name):
 
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_lesson_result_gives_its_graph_after_one_backward(name):
-    from chainrule.commands.graph import default_result
     from chainrule.explainer.trace import trace_nodes
 
-    cost = default_result(name).graph()
+    cost = lessons.default_graph(name)
     assert cost.grad == 1.0
     leaves = [n for n in cost.nodes() if not n.inputs]
     traced = {e["id"]: e["grad"] for e in trace_nodes(cost)}

@@ -9,7 +9,7 @@ from chainrule.lessons import learning_rate, why_backprop
 
 
 def test_backprop_takes_two_passes_whatever_the_number_of_parameters():
-    r = why_backprop.compare(max_params=64)
+    r = why_backprop.train(max_params=64)
     assert [row.n for row in r.rows] == [1, 4, 16, 64]
     for row in r.rows:
         assert row.passes == {"finite differences": 2 * row.n, "forward mode": 1 + row.n, "backprop": 2}
@@ -24,7 +24,7 @@ def test_forward_mode_gives_the_same_gradients_as_backprop():
 
 
 def test_learning_rate_sweep_of_the_simplest_network_matches_r():
-    r = learning_rate.sweep(steps=20)
+    r = learning_rate.train(steps=20)
     got = [s.behaviour for s in r.simplest]
     assert got == ["converges", "converges", "converges, oscillating", "oscillates forever", "diverges"]
     assert [s.theory for s in r.simplest][-1] == "diverges"
@@ -42,7 +42,7 @@ def test_behaviour_is_read_from_the_costs(costs, expected):
 
 
 def test_the_small_network_sweep_shows_convergence_oscillation_and_divergence():
-    r = learning_rate.sweep(steps=60)
+    r = learning_rate.train(steps=60)
     assert {"converges", "oscillates", "diverges"} <= {s.behaviour for s in r.mlp}
 
 

@@ -99,7 +99,9 @@ def test_request_bodies_are_bounded_in_size(client):
 
 # ------------------------------------------------------------------- simplest
 def test_simplest_default_is_the_videos_example(client):
-    r = client.post("/api/simplest", json={})
+    d = client.post("/api/simplest", json={}).json()
+    assert d["initial_weight"] == 0.8 and d["converged"]  # the lesson's own defaults: descend to the minimum
+    r = client.post("/api/simplest", json={"steps": 0})
     assert r.status_code == 200
     d = r.json()
     assert d["gradient_formula"] == "4.5*w - 2.4"
@@ -114,8 +116,8 @@ def test_simplest_default_is_the_videos_example(client):
 
 @pytest.mark.parametrize("weight,lr,steps", [(0.8, 0.1, 3), (-1.2, 0.3, 10), (2.0, 0.05, 1000)])
 def test_simplest_descent_matches_the_engine(client, weight, lr, steps):
-    d = client.post("/api/simplest", json={"weight": weight, "learning_rate": lr, "steps": steps}).json()
-    expected = simplest.train(1.5, 0.8, weight, lr, steps, 0.0)
+    d = client.post("/api/simplest", json={"weight": weight, "learning_rate": lr, "steps": steps, "tolerance": 0}).json()
+    expected = simplest.train(input=1.5, target=0.8, weight=weight, learning_rate=lr, steps=steps, tolerance=0.0)
     assert [s["weight"] for s in d["steps"]] == [s.weight for s in expected.steps]
     assert [s["gradient"] for s in d["steps"]] == [s.gradient for s in expected.steps]
     last = expected.steps[-1]
@@ -156,7 +158,7 @@ def test_simplest_divergence_stops_early_and_says_so(client):
     "body,field,allowed",
     [
         ({"weight": 5000}, "weight", "from -100 to 100"),
-        ({"input": 0}, "input", "non-zero"),
+        ({"input": 0}, "input", "nothing to learn"),
         ({"input": -101}, "input", "from -100 to 100"),
         ({"target": "high"}, "target", "from -100 to 100"),
         ({"learning_rate": 0}, "learning_rate", "> 0 and <= 10"),
@@ -190,8 +192,9 @@ LESSONS = stepper.available_lessons()
 
 def engine_graph(lesson):
     """The lesson's cost Value after its backward pass, straight from the lesson."""
-    _, result = stepper.lesson_result(lesson)
-    return result.graph()
+    from chainrule import lessons
+
+    return lessons.default_graph(lesson)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

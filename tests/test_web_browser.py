@@ -144,7 +144,7 @@ def test_home_slider_and_step_match_the_engine(visit):
     page.locator("#btn-step").click()
     wait_home(page, 1)
 
-    engine = simplest.train(1.5, 0.8, 0.3, 0.1, 1, 0.0).steps[1]
+    engine = simplest.train(input=1.5, target=0.8, weight=0.3, learning_rate=0.1, steps=1, tolerance=0.0).steps[1]
     assert shown_float(page, "#current-weight") == engine.weight
     assert shown_float(page, "#current-gradient") == engine.gradient
     expect(page.locator("#current-weight")).to_have_text(num(engine.weight))
@@ -155,7 +155,7 @@ def test_home_slider_and_step_match_the_engine(visit):
 
     page.locator("#btn-step").click()
     wait_home(page, 2)
-    assert shown_float(page, "#current-weight") == simplest.train(1.5, 0.8, 0.3, 0.1, 2, 0.0).steps[2].weight
+    assert shown_float(page, "#current-weight") == simplest.train(input=1.5, target=0.8, weight=0.3, learning_rate=0.1, steps=2, tolerance=0.0).steps[2].weight
     page.locator("#btn-reset").click()
     wait_home(page, 0)
     assert shown_float(page, "#current-weight") == 0.3
@@ -173,10 +173,11 @@ def test_home_run_reaches_the_minimum(visit):
 def test_home_shared_url_shows_the_same_state(visit):
     v = visit()
     page = v.goto("/?i=2&y=-0.5&w=1.25&lr=0.3&k=4")
-    wait_home(page, 4)
-    engine = simplest.train(2.0, -0.5, 1.25, 0.3, 4, 0.0)
-    assert shown_float(page, "#current-weight") == engine.steps[4].weight
-    assert shown_float(page, "#current-gradient") == engine.steps[4].gradient
+    engine = simplest.train(input=2.0, target=-0.5, weight=1.25, learning_rate=0.3, steps=4, tolerance=0.0)
+    assert engine.stopped == "diverged" and engine.steps[-1].step == 3  # stopped once divergence was certain
+    wait_home(page, 3)
+    assert shown_float(page, "#current-weight") == engine.steps[-1].weight
+    assert shown_float(page, "#current-gradient") == engine.steps[-1].gradient
     expect(page.locator("#in-w")).to_have_value("1.25")
     expect(page.locator("#in-lr")).to_have_value("0.3")
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", engine.verdict)
@@ -198,8 +199,9 @@ def test_home_screenshots_wide_and_narrow(visit):
 # ----------------------------------------------------- step through backprop
 def engine_wide():
     """The wide lesson's nodes (in the API's order), after the engine's own backward pass."""
-    _, result = stepper.lesson_result("wide")
-    return result.graph().nodes()
+    from chainrule import lessons
+
+    return lessons.default_graph("wide").nodes()
 
 
 def test_backprop_wide_step_by_step_to_the_end(visit):

@@ -1,8 +1,10 @@
 """The ``chainrule`` command: one subcommand per module in ``chainrule.commands``.
 
-Each module there exposes ``HELP`` (one line), ``add_arguments(parser)`` and
-``run(args) -> int``. Any bad input ends with one line on stderr naming the
-value and what is allowed, and exit code 2; never a traceback.
+Each module there exposes ``add_arguments(parser)`` and ``run(args) -> int``;
+its one line of help is in ``COMMANDS`` below. Only the command being run is
+imported (``chainrule --help`` imports none of them, so it answers at once).
+Any bad input ends with one line on stderr naming the value and what is
+allowed, and exit code 2; never a traceback.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import sys
 
 from .errors import ChainruleError
 
-# name -> module; the order is the order of `chainrule --help`.
+# name -> (module, one line of help); the order is the order of `chainrule --help`.
 COMMANDS = {
-    "demo": "chainrule.commands.demo",
-    "lesson": "chainrule.commands.lesson",
-    "graph": "chainrule.commands.graph",
-    "train": "chainrule.commands.train",
-    "check": "chainrule.commands.check",
-    "serve": "chainrule.commands.serve",
+    "demo": ("chainrule.commands.demo", "the video's example: one weight, the chain rule with numbers, gradient descent"),
+    "lesson": ("chainrule.commands.lesson", "one rung of the ladder of lessons, explained with your numbers (--list to see them)"),
+    "graph": ("chainrule.commands.graph", "draw a lesson's computation graph after one backward pass (SVG or PNG, needs Graphviz)"),
+    "train": ("chainrule.commands.train", "train an MLP on digits, MNIST-1D or a 2-D set: progress, metrics, checkpoints, plots"),
+    "check": ("chainrule.commands.check", "gradient check of a lesson or a saved model: backprop vs finite differences (and PyTorch)"),
+    "serve": ("chainrule.commands.serve", "start the explorer: a local web page to play with backprop (http://127.0.0.1:8000/)"),
 }
 
 
@@ -33,34 +35,31 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _load(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:  # that command is not part of this build
-            return None
-        raise
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first argument that is not an option), if it is one of ours."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="chainrule",
-        description="Backpropagation you can run, read and check.",
-    )
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; the options of the subcommand named in ``argv`` (all of them when ``argv`` is None)."""
+    parser = _Parser(prog="chainrule", description="Backpropagation you can run, read and check.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module_name in COMMANDS.items():
-        module = _load(module_name)
-        if module is None:
-            continue
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+    wanted = set(COMMANDS) if argv is None else {_chosen(argv)}
+    for name, (module_name, help_line) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_line, description=help_line)
+        if name in wanted:
+            module = importlib.import_module(module_name)
+            module.add_arguments(p)
+            p.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:

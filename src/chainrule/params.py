@@ -74,6 +74,7 @@ class Param:
     high_open: bool = False
     choices: tuple = ()
     nonzero: str = ""
+    min_abs: float = 0.0  # with nonzero: |x| must also be at least this (an input whose square underflows)
     length: tuple[int, int] = (1, 1)
     flags: tuple[str, ...] = ()
     symbol: str = ""
@@ -115,7 +116,7 @@ class Param:
         noun = "a whole number" if self.kind == "int" else "a finite number"
         text = " ".join(filter(None, [noun, self.range_text()]))
         if self.nonzero:
-            text += ", not 0"
+            text += f", |x| >= {_fmt(self.min_abs)}" if self.min_abs else ", not 0"
         if self.kind == "floats":
             lo, hi = self.length
             count = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
@@ -143,7 +144,7 @@ class Param:
             lo, hi = self.length
             if not lo <= len(value) <= hi:
                 raise InvalidValueError(f"{self.name}: got {len(value)} numbers; allowed: {self.allowed()}")
-            return [self._number(x, f"{self.name}[{k}]") for k, x in enumerate(value)]
+            return [self.check_number(x, f"{self.name}[{k}]") for k, x in enumerate(value)]
         if self.kind == "choice":
             if value not in self.choices or isinstance(value, bool) != isinstance(self.choices[0], bool):
                 raise InvalidValueError(f"{self.name} = {value!r} is not allowed; allowed: {self.allowed()}")
@@ -152,9 +153,10 @@ class Param:
             if not isinstance(value, bool):
                 raise InvalidValueError(f"{self.name} = {value!r}: allowed: {self.allowed()}")
             return value
-        return self._number(value, self.name)
+        return self.check_number(value, self.name)
 
-    def _number(self, value, what: str):
+    def check_number(self, value, what: str):
+        """One number (a list's item too) against the bounds; ``what`` names it in the error."""
         whole = self.kind == "int"
         if isinstance(value, bool) or not isinstance(value, (int, float)) and not _is_real(value):
             raise InvalidValueError(f"{what} = {value!r} is not a number; allowed: {self.allowed()}")
@@ -175,6 +177,9 @@ class Param:
             raise InvalidValueError(f"{what} = {_fmt(value)} is out of range; allowed: {self.allowed()}")
         if self.nonzero and value == 0:
             raise InvalidValueError(f"{what} = 0 is not allowed: {self.nonzero}; allowed: {self.allowed()}")
+        if self.nonzero and abs(value) < self.min_abs:
+            raise InvalidValueError(f"{what} = {value!r} is so close to 0 that its square underflows; "
+                                    f"allowed: {self.allowed()}")
         return value
 
     # ------------------------------------------------------------------- json
@@ -193,6 +198,8 @@ class Param:
             out["choices"] = list(self.choices)
         if self.nonzero:
             out["nonzero"] = self.nonzero
+            if self.min_abs:
+                out["min_abs"] = self.min_abs
         if self.kind == "floats":
             out["length"] = list(self.length)
         if self.symbol:

@@ -30,14 +30,12 @@ from .. import lessons
 from ..errors import InvalidValueError
 from .options import int_in_range, positive_float
 
-HELP = "gradient check of a lesson or a saved model: backprop vs finite differences (and PyTorch)"
-
 H = 1e-6  # the finite-difference step (float64)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="LESSON|CHECKPOINT",
-                        help=f"a lesson ({', '.join(lessons.available())}) or a .npz saved by `chainrule train --save`")
+                        help=f"a lesson ({', '.join(lessons.LESSONS)}) or a .npz saved by `chainrule train --save`")
     parser.add_argument("--tolerance", type=positive_float, default=1e-6,
                         help="agree when |backprop − reference| <= tol·(1 + |reference|) (default 1e-6)")
     parser.add_argument("--entries", type=int_in_range(1, 1_000_000), default=24,
@@ -56,14 +54,7 @@ def _torch_available() -> bool:
 def _lesson_reports(name: str, tol: float, use_torch: bool):
     from ..gradcheck import GradCheckReport, check_graph, compare, graph_parameters
 
-    module = lessons.load(name)
-    parser = argparse.ArgumentParser(add_help=False)
-    module.add_arguments(parser)
-    args = parser.parse_args([])
-    for option, default in (("format", "json"), ("plot", None)):  # added by `chainrule lesson` itself
-        if not hasattr(args, option):
-            setattr(args, option, default)
-    cost = module.run(args).graph()
+    cost = lessons.default_graph(name)
     params = graph_parameters(cost)
     if not params:
         raise InvalidValueError(f"lesson {name!r} has no trainable parameters (leaves labelled w… or b…) to check")
@@ -167,13 +158,13 @@ def _table(report) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     target, tol = args.target, args.tolerance
     use_torch = args.torch and _torch_available()
-    if target in lessons.available():
+    if target in lessons.LESSONS:
         what, reports, notes = _lesson_reports(target, tol, use_torch)
     elif os.path.exists(target) or target.endswith(".npz"):
         what, reports, notes = _checkpoint_reports(target, tol, use_torch, args.entries, args.batch)
     else:
         raise InvalidValueError(
-            f"{target!r} is neither a lesson ({', '.join(lessons.available())}) nor a checkpoint file "
+            f"{target!r} is neither a lesson ({', '.join(lessons.LESSONS)}) nor a checkpoint file "
             "(a .npz written by `chainrule train --save`)"
         )
     if args.torch and not use_torch:

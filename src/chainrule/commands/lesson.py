@@ -1,8 +1,9 @@
 """``chainrule lesson NAME``: one rung of the ladder, built, trained and explained with your numbers.
 
-Each lesson module in ``chainrule.lessons`` brings its own options; this
-command adds ``--format text|markdown|json`` to every lesson and ``--plot FILE``
-to those that draw. ``chainrule lesson --list`` lists the lessons.
+Each lesson's options come from its declared parameters (``PARAMS``, see
+``chainrule.params``); this command adds ``--format text|markdown|json`` to
+every lesson and ``--plot FILE`` to those that draw. ``chainrule lesson
+--list`` lists the lessons.
 """
 
 from __future__ import annotations
@@ -11,48 +12,61 @@ import argparse
 import sys
 
 from .. import lessons
-from .demo import emit
-from .options import add_format, output_file
+from .options import add_format, add_params, output_file
+from .output import emit
 
-HELP = "one rung of the ladder of lessons, explained with your numbers (--list to see them)"
+
+def add_lesson_arguments(parser: argparse.ArgumentParser, module) -> None:
+    """The options of one lesson: its parameters, --format, and --plot when it draws."""
+    add_params(parser, module.PARAMS)
+    add_format(parser)
+    if module.PLOTS:
+        parser.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg"),
+                            help="draw the lesson's picture (PNG or SVG)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the lessons, one line each")
     sub = parser.add_subparsers(dest="lesson", metavar="NAME", parser_class=type(parser))
-    for name, module in lessons.available().items():
-        p = sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY)
-        module.add_arguments(p)
-        add_format(p)
-        if _draws(module):
-            p.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg"), help="draw the lesson's picture (PNG or SVG)")
-
-
-def _draws(module) -> bool:
-    """Whether the lesson's result has a ``plot(path)``: the module says so with ``PLOTS = True`` or a result class."""
-    return getattr(module, "PLOTS", None) is True or any(
-        callable(getattr(obj, "plot", None)) for obj in vars(module).values() if isinstance(obj, type) and obj.__module__ == module.__name__
-    )
+    for name, module in lessons.LESSONS.items():
+        add_lesson_arguments(sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY), module)
 
 
 def list_lines() -> list[str]:
-    found = lessons.available()
-    width = max(len(name) for name in found)
-    return [f"{name:<{width}}  {module.SUMMARY}" for name, module in found.items()]
+    width = max(len(name) for name in lessons.LESSONS)
+    return [f"{name:<{width}}  {module.SUMMARY}" for name, module in lessons.LESSONS.items()]
+
+
+def _progress():
+    """A progress bar on stderr for the lessons that take a while (only on a terminal): ``(callback, bar)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    err = Console(stderr=True)
+    bar = Progress(TextColumn("measuring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                   transient=True, disable=not err.is_terminal)
+    task = bar.add_task("lesson", total=None)
+    return (lambda done, total: bar.update(task, completed=done, total=total)), bar
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.list or not args.lesson:
+    if getattr(args, "list", False) or not args.lesson:
         print("\n".join(list_lines()))
-        if not args.list:
+        if not getattr(args, "list", False):
             print("\nRun: chainrule lesson NAME [--format text|markdown|json]", file=sys.stderr)
         return 0
     module = lessons.load(args.lesson)
-    result = module.run(args)
+    params = {p.name: getattr(args, p.name) for p in module.PARAMS}
+    if getattr(module, "REPORTS_PROGRESS", False):  # a lesson that measures, and takes a while
+        callback, bar = _progress()
+        with bar:
+            result = module.train(progress=callback, **params)
+    else:
+        result = module.train(**params)
     plot = getattr(args, "plot", None)
     if plot:
-        result.plot(plot)
-    emit(result, args.format)
+        module.plot(result, plot)
+    emit(module.explain(result), args.format)
     if plot and args.format == "text":
         print(f"Plot written to {plot}", file=sys.stderr)
     return 0

@@ -97,25 +97,21 @@ def float_in_range(low: float, high: float, *, exclude_low: bool = False):
 def _param_type(param):
     """The argparse type of one declared parameter: parse the text, then the declaration's own check."""
     from ..errors import InvalidValueError
-    from ..params import Param
 
-    element = param
-    if param.kind == "floats":  # each item is checked as a single number with the same bounds
-        element = Param(param.name, None, param.help, kind="float", low=param.low, high=param.high,
-                        low_open=param.low_open, high_open=param.high_open, nonzero=param.nonzero)
+    whole = param.kind == "int"
 
     def parse(text: str):
         try:
-            value = int(text) if element.kind == "int" else float(text)
+            value = int(text) if whole else float(text)
         except ValueError:
-            noun = "a whole number" if element.kind == "int" else "a number"
-            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}; allowed: {element.allowed()}") from None
+            noun = "a whole number" if whole else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}; allowed: {param.allowed()}") from None
         try:
-            return element.check(value)
+            return param.check_number(value, "")  # a list's items are checked one by one, with the list's words
         except InvalidValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc).replace(f"{element.name} = ", "", 1)) from None
+            raise argparse.ArgumentTypeError(str(exc).replace(" = ", "", 1).lstrip()) from None
 
-    parse.__name__ = element.allowed()
+    parse.__name__ = param.allowed()
     return parse
 
 

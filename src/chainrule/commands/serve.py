@@ -18,8 +18,6 @@ import webbrowser
 from ..errors import InvalidValueError
 from .options import int_in_range
 
-HELP = "start the explorer: a local web page to play with backprop (http://127.0.0.1:8000/)"
-
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 

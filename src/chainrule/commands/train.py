@@ -17,8 +17,6 @@ from ..nn import ACTIVATIONS
 from ..optim import OPTIMIZERS
 from .options import add_format, int_in_range, non_negative_float, output_file, positive_float
 
-HELP = "train an MLP on digits, MNIST-1D or a 2-D set: progress, metrics, checkpoints, plots"
-
 
 def layer_sizes(text: str) -> list[int]:
     """Hidden layer sizes separated by commas ("128,64"); "none" or "" for no hidden layer."""

@@ -36,7 +36,8 @@ import sympy
 
 from ..errors import InvalidValueError
 from ..scalar import Value
-from .format import factor, latex, num, paren, pretty, sympy_latex
+from .format import factor, latex, num, paren, pretty, sympy_latex, to_ascii
+from .report import Math
 from .names import Names, local_formula, name_nodes, partial
 from .paths import count_paths, iter_paths, product_from_cost, top_paths, users_of
 from .. import ops
@@ -104,6 +105,7 @@ class ParameterDerivation:
     closed_form: sympy.Expr | None = None  # by differentiating the whole cost
     chain_rule_form: sympy.Expr | None = None  # by multiplying local derivatives along the paths
     symbolic_check: bool | None = None
+    symbolic_skipped: str = ""  # why no closed form was derived, when it was skipped
 
     derivative: str = ""  # "∂C/∂w"
 
@@ -153,7 +155,7 @@ class Derivation:
         )
 
     def lines(self) -> list[str]:
-        """The derivation as plain lines (what ``to_text`` puts in panels)."""
+        """The derivation as plain text lines."""
         out = [f"{self.cost_name} = {num(self.cost_value)}"]
         if self.summarized:
             out.append(self.summary_line())
@@ -167,27 +169,23 @@ class Derivation:
                 out.append(f"  {partial(self.cost_name, name)} = {num(g)}")
         return out
 
-    def to_text(self):
-        """A rich renderable: one panel per parameter."""
+    def to_text(self, width: int | None = None, ascii: bool = False):
+        """A rich renderable: one panel per parameter (formulas wrapped to ``width`` between factors)."""
         from rich.console import Group
-        from rich.panel import Panel
         from rich.text import Text
 
-        parts = [Text(f"{self.cost_name} = {num(self.cost_value)}", style="bold")]
+        from .report import render_panels
+
+        head = f"{self.cost_name} = {num(self.cost_value)}"
+        parts = [Text(to_ascii(head) if ascii else head, style="bold")]
+        blocks = []
         if self.summarized:
-            parts.append(Text(self.summary_line(), style="yellow"))
-        for p in self.parameters:
-            body = _parameter_lines(p)
-            parts.append(Panel("\n".join(body[1:]), title=body[0], title_align="left"))
+            blocks.append(("", [self.summary_line()], "yellow"))
+        blocks += [(_parameter_head(p), _parameter_items(p), "") for p in self.parameters]
         if self.summarized and self.node_gradients:
-            parts.append(
-                Panel(
-                    "\n".join(f"{partial(self.cost_name, n)} = {num(g)}" for n, g in self.node_gradients),
-                    title="Gradients accumulated at the nodes (largest first)",
-                    title_align="left",
-                )
-            )
-        return Group(*parts)
+            blocks.append(("Gradients accumulated at the nodes (largest first)",
+                           [Math(f"{partial(self.cost_name, n)} = {num(g)}") for n, g in self.node_gradients], ""))
+        return Group(*parts, *render_panels(blocks, width, ascii))
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -195,7 +193,7 @@ class Derivation:
     # ------------------------------------------------------------- markdown
     def to_markdown(self) -> str:
         """Markdown with LaTeX math, one section per parameter."""
-        md = [f"### Derivation of the gradients of ${latex(self.cost_name)} = {num(self.cost_value)}$", ""]
+        md = [f"### Derivation of the gradients of ${latex(self.cost_name)} = {latex(num(self.cost_value))}$", ""]
         if self.summarized:
             md += [f"> {self.summary_line()}", ""]
         for p in self.parameters:
@@ -230,9 +228,19 @@ class Derivation:
 
 
 # ----------------------------------------------------------------- rendering
-def _parameter_lines(p: ParameterDerivation) -> list[str]:
-    head = f"{p.derivative}   ({p.name} = {num(p.value)}; {p.n_paths} path{'s' if p.n_paths != 1 else ''})"
-    out = [head]
+def _scale(p: ParameterDerivation) -> float:
+    """The largest path's size: the gradient is zero up to rounding below ``format.ROUNDING`` times it."""
+    return max((abs(t.product) for t in p.paths), default=0.0)
+
+
+def _parameter_head(p: ParameterDerivation) -> str:
+    return f"{p.derivative}   ({p.name} = {num(p.value)}; {p.n_paths} path{'s' if p.n_paths != 1 else ''})"
+
+
+def _parameter_items(p: ParameterDerivation) -> list:
+    """The body of one parameter's derivation: formulas (``Math``) and prose lines (``str``)."""
+    scale = _scale(p)
+    out: list = []
     if p.n_paths == 0:
         out.append(f"no path leads from {p.name} to the cost: it does not depend on {p.name}")
     if not p.listed_all:
@@ -240,44 +248,56 @@ def _parameter_lines(p: ParameterDerivation) -> list[str]:
     for k, path in enumerate(p.paths, 1):
         lead = f"path {k}: " if p.n_paths > 1 else ""
         pad = " " * len(lead)
-        out.append(f"{lead}{path.chain()}")
-        out.append(f"{pad}= {path.formulas()}")
-        out.append(f"{pad}= {path.numbers()} = {num(path.product)}")
+        out.append(Math(f"{lead}{path.chain()}"))
+        out.append(Math(f"{pad}= {path.formulas()}"))
+        out.append(Math(f"{pad}= {path.numbers()} = {num(path.product)}"))
     if p.listed_all and p.n_paths > 1:
-        out.append("sum over paths: " + " + ".join(factor(t.product) for t in p.paths) + f" = {num(p.path_sum)}")
-    out.append(f"{p.derivative} = {num(p.total)}   (backprop's accumulated gradient, = {p.name}.grad)")
+        out.append(Math(" + ".join(factor(t.product) for t in p.paths) + f" = {num(p.path_sum, scale=scale)}",
+                        note="the sum over the paths"))
+    out.append(Math(f"{p.derivative} = {num(p.total, scale=scale)}", note=f"backprop's accumulated gradient, = {p.name}.grad"))
     if p.closed_form is not None:
         closed = pretty(as_floats(p.closed_form))
         if len(closed) <= MAX_CLOSED_FORM:
-            out.append(f"closed form (sympy): {p.derivative} = {closed}")
+            out.append(Math(f"{p.derivative} = {closed}", note="closed form, sympy"))
         else:
             out.append(f"closed form (sympy): {len(closed)} characters long, too long to print (it is in the JSON)")
         if p.symbolic_check is not None:
             verdict = "agrees" if p.symbolic_check else "DISAGREES"
             out.append(f"differentiating the whole cost {verdict} with the chain-rule product of local derivatives")
+    elif p.symbolic_skipped:
+        out.append(p.symbolic_skipped)
     return out
+
+
+def _parameter_lines(p: ParameterDerivation) -> list[str]:
+    """The head, then the body as plain text lines."""
+    return [_parameter_head(p)] + [x.plain() if isinstance(x, Math) else x for x in _parameter_items(p)]
 
 
 def _parameter_markdown(p: ParameterDerivation, cost: str) -> list[str]:
     d = latex(p.derivative).replace("/", "}{").replace(r"\partial ", r"\partial ", 1)
     frac = r"\frac{" + d + "}"
-    md = [f"#### ${frac}$ with ${latex(p.name)} = {num(p.value)}$ ({p.n_paths} path{'s' if p.n_paths != 1 else ''})", ""]
+    scale = _scale(p)
+    md = [f"#### ${frac}$ with ${latex(p.name)} = {latex(num(p.value))}$ ({p.n_paths} path{'s' if p.n_paths != 1 else ''})",
+          ""]
+    if p.n_paths == 0:
+        md += [f"No path leads from ${latex(p.name)}$ to the cost: it does not depend on it.", ""]
     if not p.listed_all:
         md += [f"The {len(p.paths)} largest of {p.n_paths} paths:", ""]
     for path in p.paths:
         chain = r" \cdot ".join(_latex_frac(f.derivative) for f in path.factors)
-        md.append(f"$${chain} = {latex(path.formulas())} = {latex(path.numbers())} = {num(path.product)}$$")
+        md += [f"$${chain} = {latex(path.formulas())} = {latex(path.numbers())} = {latex(num(path.product))}$$", ""]
     if p.listed_all and p.n_paths > 1:
-        md.append(f"$$\\text{{sum over paths}} = {' + '.join(factor(t.product) for t in p.paths)} = {num(p.path_sum)}$$")
-    md.append(f"$${frac} = {num(p.total)}$$ (backprop's accumulated gradient, `{p.name}.grad`)")
+        terms = " + ".join(latex(factor(t.product)) for t in p.paths)
+        md += ["The sum over the paths:", "", f"$${terms} = {latex(num(p.path_sum, scale=scale))}$$", ""]
+    md += [f"$${frac} = {latex(num(p.total, scale=scale))}$$ (backprop's accumulated gradient, `{p.name}.grad`)", ""]
     if p.closed_form is not None and len(pretty(as_floats(p.closed_form))) <= MAX_CLOSED_FORM:
-        md.append(f"$${frac} = {sympy_latex(as_floats(p.closed_form))}$$ (closed form, sympy)")
+        md += [f"$${frac} = {sympy_latex(as_floats(p.closed_form))}$$ (closed form, sympy)", ""]
         if p.symbolic_check is not None:
-            md.append(
-                "Differentiating the whole cost " + ("agrees" if p.symbolic_check else "**disagrees**")
-                + " with the chain-rule product of local derivatives."
-            )
-    md.append("")
+            md += ["Differentiating the whole cost " + ("agrees" if p.symbolic_check else "**disagrees**")
+                   + " with the chain-rule product of local derivatives.", ""]
+    elif p.symbolic_skipped:
+        md += [p.symbolic_skipped[0].upper() + p.symbolic_skipped[1:] + ".", ""]
     return md
 
 

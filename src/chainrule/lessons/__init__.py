@@ -1,49 +1,40 @@
 """The ladder: one module per rung, each building, training and explaining its network.
 
-Every lesson module exposes:
+Every lesson module declares:
 
-* ``SUMMARY``: one line for ``chainrule lesson --list``;
-* ``add_arguments(parser)``: its own options (``--format`` and ``--plot`` are added for it);
-* ``run(args)``: builds, trains and explains; returns a result with
-  ``to_text()`` (a rich renderable), ``to_markdown()`` (str), ``to_json()``
-  (a JSON-ready dict), ``graph()`` (the cost ``Value`` after one backward pass)
-  and, where a picture helps, ``plot(path)``.
+* ``NAME`` and ``SUMMARY``: its name and one line for ``chainrule lesson --list``;
+* ``PARAMS``: its parameters (``chainrule.params``), declared once: the
+  command-line options, the explorer's request models, ``check`` and ``graph``
+  all derive from them;
+* ``train(**params)``: builds and trains its network with the engine and
+  returns a result holding the numbers (and ``result.graph()``, the cost
+  ``Value`` after one backward pass);
+* ``explain(result)``: the ``Report`` every renderer shows (text, Markdown, JSON);
+* ``PLOTS``, and ``plot(result, path)`` where a picture helps.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 from ..errors import InvalidValueError
+from . import activation, batch, chain, learning_rate, simplest, wide, why_backprop
 
 # name -> module, in the order of the ladder
-LESSONS = {
-    "simplest": "chainrule.lessons.simplest",
-    "chain": "chainrule.lessons.chain",
-    "activation": "chainrule.lessons.activation",
-    "wide": "chainrule.lessons.wide",
-    "batch": "chainrule.lessons.batch",
-    "why-backprop": "chainrule.lessons.why_backprop",
-    "learning-rate": "chainrule.lessons.learning_rate",
-}
+LESSONS = {module.NAME: module for module in (simplest, chain, activation, wide, batch, why_backprop, learning_rate)}
 
 
-def available() -> dict[str, ModuleType]:
-    """The lessons present in this build, by name, in ladder order."""
-    found = {}
-    for name, module_name in LESSONS.items():
-        try:
-            found[name] = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-    return found
-
-
-def load(name: str) -> ModuleType:
+def load(name: str):
     """The lesson module called ``name``; a clear error naming the known lessons otherwise."""
-    lessons = available()
-    if name not in lessons:
-        raise InvalidValueError(f"no lesson called {name!r}; known lessons: {', '.join(lessons)}")
-    return lessons[name]
+    if name not in LESSONS:
+        raise InvalidValueError(f"no lesson called {name!r}; known lessons: {', '.join(LESSONS)}")
+    return LESSONS[name]
+
+
+def run(name: str, **params):
+    """Lesson ``name`` trained with ``params`` (the rest its defaults): ``(module, result)``."""
+    module = load(name)
+    return module, module.train(**params)
+
+
+def default_graph(name: str):
+    """The cost ``Value`` of lesson ``name`` with its default parameters, after one backward pass."""
+    return run(name)[1].graph()

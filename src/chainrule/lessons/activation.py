@@ -9,31 +9,42 @@ with f′(z) = σ(z)(1 − σ(z)) for the sigmoid, 1 − tanh²z for tanh, and
 1 or 0 for relu (by the sign of z). Because f bends, the cost is no longer a
 parabola in w: its curvature d²C/dw² changes from place to place (for the
 simplest network it was the constant 2i²), and far from the answer the
-slope f′(z) flattens, so the gradient fades (the sigmoid's plateaus).
-``--plot`` draws the cost over the weight and the bias, with the descent.
+slope f′(z) flattens, so the gradient fades (the sigmoid's plateaus). A relu
+that is off (z ≤ 0) has slope 0: no gradient reaches w or b at all, and
+descent cannot move them: a dead unit. ``--plot`` draws the cost over the
+weight and the bias, with the descent.
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 import sympy
 
-from ..commands.options import float_in_range, int_in_range
-from ..explainer import Derivation, explain
+from ..explainer import Derivation, explain as derive
 from ..explainer.format import num, pretty
 from ..explainer.forward import forward_lines
-from ..explainer.ranking import Ranking
+from ..explainer.ranking import rank
+from ..explainer.report import Report, Section, Table
 from ..explainer.symbolic import as_floats, to_sympy
+from ..params import Param, Params
 from ..scalar import Value
-from .report import Report, Section, Table
+from .steps import fresh, ranking_section
 
+NAME = "activation"
 SUMMARY = "A bias and an activation (sigmoid, tanh, relu): f′(z) joins the chain, and the cost stops being a parabola (--plot)."
-
+PLOTS = True
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
-DEFAULTS = dict(activation="sigmoid", input=1.5, target=0.8, weight=0.8, bias=0.0, learning_rate=0.5, steps=5)
-LIMIT = 1e3
+
+PARAMS = Params(
+    Param("activation", "sigmoid", "the activation f", kind="choice", choices=ACTIVATIONS),
+    Param("input", 1.5, "the input i", low=-1e3, high=1e3, symbol="i"),
+    Param("target", 0.8, "the target y", low=-1e3, high=1e3, symbol="y"),
+    Param("weight", 0.8, "the initial weight w", low=-1e3, high=1e3, symbol="w"),
+    Param("bias", 0.0, "the initial bias b", low=-1e3, high=1e3, symbol="b"),
+    Param("learning_rate", 0.5, "the learning rate", low=0, low_open=True, high=100, flags=("--lr",), symbol="lr"),
+    Param("steps", 5, "descent steps", kind="int", low=0, high=1000),
+)
 # Where the curvature d²C/dw² is shown, to see that it changes.
 CURVATURE_AT = (-2.0, 0.0, 1.0, 3.0)
 
@@ -58,122 +69,118 @@ def forward(i: Value, w: Value, b: Value, y: Value, activation: str) -> Network:
 
 
 @dataclass
-class ActivationResult(Report):
+class ActivationResult:
     activation: str
     input: float
     target: float
     learning_rate: float
     network: Network
     derivation: Derivation
-    ranking: Ranking
     cost_formula: sympy.Expr  # C(w, b)
     curvature: list[tuple[float, float | None]]  # (w, d²C/dw² at b)
     history: list[dict] = field(default_factory=list)
 
-    lesson = "activation"
-
-    @property
-    def title(self) -> str:
-        return f"A bias and an activation: z = w·i + b, a = {self.activation}(z), C = (a − y)²"
-
     def graph(self) -> Value:
         return self.network.C
 
-    def curvature_lines(self) -> list[str]:
-        values = ", ".join(f"{num(w)}: {'undefined' if c is None else num(c, 4)}" for w, c in self.curvature)
-        return [
-            f"C(w, b) = {pretty(as_floats(self.cost_formula))}",
-            f"Curvature d²C/dw² at b = {num(self.network.b.data)}, for w = {values}.",
-            f"A parabola has the same curvature everywhere (the simplest network: 2i² = {num(2 * self.input**2)}); "
-            f"through {self.activation} it changes from place to place: the cost is no longer a parabola.",
-        ]
-
-    def sections(self) -> list[Section]:
-        return [
-            Section("Forward pass", forward_lines(self.network.C), math=True),
-            Section("Chain rule: the activation's slope f′(z) joins the product", derivation=self.derivation),
-            Section("The cost landscape", self.curvature_lines()),
-            Section("Which parameter matters most this step", [self.ranking.verdict()],
-                    table=Table(self.ranking.columns(), self.ranking.rows())),
-            Section(
-                f"Gradient descent (lr = {num(self.learning_rate)})",
-                table=Table(["step", "w", "b", "a", "C", "dC/dw", "dC/db"], [
-                    [str(h["step"]), num(h["weight"]), num(h["bias"]), num(h["activation"]), num(h["cost"]),
-                     num(h["dC_dw"]), num(h["dC_db"])] for h in self.history]),
-            ),
-        ]
-
-    def data(self) -> dict:
-        return {
-            "activation": self.activation,
-            "input": self.input,
-            "target": self.target,
-            "learning_rate": self.learning_rate,
-            "derivation": self.derivation.to_json(),
-            "ranking": self.ranking.to_json(),
-            "cost_formula": pretty(as_floats(self.cost_formula)),
-            "curvature": [{"weight": w, "d2C_dw2": c} for w, c in self.curvature],
-            "steps": self.history,
-        }
+    @property
+    def dead(self) -> bool:
+        """A relu that is off: its slope is 0, so no gradient reaches w or b."""
+        return self.activation == "relu" and self.network.z.data <= 0.0
 
     def cost_at(self, weight: float, bias: float) -> float:
         """C at (w, b), by the engine's forward pass."""
         n = self.network
         return forward(n.i, Value(weight), Value(bias), n.y, self.activation).C.data
 
-    def plot(self, path: str) -> None:
-        from ..viz.landscape import plot_landscape
 
-        plot_landscape(self, path)
+def _dead_reason(z: float) -> str:
+    return (f"the ReLU is off (z = {num(z)} ≤ 0), so its slope f′(z) is 0 and no gradient flows back through it: "
+            "a dead unit")
 
 
-def train(activation=DEFAULTS["activation"], input=DEFAULTS["input"], target=DEFAULTS["target"], weight=DEFAULTS["weight"],
-          bias=DEFAULTS["bias"], learning_rate=DEFAULTS["learning_rate"], steps=DEFAULTS["steps"]) -> ActivationResult:
-    from ..errors import InvalidValueError
+def explain(result: ActivationResult) -> Report:
+    n = result.network
+    values = ", ".join(f"{num(w)}: {'undefined' if c is None else num(c, 4)}" for w, c in result.curvature)
+    landscape = [
+        f"C(w, b) = {pretty(as_floats(result.cost_formula))}",
+        f"Curvature d²C/dw² at b = {num(n.b.data)}, for w = {values}.",
+        f"A parabola has the same curvature everywhere (the simplest network: 2i² = {num(2 * result.input**2)}); "
+        f"through {result.activation} it changes from place to place: the cost is no longer a parabola.",
+    ]
+    first = result.history[0]["ranking"]
+    sections = [
+        Section("Forward pass", forward_lines(n.C), math=True),
+        Section("Chain rule: the activation's slope f′(z) joins the product", derivation=result.derivation),
+    ]
+    if result.dead:
+        sections.append(Section("A dead unit", [
+            f"z = w·i + b = {num(n.z.data)} ≤ 0: the ReLU outputs 0 and its slope is 0 there.",
+            "Every path from w and b to the cost goes through that slope, so ∂C/∂w = ∂C/∂b = 0: gradient descent "
+            "cannot move them, at this step or any later one. The unit is dead.",
+            "It comes back to life only if something else moves z above 0: a larger bias, another input, or "
+            "another starting weight (try --weight 0.8).",
+        ], style="bold yellow"))
+    sections += [
+        Section("The cost landscape", landscape),
+        Section("Which parameter matters most, at the first step", [first.verdict()],
+                table=Table(first.columns(), first.rows())),
+        ranking_section(result.history),
+        Section(
+            f"Gradient descent (lr = {num(result.learning_rate)})",
+            table=Table(["step", "w", "b", "a", "C", "dC/dw", "dC/db"], [
+                [str(h["step"]), num(h["weight"]), num(h["bias"]), num(h["activation"]), num(h["cost"]),
+                 num(h["dC_dw"]), num(h["dC_db"])] for h in result.history]),
+        ),
+    ]
+    data = {
+        "activation": result.activation,
+        "input": result.input,
+        "target": result.target,
+        "learning_rate": result.learning_rate,
+        "dead_unit": result.dead,
+        "derivation": result.derivation.to_json(),
+        "ranking": first.to_json(),
+        "cost_formula": pretty(as_floats(result.cost_formula)),
+        "curvature": [{"weight": w, "d2C_dw2": c} for w, c in result.curvature],
+        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+    }
+    title = f"A bias and an activation: z = w·i + b, a = {result.activation}(z), C = (a − y)²"
+    return Report(NAME, title, sections, data)
 
-    if activation not in ACTIVATIONS:
-        raise InvalidValueError(f"activation {activation!r} is not one of {', '.join(ACTIVATIONS)}")
-    i, y = Value(input, label="i"), Value(target, label="y")
-    w, b = Value(weight, label="w"), Value(bias, label="b")
+
+def plot(result: ActivationResult, path: str) -> None:
+    from ..viz.landscape import plot_landscape
+
+    plot_landscape(result, path)
+
+
+def train(**params) -> ActivationResult:
+    p = PARAMS.resolve(params)
+    activation, lr = p["activation"], p["learning_rate"]
+    i, y = Value(p["input"], label="i"), Value(p["target"], label="y")
+    w, b = Value(p["weight"], label="w"), Value(p["bias"], label="b")
     first = forward(i, w, b, y, activation)
     first.C.backward()
-    derivation = explain(first.C, wrt=[w, b])
+    derivation = derive(first.C, wrt=[w, b])
     cost = to_sympy(first.C, [w, b])
     second = sympy.diff(cost, sympy.Symbol("w"), 2)
     curvature = []
     for at in CURVATURE_AT:
         try:
-            c = float(second.subs({sympy.Symbol("w"): at, sympy.Symbol("b"): bias}))
+            c = float(second.subs({sympy.Symbol("w"): at, sympy.Symbol("b"): p["bias"]}))
         except (TypeError, ValueError):  # relu's kink: no second derivative there
             c = None
         curvature.append((at, c))
-    result = ActivationResult(activation, input, target, learning_rate, first, derivation,
-                              derivation.ranking(learning_rate), cost, curvature)
-    wv, bv = weight, bias
-    for k in range(steps + 1):
+    result = ActivationResult(activation, p["input"], p["target"], lr, first, derivation, cost, curvature)
+    wv, bv = p["weight"], p["bias"]
+    for k in range(p["steps"] + 1):
         ww, bb = Value(wv, label="w"), Value(bv, label="b")
-        net = forward(_fresh(i), ww, bb, _fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
+        net = forward(fresh(i), ww, bb, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
         net.C.backward()
+        reason = _dead_reason(net.z.data) if activation == "relu" and net.z.data <= 0.0 else ""
         result.history.append({"step": k, "weight": wv, "bias": bv, "activation": net.a.data, "cost": net.C.data,
-                               "dC_dw": ww.grad, "dC_db": bb.grad})
-        wv, bv = wv - learning_rate * ww.grad, bv - learning_rate * bb.grad
+                               "dC_dw": ww.grad, "dC_db": bb.grad,
+                               "ranking": rank([("w", wv, ww.grad), ("b", bv, bb.grad)], lr, reason)})
+        wv, bv = wv - lr * ww.grad, bv - lr * bb.grad
     return result
-
-
-def _fresh(v: Value) -> Value:
-    return Value(v.data, label=v.label)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--activation", choices=ACTIVATIONS, default=DEFAULTS["activation"], help="f (default sigmoid)")
-    parser.add_argument("--input", type=float_in_range(-LIMIT, LIMIT), default=DEFAULTS["input"], help="the input i (default 1.5)")
-    parser.add_argument("--target", type=float_in_range(-LIMIT, LIMIT), default=DEFAULTS["target"], help="the target y (default 0.8)")
-    parser.add_argument("--weight", type=float_in_range(-LIMIT, LIMIT), default=DEFAULTS["weight"], help="the initial weight (default 0.8)")
-    parser.add_argument("--bias", type=float_in_range(-LIMIT, LIMIT), default=DEFAULTS["bias"], help="the initial bias (default 0)")
-    parser.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float_in_range(0, 100, exclude_low=True),
-                        default=DEFAULTS["learning_rate"], help="the learning rate (default 0.5)")
-    parser.add_argument("--steps", type=int_in_range(0, 1000), default=DEFAULTS["steps"], help="descent steps (default 5)")
-
-
-def run(args: argparse.Namespace) -> ActivationResult:
-    return train(args.activation, args.input, args.target, args.weight, args.bias, args.learning_rate, args.steps)

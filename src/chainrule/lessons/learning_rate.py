@@ -1,7 +1,9 @@
-"""Rung 7, the learning rate: a sweep showing convergence, oscillation and divergence.
+"""Rung 7, the learning rate: where it comes from, and what it does.
 
-For the simplest network the cost is a parabola of curvature C'' = 2i², and
-each step multiplies the distance to the answer by r = 1 − lr·C'':
+The learning rate is not learned: it is a *hyperparameter*, a number a
+person chooses before training. For the simplest network the good ones can
+be derived: the cost is a parabola of curvature C'' = 2i², and each step
+multiplies the distance to the answer by r = 1 − lr·C'':
 
     0 < lr < 1/C''        0 < r < 1     converges from one side
     lr = 1/C''            r = 0         lands in one step
@@ -9,34 +11,53 @@ each step multiplies the distance to the answer by r = 1 − lr·C'':
     lr = 2/C''            r = −1        oscillates forever
     lr > 2/C''            r < −1        diverges
 
-A small network has no single curvature, but the same three behaviours
-appear as the learning rate grows: the sweep trains it at each rate and
-says what happened, from the costs alone.
+A real network has no single curvature, so practitioners choose by trying:
+
+* a **learning-rate range test**: train briefly at rates growing
+  geometrically and watch the loss; it falls faster as the rate grows, then
+  blows up. A good rate sits below the blow-up, near the fastest fall;
+* a **schedule**: start large, then lower the rate as training goes on
+  (step decay, cosine), so that early steps are bold and late ones settle;
+* **Adam**, which gives each weight its own step, η·m̂/(√v̂ + ε): a weight
+  whose gradients are small gets a relatively larger step.
+
+The lesson shows each on a small network, MLP(1 → 4 tanh → 1), fitting four
+points; ``--plot`` draws the sweeps and the range test.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field
 
-from ..commands.options import int_in_range
 from ..errors import NumericalOverflowError
 from ..explainer.format import num
+from ..explainer.report import Report, Section, Table
 from ..neuron import MLP
+from ..params import Param, Params
 from ..scalar import Value
 from . import simplest
-from .report import Report, Section, Table
 
-SUMMARY = "A learning-rate sweep: convergence, oscillation and divergence, for the simplest network and a small MLP (--plot)."
+NAME = "learning-rate"
+SUMMARY = ("The learning rate: a hyperparameter. Convergence, oscillation and divergence, a range test, schedules "
+           "and Adam, on the simplest network and a small MLP (--plot).")
+PLOTS = True
 
-DEFAULTS = dict(steps=60, seed=1)
+PARAMS = Params(
+    Param("steps", 60, "descent steps at each rate", kind="int", low=1, high=500),
+    Param("seed", 1, "seed of the small network", kind="int", low=0, high=2**31 - 1),
+)
 # Learning rates of the sweeps: for the simplest network as fractions of 2/C'' (the edge of stability).
 SIMPLEST_FRACTIONS = (0.1, 0.5, 0.75, 1.0, 1.1)
 MLP_RATES = (0.1, 0.6, 0.7, 1.3, 2.0)
+# The range test: rates from 10⁻³ to 10, each × 10^(1/3), a few steps each from the same start.
+RANGE_RATES = tuple(10 ** (k / 3) for k in range(-9, 4))
+RANGE_STEPS = 15
 # Four points of y = x² − 0.5 for the small network to fit.
 POINTS = ((-1.0, 0.5), (-0.3, -0.41), (0.4, -0.34), (0.9, 0.31))
 DIVERGED = 1e6
+ADAM = dict(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)
+NETWORK = "MLP(1 → 4 tanh → 1), mean squared error on 4 points of y = x² − 0.5"
 
 
 def behaviour(costs: list[float]) -> str:
@@ -62,25 +83,61 @@ def weight_behaviour(weights: list[float], optimum: float) -> str:
     return "converges, oscillating" if flips else "converges"
 
 
-def mlp_costs(learning_rate: float, steps: int, seed: int) -> list[float]:
-    """Train MLP(1, [4, 1], tanh) on ``POINTS`` with the mean squared error; the cost at each step."""
+def mlp_cost(net: MLP) -> Value:
+    """The small network's cost: the mean squared error on ``POINTS``."""
+    errors = [(net([x]) - y) ** 2 for x, y in POINTS]
+    return (Value.sum(errors) * (1.0 / len(POINTS))).named("C")
+
+
+def mlp_costs(learning_rate: float, steps: int, seed: int, schedule: str = "constant") -> list[float]:
+    """Train the small network with plain gradient descent; the cost at each step.
+
+    ``schedule``: "constant", or "cosine" (the rate falls from ``learning_rate``
+    to 0 along half a cosine over the ``steps``).
+    """
     net = MLP(1, [4, 1], activation="tanh", seed=seed)
     costs = []
-    for _ in range(steps + 1):
+    for k in range(steps + 1):
         try:
-            errors = [(net([x]) - y) ** 2 for x, y in POINTS]
-            C = Value.sum(errors) * (1.0 / len(POINTS))
+            C = mlp_cost(net)
         except NumericalOverflowError:
             costs.append(float("inf"))
             break
         costs.append(C.data)
-        if C.data > DIVERGED:
+        if C.data > DIVERGED or k == steps:
             break
         net.zero_grad()
         C.backward()
+        lr = learning_rate if schedule == "constant" else 0.5 * learning_rate * (1 + math.cos(math.pi * k / steps))
         for p in net.parameters():
-            p.data -= learning_rate * p.grad
+            p.data -= lr * p.grad
     return costs
+
+
+def adam_steps(steps: int, seed: int) -> tuple[list[float], list[tuple[str, float, float, float]]]:
+    """Adam on the small network: its costs, and at the first step each weight's gradient, plain step and Adam step."""
+    net = MLP(1, [4, 1], activation="tanh", seed=seed)
+    params = net.parameters()
+    m = [0.0] * len(params)
+    v = [0.0] * len(params)
+    b1, b2, eps, lr = ADAM["beta1"], ADAM["beta2"], ADAM["eps"], ADAM["lr"]
+    costs, first = [], []
+    for t in range(1, steps + 2):
+        C = mlp_cost(net)
+        costs.append(C.data)
+        if t == steps + 1:
+            break
+        net.zero_grad()
+        C.backward()
+        for k, p in enumerate(params):
+            g = p.grad
+            m[k] = b1 * m[k] + (1 - b1) * g
+            v[k] = b2 * v[k] + (1 - b2) * g * g
+            step = lr * (m[k] / (1 - b1**t)) / (math.sqrt(v[k] / (1 - b2**t)) + eps)
+            if t == 1:
+                first.append((f"p{k + 1}", g, lr * g, step))
+            p.data -= step
+    return costs, first
 
 
 @dataclass
@@ -92,68 +149,123 @@ class Sweep:
 
 
 @dataclass
-class LearningRateResult(Report):
+class LearningRateResult:
     steps: int
+    seed: int
     curvature: float
     simplest: list[Sweep] = field(default_factory=list)
     mlp: list[Sweep] = field(default_factory=list)
-    first: simplest.SimplestResult | None = None
-
-    lesson = "learning-rate"
-    title = "The learning rate: converge, oscillate or diverge"
+    range_test: list[tuple[float, float]] = field(default_factory=list)  # (lr, cost after RANGE_STEPS)
+    schedules: list[Sweep] = field(default_factory=list)  # constant and cosine, from the same too-large rate
+    adam: list[float] = field(default_factory=list)
+    adam_first_step: list[tuple[str, float, float, float]] = field(default_factory=list)
 
     def graph(self) -> Value:
-        return self.first.graph()
+        """The small network's cost after one backward pass: the network this lesson trains."""
+        C = mlp_cost(MLP(1, [4, 1], activation="tanh", seed=self.seed))
+        C.backward()
+        return C
 
-    def sections(self) -> list[Section]:
-        c = self.curvature
-        return [
-            Section("The simplest network: C'' = 2i²", [
-                f"C'' = {num(c)}: one step at lr = 1/C'' = {num(1 / c)}; stable for lr < 2/C'' = {num(2 / c)}.",
-                "Each step multiplies the distance to w* by r = 1 − lr·C''.",
-            ], table=Table(["lr", "r = 1 − lr·C''", "theory", f"C after {self.steps} steps", "what happened"], [
-                [num(s.learning_rate), num(1 - s.learning_rate * c), s.theory, num(s.costs[-1]), s.behaviour]
-                for s in self.simplest])),
-            Section("A small network: MLP(1 → 4 tanh → 1), mean squared error on 4 points", [
-                "No single curvature here, but the same behaviours appear as the rate grows.",
-            ], table=Table(["lr", "C at step 0", "C at the end", "what happened"], [
-                [num(s.learning_rate), num(s.costs[0]), num(s.costs[-1]), s.behaviour] for s in self.mlp])),
-        ]
+    @property
+    def suggested(self) -> float:
+        """The range test's choice: the rate with the lowest cost after its few steps."""
+        finite = [(c, lr) for lr, c in self.range_test if math.isfinite(c)]
+        return min(finite)[1]
 
-    def data(self) -> dict:
-        return {
-            "steps": self.steps,
-            "curvature": self.curvature,
-            "simplest": [s.__dict__ for s in self.simplest],
-            "mlp": [s.__dict__ for s in self.mlp],
-        }
-
-    def plot(self, path: str) -> None:
-        from ..viz.sweep import plot_sweep
-
-        plot_sweep(self, path)
+    @property
+    def blow_up(self) -> float | None:
+        """The smallest rate of the range test whose cost ended above where it started (or not finite)."""
+        start = mlp_costs(1e-9, 0, self.seed)[0]
+        for lr, c in self.range_test:
+            if not math.isfinite(c) or c > start:
+                return lr
+        return None
 
 
-def sweep(steps: int = DEFAULTS["steps"], seed: int = DEFAULTS["seed"]) -> LearningRateResult:
+def explain(result: LearningRateResult) -> Report:
+    c = result.curvature
+    blow_up = result.blow_up
+    range_lines = [f"Each rate trains {RANGE_STEPS} steps from the same start; the cost they reach:",
+                   f"the lowest is at lr = {num(result.suggested, 3)}" + (
+                       f"; from lr = {num(blow_up, 3)} the cost ends above where it started: too large." if blow_up
+                       else ".")]
+    constant, cosine = result.schedules
+    sections = [
+        Section("The learning rate is a hyperparameter", [
+            "Nothing in backprop computes it: a person chooses it before training, and the same network can "
+            "converge, oscillate or diverge depending on that choice.",
+            "For the simplest network the stable range can be derived (below). For a real network practitioners "
+            "find it by trying: a range test, then often a schedule, or an optimizer like Adam that adapts the step "
+            "of each weight.",
+        ]),
+        Section("The simplest network: C'' = 2i²", [
+            f"C'' = {num(c)}: one step at lr = 1/C'' = {num(1 / c)}; stable for lr < 2/C'' = {num(2 / c)}.",
+            "Each step multiplies the distance to w* by r = 1 − lr·C''.",
+        ], table=Table(["lr", "r = 1 − lr·C''", "theory", "C at the end", "what happened"], [
+            [num(s.learning_rate), num(1 - s.learning_rate * c), s.theory, num(s.costs[-1]), s.behaviour]
+            for s in result.simplest])),
+        Section(f"A small network: {NETWORK}", [
+            "No single curvature here, but the same behaviours appear as the rate grows.",
+        ], table=Table(["lr", "C at step 0", "C at the end", "what happened"], [
+            [num(s.learning_rate), num(s.costs[0]), num(s.costs[-1]), s.behaviour] for s in result.mlp])),
+        Section("A learning-rate range test on the small network", range_lines,
+                table=Table(["lr", f"C after {RANGE_STEPS} steps"],
+                            [[num(lr, 3), num(cost)] for lr, cost in result.range_test])),
+        Section(f"A schedule: lr = {num(constant.learning_rate)} (too large to settle), constant and cosine-decayed", [
+            f"constant: C goes from {num(constant.costs[0])} to {num(constant.costs[-1])} ({constant.behaviour});",
+            f"cosine (the rate falls to 0 along half a cosine over {result.steps} steps): C ends at "
+            f"{num(cosine.costs[-1])} ({cosine.behaviour}).",
+            "Bold steps while the cost is high, small ones near the bottom: most training recipes decay the rate.",
+        ]),
+        Section(f"Adam: a step size for each weight (lr = {num(ADAM['lr'])})", [
+            "Adam steps by η·m̂/(√v̂ + ε), where m̂ and v̂ are running averages of the gradient and of its square: at the "
+            "first step that is η·g/|g| = ±η for every weight, however small its gradient. Plain gradient descent "
+            "steps by η·g: weights with small gradients barely move.",
+            f"After {result.steps} steps Adam's cost is {num(result.adam[-1])} (it started at {num(result.adam[0])}).",
+        ], table=Table(["parameter", "∂C/∂p", "plain step η·∂C/∂p", "Adam's step"],
+                       [[name, num(g), num(plain), num(step)] for name, g, plain, step in result.adam_first_step])),
+    ]
+    data = {
+        "steps": result.steps,
+        "curvature": result.curvature,
+        "simplest": [s.__dict__ for s in result.simplest],
+        "mlp": [s.__dict__ for s in result.mlp],
+        "range_test": [{"learning_rate": lr, "cost": cost} for lr, cost in result.range_test],
+        "range_test_suggestion": result.suggested,
+        "range_test_blow_up": blow_up,
+        "schedules": [s.__dict__ for s in result.schedules],
+        "adam": {"settings": ADAM, "costs": result.adam,
+                 "first_step": [{"parameter": n, "gradient": g, "plain_step": p, "adam_step": s}
+                                for n, g, p, s in result.adam_first_step]},
+    }
+    return Report(NAME, "The learning rate: a hyperparameter, chosen by a person", sections, data)
+
+
+def plot(result: LearningRateResult, path: str) -> None:
+    from ..viz.sweep import plot_sweep
+
+    plot_sweep(result, path)
+
+
+def train(**params) -> LearningRateResult:
+    p = PARAMS.resolve(params)
+    steps, seed = p["steps"], p["seed"]
     first = simplest.train(steps=0)
     c = first.curvature
-    result = LearningRateResult(steps, c, first=first)
+    result = LearningRateResult(steps, seed, c)
     for fraction in SIMPLEST_FRACTIONS:
         lr = fraction * 2 / c
-        run = simplest.train(learning_rate=lr, steps=steps, tolerance=0.0)
+        run = simplest.train(learning_rate=lr, steps=min(steps, simplest.PARAMS["steps"].high), tolerance=0.0)
         costs = [s.cost for s in run.steps]
         weights = [s.weight for s in run.steps]
         result.simplest.append(Sweep(lr, costs, weight_behaviour(weights, run.optimum_weight), run.verdict))
     for lr in MLP_RATES:
         costs = mlp_costs(lr, steps, seed)
         result.mlp.append(Sweep(lr, costs, behaviour(costs)))
+    result.range_test = [(lr, mlp_costs(lr, RANGE_STEPS, seed)[-1]) for lr in RANGE_RATES]
+    high = MLP_RATES[3]
+    for schedule in ("constant", "cosine"):
+        costs = mlp_costs(high, steps, seed, schedule)
+        result.schedules.append(Sweep(high, costs, behaviour(costs), schedule))
+    result.adam, result.adam_first_step = adam_steps(steps, seed)
     return result
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--steps", type=int_in_range(1, 500), default=DEFAULTS["steps"], help="descent steps at each rate (default 60)")
-    parser.add_argument("--seed", type=int_in_range(0, 2**31 - 1), default=DEFAULTS["seed"], help="seed of the small network (default 1)")
-
-
-def run(args: argparse.Namespace) -> LearningRateResult:
-    return sweep(args.steps, args.seed)

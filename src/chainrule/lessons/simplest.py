@@ -15,38 +15,41 @@ r = 1 − lr·C'' = 1 − 2·lr·i². Descent converges when |r| < 1, that is fo
 0 < lr < 2/C'' = 1/i², and lands in one step at lr = 1/C'' = 1/(2i²).
 
 Every number below is computed: the forward and backward passes by the
-engine, the formulas by sympy from the same graph.
+engine, the formulas by sympy from the same graph (derived once with i, y and
+w as symbols, then given the numbers).
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 from dataclasses import asdict, dataclass, field
 
 import sympy
-from rich.console import Group
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 
-from ..commands.options import finite_float, int_in_range, non_negative_float
-from ..errors import InvalidValueError
-from ..explainer.format import num, pretty, substitute
-from ..explainer.symbolic import as_floats, to_sympy
+from ..explainer.format import factor, num, pretty, substitute
+from ..explainer.report import Math, Report, Section, Table
+from ..explainer.symbolic import as_floats, constant, to_sympy
+from ..params import Param, Params
 from ..scalar import Value
 
+NAME = "simplest"
 SUMMARY = "The video's example: i —w→ a, C = (a − y)², the chain rule with numbers and gradient descent."
+PLOTS = True
 
-# The video's numbers.
-DEFAULTS = dict(input=1.5, target=0.8, weight=0.8, learning_rate=0.1, steps=100, tolerance=1e-6)
-# What the command line accepts (bigger inputs only make the float arithmetic meaningless).
-LIMIT = 1e6
-MAX_STEPS = 100_000
-# A run whose cost passes this is diverging; it stops while every number still fits in a float.
-DIVERGED_COST = 1e100
+PARAMS = Params(
+    Param("input", 1.5, "the input i", low=-100, high=100, symbol="i", min_abs=1e-150,
+          nonzero="a = i·w is 0 whatever the weight, so there is nothing to learn (w* = y/i)"),
+    Param("target", 0.8, "the target y", low=-100, high=100, symbol="y"),
+    Param("weight", 0.8, "the initial weight w", low=-100, high=100, symbol="w"),
+    Param("learning_rate", 0.1, "the learning rate lr", low=0, low_open=True, high=10, flags=("--lr",), symbol="lr"),
+    Param("steps", 100, "the most descent steps", kind="int", low=0, high=1000),
+    Param("tolerance", 1e-6, "stop once |dC/dw| is below this", low=0, high=1),
+)
 # The formula the video showed on screen, quoted to explain the typo.
 VIDEO_TYPO = "4.5w − 1.5"
+# Divergence is certain once the distance to w* grew this many steps in a row, or passed this many times the start.
+GREW_IN_A_ROW = 3
+GREW_BY = 1e6
 
 
 @dataclass
@@ -143,179 +146,6 @@ class SimplestResult:
         """The closed form as sympy prints it, parsable back: '4.5*w - 2.4'."""
         return sympy.sstr(as_floats(self.gradient_formula), full_prec=False)
 
-    # --------------------------------------------------------------- renderers
-    def chain_rule_lines(self) -> list[str]:
-        names = " · ".join(f.name for f in self.factors)
-        formulas = " · ".join(f.formula for f in self.factors)
-        numbers = " · ".join(f.with_numbers for f in self.factors)
-        first = self.first
-        return [
-            f"dC/dw = {names} = {formulas}",
-            f"      = {numbers} = {num(first.gradient)}",
-        ]
-
-    def closed_form_line(self) -> str:
-        factors = "·".join(f.in_weight for f in reversed(self.factors))
-        return f"dC/dw = {factors} = {pretty(as_floats(self.gradient_formula))}"
-
-    def typo_line(self) -> str | None:
-        """The video's typo, explained, when the run uses the video's input and target."""
-        if (self.input, self.target) != (DEFAULTS["input"], DEFAULTS["target"]):
-            return None
-        other = gradient_formula(self.input, 0.5)
-        return (
-            f"The video's on-screen {VIDEO_TYPO} is a typo: that is the formula for y = 0.5 "
-            f"({pretty(as_floats(other))}); with y = {num(self.target)} it is {pretty(as_floats(self.gradient_formula))}."
-        )
-
-    def learning_rate_lines(self) -> list[str]:
-        lo, hi = self.stable_learning_rates
-        lines = [
-            f"C(w) = {pretty(as_floats(sympy.expand(self.cost_formula)))} is a parabola with curvature "
-            f"C'' = 2i² = {num(self.curvature)}.",
-            f"Each step multiplies (w − w*) by r = 1 − lr·C'' = 1 − {num(self.learning_rate)}·{num(self.curvature)}"
-            f" = {num(self.convergence_factor)}.",
-            f"Descent converges for {num(lo)} < lr < 1/i² = {num(hi)}; it lands in one step at lr = 1/(2i²) = "
-            f"{num(self.fastest_learning_rate)}.",
-            f"With lr = {num(self.learning_rate)}: {self.verdict}.",
-        ]
-        return lines
-
-    def warning(self) -> str | None:
-        r = self.convergence_factor
-        lo, hi = self.stable_learning_rates
-        if r <= -1.0:
-            what = "oscillates without settling" if r == -1.0 else "diverges"
-            return (
-                f"Warning: lr = {num(self.learning_rate)} is too large: |r| = {num(abs(r))} ≥ 1, so descent {what}. "
-                f"Use 0 < lr < {num(hi)}."
-            )
-        if r < 0.0:
-            return f"Note: lr = {num(self.learning_rate)} overshoots: w jumps across w* = {num(self.optimum_weight)} at every step (r < 0)."
-        return None
-
-    def stop_line(self) -> str:
-        last = self.steps[-1]
-        if self.stopped == "converged":
-            return f"Converged after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < {num(self.tolerance)}."
-        if self.stopped == "diverged":
-            return f"Stopped at step {last.step}: the cost reached {num(last.cost)} and keeps growing (diverging)."
-        return f"Stopped after the step limit ({self.max_steps}); |dC/dw| = {num(abs(last.gradient))}."
-
-    def to_text(self):
-        """A rich renderable for the terminal."""
-        first = self.first
-        head = Text.assemble(
-            ("The network  ", "bold"), f"i —w→ a      i = {num(self.input)}, w = {num(self.weight)}, "
-            f"target y = {num(self.target)}, learning rate = {num(self.learning_rate)}",
-        )
-        forward_lines = [
-            f"a = i·w = {num(self.input)} · {num(first.weight)} = {num(first.activation)}",
-            f"C = (a − y)² = ({num(first.activation)} − {num(self.target)})² = {num(first.cost)}",
-        ]
-        table = Table(title="Gradient descent: w ← w − lr · dC/dw", title_justify="left")
-        for column in ("step", "w", "a", "C", "dC/dw"):
-            table.add_column(column, justify="right")
-        for s in self.steps:
-            table.add_row(str(s.step), num(s.weight), num(s.activation), num(s.cost), num(s.gradient))
-        parts = [
-            head,
-            Panel("\n".join(forward_lines), title="Forward pass", title_align="left"),
-            Panel("\n".join(self.chain_rule_lines()), title="Chain rule (first step)", title_align="left"),
-            Panel(
-                "\n".join(filter(None, [self.closed_form_line(), self.typo_line()])),
-                title="Closed form (sympy)",
-                title_align="left",
-            ),
-            table,
-            Text(self.stop_line()),
-            Text(f"Answer: w* = y/i = {num(self.target)}/{num(self.input)} = {num(self.optimum_weight)}", style="bold"),
-            Panel("\n".join(self.learning_rate_lines()), title="Where the learning rate comes from", title_align="left"),
-        ]
-        warning = self.warning()
-        if warning:
-            parts.append(Text(warning, style="bold yellow" if self.convergence_factor > -1 else "bold red"))
-        return Group(*parts)
-
-    def to_markdown(self) -> str:
-        """The same explanation as Markdown with LaTeX math."""
-        first = self.first
-        f = self.factors
-        latex_names = r" \cdot ".join(rf"\frac{{\partial {x.name[1]}}}{{\partial {x.name[4:]}}}" for x in f)
-        lines = [
-            "## The simplest network",
-            "",
-            f"$i \\xrightarrow{{w}} a$ with $i = {num(self.input)}$, $w = {num(self.weight)}$, "
-            f"$y = {num(self.target)}$, learning rate ${num(self.learning_rate)}$.",
-            "",
-            "### Forward pass",
-            "",
-            f"$$a = i\\,w = {num(self.input)} \\cdot {num(first.weight)} = {num(first.activation)}$$",
-            f"$$C = (a - y)^2 = ({num(first.activation)} - {num(self.target)})^2 = {num(first.cost)}$$",
-            "",
-            "### Chain rule",
-            "",
-            f"$$\\frac{{dC}}{{dw}} = {latex_names} = "
-            + r" \cdot ".join(_latex(x.formula) for x in f)
-            + " = "
-            + r" \cdot ".join(_latex(x.with_numbers) for x in f)
-            + f" = {num(first.gradient)}$$",
-            "",
-            "```",
-            *self.chain_rule_lines(),
-            self.closed_form_line(),
-            "```",
-            "",
-            f"Closed form (sympy): $\\frac{{dC}}{{dw}} = {sympy.latex(as_floats(self.gradient_formula))}$",
-            "",
-        ]
-        typo = self.typo_line()
-        if typo:
-            lines += [f"> {typo}", ""]
-        lines += [
-            "### Gradient descent",
-            "",
-            "| step | w | a | C | dC/dw |",
-            "|---:|---:|---:|---:|---:|",
-            *(f"| {s.step} | {num(s.weight)} | {num(s.activation)} | {num(s.cost)} | {num(s.gradient)} |" for s in self.steps),
-            "",
-            self.stop_line(),
-            "",
-            f"**Answer:** $w^* = y/i = {num(self.optimum_weight)}$",
-            "",
-            "### Where the learning rate comes from",
-            "",
-            *(f"- {line}" for line in self.learning_rate_lines()),
-        ]
-        warning = self.warning()
-        if warning:
-            lines += ["", f"**{warning}**"]
-        return "\n".join(lines) + "\n"
-
-    def to_json(self) -> dict:
-        lo, hi = self.stable_learning_rates
-        return {
-            "lesson": "simplest",
-            "input": self.input,
-            "target": self.target,
-            "initial_weight": self.weight,
-            "learning_rate": self.learning_rate,
-            "tolerance": self.tolerance,
-            "forward": {"activation": self.first.activation, "cost": self.first.cost},
-            "chain_rule": [asdict(f) for f in self.factors],
-            "gradient_formula": self.gradient_text(),
-            "gradient_formula_latex": sympy.latex(as_floats(self.gradient_formula)),
-            "optimum_weight": self.optimum_weight,
-            "curvature": self.curvature,
-            "convergence_factor": self.convergence_factor,
-            "stable_learning_rates": [lo, hi],
-            "fastest_learning_rate": self.fastest_learning_rate,
-            "verdict": self.verdict,
-            "converged": self.converged,
-            "stopped": self.stopped,
-            "steps": [asdict(s) for s in self.steps],
-        }
-
     def graph(self) -> Value:
         """The graph of the first step, rebuilt from fresh leaves, after one backward pass.
 
@@ -327,18 +157,186 @@ class SimplestResult:
         fresh.C.backward()
         return fresh.C
 
-    def plot(self, path: str) -> None:
-        from ..viz.descent import plot_descent
 
-        plot_descent(self, path)
+# --------------------------------------------------------------- the explanation
+def forward_lines(result: SimplestResult, step: Step) -> list[Math]:
+    """a = i·w and C = (a − y)² at one step, with its numbers."""
+    return [
+        Math(f"a = i·w = {factor(result.input)} · {factor(step.weight)} = {num(step.activation)}"),
+        Math(f"C = (a − y)² = ({num(step.activation)} − {factor(result.target)})² = {num(step.cost)}"),
+    ]
 
 
-def _latex(formula: str) -> str:
-    """Our blackboard notation inside LaTeX math: real minus signs and cdots."""
-    return formula.replace("−", "-").replace("·", r" \cdot ").replace("²", "^2")
+def chain_rule_lines(result: SimplestResult, factors: list[ChainFactor] | None = None,
+                     gradient: float | None = None) -> list[Math]:
+    """dC/dw = dC/da · da/dw = 2(a − y) · i = 2(1.2 − 0.8) · 1.5 = 1.2 (at the first step unless told)."""
+    factors = factors if factors is not None else result.factors
+    gradient = result.first.gradient if gradient is None else gradient
+    names = " · ".join(f.name for f in factors)
+    formulas = " · ".join(f.formula for f in factors)
+    numbers = " · ".join(f.with_numbers for f in factors)
+    return [Math(f"dC/dw = {names} = {formulas}"), Math(f"      = {numbers} = {num(gradient)}")]
+
+
+def closed_form_line(result: SimplestResult) -> str:
+    factors = "·".join(f.in_weight for f in reversed(result.factors))
+    return f"dC/dw = {factors} = {pretty(as_floats(result.gradient_formula))}"
+
+
+def typo_line(result: SimplestResult) -> str | None:
+    """The video's typo, explained, when the run uses the video's input and target."""
+    if (result.input, result.target) != (PARAMS["input"].default, PARAMS["target"].default):
+        return None
+    other = _analyse(result.input, 0.5).gradient
+    return (
+        f"The video's on-screen {VIDEO_TYPO} is a typo: that is the formula for y = 0.5 "
+        f"({pretty(as_floats(other))}); with y = {num(result.target)} it is {pretty(as_floats(result.gradient_formula))}."
+    )
+
+
+def learning_rate_lines(result: SimplestResult) -> list[str]:
+    lo, hi = result.stable_learning_rates
+    return [
+        f"C(w) = {pretty(as_floats(sympy.expand(result.cost_formula)))} is a parabola with curvature "
+        f"C'' = 2i² = {num(result.curvature)}.",
+        f"Each step multiplies (w − w*) by r = 1 − lr·C'' = 1 − {factor(result.learning_rate)}·{factor(result.curvature)}"
+        f" = {num(result.convergence_factor)}.",
+        f"Descent converges for {num(lo)} < lr < 1/i² = {num(hi)}; it lands in one step at lr = 1/(2i²) = "
+        f"{num(result.fastest_learning_rate)}.",
+        f"With lr = {num(result.learning_rate)}: {result.verdict}.",
+    ]
+
+
+CHOOSING = (
+    "The learning rate is not learned: it is a hyperparameter, a number a person chooses. For this parabola the "
+    "range that works can be derived (above); for a real network practitioners find it by trying: a learning-rate "
+    "range test (train briefly at rates growing geometrically and watch the loss), a schedule that lowers it as "
+    "training goes on, or Adam, which scales each weight's step by the size of its recent gradients. "
+    "`chainrule lesson learning-rate` shows all of them."
+)
+
+
+def warning(result: SimplestResult) -> str | None:
+    r = result.convergence_factor
+    lo, hi = result.stable_learning_rates
+    if r <= -1.0:
+        what = "oscillates without settling" if r == -1.0 else "diverges"
+        return (
+            f"Warning: lr = {num(result.learning_rate)} is too large: |r| = {num(abs(r))} ≥ 1, so descent {what}. "
+            f"Use 0 < lr < {num(hi)}."
+        )
+    if r < 0.0:
+        return (f"Note: lr = {num(result.learning_rate)} overshoots: w jumps across w* = {num(result.optimum_weight)} "
+                "at every step (r < 0).")
+    return None
+
+
+def stop_line(result: SimplestResult) -> str:
+    last = result.steps[-1]
+    if result.stopped == "converged":
+        return f"Converged after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < {num(result.tolerance)}."
+    if result.stopped == "diverged":
+        return (f"Stopped at step {last.step}: diverging for certain (the distance to w* = {num(result.optimum_weight)} "
+                f"grew {GREW_IN_A_ROW} steps in a row, or passed {num(GREW_BY)} times where it started): "
+                f"w = {num(last.weight)}, C = {num(last.cost)}.")
+    return f"Stopped after the step limit ({result.max_steps}); |dC/dw| = {num(abs(last.gradient))}."
+
+
+def explain(result: SimplestResult) -> Report:
+    """The explanation of a run: forward pass, chain rule, closed form, the descent, the learning rate."""
+    first = result.first
+    title = (f"The network  i —w→ a      i = {num(result.input)}, w = {num(result.weight)}, "
+             f"target y = {num(result.target)}, learning rate = {num(result.learning_rate)}")
+    rows = [[str(s.step), num(s.weight), num(s.activation), num(s.cost), num(s.gradient)] for s in result.steps]
+    sections = [
+        Section("Forward pass", forward_lines(result, first)),
+        Section("Chain rule (first step)", chain_rule_lines(result)),
+        Section("Closed form (sympy)", [Math(closed_form_line(result))] + list(filter(None, [typo_line(result)]))),
+        Section("Gradient descent: w ← w − lr · dC/dw", table=Table(["step", "w", "a", "C", "dC/dw"], rows)),
+        Section("", [stop_line(result)]),
+        Section("", [f"Answer: w* = y/i = {num(result.target)}/{factor(result.input)} = {num(result.optimum_weight)}"],
+                style="bold"),
+        Section("Where the learning rate comes from", learning_rate_lines(result) + [CHOOSING]),
+    ]
+    note = warning(result)
+    if note:
+        sections.append(Section("", [note], style="bold yellow" if result.convergence_factor > -1 else "bold red"))
+    lo, hi = result.stable_learning_rates
+    data = {
+        "input": result.input,
+        "target": result.target,
+        "initial_weight": result.weight,
+        "learning_rate": result.learning_rate,
+        "tolerance": result.tolerance,
+        "forward": {"activation": first.activation, "cost": first.cost},
+        "chain_rule": [asdict(f) for f in result.factors],
+        "gradient_formula": result.gradient_text(),
+        "gradient_formula_latex": sympy.latex(as_floats(result.gradient_formula)),
+        "optimum_weight": result.optimum_weight,
+        "curvature": result.curvature,
+        "convergence_factor": result.convergence_factor,
+        "stable_learning_rates": [lo, hi],
+        "fastest_learning_rate": result.fastest_learning_rate,
+        "verdict": result.verdict,
+        "converged": result.converged,
+        "stopped": result.stopped,
+        "steps": [asdict(s) for s in result.steps],
+    }
+    return Report(NAME, title, sections, data)
+
+
+def plot(result: SimplestResult, path: str) -> None:
+    """The cost parabola, each step and its tangent (``viz.descent``)."""
+    from ..viz.descent import plot_descent
+
+    plot_descent(result, path)
 
 
 # ------------------------------------------------------------------- the maths
+_I, _Y, _W = sympy.symbols("i y w")
+
+
+@functools.lru_cache(maxsize=1)
+def _general() -> tuple:
+    """C, dC/dw, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph."""
+    net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
+    cost = to_sympy(net.C, symbols={net.i: _I, net.w: _W, net.y: _Y})
+    gradient = sympy.expand(sympy.diff(cost, _W))
+    (optimum,) = sympy.solve(gradient, _W)
+    activation = to_sympy(net.a, symbols={net.i: _I, net.w: _W})
+    return cost, gradient, sympy.diff(cost, _W, 2), optimum, activation
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """What sympy derives from the graph for given i and y (exact formulas in w)."""
+
+    cost_formula: sympy.Expr
+    gradient: sympy.Expr
+    curvature: float
+    optimum: float
+    activation_in_weight: str  # "1.5w"
+
+
+@functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
+def _analyse(input: float, target: float) -> _Analysis:
+    """The general formulas with this i and y put in: a substitution, no new derivation."""
+    cost, gradient, curvature, optimum, activation = _general()
+    numbers = {_I: constant(input), _Y: constant(target)}
+    return _Analysis(
+        cost_formula=cost.xreplace(numbers),
+        gradient=sympy.expand(gradient.xreplace(numbers)),
+        curvature=float(curvature.xreplace(numbers)),
+        optimum=float(optimum.xreplace(numbers)),
+        activation_in_weight=pretty(as_floats(activation.xreplace(numbers))),
+    )
+
+
+def activation_in_weight(input: float, target: float) -> str:
+    """a as a formula of w with the numbers put in: '1.5w'."""
+    return _analyse(float(input), float(target)).activation_in_weight
+
+
 def gradient_formula(input: float, target: float) -> sympy.Expr:
     """dC/dw as an exact formula of w, by sympy, from the graph of one forward pass."""
     return _analyse(float(input), float(target)).gradient
@@ -359,8 +357,6 @@ def _factor_templates() -> tuple[_FactorTemplate, ...]:
 
     Unlabelled intermediate nodes (a − y) are folded into the labelled node
     that uses them, so the chain runs over the named quantities w → a → C.
-    The formulas depend only on the graph's shape, not on its numbers, so
-    they are derived once (sympy is slow; the explorer asks for them often).
     """
     net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
     sym = {v: sympy.Symbol(v.label) for v in (net.i, net.w, net.y, net.a)}
@@ -372,152 +368,76 @@ def _factor_templates() -> tuple[_FactorTemplate, ...]:
     return tuple(templates)
 
 
-@dataclass(frozen=True)
-class _Analysis:
-    """What sympy derives from the graph for given i and y (exact formulas in w)."""
-
-    cost_formula: sympy.Expr
-    gradient: sympy.Expr
-    curvature: float
-    optimum: float
-    activation_in_weight: str  # "1.5w"
-
-
-@functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
-def _analyse(input: float, target: float) -> _Analysis:
-    w = sympy.Symbol("w")
-    net = forward(Value(input, label="i"), Value(0.0, label="w"), Value(target, label="y"))
-    cost_formula = to_sympy(net.C, [net.w])
-    gradient = sympy.expand(sympy.diff(cost_formula, w))
-    (optimum,) = sympy.solve(gradient, w)
-    return _Analysis(
-        cost_formula=cost_formula,
-        gradient=gradient,
-        curvature=float(sympy.diff(cost_formula, w, 2)),
-        optimum=float(optimum),
-        activation_in_weight=pretty(as_floats(to_sympy(net.a, [net.w]))),
-    )
-
-
-def _chain_factors(net: Network, analysis: _Analysis) -> list[ChainFactor]:
-    """dC/da and da/dw at this forward pass: the formulas, then with its numbers."""
-    numbers = {v.label: num(v.data).replace("-", "−") for v in (net.i, net.y, net.a)}
-    in_weight = dict(numbers, a=analysis.activation_in_weight)
-    values = {sympy.Symbol(v.label): v.data for v in (net.i, net.y, net.a)}
+def chain_factors(values: dict[str, float], activation_in_weight: str) -> list[ChainFactor]:
+    """dC/da and da/dw at these numbers (i, y, a): the formulas, then with the numbers put in."""
+    numbers = {name: factor(v) for name, v in values.items()}
+    in_weight = dict(numbers, a=activation_in_weight)
+    subs = {sympy.Symbol(name): v for name, v in values.items()}
     return [
         ChainFactor(
             name=t.name,
             formula=t.formula,
             with_numbers=substitute(t.formula, numbers),
             in_weight=substitute(t.formula, in_weight),
-            value=float(t.derivative.xreplace(values)),
+            value=float(t.derivative.xreplace(subs)),
         )
         for t in _factor_templates()
     ]
 
 
-def _check(name: str, x: float, low: float = -LIMIT, high: float = LIMIT) -> float:
-    if not isinstance(x, (int, float)) or isinstance(x, bool):
-        raise InvalidValueError(f"{name} must be a number, got {x!r}")
-    x = float(x)
-    if not (low <= x <= high):
-        raise InvalidValueError(f"{name} = {x!r} is out of range; allowed: {low:g} to {high:g}")
-    return x
+def _diverging(distances: list[float]) -> bool:
+    """Divergence is certain: the distance to w* grew ``GREW_IN_A_ROW`` steps in a row, or passed ``GREW_BY`` × the first."""
+    if len(distances) > GREW_IN_A_ROW and all(b > a for a, b in zip(distances[-GREW_IN_A_ROW - 1:], distances[-GREW_IN_A_ROW:])):
+        return True
+    return distances[0] > 0 and distances[-1] > GREW_BY * distances[0]
 
 
-def train(
-    input: float = DEFAULTS["input"],
-    target: float = DEFAULTS["target"],
-    weight: float = DEFAULTS["weight"],
-    learning_rate: float = DEFAULTS["learning_rate"],
-    steps: int = DEFAULTS["steps"],
-    tolerance: float = DEFAULTS["tolerance"],
-) -> SimplestResult:
-    """Explain the first step, then descend until |dC/dw| < tolerance, the step limit, or divergence."""
-    input, target, weight = _check("input", input), _check("target", target), _check("weight", weight)
-    learning_rate = _check("learning_rate", learning_rate, 0.0, LIMIT)
-    if learning_rate <= 0.0:
-        raise InvalidValueError(f"learning_rate = {learning_rate!r} must be > 0")
-    tolerance = _check("tolerance", tolerance, 0.0, LIMIT)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
-        raise InvalidValueError(f"steps = {steps!r} is out of range; allowed: 0 to {MAX_STEPS}")
-    if input == 0.0:
-        raise InvalidValueError("input = 0 makes a = 0 whatever the weight: there is nothing to learn (w* = y/i)")
-    if abs(input) < 1e-150:  # C'' = 2i² would underflow: no finite w* = y/i, no stable learning rate 2/C''
-        raise InvalidValueError(f"input = {input!r} is so close to 0 that i² underflows to 0; allowed: |input| >= 1e-150")
+def train(**params) -> SimplestResult:
+    """Explain the first step, then descend until |dC/dw| < tolerance, the step limit, or certain divergence.
 
-    i_node, w_node, y_node = Value(input, label="i"), Value(weight, label="w"), Value(target, label="y")
+    ``params``: any of ``PARAMS`` (input, target, weight, learning_rate,
+    steps, tolerance); the rest take the video's numbers.
+    """
+    p = PARAMS.resolve(params)
+    i_node, w_node, y_node = Value(p["input"], label="i"), Value(p["weight"], label="w"), Value(p["target"], label="y")
     first = forward(i_node, w_node, y_node)
     first.C.backward()
-    analysis = _analyse(input, target)
+    analysis = _analyse(p["input"], p["target"])
+    values = {"i": p["input"], "y": p["target"], "a": first.a.data}
     result = SimplestResult(
-        input=input,
-        target=target,
-        weight=weight,
-        learning_rate=learning_rate,
-        tolerance=tolerance,
-        max_steps=steps,
-        factors=_chain_factors(first, analysis),
+        input=p["input"],
+        target=p["target"],
+        weight=p["weight"],
+        learning_rate=p["learning_rate"],
+        tolerance=p["tolerance"],
+        max_steps=p["steps"],
+        factors=chain_factors(values, analysis.activation_in_weight),
         gradient_formula=analysis.gradient,
         cost_formula=analysis.cost_formula,
         optimum_weight=analysis.optimum,
         curvature=analysis.curvature,
-        convergence_factor=1.0 - learning_rate * analysis.curvature,
+        convergence_factor=1.0 - p["learning_rate"] * analysis.curvature,
         network=first,
     )
 
     # Gradient descent with the engine: a fresh graph for each step, as in any training loop.
-    w_node = Value(weight, label="w")
-    for k in range(steps + 1):
+    lr, tolerance, w_star = p["learning_rate"], p["tolerance"], analysis.optimum
+    w_node = Value(p["weight"], label="w")
+    distances = []
+    for k in range(p["steps"] + 1):
         net = forward(i_node, w_node, y_node)
         w_node.grad = 0.0
         net.C.backward()
         result.steps.append(Step(k, w_node.data, net.a.data, net.C.data, w_node.grad))
+        distances.append(abs(w_node.data - w_star))
         if abs(w_node.grad) < tolerance:
             result.stopped = "converged"
             break
-        if net.C.data > DIVERGED_COST:
+        if _diverging(distances):
             result.stopped = "diverged"
             break
-        if k == steps:
+        if k == p["steps"]:
             result.stopped = "step limit"
             break
-        w_node.data -= learning_rate * w_node.grad
+        w_node.data -= lr * w_node.grad
     return result
-
-
-# ------------------------------------------------------------------ command line
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    bounded = _bounded
-    parser.add_argument("--input", type=bounded(-LIMIT, LIMIT), default=DEFAULTS["input"], help="the input i (default 1.5)")
-    parser.add_argument("--target", type=bounded(-LIMIT, LIMIT), default=DEFAULTS["target"], help="the target y (default 0.8)")
-    parser.add_argument("--weight", type=bounded(-LIMIT, LIMIT), default=DEFAULTS["weight"], help="the initial weight w (default 0.8)")
-    parser.add_argument(
-        "--learning-rate", "--lr", dest="learning_rate", type=_positive_bounded, default=DEFAULTS["learning_rate"],
-        help="the learning rate lr > 0 (default 0.1)",
-    )
-    parser.add_argument("--steps", type=int_in_range(0, MAX_STEPS), default=DEFAULTS["steps"], help="the most descent steps (default 100)")
-    parser.add_argument("--tolerance", type=non_negative_float, default=DEFAULTS["tolerance"], help="stop when |dC/dw| < this (default 1e-6)")
-
-
-def _bounded(low: float, high: float):
-    def parse(text: str) -> float:
-        x = finite_float(text)
-        if not low <= x <= high:
-            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: {low:g} to {high:g}")
-        return x
-
-    return parse
-
-
-def _positive_bounded(text: str) -> float:
-    x = finite_float(text)
-    if not 0 < x <= LIMIT:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: 0 < lr <= {LIMIT:g}")
-    return x
-
-
-def run(args: argparse.Namespace) -> SimplestResult:
-    if args.input == 0.0:
-        raise InvalidValueError("--input 0 makes a = 0 whatever the weight: there is nothing to learn; give a non-zero input")
-    return train(args.input, args.target, args.weight, args.learning_rate, args.steps, args.tolerance)

@@ -1,6 +1,7 @@
 """Rung 6, why backprop: the cost of *all* the gradients, three ways, as the parameters grow.
 
-For a network with n parameters, C = (tanh(Σₖ wₖ·xₖ) − y)²:
+The network: one tanh neuron with n inputs, z = Σₖ wₖ·xₖ, a = tanh(z),
+C = (a − y)², so n weights. Its n gradients, three ways:
 
 * central finite differences: dC/dwₖ ≈ [C(wₖ + h) − C(wₖ − h)] / 2h, two
   forward passes per parameter: 2n passes;
@@ -12,25 +13,39 @@ For a network with n parameters, C = (tanh(Σₖ wₖ·xₖ) − y)²:
 
 That is the clever part: the backward pass shares the tail of every chain
 (the δ of the chain lesson) among all the parameters at once. The lesson
-counts the passes, times them on this machine, and checks the three agree.
+counts the passes, times them on this machine (the median of repeated runs,
+so that a burst of noise does not hide the trend), and checks the three agree.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
+import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
-from ..commands.options import int_in_range
 from ..explainer.format import num
+from ..explainer.report import Report, Section, Table
+from ..params import Param, Params
 from ..scalar import Value
-from .report import Report, Section, Table
 
-SUMMARY = "Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and backprop (2), as n grows (--plot)."
+NAME = "why-backprop"
+SUMMARY = ("Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and "
+           "backprop (2), as n grows (--plot).")
+PLOTS = True
+REPORTS_PROGRESS = True  # train(progress=...) reports each measurement: the command line shows a progress bar
 
-DEFAULTS = dict(max_params=256, seed=0)
+PARAMS = Params(
+    Param("max_params", 256, "the largest number of parameters (sizes 1, 4, 16, … up to it)", kind="int",
+          low=1, high=4096),
+    Param("seed", 0, "seed of the weights", kind="int", low=0, high=2**31 - 1),
+)
 H = 1e-6
+# Each method is timed again and again until this much time is spent (at most REPEATS runs); the median counts.
+TIME_BUDGET = 0.05
+REPEATS = 25
+NETWORK = "one tanh neuron with n inputs: z = Σₖ wₖ·xₖ, a = tanh(z), C = (a − y)²"
 
 
 def network(weights: list[float], inputs: list[float], target: float) -> tuple[list[Value], Value]:
@@ -78,85 +93,96 @@ METHODS = {"finite differences": by_finite_differences, "forward mode": by_forwa
 class Row:
     n: int
     passes: dict[str, int]
-    seconds: dict[str, float]
+    seconds: dict[str, float]  # the median over ``repeats`` runs
+    repeats: dict[str, int]
     max_difference: float  # largest |gradient − backprop's| over the other methods
 
 
 @dataclass
-class WhyBackpropResult(Report):
+class WhyBackpropResult:
     sizes: list[int]
     rows: list[Row] = field(default_factory=list)
-    example: tuple = ()
-
-    lesson = "why-backprop"
-    title = "Why backprop: the cost of every gradient, three ways"
+    example: tuple = ()  # the largest network: (weights, inputs, target)
 
     def graph(self) -> Value:
+        """The lesson's largest network, n = the last size, after one backward pass."""
         weights, inputs, target = self.example
         _, C = network(weights, inputs, target)
         C.backward()
         return C
 
-    def sections(self) -> list[Section]:
-        names = list(METHODS)
-        passes = Table(["n", *names], [[str(r.n), *(str(r.passes[m]) for m in names)] for r in self.rows])
-        seconds = Table(["n", *names, "max |difference|"],
-                        [[str(r.n), *(f"{r.seconds[m] * 1e3:.3g} ms" for m in names), num(r.max_difference, 2)] for r in self.rows])
-        last = self.rows[-1]
-        ratio = last.seconds["finite differences"] / max(last.seconds["backprop"], 1e-12)
-        return [
-            Section("Passes over the graph for all n gradients", [
-                "finite differences: 2 forward passes per parameter = 2n",
-                "forward mode: 1 forward pass + 1 tangent sweep per parameter = 1 + n",
-                "backprop: 1 forward pass + 1 backward pass = 2, for any n",
-            ], table=passes),
-            Section("Measured time on this machine (and how far each method is from backprop's gradients)", table=seconds),
-            Section("The clever part", [
-                f"At n = {last.n}, finite differences took {ratio:.3g}× as long as backprop, and forward mode "
-                f"{last.passes['forward mode'] / 2:.3g}× as many passes.",
-                "Backprop walks the graph once, from the cost back, and at every node adds up the contributions of "
-                "all the paths through it: each edge is visited once, for all the parameters together.",
-            ]),
-        ]
 
-    def data(self) -> dict:
-        return {"sizes": self.sizes, "rows": [r.__dict__ for r in self.rows]}
-
-    def plot(self, path: str) -> None:
-        from ..viz.costs import plot_costs
-
-        plot_costs(self, path)
+def explain(result: WhyBackpropResult) -> Report:
+    names = list(METHODS)
+    passes = Table(["n", *names], [[str(r.n), *(str(r.passes[m]) for m in names)] for r in result.rows])
+    seconds = Table(["n", *names, "max |difference|"],
+                    [[str(r.n), *(f"{r.seconds[m] * 1e3:.3g} ms" for m in names), num(r.max_difference, 2)]
+                     for r in result.rows])
+    last = result.rows[-1]
+    time_ratio = last.seconds["finite differences"] / max(last.seconds["backprop"], 1e-12)
+    sections = [
+        Section(f"The network: {NETWORK}", [f"sizes n = {', '.join(str(n) for n in result.sizes)}"]),
+        Section("Passes over the graph for all n gradients", [
+            "finite differences: 2 forward passes per parameter = 2n",
+            "forward mode: 1 forward pass + 1 tangent sweep per parameter = 1 + n",
+            "backprop: 1 forward pass + 1 backward pass = 2, for any n",
+        ], table=passes),
+        Section("Measured time on this machine (median of repeated runs), and how far each method is from "
+                "backprop's gradients", table=seconds),
+        Section("The clever part", [
+            f"At n = {last.n}, finite differences took {time_ratio:.3g}× as long as backprop.",
+            f"At n = {last.n}, forward mode needed {last.passes['forward mode']} passes over the graph, backprop 2.",
+            "Backprop walks the graph once, from the cost back, and at every node adds up the contributions of "
+            "all the paths through it: each edge is visited once, for all the parameters together.",
+        ]),
+    ]
+    data = {"network": NETWORK, "sizes": result.sizes, "rows": [r.__dict__ for r in result.rows]}
+    return Report(NAME, "Why backprop: the cost of every gradient, three ways", sections, data)
 
 
-def compare(max_params: int = DEFAULTS["max_params"], seed: int = DEFAULTS["seed"]) -> WhyBackpropResult:
+def plot(result: WhyBackpropResult, path: str) -> None:
+    from ..viz.costs import plot_costs
+
+    plot_costs(result, path)
+
+
+def _timed(method, weights, inputs, target) -> tuple[list[float], int, float, int]:
+    """(gradients, passes, median seconds, repeats): the method run until ``TIME_BUDGET`` is spent."""
+    times = []
+    while True:
+        start = time.perf_counter()
+        grads, passes = method(weights, inputs, target)
+        times.append(time.perf_counter() - start)
+        if len(times) >= REPEATS or sum(times) >= TIME_BUDGET:
+            return grads, passes, statistics.median(times), len(times)
+
+
+def train(progress: Callable[[int, int], None] | None = None, **params) -> WhyBackpropResult:
+    """Time the three methods for n = 1, 4, 16, … up to ``max_params``.
+
+    ``progress(done, total)`` is called after each measurement (the command
+    line shows a progress bar with it: the largest sizes take a while).
+    """
+    p = PARAMS.resolve(params)
     sizes = []
     n = 1
-    while n <= max_params:
+    while n <= p["max_params"]:
         sizes.append(n)
         n *= 4
     result = WhyBackpropResult(sizes)
-    rng = random.Random(seed)
+    rng = random.Random(p["seed"])
+    total, done = len(sizes) * len(METHODS), 0
     for n in sizes:
         weights = [rng.uniform(-1, 1) / n**0.5 for _ in range(n)]
         inputs = [rng.uniform(-1, 1) for _ in range(n)]
         target = 0.5
-        grads, passes, seconds = {}, {}, {}
+        grads, passes, seconds, repeats = {}, {}, {}, {}
         for name, method in METHODS.items():
-            start = time.perf_counter()
-            grads[name], passes[name] = method(weights, inputs, target)
-            seconds[name] = time.perf_counter() - start
+            grads[name], passes[name], seconds[name], repeats[name] = _timed(method, weights, inputs, target)
+            done += 1
+            if progress is not None:
+                progress(done, total)
         diff = max(abs(g - b) for name in grads for g, b in zip(grads[name], grads["backprop"]))
-        result.rows.append(Row(n, passes, seconds, diff))
-        if not result.example:
-            result.example = (weights, inputs, target)
+        result.rows.append(Row(n, passes, seconds, repeats, diff))
+        result.example = (weights, inputs, target)
     return result
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-params", type=int_in_range(1, 4096), default=DEFAULTS["max_params"],
-                        help="the largest number of parameters (sizes 1, 4, 16, … up to it; default 256)")
-    parser.add_argument("--seed", type=int_in_range(0, 2**31 - 1), default=DEFAULTS["seed"], help="seed of the weights (default 0)")
-
-
-def run(args: argparse.Namespace) -> WhyBackpropResult:
-    return compare(args.max_params, args.seed)

@@ -18,26 +18,37 @@ engine's.
 
 from __future__ import annotations
 
-import argparse
 import random
 from dataclasses import dataclass, field
 
-from ..commands.options import float_in_range, int_in_range
-from ..errors import InvalidValueError
-from ..explainer import Derivation, explain
+from ..explainer import Derivation, explain as derive
 from ..explainer.delta import DeltaForm, LayerNodes, delta_form
-from ..explainer.format import num
+from ..explainer.format import num, subscript, superscript
 from ..explainer.forward import forward_lines
-from ..explainer.format import subscript, superscript
 from ..explainer.paths import count_paths
-from ..explainer.ranking import Ranking, rank
+from ..explainer.ranking import rank
+from ..explainer.report import Math, Report, Section, Table
+from ..params import Param, Params
 from ..scalar import Value
-from .report import Report, Section, Table
+from .steps import fresh, ranking_section
 
-SUMMARY = "Two or three neurons per layer (--width): a weight reaches the cost by several paths that add, then the matrix form δˡ = (Wˡ⁺¹)ᵀδˡ⁺¹ ⊙ f′(zˡ)."
-
+NAME = "wide"
+SUMMARY = ("Two or three neurons per layer (--width): a weight reaches the cost by several paths that add, then the "
+           "matrix form δˡ = (Wˡ⁺¹)ᵀδˡ⁺¹ ⊙ f′(zˡ).")
+PLOTS = False
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
-DEFAULTS = dict(width=2, inputs=(1.5, 0.5), target=0.8, activation="sigmoid", seed=1, learning_rate=0.5, steps=5)
+
+PARAMS = Params(
+    Param("width", 2, "neurons per hidden layer", kind="int", low=2, high=3),
+    Param("inputs", (1.5, 0.5), "the inputs x₁ x₂ …", kind="floats", low=-1e3, high=1e3, length=(1, 4)),
+    Param("target", 0.8, "the target y", low=-1e3, high=1e3, symbol="y"),
+    Param("activation", "sigmoid", "f of the hidden layers", kind="choice", choices=ACTIVATIONS),
+    Param("seed", 1, "seed of the initial weights", kind="int", low=0, high=2**31 - 1),
+    Param("learning_rate", 0.5, "the learning rate", low=0, low_open=True, high=100, flags=("--lr",), symbol="lr"),
+    Param("steps", 5, "descent steps", kind="int", low=0, high=1000),
+)
+
+
 @dataclass
 class Network:
     x: list[Value]
@@ -89,7 +100,7 @@ def forward(x: list[Value], params, y: Value, activation: str) -> Network:
 
 
 @dataclass
-class WideResult(Report):
+class WideResult:
     width: int
     activation: str
     inputs: list[float]
@@ -98,97 +109,79 @@ class WideResult(Report):
     network: Network
     derivation: Derivation  # of the first weight: its paths
     delta: DeltaForm
-    ranking: Ranking
     path_counts: list[tuple[str, int]]
     history: list[dict] = field(default_factory=list)
-
-    lesson = "wide"
-
-    @property
-    def title(self) -> str:
-        return (f"{self.width} neurons per layer: x({len(self.inputs)}) → {self.width} {self.activation} → "
-                f"{self.width} {self.activation} → a (linear),  C = (a − y)²")
 
     def graph(self) -> Value:
         return self.network.C
 
-    def sections(self) -> list[Section]:
-        first = self.derivation.parameters[0]
-        n_paths = ", ".join(f"{name}: {n}" for name, n in self.path_counts)
-        return [
-            Section("Forward pass", forward_lines(self.network.C), math=True),
-            Section(f"Sum over paths: {first.name} reaches C along {first.n_paths} paths, and they add", derivation=self.derivation),
-            Section("Paths from each parameter to the cost", [n_paths]),
-            Section("Matrix form: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f′(zˡ), ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ", self.delta.matrix_lines()
-                    + [f"largest difference from the engine's gradients: {num(self.delta.max_difference)}"], math=True),
-            Section("Which weight matters most this step", [self.ranking.verdict()],
-                    table=Table(self.ranking.columns(), self.ranking.rows()[:8], title="the 8 largest gradients")),
-            Section(f"Gradient descent (lr = {num(self.learning_rate)})",
-                    table=Table(["step", "a", "C"], [[str(h["step"]), num(h["output"]), num(h["cost"])] for h in self.history])),
-        ]
 
-    def data(self) -> dict:
-        return {
-            "width": self.width,
-            "activation": self.activation,
-            "inputs": self.inputs,
-            "target": self.target,
-            "learning_rate": self.learning_rate,
-            "derivation": self.derivation.to_json(),
-            "path_counts": dict(self.path_counts),
-            "delta": self.delta.to_json(),
-            "ranking": self.ranking.to_json(),
-            "steps": self.history,
-        }
+def explain(result: WideResult) -> Report:
+    first = result.derivation.parameters[0]
+    n_paths = ", ".join(f"{name}: {n}" for name, n in result.path_counts)
+    ranking = result.history[0]["ranking"]
+    title = (f"{result.width} neurons per layer: x({len(result.inputs)}) → {result.width} {result.activation} → "
+             f"{result.width} {result.activation} → a (linear),  C = (a − y)²")
+    sections = [
+        Section("Forward pass", forward_lines(result.network.C), math=True),
+        Section(f"Sum over paths: {first.name} reaches C along {first.n_paths} paths, and they add",
+                derivation=result.derivation),
+        Section("Paths from each parameter to the cost", [n_paths]),
+        Section("Matrix form: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f′(zˡ), ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ",
+                [Math(line) for line in result.delta.matrix_lines()]
+                + [f"largest difference from the engine's gradients: {num(result.delta.max_difference)}"]),
+        Section("Which weight matters most, at the first step", [ranking.verdict()],
+                table=Table(ranking.columns(), ranking.rows()[:8], title="the 8 largest gradients")),
+        ranking_section(result.history),
+        Section(f"Gradient descent (lr = {num(result.learning_rate)})",
+                table=Table(["step", "a", "C"], [[str(h["step"]), num(h["output"]), num(h["cost"])]
+                                                 for h in result.history])),
+    ]
+    data = {
+        "width": result.width,
+        "activation": result.activation,
+        "inputs": result.inputs,
+        "target": result.target,
+        "learning_rate": result.learning_rate,
+        "derivation": result.derivation.to_json(),
+        "path_counts": dict(result.path_counts),
+        "delta": result.delta.to_json(),
+        "ranking": ranking.to_json(),
+        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+    }
+    return Report(NAME, title, sections, data)
 
 
-def train(width=DEFAULTS["width"], inputs=DEFAULTS["inputs"], target=DEFAULTS["target"], activation=DEFAULTS["activation"],
-          seed=DEFAULTS["seed"], learning_rate=DEFAULTS["learning_rate"], steps=DEFAULTS["steps"]) -> WideResult:
-    if width not in (2, 3):
-        raise InvalidValueError(f"width = {width!r}: allowed 2 or 3 (more makes the paths unreadable)")
-    if activation not in ACTIVATIONS:
-        raise InvalidValueError(f"activation {activation!r} is not one of {', '.join(ACTIVATIONS)}")
-    inputs = [float(v) for v in inputs]
+def _dead_reason(net: Network) -> str:
+    """Why no gradient flows, when every hidden relu of a layer is off."""
+    for l, layer in enumerate(net.layers[:-1], 1):
+        if all(z.data <= 0.0 for z in layer.z) and all(a.op == "relu" for a in layer.a):
+            return f"every ReLU of layer {l} is off (all its z ≤ 0), so no gradient flows back through it: dead units"
+    return ""
+
+
+def train(**params) -> WideResult:
+    p = PARAMS.resolve(params)
+    width, activation, lr = p["width"], p["activation"], p["learning_rate"]
+    inputs = [float(v) for v in p["inputs"]]
     x = [Value(v, label=f"x{subscript(k)}") for k, v in enumerate(inputs, 1)]
-    y = Value(target, label="y")
-    params = initial_parameters(width, len(x), seed)
-    first = forward(x, params, y, activation)
+    y = Value(p["target"], label="y")
+    weights = initial_parameters(width, len(x), p["seed"])
+    first = forward(x, weights, y, activation)
     first.C.backward()
     w11 = first.layers[0].weights[0][0]
-    derivation = explain(first.C, wrt=[w11])
-    counts = [(p.label, count_paths(first.C, p)) for p in first.parameters()]
-    ranking = rank([(p.label, p.data, p.grad) for p in first.parameters()], learning_rate)
-    result = WideResult(width, activation, inputs, target, learning_rate, first, derivation,
-                        delta_form(x, first.layers, first.C), ranking, counts)
-    for k in range(steps + 1):
-        net = forward([_fresh(v) for v in x], params, _fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
+    derivation = derive(first.C, wrt=[w11])
+    counts = [(q.label, count_paths(first.C, q)) for q in first.parameters()]
+    result = WideResult(width, activation, inputs, p["target"], lr, first, derivation,
+                        delta_form(x, first.layers, first.C), counts)
+    for k in range(p["steps"] + 1):
+        net = forward([fresh(v) for v in x], weights, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
         net.C.backward()
-        result.history.append({"step": k, "output": net.output.data, "cost": net.C.data})
-        params = [
-            ([[w.data - learning_rate * w.grad for w in row] for row in layer.weights],
-             [b.data - learning_rate * b.grad for b in layer.biases])
+        ranking = rank([(q.label, q.data, q.grad) for q in net.parameters()], lr, _dead_reason(net))
+        result.history.append({"step": k, "output": net.output.data, "cost": net.C.data, "ranking": ranking})
+        weights = [
+            ([[w.data - lr * w.grad for w in row] for row in layer.weights],
+             [b.data - lr * b.grad for b in layer.biases])
             for layer in net.layers
         ]
     return result
-
-
-def _fresh(v: Value) -> Value:
-    return Value(v.data, label=v.label)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--width", type=int_in_range(2, 3), default=DEFAULTS["width"], help="neurons per hidden layer: 2 or 3 (default 2)")
-    parser.add_argument("--inputs", type=float_in_range(-1e3, 1e3), nargs="+", default=list(DEFAULTS["inputs"]),
-                        help="the inputs x₁ x₂ … (default 1.5 0.5)")
-    parser.add_argument("--target", type=float_in_range(-1e3, 1e3), default=DEFAULTS["target"], help="the target y (default 0.8)")
-    parser.add_argument("--activation", choices=ACTIVATIONS, default=DEFAULTS["activation"], help="f of the hidden layers (default sigmoid)")
-    parser.add_argument("--seed", type=int_in_range(0, 2**31 - 1), default=DEFAULTS["seed"], help="seed of the initial weights (default 1)")
-    parser.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float_in_range(0, 100, exclude_low=True),
-                        default=DEFAULTS["learning_rate"], help="the learning rate (default 0.5)")
-    parser.add_argument("--steps", type=int_in_range(0, 1000), default=DEFAULTS["steps"], help="descent steps (default 5)")
-
-
-def run(args: argparse.Namespace) -> WideResult:
-    if len(args.inputs) > 4:
-        raise InvalidValueError(f"--inputs: got {len(args.inputs)} inputs; allowed: 1 to 4")
-    return train(args.width, args.inputs, args.target, args.activation, args.seed, args.learning_rate, args.steps)

@@ -48,7 +48,11 @@ def plot_descent(result, path: str) -> None:
     ax.axvline(w_star, color="#2ca02c", ls="--", lw=1, label=f"w* = y/i = {w_star:.4g}")
     ax.set_xlabel("weight w")
     ax.set_ylabel("cost C")
-    ax.set_title("Gradient descent on the simplest network (red: tangent, slope dC/dw)")
+    if result.stopped == "diverged":  # the run stops as soon as divergence is certain: its few steps stay visible
+        ax.set_title(f"lr = {result.learning_rate:g} diverges: |w − w*| grows at every step "
+                     f"(stopped at step {result.steps[-1].step})")
+    else:
+        ax.set_title("Gradient descent on the simplest network (red: tangent, slope dC/dw)")
     ax.legend(loc="upper center", fontsize=8)
     fig.tight_layout()
     try:

@@ -77,8 +77,9 @@ def draw(node: Value, format: str = "svg", path: str | None = None):
     """Render the graph ending at ``node``.
 
     ``format`` is 'svg' or 'png' (taken from ``path``'s suffix when a path is
-    given). Returns the SVG text for svg, the PNG bytes for png; with
-    ``path`` the file is written too.
+    given). With ``path`` the file is written and its path returned (so the
+    Python prompt shows a name, not the picture's bytes); without, the SVG
+    text for svg, the PNG bytes for png.
     """
     import graphviz
 
@@ -97,4 +98,5 @@ def draw(node: Value, format: str = "svg", path: str | None = None):
     if path is not None:
         with open(path, "wb") as f:
             f.write(data)
+        return path
     return data.decode("utf-8") if format == "svg" else data

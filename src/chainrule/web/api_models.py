@@ -43,25 +43,60 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# ------------------------------------------------------------- declared parameters
+def _field(param):
+    """The pydantic type and Field of one declared parameter (``chainrule.params.Param``): its bounds, exactly."""
+    from typing import Literal as _Literal
+
+    extra: dict = {}
+    if param.nonzero:  # the schema says what validation refuses: 0 (and |x| below min_abs)
+        extra["not"] = ({"exclusiveMinimum": -param.min_abs, "exclusiveMaximum": param.min_abs} if param.min_abs
+                        else {"const": 0})
+    bounds = {}
+    if param.low is not None:
+        bounds["gt" if param.low_open else "ge"] = param.low
+    if param.high is not None:
+        bounds["lt" if param.high_open else "le"] = param.high
+    info = dict(description=param.help_text(), json_schema_extra=extra or None)
+    if param.kind == "choice":
+        return _Literal[tuple(param.choices)], Field(param.default, **info)
+    if param.kind == "bool":
+        return bool, Field(param.default, strict=True, **info)
+    if param.kind == "int":
+        return int, Field(param.default, strict=True, **bounds, **info)
+    number = Annotated[float, Field(strict=True, allow_inf_nan=False, **bounds)]
+    if param.kind == "floats":
+        low, high = param.length
+        return list[number], Field(list(param.default), min_length=low, max_length=high, **info)
+    return float, Field(param.default, strict=True, allow_inf_nan=False, **bounds, **info)
+
+
+def request_model(name: str, params, doc: str):
+    """A request model with one field per declared parameter: the API takes exactly what the library takes.
+
+    pydantic checks the bounds (and the schema states them); then the
+    declaration's own ``check`` runs, so a refusal reads the same in the API
+    as in the library and on the command line (``nonzero``, ``min_abs``).
+    """
+    from pydantic import create_model
+
+    fields = {p.name: _field(p) for p in params}
+    by_name = {p.name: p for p in params}
+
+    def check(cls, value, info):
+        return by_name[info.field_name].check(value)
+
+    validator = field_validator(*by_name, mode="after")(classmethod(check))
+    return create_model(name, __base__=_Strict, __doc__=doc, __validators__={"_declared": validator}, **fields)
+
+
 # --------------------------------------------------------------------- simplest
-class SimplestRequest(_Strict):
-    """The video's network i —w→ a, C = (a − y)², and ``steps`` steps of gradient descent from ``weight``."""
+from ..lessons import simplest as _simplest  # noqa: E402 - the lesson's parameters make the model
 
-    input: Annotated[float, _finite(ge=-SIMPLE_LIMIT, le=SIMPLE_LIMIT, description="the input i (not 0)")] = 1.5
-    target: Annotated[float, _finite(ge=-SIMPLE_LIMIT, le=SIMPLE_LIMIT, description="the target y")] = 0.8
-    weight: Annotated[float, _finite(ge=-SIMPLE_LIMIT, le=SIMPLE_LIMIT, description="the starting weight w₀")] = 0.8
-    learning_rate: Annotated[float, _finite(gt=0, le=10, description="the learning rate lr")] = 0.1
-    steps: Annotated[int, Field(ge=0, le=MAX_STEPS, description="how many descent steps to take")] = 0
-    tolerance: Annotated[
-        float, _finite(ge=0, le=1, description="stop early once |dC/dw| < tolerance (0: always take every step)")
-    ] = 0.0
-
-    @field_validator("input")
-    @classmethod
-    def _input_not_zero(cls, value: float) -> float:
-        if value == 0.0:
-            raise ValueError("input 0 makes a = 0 whatever the weight, so there is nothing to learn; give a non-zero input")
-        return value
+SimplestRequest = request_model(
+    "SimplestRequest", _simplest.PARAMS,
+    "The video's network i —w→ a, C = (a − y)², and ``steps`` steps of gradient descent from ``weight``.",
+)
 
 
 # --------------------------------------------------------------------- backprop

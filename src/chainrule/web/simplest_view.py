@@ -15,10 +15,11 @@ The page draws these; it computes nothing itself.
 from __future__ import annotations
 
 import functools
+from dataclasses import asdict
 
 import sympy
 
-from ..explainer.format import num, pretty, substitute
+from ..explainer.format import factor, num, pretty
 from ..explainer.symbolic import as_floats
 from ..lessons import simplest
 from ..scalar import Value
@@ -54,7 +55,7 @@ def _plot_range(result: simplest.SimplestResult, steps: list) -> tuple[float, fl
 def _status(result: simplest.SimplestResult, last) -> str:
     """One line on where the descent stands: diverged, at the minimum, or how far from it."""
     if result.stopped == "diverged":
-        return result.stop_line()
+        return simplest.stop_line(result)
     if abs(last.gradient) < 1e-6:
         return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < 10⁻⁶, "
                 f"w = {num(last.weight)} ≈ w* = y/i = {num(result.optimum_weight)}.")
@@ -63,17 +64,8 @@ def _status(result: simplest.SimplestResult, last) -> str:
 
 def explore(req: SimplestRequest) -> dict:
     """The whole state of the home page for one request (see the module docstring)."""
-    result = simplest.train(req.input, req.target, req.weight, req.learning_rate, req.steps, req.tolerance)
-    # A diverging descent is cut where the weight leaves the lesson's range (|w| ≤ 10⁶):
-    # beyond it the numbers mean nothing to a reader, and the lesson refuses to explain them.
-    for n, s in enumerate(result.steps):
-        if abs(s.weight) > simplest.LIMIT:
-            del result.steps[max(n, 1):]
-            result.stopped = "diverged"
-            break
+    result = simplest.train(**req.model_dump())
     last = result.steps[-1]
-    # The explanation at the current weight: the same lesson, started from w_k, no steps taken.
-    here = simplest.train(req.input, req.target, last.weight, req.learning_rate, 0, 0.0)
     i, y = req.input, req.target
 
     low, high = _plot_range(result, result.steps)
@@ -84,18 +76,11 @@ def explore(req: SimplestRequest) -> dict:
     g, c = Value(last.gradient), Value(last.cost)
     tangent_c = [(c + g * (w - last.weight)).data for w in tangent_w]
 
-    # The chain rule at w_k: the lesson's formulas, with the numbers written the way the page writes them.
-    def signed(x: float) -> str:  # a real minus sign, so that substitute() brackets negative numbers
-        return num(x).replace("-", "−")
+    # The forward pass and the chain rule at w_k: the lesson's own explanation, at the current step.
+    here = simplest.chain_factors({"i": i, "y": y, "a": last.activation}, simplest.activation_in_weight(i, y))
+    factors = [dict(asdict(f), value_text=num(f.value)) for f in here]
 
-    numbers = {"i": signed(i), "y": signed(y), "a": signed(last.activation), "w": signed(last.weight)}
-    factors = [
-        {"name": f.name, "formula": f.formula, "with_numbers": substitute(f.formula, numbers), "value": f.value,
-         "value_text": num(f.value)}
-        for f in here.factors
-    ]
-
-    data = result.to_json()
+    data = simplest.explain(result).to_json()
     data.update(
         {
             "current": {
@@ -111,28 +96,22 @@ def explore(req: SimplestRequest) -> dict:
                     "cost": num(last.cost),
                     "gradient": num(last.gradient),
                 },
-                "forward_lines": [
-                    f"a = i·w = {num(i)} · {num(last.weight)} = {num(last.activation)}",
-                    f"C = (a − y)² = ({num(last.activation)} − {num(y)})² = {num(last.cost)}",
-                ],
+                "forward_lines": [m.text for m in simplest.forward_lines(result, last)],
                 "chain_rule": factors,
-                "chain_rule_lines": [
-                    f"dC/dw = {' · '.join(f['name'] for f in factors)} = {' · '.join(f['formula'] for f in factors)}",
-                    f"      = {' · '.join(f['with_numbers'] for f in factors)} = {num(last.gradient)}",
-                ],
+                "chain_rule_lines": [m.text for m in simplest.chain_rule_lines(result, here, last.gradient)],
                 "update_line": (
-                    f"w ← w − lr · dC/dw = {num(last.weight)} − {num(req.learning_rate)} · {num(last.gradient)}"
+                    f"w ← w − lr · dC/dw = {num(last.weight)} − {factor(req.learning_rate)} · {factor(last.gradient)}"
                     f" = {num(last.weight - req.learning_rate * last.gradient)}"
                 ),
             },
-            "closed_form_line": result.closed_form_line(),
+            "closed_form_line": simplest.closed_form_line(result),
             "gradient_pretty": pretty(as_floats(result.gradient_formula)),
             "gradient_mathml": _mathml(result.gradient_formula),
             "cost_pretty": pretty(as_floats(sympy.expand(result.cost_formula))),
             "cost_mathml": _mathml(sympy.expand(result.cost_formula)),
-            "typo_line": result.typo_line(),
-            "learning_rate_lines": result.learning_rate_lines(),
-            "warning": result.warning(),
+            "typo_line": simplest.typo_line(result),
+            "learning_rate_lines": simplest.learning_rate_lines(result),
+            "warning": simplest.warning(result),
             "stop_line": _status(result, last),
             "parabola": {"w": ws, "cost": [_cost_at(i, y, w) for w in ws]},
             "tangent": {"w": tangent_w, "cost": tangent_c},

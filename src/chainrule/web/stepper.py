@@ -20,49 +20,27 @@ operation), numbers from the graph itself: nothing is typed in by hand.
 
 from __future__ import annotations
 
-import argparse
 from functools import lru_cache
 
 from .. import lessons
-from ..errors import InvalidValueError
+from ..explainer import explain
 from ..explainer import trace as explain_trace
-from ..explainer.format import num
+from ..explainer.format import factor, num
 from ..explainer.names import name_nodes, partial
 from ..gradcheck import is_parameter
-from ..explainer.paths import count_paths, iter_paths, users_of
 from ..scalar import Value
 from .api_models import LessonName
 
-# Parameters with more paths than this get their sum described, not listed.
-MAX_PATHS = 12
-
 
 def available_lessons() -> list[str]:
-    """The lessons of the step-through page that this build contains."""
-    present = lessons.available()
-    return [name for name in LessonName.__args__ if name in present]
-
-
-def lesson_result(name: str):
-    """Run lesson ``name`` with its default options and return its result object."""
-    module = lessons.load(name)
-    parser = argparse.ArgumentParser(prog=f"chainrule lesson {name}", add_help=False)
-    module.add_arguments(parser)
-    args = parser.parse_args([])
-    for option, default in (("format", "json"), ("plot", None)):  # added by `chainrule lesson` itself
-        if not hasattr(args, option):
-            setattr(args, option, default)
-    return module, module.run(args)
+    """The lessons of the step-through page."""
+    return list(LessonName.__args__)
 
 
 @lru_cache(maxsize=len(LessonName.__args__))
 def trace_lesson(name: str) -> dict:
-    """The step-through of one lesson (cached: there are only a handful and they never change)."""
-    if name not in lessons.available():
-        raise InvalidValueError(
-            f"lesson: {name!r} is not part of this build; allowed: one of {', '.join(available_lessons())}"
-        )
-    module, result = lesson_result(name)
+    """The step-through of one lesson with its default parameters (cached: a handful, and they never change)."""
+    module, result = lessons.run(name)
     data = trace_graph(result.graph())
     data["lesson"] = name
     data["summary"] = getattr(module, "SUMMARY", "")
@@ -116,6 +94,13 @@ def trace_graph(output: Value) -> dict:
     cost_name = names[output]
     kinds = [_kind(node, output) for node in order]
 
+    # the largest contribution each node has received so far, event by event: a sum that is 0 up to rounding
+    # next to it is written 0 (format.ROUNDING), as everywhere
+    largest: dict[int, float] = {}
+    sizes = []
+    for e in data["events"]:
+        largest[e["input"]] = max(largest.get(e["input"], 0.0), abs(e["contribution"]))
+        sizes.append(largest[e["input"]])
     nodes = []
     for n, node in zip(data["nodes"], order):
         nodes.append(
@@ -128,7 +113,7 @@ def trace_graph(output: Value) -> dict:
                 "value": n["data"],
                 "value_text": num(n["data"]),
                 "grad": n["grad"],  # d(cost)/d(node) for this one backward pass
-                "grad_text": num(n["grad"]),
+                "grad_text": num(n["grad"], scale=largest.get(n["id"], 0.0)),
                 "engine_grad": node.grad,  # what the node itself holds after the lesson's backward()
                 **place[node],
             }
@@ -146,7 +131,7 @@ def trace_graph(output: Value) -> dict:
         for e in data["edges"]
     ]
     events = []
-    for e in data["events"]:
+    for e, size in zip(data["events"], sizes):
         up = partial(cost_name, e["user_name"]) if e["user"] != cost else f"∂{cost_name}/∂{cost_name}"
         into = partial(cost_name, e["input_name"])
         before, after, contribution = e["input_grad_before"], e["input_grad_after"], e["contribution"]
@@ -166,13 +151,13 @@ def trace_graph(output: Value) -> dict:
                 "text": {
                     "chain": f"{up} · {e['derivative']}",
                     "formula": f"{e['derivative']} = {e['local_formula']}" if e["local_formula"] else e["derivative"],
-                    "numbers": f"{num(e['user_grad'])} · {num(e['local'])} = {num(contribution)}",
-                    "sum": (f"{into} = {num(before)} + {num(contribution)} = {num(after)}" if e["paths_meet"]
-                            else f"{into} = {num(after)}"),
+                    "numbers": f"{factor(e['user_grad'])} · {factor(e['local'])} = {num(contribution)}",
+                    "sum": (f"{into} = {num(before)} + {factor(contribution)} = {num(after, scale=size)}"
+                            if e["paths_meet"] else f"{into} = {num(after)}"),
                     "local": num(e["local"]),
                     "upstream": num(e["user_grad"]),
                     "contribution": num(contribution),
-                    "after": num(after),
+                    "after": num(after, scale=size),
                 },
             }
         )
@@ -190,31 +175,27 @@ def trace_graph(output: Value) -> dict:
 
 
 def _derivations(output, order, names, grad) -> list[dict]:
-    """For each named leaf: ∂C/∂leaf as the sum over paths of the product of local derivatives."""
-    cost_name = names[output]
-    users = users_of(output)
+    """For each named leaf: ∂C/∂leaf as the sum over paths of the product of local derivatives.
+
+    The paths, their products and their sum come from ``chainrule.explain``
+    (the same derivation every lesson prints, summarized the same way when
+    the paths are too many to list).
+    """
+    leaves = [leaf for leaf in order if not leaf.op and leaf.label]
+    derivation = explain(output, wrt=leaves, symbolic=False)
     out = []
-    for leaf in order:
-        if leaf.op or not leaf.label:
-            continue
-        n_paths = count_paths(output, leaf)
-        entry = {"node": names.index[leaf], "name": names[leaf], "paths": n_paths, "grad": grad[leaf],
-                 "grad_text": num(grad[leaf])}
-        head = partial(cost_name, names[leaf])
-        if n_paths <= MAX_PATHS:
-            symbolic, numbers = [], []
-            for path in iter_paths(output, leaf, users):
-                factors, below = [], leaf
-                for node, _ in path:
-                    factors.append(partial(names[node], names[below]))
-                    below = node
-                symbolic.append(" · ".join(reversed(factors)))
-                numbers.append(" · ".join(num(node.local[k]) for node, k in reversed(path)))
-            several = len(symbolic) > 1
-            entry["formula"] = f"{head} = " + " + ".join(symbolic)
-            entry["numbers"] = "= " + " + ".join(f"({n})" if several else n for n in numbers) + f" = {num(grad[leaf])}"
+    for leaf, d in zip(leaves, derivation.parameters):
+        entry = {"node": names.index[leaf], "name": names[leaf], "paths": d.n_paths, "grad": grad[leaf]}
+        scale = max((abs(t.product) for t in d.paths), default=0.0)
+        entry["grad_text"] = num(grad[leaf], scale=scale)
+        head = partial(names[output], names[leaf])
+        if d.listed_all:
+            several = d.n_paths > 1
+            entry["formula"] = f"{head} = " + " + ".join(t.chain() for t in d.paths)
+            entry["numbers"] = ("= " + " + ".join(f"({t.numbers()})" if several else t.numbers() for t in d.paths)
+                                + f" = {entry['grad_text']}")
         else:
-            entry["formula"] = f"{head} = the sum over {n_paths} paths of the product of the local derivatives"
-            entry["numbers"] = f"= {num(grad[leaf])}"
+            entry["formula"] = f"{head} = the sum over {d.n_paths} paths of the product of the local derivatives"
+            entry["numbers"] = f"= {entry['grad_text']}"
         out.append(entry)
     return out
