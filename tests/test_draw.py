@@ -47,10 +47,18 @@ def test_draw_writes_png_and_svg_files(tmp_path):
 
 
 def test_value_shows_itself_as_svg_in_jupyter():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from chainrule.viz.jupyter import register
+
+    shell = InteractiveShell.instance()
+    register(shell)
     x = Value(2.0, label="x")
     y = (x * x).named("y")
     y.backward()
-    assert "<svg" in y._repr_svg_()
+    shown, _ = shell.display_formatter.format(y)
+    assert "<svg" in shown["image/svg+xml"] and "text/plain" in shown
+    assert not hasattr(Value, "_repr_svg_")  # the engine itself knows nothing about drawing
 
 
 def test_missing_graphviz_binary_is_a_clear_error(monkeypatch, tmp_path):
@@ -58,7 +66,9 @@ def test_missing_graphviz_binary_is_a_clear_error(monkeypatch, tmp_path):
     x = Value(2.0, label="x")
     with pytest.raises(MissingDependencyError, match="apt-get install graphviz"):
         draw(x * 3)
-    assert (x * 3)._repr_svg_() is None  # Jupyter falls back to the text repr
+    from chainrule.viz.jupyter import _svg
+
+    assert _svg(x * 3) is None  # Jupyter falls back to the text repr
 
 
 def test_graph_command_writes_the_lesson_graph(tmp_path, capsys):

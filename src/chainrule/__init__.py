@@ -35,6 +35,21 @@ _LAZY = {
 }
 
 
+def _register_displays() -> None:
+    """Inside IPython/Jupyter: show Values as their graphs (``viz.jupyter``); elsewhere nothing is loaded."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None:
+        from .viz.jupyter import register
+
+        register(shell)
+
+
+_register_displays()
+
+
 def __getattr__(name):
     if name in _LAZY:
         import importlib

@@ -17,8 +17,7 @@ report where the divergence began.
 from __future__ import annotations
 
 import math
-import threading
-from contextlib import contextmanager
+from _thread import _local
 
 from .errors import NonFiniteError
 
@@ -32,7 +31,7 @@ __all__ = [
 ]
 
 
-class _State(threading.local):
+class _State(_local):
     depth = 0  # how many detect_anomaly() blocks this thread is inside
 
 
@@ -50,14 +49,16 @@ def is_enabled() -> bool:
     return _state.depth > 0
 
 
-@contextmanager
-def detect_anomaly():
+class detect_anomaly:  # noqa: N801 - used like a function: ``with detect_anomaly():``
     """Check every operation for NaN/inf while the block runs; raise ``AnomalyError`` at the first."""
-    _state.depth += 1
-    try:
-        yield
-    finally:
+
+    def __enter__(self):
+        _state.depth += 1
+        return self
+
+    def __exit__(self, *exc):
         _state.depth -= 1
+        return False
 
 
 def _describe(node) -> str:

@@ -21,8 +21,7 @@ trainable leaves are ``graph_parameters(cost)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import ops
 from .errors import InvalidValueError
@@ -39,26 +38,36 @@ __all__ = [
 ]
 
 
-@dataclass
 class ParameterCheck:
-    """How one input's gradient compares: largest absolute and relative disagreement."""
+    """How one input's gradient compares: largest absolute and relative disagreement.
 
-    name: str
-    size: int
-    max_abs_error: float
-    max_rel_error: float
-    ok: bool
-    checked: int | None = None  # entries compared, when fewer than ``size`` were sampled
+    (Plain classes rather than dataclasses here: ``import chainrule`` loads
+    this module, and the dataclasses machinery would double its start-up.)
+    """
+
+    def __init__(self, name: str, size: int, max_abs_error: float, max_rel_error: float, ok: bool,
+                 checked: int | None = None):
+        self.name, self.size, self.max_abs_error, self.max_rel_error, self.ok = name, size, max_abs_error, max_rel_error, ok
+        self.checked = checked  # entries compared, when fewer than ``size`` were sampled
+
+    def __repr__(self) -> str:
+        return f"ParameterCheck({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ParameterCheck) and self.__dict__ == other.__dict__
 
 
-@dataclass
 class GradCheckReport:
     """The result of a gradient check; ``ok`` when every input agrees within tolerance."""
 
-    reference: str  # "finite differences" or "pytorch"
-    checks: list[ParameterCheck] = field(default_factory=list)
-    atol: float = 1e-6
-    rtol: float = 1e-4
+    def __init__(self, reference: str, checks: list[ParameterCheck] | None = None, atol: float = 1e-6,
+                 rtol: float = 1e-4):
+        self.reference = reference  # "finite differences" or "pytorch"
+        self.checks = list(checks or [])
+        self.atol, self.rtol = atol, rtol
+
+    def __repr__(self) -> str:
+        return f"GradCheckReport(reference={self.reference!r}, ok={self.ok}, checks={self.checks!r})"
 
     @property
     def ok(self) -> bool:

@@ -13,8 +13,6 @@ examples run unchanged. ``chainrule.nn`` tells the same story with matrices.
 
 from __future__ import annotations
 
-import random
-
 from .errors import InvalidValueError
 from .scalar import Value
 
@@ -45,11 +43,12 @@ class ScalarModule:
 class Neuron(ScalarModule):
     """a = f(Σᵢ wᵢ·xᵢ + b), with weights drawn uniformly from [−1, 1] and bias 0."""
 
-    def __init__(self, n_inputs: int, activation: str = "relu", rng: random.Random | None = None, nonlin: bool | None = None):
+    def __init__(self, n_inputs: int, activation: str = "relu", rng=None, nonlin: bool | None = None):
         if nonlin is not None:  # micrograd's spelling: Neuron(n, nonlin=False)
             activation = "relu" if nonlin else "linear"
         self.activation = _check_activation(activation)
-        rng = rng or random
+        if rng is None:
+            import random as rng  # Python's shared generator, as micrograd's neurons use
         self.w = [Value(rng.uniform(-1.0, 1.0), label="w") for _ in range(n_inputs)]
         self.b = Value(0.0, label="b")
 
@@ -67,7 +66,7 @@ class Neuron(ScalarModule):
 class Layer(ScalarModule):
     """n_outputs neurons, each reading all n_inputs."""
 
-    def __init__(self, n_inputs: int, n_outputs: int, activation: str = "relu", rng: random.Random | None = None, **kwargs):
+    def __init__(self, n_inputs: int, n_outputs: int, activation: str = "relu", rng=None, **kwargs):
         self.neurons = [Neuron(n_inputs, activation, rng, **kwargs) for _ in range(n_outputs)]
 
     def __call__(self, x):
@@ -92,7 +91,12 @@ class MLP(ScalarModule):
         if n_inputs < 1 or not n_outputs or any(int(n) < 1 for n in n_outputs):
             raise InvalidValueError(f"MLP sizes must be positive, got {n_inputs} → {list(n_outputs)}")
         _check_activation(activation)
-        rng = random.Random(seed) if seed is not None else None
+        if seed is not None:
+            import random
+
+            rng = random.Random(seed)
+        else:
+            rng = None
         sizes = [n_inputs] + list(n_outputs)
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(n_outputs) - 1 else "linear", rng)

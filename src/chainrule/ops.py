@@ -42,9 +42,8 @@ library follows it).
 
 from __future__ import annotations
 
-import ast
+import functools
 import math
-from dataclasses import dataclass, field
 
 __all__ = ["Op", "OPS", "FUNCTIONS", "FloatLib", "FLOATS", "operands", "evaluate", "local_derivative",
            "float_rule", "fold_terms", "functions_of", "input_positions", "node_value", "node_local", "tree"]
@@ -64,7 +63,6 @@ FUNCTIONS = tuple(FUNCTION_FORMS)
 _OPERAND_NAMES = ("a", "b", "acc", "w", "x", "out")
 
 
-@dataclass(frozen=True)
 class Op:
     """One operation: its name in the graph, its operands, its value and local derivatives, how it prints.
 
@@ -78,18 +76,18 @@ class Op:
     value is finite (√x at 0, 1/x near 0): the engine checks those.
     """
 
-    name: str
-    word: str
-    operands: tuple[str, ...]
-    value: str
-    local: tuple[str, ...]
-    text: str
-    latex: str
-    precedence: int
-    doc: str
-    special: dict = field(default_factory=dict)  # {(operand index, constant): (value, local...)}
-    finite_local: bool = True
-    variadic: bool = False
+    __slots__ = ("name", "word", "operands", "value", "local", "text", "latex", "precedence", "doc", "special",
+                 "finite_local", "variadic")
+
+    def __init__(self, name: str, word: str, operands: tuple, value: str, local: tuple, text: str, latex: str,
+                 precedence: int, doc: str, special: dict | None = None, finite_local: bool = True,
+                 variadic: bool = False):
+        self.name, self.word, self.operands, self.value, self.local = name, word, operands, value, local
+        self.text, self.latex, self.precedence, self.doc = text, latex, precedence, doc
+        self.special, self.finite_local, self.variadic = special or {}, finite_local, variadic
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}: {self.value}; ∂ {', '.join(self.local)})"
 
     @property
     def arity(self) -> int | None:
@@ -135,8 +133,10 @@ OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 
 
 # ------------------------------------------------------------- the formulas
-def _parse(source: str) -> ast.expr:
+def _parse(source: str):
     """A formula's syntax tree, checked: only numbers, the operand names, the functions, + − * / **."""
+    import ast
+
     tree = ast.parse(source, mode="eval").body
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -154,17 +154,23 @@ def _parse(source: str) -> ast.expr:
     return tree
 
 
-_TREES: dict[str, ast.expr] = {}
-for _op in _TABLE:
-    for _source in (_op.value, *_op.local, *(s for forms in _op.special.values() for s in forms)):
-        _TREES[_source] = _parse(_source)
 _DOT_BIAS = "acc + b"  # the tail of a dot: the bias, whose local derivative is 1
-_TREES[_DOT_BIAS] = _parse(_DOT_BIAS)
 
 
-def tree(source: str) -> ast.expr:
+def formulas() -> list[str]:
+    """Every formula of the table: each op's value, local derivatives and special forms (tests check them all)."""
+    out = []
+    for op in _TABLE:
+        out += [op.value, *op.local, *(s for forms in op.special.values() for s in forms)]
+    return out + [_DOT_BIAS]
+
+
+@functools.lru_cache(maxsize=None)
+def tree(source: str):
     """The checked syntax tree of one of the table's formulas (for libraries that walk it: printers, emitters)."""
-    return _TREES[source]
+    if source not in formulas():
+        raise ValueError(f"{source!r} is not a formula of the op table")
+    return _parse(source)
 
 
 def _forms(op: Op, const) -> tuple[str, tuple[str, ...]]:
@@ -241,32 +247,28 @@ def _eval(source: str, lib, names: dict):
 
     The formula's numbers go through ``lib.constant`` too (sympy keeps them exact: 2, not 2.0).
     """
-    code, numbers = _CODE[source]
+    code, numbers = _compiled(source)
     env = functions_of(lib)
     for k, x in enumerate(numbers):
         env[f"_k{k}"] = lib.constant(x)
     return eval(code, env, names)  # noqa: S307 - only the table's own, checked formulas
 
 
-class _Numbers(ast.NodeTransformer):
-    """Replace each number of a formula by a name (_k0, _k1, …) that a library binds to its own constant."""
+@functools.lru_cache(maxsize=None)
+def _compiled(source: str):
+    """A formula compiled once, its numbers turned into names (_k0, _k1, …) that a library binds to its constants."""
+    import ast
 
-    def __init__(self):
-        self.numbers: list[float] = []
+    numbers: list[float] = []
 
-    def visit_Constant(self, node):
-        self.numbers.append(node.value)
-        return ast.copy_location(ast.Name(f"_k{len(self.numbers) - 1}", ast.Load()), node)
+    class Numbers(ast.NodeTransformer):
+        def visit_Constant(self, node):
+            numbers.append(node.value)
+            return ast.copy_location(ast.Name(f"_k{len(numbers) - 1}", ast.Load()), node)
 
-
-def _compile(source: str):
-    transformer = _Numbers()
-    body = transformer.visit(_parse(source))
+    body = Numbers().visit(tree(source))
     expression = ast.fix_missing_locations(ast.Expression(body))
-    return compile(expression, f"<ops {source}>", "eval"), tuple(transformer.numbers)
-
-
-_CODE = {source: _compile(source) for source in _TREES}
+    return compile(expression, f"<ops {source}>", "eval"), tuple(numbers)
 
 
 def evaluate(op: Op, lib, args: list, const=None):

@@ -265,12 +265,6 @@ class Value:
         """Every edge ``(input, node, local derivative)`` of the graph that ends here, node by node."""
         return [(child, node, local) for node in self.nodes() for child, local in zip(node.inputs, node.local)]
 
-    # Jupyter shows a Value as its drawn graph (when graphviz is there); the engine itself draws nothing.
-    def _repr_svg_(self):
-        from .viz.graph import svg_or_none
-
-        return svg_or_none(self)
-
 
 def _backward_dag(root: Value) -> None:
     """Step 2 of ``Value.backward``: Kahn's order below ``root``, whose gradient is complete."""
@@ -324,7 +318,7 @@ def method(self, other):
             local = ({both})
             finite = _isfinite(out){steep_both}
         except _CANNOT as exc:
-            return _apply_carefully(OP, RULE_BOTH, ({self}, {other}), (a, b), None, exc)
+            return _apply_carefully(OP, _float_rule(OP, (True, True), ()), ({self}, {other}), (a, b), None, exc)
         if not finite:
             raise _overflow(OP, (a, b), out)
         node = _new_node(Value)
@@ -430,7 +424,7 @@ def _operator_source(op, reflected: bool = False) -> str:
 
 def _define_operator(op, reflected: bool = False):
     """The operator method for ``op``, compiled from ``_operator_source`` in this module's namespace."""
-    namespace = dict(globals(), OP=op, NAME=op.name, RULE_BOTH=_float_rule(op, (True, True), ()) if op.arity == 2 else None)
+    namespace = dict(globals(), OP=op, NAME=op.name)
     namespace.update(_ops.functions_of(_ops.FLOATS))
     exec(compile(_operator_source(op, reflected), f"<chainrule.scalar {op.word}>", "exec"), namespace)  # noqa: S102
     method = namespace["method"]
@@ -581,12 +575,27 @@ def _result(data: float, inputs: tuple, local: tuple, op: str, const=None) -> Va
 
 
 # ------------------------------------------------------------ the operators, from the table
-_POW = _ops.OPS["**"]
-for _name, _key in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/")):
-    setattr(Value, f"__{_name}__", _define_operator(_ops.OPS[_key]))
-    setattr(Value, f"__r{_name}__", _define_operator(_ops.OPS[_key], reflected=True))
-Value.__pow__ = _define_operator(_POW)
-Value.__rpow__ = _define_operator(_POW, reflected=True)
-Value.__neg__ = _define_operator(_ops.OPS["neg"])
+def _on_first_use(name: str, op, reflected: bool = False):
+    """A stand-in for an operator that compiles the real one from the table the first time it is called.
+
+    Compiling all sixteen operators costs a few milliseconds, which every
+    ``import chainrule`` (and every ``chainrule --help``) would pay; this way
+    a program pays only for the operators it uses, once. The real method then
+    replaces the stand-in on the class, so later calls go straight to it.
+    """
+    def first_call(self, *other):
+        method = _define_operator(op, reflected)
+        setattr(Value, name, method)
+        return method(self, *other)
+
+    first_call.__name__ = name
+    first_call.__doc__ = op.doc
+    return first_call
+
+
+for _name, _key in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**")):
+    setattr(Value, f"__{_name}__", _on_first_use(f"__{_name}__", _ops.OPS[_key]))
+    setattr(Value, f"__r{_name}__", _on_first_use(f"__r{_name}__", _ops.OPS[_key], reflected=True))
+Value.__neg__ = _on_first_use("__neg__", _ops.OPS["neg"])
 for _key in ("exp", "log", "tanh", "sigmoid", "relu"):
-    setattr(Value, _key, _define_operator(_ops.OPS[_key]))
+    setattr(Value, _key, _on_first_use(_key, _ops.OPS[_key]))
