@@ -23,19 +23,14 @@ section on stdout (``bench/run.py`` collects it). Not a test.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
 
-import httpx
+from live_server import HOST, free_port, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
-HOST = "127.0.0.1"
 PAGES = ["/", "/backprop", "/playground"]
 LOADS = int(os.environ.get("CHAINRULE_RENDER_LOADS", "5"))
 TARGET_S = 0.6
@@ -45,29 +40,6 @@ TIMING = """() => {
   const bytes = performance.getEntriesByType("resource").reduce((s, r) => s + (r.transferSize || 0), n.transferSize || 0);
   return {dcl: n.domContentLoadedEventEnd / 1000, load: n.loadEventEnd / 1000, bytes};
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    code = f"import sys; from chainrule.cli import main; sys.exit(main(['serve', '--host', '{HOST}', '--port', '{port}']))"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chainrule serve exited with {proc.returncode}: {proc.stderr.read().strip()}")
-        try:
-            if httpx.get(f"http://{HOST}:{port}/api/limits", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("chainrule serve did not answer within 30 s")
 
 
 def measure(browser, base: str, path: str) -> dict:
@@ -106,12 +78,7 @@ def main() -> int:
             finally:
                 browser.close()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
     worst = max(r["cold_dcl"] for r in results.values())
     print("## First render: the explorer's pages in headless Chromium on loopback\n")
     print(f"`chainrule serve` on {HOST}; each page opened {LOADS} times in a fresh browser context (cold: empty "

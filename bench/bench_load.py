@@ -56,18 +56,18 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 
+from live_server import HOST, free_port, start_server, stop_server
+
 CLIENTS = 200
 HEAVY_CLIENTS = 48
 SECONDS = float(os.environ.get("CHAINRULE_LOAD_SECONDS", "15"))
 MAX_REQUESTS_PER_CLIENT = 100_000
-HOST = "127.0.0.1"
 SIMPLEST_P99_TARGET = 1.0
 LIMITS_P99_TARGET = 0.5
 HEAVY = {"dataset": "spiral", "layers": [32] * 6, "n_points": 2000, "batch_size": 2000, "grid": 80, "steps": 45}
@@ -122,12 +122,6 @@ class Connection:
             self.streams = None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def children(pid: int) -> list[int]:
     """The processes started by ``pid`` (the training workers and multiprocessing's helper)."""
     found = []
@@ -153,23 +147,6 @@ def peak_rss_mib(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def start_server(port: int) -> subprocess.Popen:
-    code = f"import sys; from chainrule.cli import main; sys.exit(main(['serve', '--host', '{HOST}', '--port', '{port}']))"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chainrule serve exited with {proc.returncode}: {proc.stderr.read().strip()}")
-        try:
-            if httpx.get(f"http://{HOST}:{port}/api/limits", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("chainrule serve did not answer within 30 s")
 
 
 def varied_bodies(seed: int):
@@ -339,12 +316,7 @@ def main() -> int:
         alive = proc.poll() is None
         stop_seconds, stop_status = asyncio.run(stop_under_load(port, proc))
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
     ms = lambda s: f"{1000 * s:,.0f} ms"  # noqa: E731
     n_err = sum(errors.values())
     total = len(latencies) + n_err
