@@ -155,7 +155,10 @@ async def _signalled() -> None:
     loop = asyncio.get_running_loop()
     event = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, event.set)
+        try:
+            loop.add_signal_handler(sig, event.set)
+        except NotImplementedError:  # Windows: a plain handler that wakes the loop
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(event.set))
     await event.wait()
 
 
