@@ -452,6 +452,8 @@ def test_plotly_is_compressed_once_and_cached(client):
     assert int(r.headers["content-length"]) < plotly_js_path().stat().st_size / 2
     assert r.content == plotly_js_path().read_bytes()  # httpx undoes the gzip: the same bytes arrive
     assert "max-age" in r.headers["cache-control"]
+    head = client.head("/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert head.headers["content-length"] == r.headers["content-length"] and head.content == b""
     again = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip", "If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     plain = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "identity"})

@@ -469,7 +469,9 @@ def create_app(hosts: Iterable[str] = LOCAL_HOSTS, training: tuple[int, int] = T
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
         headers["Content-Encoding"] = "gzip"
-        return Response(body if request.method == "GET" else b"", media_type="text/javascript", headers=headers)
+        if request.method == "HEAD":  # the length GET would send, and no body
+            return Response(b"", media_type="text/javascript", headers={**headers, "Content-Length": str(len(body))})
+        return Response(body, media_type="text/javascript", headers=headers)
 
     @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
     async def favicon():
