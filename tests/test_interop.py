@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="PyTorch is not installed: the interop with it is skipped")
 
 from chainrule import Value  # noqa: E402
 from chainrule.errors import InvalidValueError  # noqa: E402

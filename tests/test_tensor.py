@@ -571,3 +571,48 @@ def test_a_layer_whose_weight_is_computed_gets_its_gradient_through_it():
     W.zero_grad()
     linear(x, W * 2.0).sum().backward()
     np.testing.assert_allclose(W.grad, 2.0 * x.data.sum(axis=0)[:, None] * np.ones((1, 20)))
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_a_0d_tensor_has_the_axis_0_or_minus_1_as_in_pytorch(op, axis):
+    x = Tensor(2.0, requires_grad=True)
+    y = getattr(x, op)(axis=axis)  # softmax(axis=-1) of a 0-d tensor was refused as out of range
+    assert y.shape == ()
+    y.backward()
+    assert x.grad.shape == ()
+    with pytest.raises(InvalidValueError, match="axis 1 is out of range for a tensor with 0 axes"):
+        getattr(x, op)(axis=1)
+
+
+@pytest.mark.parametrize("make,pattern", [
+    (lambda: Tensor(np.zeros((2, 0))).max(axis=1), r"max: nothing to take the maximum of along an empty axis \(shape \(2, 0\)\)"),
+    (lambda: Tensor(np.zeros(0)).max(), "max: nothing to take the maximum of"),
+    (lambda: Tensor(np.zeros((0, 3))).mean(axis=0), r"mean: cannot average over an empty axis \(shape \(0, 3\)\)"),
+])
+def test_a_maximum_or_mean_over_an_empty_axis_is_refused(make, pattern):
+    with pytest.raises(InvalidValueError, match=pattern):
+        make()
+
+
+def test_a_maximum_or_mean_along_a_full_axis_of_an_empty_tensor_is_empty():
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    (x.max(axis=1).sum() + x.mean(axis=1).sum()).backward()
+    assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("upstream", [np.inf, -np.inf, np.nan])
+def test_an_inactive_relu_passes_on_no_gradient_even_an_infinite_one(upstream):
+    x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    x.relu().backward(np.array([upstream, upstream, 1.0]))
+    assert x.grad[:2].tolist() == [0.0, 0.0] and x.grad[2] == 1.0  # not ∞ · 0 = NaN
+    a, b = Tensor([-2.0, 3.0], requires_grad=True), Tensor([0.0, 1.0])
+    (a ** b).backward(np.array([upstream, 1.0]))
+    assert a.grad[0] == 0.0  # where the exponent is 0, aᵇ = 1 whatever a is
+
+
+def test_a_fused_relu_layer_blocks_a_non_finite_gradient_like_the_relu_node():
+    x = Tensor(np.array([[1.0, -1.0]]), requires_grad=True)
+    W = Tensor(np.eye(2), requires_grad=True)
+    linear(x, W, None, "relu").backward(np.array([[1.0, np.inf]]))
+    assert x.grad.tolist() == [[1.0, 0.0]] and W.grad.tolist() == [[1.0, 0.0], [-1.0, 0.0]]

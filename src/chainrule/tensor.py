@@ -520,12 +520,20 @@ class Tensor:
         return (g * (y * (1.0 - y)),)
 
     def relu(self) -> "Tensor":
-        """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0, so dC/dx = g where y > 0, else 0."""
+        """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0.
+
+        So dC/dx = g where y > 0, and 0 elsewhere, even where g is ±∞ or NaN.
+        """
         return _node(np.maximum(self.data, 0), "relu", (self,), Tensor._relu_backward)
 
     @staticmethod
     def _relu_backward(node, g):
-        return (np.where(node.data > 0, g, 0),)  # 0, not 0 · g, where the input was ≤ 0: even when g is infinite
+        mask = node.data > 0
+        with np.errstate(invalid="ignore", over="ignore"):
+            out = g * mask  # g times the 0/1 mask: no branches (np.where is ~15x slower on a random mask)
+            if not np.isfinite(np.add.reduce(out, None)):  # a NaN or ±∞ somewhere: ∞ · 0 and NaN · 0 are NaN, so
+                out = np.where(mask, g, 0)  # redo it: an inactive unit passes on no gradient at all, as in PyTorch
+        return (out,)
 
     def softmax(self, axis: int = -1) -> "Tensor":
         """pᵢ = e^{xᵢ} / Σⱼ e^{xⱼ}:  dC/dxᵢ = pᵢ (gᵢ − Σⱼ gⱼ pⱼ).
@@ -595,8 +603,8 @@ class Tensor:
     def max(self, axis=None, keepdims: bool = False) -> "Tensor":
         """m = max x over ``axis``:  dC/dx = g where x is the maximum (shared equally by ties), 0 elsewhere."""
         axis = _check_axis("max", axis, self.ndim)
-        if self.data.size == 0:
-            raise InvalidValueError(f"max: the tensor is empty (shape {_shape_text(self.shape)})")
+        if self.data.size == 0 and (axis is None or any(self.data.shape[a] == 0 for a in axis)):
+            raise InvalidValueError(f"max: nothing to take the maximum of along an empty axis (shape {_shape_text(self.shape)})")
         return _node(self.data.max(axis=axis, keepdims=keepdims), "max", (self,), Tensor._max_backward,
                      (axis, keepdims))
 
@@ -703,7 +711,7 @@ def _check_axis(op: str, axis, ndim: int):
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise InvalidValueError(f"{op}: axis must be an integer, got {a!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not (a in (0, -1) if ndim == 0 else -ndim <= a < ndim):  # a 0-d tensor has the one axis 0 (or -1), as in PyTorch
             raise InvalidValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} axes")
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
@@ -789,17 +797,16 @@ def _div_backward(node, g):
 def _pow_backward(node, g):
     """c = aᵇ:  dC/da = g · b·aᵇ⁻¹,  dC/db = g · aᵇ·ln a.
 
-    Where b = 0, dC/da = 0 (c = 1 whatever a is; b·aᵇ⁻¹ would be 0·∞ at a = 0);
-    where a = 0 and b ≥ 0, dC/db = 0 (aᵇ·ln a would be 0·(−∞)): the limits,
-    as PyTorch takes them.
+    Where b = 0, dC/da = 0 (c = 1 whatever a is; b·aᵇ⁻¹ would be 0·∞ at a = 0),
+    even where g is not finite; where a = 0 and b ≥ 0, aᵇ·ln a is taken as 0
+    (it would be 0·(−∞)): the limits, as PyTorch takes them.
     """
     a, b = node._parents
     A, B = a.data, b.data
     ga = gb = None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         if a.requires_grad:
-            local = B * np.power(A, B - 1.0)
-            ga = _unbroadcast(g * np.where(B == 0, 0, local), A.shape)
+            ga = _unbroadcast(np.where(B == 0, 0, g * (B * np.power(A, B - 1.0))), A.shape)
         if b.requires_grad:
             local = node.data * np.log(A)
             gb = _unbroadcast(g * np.where((A == 0) & (B >= 0), 0, local), B.shape)
