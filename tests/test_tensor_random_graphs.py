@@ -17,8 +17,9 @@ much it amplifies rounding. An entry passes when
 
 a margin of about 10⁵ over rounding differences, while a wrong rule, off by the size of the value itself,
 fails unless the entry is wildly ill-conditioned (then no two implementations could be compared there).
-Graphs whose forward pass (in PyTorch) meets a NaN or an infinity are not compared: there each
-library's formulas make what they make of IEEE's special cases (−0, 0 · ∞). Otherwise the output is
+Graphs in which PyTorch meets a NaN or an infinity (a value of the forward pass, or a gradient
+flowing back into one) are not compared: there each library's formulas make what they make of IEEE's
+special cases (−0, 0 · ∞). Otherwise the output is
 compared, and, unless the output is itself ill-conditioned (moved by more than 1e−6 of itself by the
 nudges: then its gradients are rounding residue), every leaf's gradient; a NaN or an infinity must be
 one in both engines, except where a nudge makes it finite (the edge of overflow). At least 5,000 graphs
@@ -183,7 +184,7 @@ def _broadcasts(a, b) -> bool:
 
 
 def run(program, leaves, engine, nudge=None):
-    """(output, each leaf's gradient of sum(output · R), whether every value on the way was finite).
+    """(output, each leaf's gradient of sum(output · R), whether every value and intermediate gradient was finite).
 
     R is drawn from the program's length. ``nudge``: a Generator; then (chainrule only) every leaf and
     every node's value is multiplied by 1 + NUDGE·u, u uniform in [−1, 1], as it is made.
@@ -238,8 +239,12 @@ def run(program, leaves, engine, nudge=None):
             (out * Tensor(R)).sum().backward()
             grads = [t.grad if t.grad is not None else np.zeros_like(t.data) for t in inputs]
             return np.array(out.data), grads, finite
-        finite = all(bool(torch.isfinite(n).all()) for n in nodes)
+        finite = [all(bool(torch.isfinite(n).all()) for n in nodes)]
+        for n in nodes:  # and every gradient flowing into an intermediate value
+            if n.requires_grad and n.grad_fn is not None:
+                n.register_hook(lambda grad: finite.__setitem__(0, finite[0] and bool(torch.isfinite(grad).all())))
         (out * torch.tensor(R)).sum().backward()
+        finite = finite[0]
         grads = [t.grad.numpy() if t.grad is not None else np.zeros(t.shape) for t in inputs]
         return out.detach().numpy(), grads, finite
 
@@ -287,7 +292,8 @@ def compare_graph(seed: int, first=None) -> dict:
     if not theirs[2]:
         # Through a NaN or an infinity, values are whatever each library's formulas make of IEEE's special
         # cases (PyTorch takes x ** −0.5 as rsqrt(x): −inf at x = −0 where pow gives +inf; BLAS may return
-        # +0 where PyTorch has −0, and 1.5/±0 is ±inf): such graphs are not compared.
+        # +0 where PyTorch has −0, and 1.5/±0 is ±inf; an inactive relu turns an infinite gradient into NaN
+        # in chainrule, 0 in PyTorch): such graphs are not compared.
         return result
     compared, bad, ill = disagreements(ours[0], [n[0] for n in nudged], theirs[0])
     if not ill:  # an output this sensitive (say −1e150 + x swallowing x) leaves its gradients mere rounding residue

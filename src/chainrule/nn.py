@@ -96,13 +96,15 @@ class ParameterBuffer:
             self._data_views.append(view)
             self._grad_views.append(p.grad_buffer)
 
-    def holds(self, k: int, p: Parameter) -> bool:
-        """True while parameter k still reads its numbers and its gradient from this buffer's arrays.
+    def views(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Parameter k's views of ``data`` and ``grad``, as this buffer made them.
 
-        False once someone replaced its ``data`` (``p.data = new_array``) or
-        ``grad`` (``p.grad = ...``, or None: no gradient this step).
+        Parameter k still reads its numbers and its gradient from this buffer
+        while ``p.data is`` the first and ``p.grad is`` the second; not once
+        someone replaced its ``data`` (``p.data = new_array``) or its ``grad``
+        (``p.grad = ...``, or None: no gradient this step).
         """
-        return p.data is self._data_views[k] and p.grad is self._grad_views[k]
+        return self._data_views[k], self._grad_views[k]
 
 
 def _rng(seed) -> np.random.Generator:

@@ -114,6 +114,13 @@ class Optimizer:
         for p in params:
             self._offsets.append(self._offsets[-1] + p.data.size)
         self._scratch = self._state(zeroed=False)
+        # for each parameter, where a model's ParameterBuffer holds it (None for a plain tensor); parameter i
+        # continues parameter i − 1's stretch when both sit next to each other in one buffer
+        self._places = [getattr(p, "_place", None) for p in params]
+        self._views = [q[0].views(q[1]) if q is not None else (None, None) for q in self._places]
+        self._joins = [self._scratch.flat is not None and i > 0 and q is not None and self._places[i - 1] is not None
+                       and self._places[i - 1][0] is q[0] and self._places[i - 1][1] == q[1] - 1
+                       for i, q in enumerate(self._places)]
 
     def _state(self, zeroed: bool = True) -> _State:
         return _State(self.params, self._offsets, zeroed)
@@ -126,43 +133,46 @@ class Optimizer:
         stretch: weights and gradients are then 1-D slices of the model's two
         flat arrays. Every other parameter is a stretch of its own.
         """
-        params = self.params
-        n = len(params)
-        merge = self._scratch.flat is not None
+        params, views, joins = self.params, self._views, self._joins
         out = []
-        i = 0
-        while i < n:
-            p = params[i]
+        run = None  # [i, j] of the stretch being extended
+        for i, p in enumerate(params):
             g = p.grad
-            if g is None:  # no gradient this step: left alone
-                i += 1
+            data_view, grad_view = views[i]
+            held = g is not None and g is grad_view and p.data is data_view  # still the buffer's (views)
+            if held and run is not None and joins[i] and run[1] == i:
+                run[1] = i + 1
                 continue
-            place = getattr(p, "_place", None)  # only an nn.Parameter has one
-            if merge and place is not None and place[0].holds(place[1], p):
-                buffer, k = place
-                j = i + 1
-                while j < n:
-                    q = getattr(params[j], "_place", None)
-                    if q is None or q[0] is not buffer or q[1] != k + j - i or not buffer.holds(q[1], params[j]):
-                        break
-                    j += 1
-                if j > i + 1:
-                    start, stop = buffer.offsets[k], buffer.offsets[k + j - i]
-                    out.append((buffer.data[start:stop], buffer.grad[start:stop], i, j))
-                    i = j
-                    continue
-            if g.shape != p.data.shape:
-                raise InvalidValueError(
-                    f"optimizer: parameter {i} has data of shape {tuple(p.data.shape)} but a gradient of shape {tuple(g.shape)}"
-                )
-            out.append((p.data, g, i, i + 1))
-            i += 1
+            if run is not None:
+                out.append(self._stretch(*run))
+                run = None
+            if held:
+                run = [i, i + 1]
+            elif g is not None:
+                if g.shape != p.data.shape:
+                    raise InvalidValueError(f"optimizer: parameter {i} has data of shape {tuple(p.data.shape)} "
+                                            f"but a gradient of shape {tuple(g.shape)}")
+                out.append((p.data, g, i, i + 1))
+        if run is not None:
+            out.append(self._stretch(*run))
         return out
+
+    def _stretch(self, i: int, j: int) -> tuple:
+        if j == i + 1:
+            p = self.params[i]
+            return p.data, p.grad, i, j
+        buffer, k = self._places[i]
+        start, stop = buffer.offsets[k], buffer.offsets[k + j - i]
+        return buffer.data[start:stop], buffer.grad[start:stop], i, j
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: ``Tensor.zero_grad`` on each (a model's buffers receive the next ones)."""
-        for p in self.params:
-            p.zero_grad(set_to_none)
+        if set_to_none:
+            for p in self.params:
+                p.grad = None
+        else:
+            for p in self.params:
+                p.zero_grad(False)
 
     def step(self) -> None:
         raise NotImplementedError

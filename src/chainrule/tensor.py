@@ -438,7 +438,10 @@ class Tensor:
                     if gp.dtype is not data.dtype and gp.dtype != data.dtype:
                         gp = gp.astype(data.dtype)
                     if p._backward is None:  # a leaf
-                        _receive(p, gp, gp is g)
+                        if gp is p.grad_buffer and p.grad is None:  # a rule wrote it straight into the buffer (linear)
+                            p.grad = gp
+                        else:
+                            _receive(p, gp, gp is g)
                         continue
                     old = p.grad
                     p.grad = gp if old is None else old + gp  # never in place: gp may be shared
@@ -520,20 +523,18 @@ class Tensor:
         return (g * (y * (1.0 - y)),)
 
     def relu(self) -> "Tensor":
-        """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0.
+        """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0, so dC/dx = g · [y > 0].
 
-        So dC/dx = g where y > 0, and 0 elsewhere, even where g is ±∞ or NaN.
+        g times the 0/1 mask: no branches, so it is fast (np.where is about 15× slower on a random
+        mask). The price: where g is ±∞ or NaN at an inactive unit, ∞ · 0 gives NaN (PyTorch gives 0);
+        a gradient that is no longer finite has broken the training step either way (``detect_anomaly``
+        names where it began).
         """
         return _node(np.maximum(self.data, 0), "relu", (self,), Tensor._relu_backward)
 
     @staticmethod
     def _relu_backward(node, g):
-        mask = node.data > 0
-        with np.errstate(invalid="ignore", over="ignore"):
-            out = g * mask  # g times the 0/1 mask: no branches (np.where is ~15x slower on a random mask)
-            if not np.isfinite(np.add.reduce(out, None)):  # a NaN or ±∞ somewhere: ∞ · 0 and NaN · 0 are NaN, so
-                out = np.where(mask, g, 0)  # redo it: an inactive unit passes on no gradient at all, as in PyTorch
-        return (out,)
+        return (g * (node.data > 0),)
 
     def softmax(self, axis: int = -1) -> "Tensor":
         """pᵢ = e^{xᵢ} / Σⱼ e^{xⱼ}:  dC/dxᵢ = pᵢ (gᵢ − Σⱼ gⱼ pⱼ).
@@ -1001,16 +1002,15 @@ _ACTIVATION_RULES = {"relu": Tensor._relu_backward, "tanh": Tensor._tanh_backwar
 _LAYER_OPS = {None: "linear", "linear": "linear", "relu": "linear+relu", "tanh": "linear+tanh", "sigmoid": "linear+sigmoid"}
 
 
-def _into_buffer(leaf: Tensor, others: tuple, shape: tuple, dtype) -> np.ndarray | None:
+def _into_buffer(leaf: Tensor, other: Tensor, shape: tuple, dtype) -> np.ndarray | None:
     """``leaf.grad_buffer`` when a rule may write the leaf's first gradient straight into it, else None.
 
-    Only for a leaf that has no gradient yet this pass, whose buffer has the
-    gradient's shape and dtype, and that is not also another input of the
-    same node (its gradient for that input would land in the same array).
+    Only when the leaf has no gradient yet this pass, its buffer has the
+    gradient's shape and dtype, and it is not also the node's input ``other``
+    (its gradient for that input would land in the same array).
     """
     buffer = leaf.grad_buffer
-    if buffer is None or leaf.grad is not None or leaf._backward is not None or buffer.shape != shape \
-            or buffer.dtype != dtype or any(o is leaf for o in others):
+    if buffer is None or leaf.grad is not None or leaf is other or buffer.dtype != dtype or buffer.shape != shape:
         return None
     return buffer
 
@@ -1028,13 +1028,13 @@ def _linear_backward(node, g):
         g = g.reshape(-1, g.shape[-1])
     gW = None
     if W.requires_grad:
-        out = _into_buffer(W, (x,), W.data.shape, X.dtype if X.dtype == g.dtype else None)
+        out = _into_buffer(W, x, W.data.shape, g.dtype if X.dtype == g.dtype else None)
         gW = X.T @ g if out is None else np.matmul(X.T, g, out=out)
     if len(parents) == 3:
         b = parents[2]
         gb = None
         if b.requires_grad:
-            out = _into_buffer(b, (x, W), b.data.shape, g.dtype)
+            out = _into_buffer(b, x, b.data.shape, g.dtype)  # (b, 1-D, cannot be W)
             gb = np.add.reduce(g, 0) if out is None else np.add.reduce(g, 0, out=out)
         return gx, gW, gb
     return gx, gW
