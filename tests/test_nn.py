@@ -266,3 +266,18 @@ def test_a_weight_used_twice_by_one_layer_gets_both_gradients_into_its_buffer():
         (linear(Tensor(np.ones((2, 4))), W) * W[:2]).sum().backward()  # and two paths into a second pass
     assert owned.grad is owned.grad_buffer
     np.testing.assert_allclose(owned.grad, plain.grad, rtol=1e-12)
+
+
+def test_a_model_and_its_buffers_are_freed_by_reference_counting():
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        mlp = MLP([4, 8, 3], seed=0)
+        cross_entropy(mlp(np.ones((2, 4), np.float32)), [0, 1]).backward()
+        buffer = weakref.ref(mlp.parameters()[0]._place[0])
+        del mlp
+        assert buffer() is None  # no cycle between the parameters and their buffer
+    finally:
+        gc.enable()

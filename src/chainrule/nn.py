@@ -81,8 +81,7 @@ class ParameterBuffer:
             self.offsets.append(self.offsets[-1] + p.data.size)
         self.data = np.empty(self.offsets[-1], dtype)
         self.grad = np.zeros(self.offsets[-1], dtype)
-        self.params = params
-        self._data_views, self._grad_views = [], []
+        self._data_views, self._grad_views = [], []  # (and no list of the parameters: no reference cycle)
         for k, p in enumerate(params):
             start, stop = self.offsets[k], self.offsets[k + 1]
             view = self.data[start:stop].reshape(p.data.shape)
