@@ -8,14 +8,14 @@ PyTorch; the output and the gradient of sum(output · R) for every leaf must agr
 How close is close enough, on any machine. The two engines round differently (their exp/log/tanh differ
 in the last bit, they add sums in different orders), and a graph can amplify such differences (x − y
 with x ≈ y, 1 − tanh²x where tanh x ≈ 1). So chainrule also runs each graph three more times with every
-value nudged as it is made (each leaf and each node's output multiplied by 1 + 1e−12·u, u random in
-[−1, 1]): a rounding difference of 1e−16 anywhere in the graph moves an entry 1e4 times less than these
-nudges do. How much an entry moves (its *spread*) thus measures, at that point and on this machine, how
+value nudged as it is made (each entry of each leaf and each node's output moved by up to 1e−12 of
+itself plus 1e−13 of its array's typical size, at random): a rounding difference of 1e−16 anywhere in
+the graph moves an entry 1e3 to 1e4 times less than these nudges do. How much an entry moves (its *spread*) thus measures, at that point and on this machine, how
 much it amplifies rounding. An entry passes when
 
     |chainrule − torch| ≤ 1e−9 · |value| + 10 · spread + 1e−300,
 
-a margin of about 10⁵ over rounding differences, while a wrong rule, off by the size of the value itself,
+a margin of 10⁴ to 10⁵ over rounding differences, while a wrong rule, off by the size of the value itself,
 fails unless the entry is wildly ill-conditioned (then no two implementations could be compared there).
 Graphs in which PyTorch meets a NaN or an infinity (a value of the forward pass, or a gradient flowing
 back into one) are not compared: there each library's formulas make what they make of IEEE's special
@@ -185,6 +185,19 @@ def _broadcasts(a, b) -> bool:
         return False
 
 
+def _nudged(a: np.ndarray, rng) -> np.ndarray:
+    """a, each entry moved by up to 1e−12 of itself plus 1e−13 of the array's typical size (its RMS).
+
+    The second part stands for rounding in sums, softmax and matrix products, which is relative to the
+    size of the terms, not of the result (log_softmax's largest entry, −log(1 + ε), is −ε give or take
+    1e−16, whatever ε is).
+    """
+    finite = a[np.isfinite(a)]
+    typical = float(np.sqrt(np.mean(finite * finite))) if finite.size else 0.0
+    with np.errstate(all="ignore"):
+        return np.asarray(a + (NUDGE * np.abs(a) + 0.1 * NUDGE * typical) * rng.uniform(-1, 1, a.shape))
+
+
 def run(program, leaves, engine, nudge=None):
     """(output, each leaf's gradient of sum(output · R), whether every value and intermediate gradient was finite).
 
@@ -202,7 +215,7 @@ def run(program, leaves, engine, nudge=None):
             op, i = step[0], step[1]
             if op == "leaf":
                 if nudge is not None:
-                    inputs[i].data = np.asarray(inputs[i].data * (1 + NUDGE * nudge.uniform(-1, 1, inputs[i].data.shape)))
+                    inputs[i].data = _nudged(inputs[i].data, nudge)
                 nodes.append(inputs[i])
                 continue
             x = nodes[i]
@@ -232,7 +245,7 @@ def run(program, leaves, engine, nudge=None):
                 else:
                     out = concatenate([x, x]) if cr else torch.cat([x, x])
             if nudge is not None:
-                out.data = np.asarray(out.data * (1 + NUDGE * nudge.uniform(-1, 1, out.data.shape)))  # new: views stay intact
+                out.data = _nudged(out.data, nudge)  # a new array: views of the old one stay intact
             nodes.append(out)
         out = nodes[-1]
         R = np.random.default_rng(len(program)).standard_normal(tuple(out.shape))
