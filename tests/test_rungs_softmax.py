@@ -110,3 +110,17 @@ def test_the_json_carries_the_jacobian_and_the_collapse(capsys):
     assert data["jacobian_formula_verified"] is True
     assert data["logit_gradients"] == pytest.approx([p - (k == 2) for k, p in enumerate(data["probabilities"], 1)])
     assert data["simplified"] == ["p₁", "p₂ − 1", "p₃"]
+
+
+def test_the_tensor_engine_s_fused_cross_entropy_gives_the_same_gradient():
+    import numpy as np
+
+    from chainrule.losses import cross_entropy
+    from chainrule.tensor import Tensor
+
+    r = softmax.train(steps=0, target=2)
+    z = Tensor(np.array([[v.data for v in r.network.logits]]), requires_grad=True)
+    cost = cross_entropy(z, [r.target - 1], reduction="sum")
+    cost.backward()
+    assert float(cost.data) == pytest.approx(r.network.C.data, rel=1e-12)
+    assert z.grad[0].tolist() == pytest.approx(r.logit_gradients, abs=1e-14)

@@ -42,8 +42,8 @@ from ..scalar import Value
 from .steps import fresh, ranking_section
 
 NAME = "conv"
-SUMMARY = ("A 1-D convolution: one kernel at every position, so ∂C/∂wₖ = Σₜ δₜ·xₜ₊ₖ (paths add) and ∂C/∂x is δ "
-           "under the flipped kernel; stride and padding (--plot).")
+SUMMARY = ("A 1-D convolution: one kernel at every position, so ∂C/∂wₖ adds δₜ·input over the positions (paths add) "
+           "and ∂C/∂x is δ under the flipped kernel; stride and padding (--plot).")
 PLOTS = True
 MAX_SIGNAL = 12
 MAX_KERNEL = 5

@@ -62,7 +62,7 @@ PARAMS = Params(
     Param("weight", 1.2, "the initial recurrent weight w", low=-10, high=10, symbol="w"),
     Param("input_weight", 0.2, "the initial input weight u", low=-10, high=10, symbol="u"),
     Param("target", -0.5, "the target y for the last state h_T", low=-1, high=1, symbol="y"),
-    Param("clip", 1.0, "gradient clipping: the largest gradient norm ‖g‖ a step may use", low=0, low_open=True,
+    Param("clip", 1.0, "gradient clipping: the largest gradient norm |g| a step may use", low=0, low_open=True,
           high=1e3, symbol="c"),
     Param("learning_rate", 0.5, "the learning rate", low=0, low_open=True, high=10, flags=("--lr",), symbol="lr"),
     Param("steps", 10, "descent steps (with and without clipping)", kind="int", low=0, high=1000),
@@ -242,7 +242,7 @@ def explain(result: RecurrentResult) -> Report:
     scale_w = max(abs(a) for a, _ in terms)
     scale_u = max(abs(b) for _, b in terms)
     bptt = [
-        "∂C/∂w = Σₜ ∂C/∂hₜ · (1 − hₜ²) · hₜ₋₁: one path per time step, the same w on every one. The terms:",
+        "∂C/∂w = Σₜ ∂C/∂hₜ · (1 − hₜ²) · h(t−1): one path per time step, the same w on every one. The terms:",
         Math(f"∂C/∂w = {' + '.join(factor(a) for a, _ in terms)} = {num(sum(a for a, _ in terms), scale=scale_w)}",
              note=f"engine: w.grad = {num(n.w.grad, scale=scale_w)}"),
         Math(f"∂C/∂u = {' + '.join(factor(b) for _, b in terms)} = {num(sum(b for _, b in terms), scale=scale_u)}",
@@ -294,7 +294,7 @@ def explain(result: RecurrentResult) -> Report:
     ]
     if len(plain) > 1:
         clipping.insert(1, f"Without clipping the first step takes w from {num(plain[0]['weight'])} to "
-                           f"{num(plain[1]['weight'])} (‖g‖ = {num(plain[0]['norm'])}); there ‖g‖ = "
+                           f"{num(plain[1]['weight'])} (|g| = {num(plain[0]['norm'])}); there |g| = "
                            f"{num(plain[1]['norm'])}. With clipping it goes to {num(clipped[1]['weight'])}.")
     listed = min(T, LISTED_STEPS)
     derivation_title = (f"The paths from w to C: one per time step ({T}), and they add" if T <= LISTED_STEPS
@@ -304,14 +304,14 @@ def explain(result: RecurrentResult) -> Report:
         Section("Forward pass, unrolled over time", forward),
         Section("Backprop through time: each link hands the gradient back, multiplied by w·tanh′", recursion),
         Section("One path per time step, the same w on each: the sum", bptt,
-                table=Table(["t", "hₜ₋₁", "xₜ", "1 − hₜ²", "∂C/∂hₜ", "to ∂C/∂w", "to ∂C/∂u"], rows)),
+                table=Table(["t", "h(t−1)", "xₜ", "1 − hₜ²", "∂C/∂hₜ", "to ∂C/∂w", "to ∂C/∂u"], rows)),
         Section(derivation_title, derivation=result.derivation),
         Section(f"The product of {T} factors w·tanh′", product_lines),
         Section("What happens as T grows: vanishing and exploding", growth,
                 table=Table(["w", *(f"T = {L}" for L in SWEEP_LENGTHS), f"at T = {SWEEP_LENGTHS[-1]}",
                              f"factors at T = {SWEEP_LENGTHS[-1]}"], sweep_rows)),
         Section(f"Gradient clipping, the fix for explosion (lr = {num(result.learning_rate)})", clipping,
-                table=Table(["step", "‖g‖", "w", "C", "‖g‖ (clipped run)", "scale", "w (clipped)", "C (clipped)"],
+                table=Table(["step", "|g|", "w", "C", "|g| (clipped run)", "scale", "w (clipped)", "C (clipped)"],
                             clip_rows)),
         Section("Which weight matters most, at the first step", [plain[0]["ranking"].verdict()],
                 table=Table(plain[0]["ranking"].columns(), plain[0]["ranking"].rows())),
@@ -339,7 +339,7 @@ def explain(result: RecurrentResult) -> Report:
         "descent_clipped": [{k: v for k, v in r.items() if k != "ranking"} for r in clipped],
         "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in r.items()} for r in plain],
     }
-    title = f"A recurrent unit over T = {T} steps: zₜ = w·hₜ₋₁ + u·xₜ, hₜ = tanh(zₜ), C = (h_T − y)²"
+    title = f"A recurrent unit over T = {T} steps: zₜ = w·h(t−1) + u·xₜ, hₜ = tanh(zₜ), C = (h_T − y)²"
     return Report(NAME, title, sections, data)
 
 

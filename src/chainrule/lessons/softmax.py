@@ -198,6 +198,12 @@ class SoftmaxResult:
         return [p - t for p, t in zip(self.probabilities, self.onehot)]
 
     @property
+    def jacobian_formula_verified(self) -> bool:
+        """sympy found δₖⱼ for every pair: ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ) holds on the graph."""
+        n = len(self.symbols.kronecker)
+        return all(self.symbols.kronecker[k][j] == (k == j) for k in range(n) for j in range(n))
+
+    @property
     def logit_gradients(self) -> list[float]:
         """∂C/∂zⱼ as backprop accumulated it on the logit nodes."""
         return [z.grad for z in self.network.logits]
@@ -224,12 +230,14 @@ def explain(result: SoftmaxResult) -> Report:
     p = result.probabilities
     sub = subscript
     jac_diff = max(abs(a - b) for ra, rb in zip(result.jacobian, result.jacobian_formula) for a, b in zip(ra, rb))
+    logit_diff = max(abs(a - b) for a, b in zip(result.logit_gradients, result.p_minus_onehot))
     forward = [Math(line) for line in forward_lines(n.C)]
     forward.append(Math(f"p = {_vector(p)}", note="p = softmax(z): every class, though C reads only p_y"))
+    holds = "the formula holds" if result.jacobian_formula_verified else "it does NOT hold"
     jacobian_lines = [
         Math("∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ)"),
         f"sympy, from the graph's exponentials: ∂pₖ/∂zⱼ / pₖ + pⱼ cancels to 1 when k = j and to 0 otherwise, for "
-        f"all {CLASSES * CLASSES} pairs: {'the formula holds' if all(sym.kronecker[k][k] == 1 for k in range(CLASSES)) else 'it does NOT hold'}.",
+        f"all {CLASSES * CLASSES} pairs: {holds}.",
         Math(f"J = ∂p/∂z = {_matrix(result.jacobian)}", note="the engine: one backward pass from each pₖ gives a row"),
         Math(f"pₖ(δₖⱼ − pⱼ) = {_matrix(result.jacobian_formula)}",
              note=f"the formula with these p; largest difference {num(jac_diff)}"),
@@ -238,8 +246,7 @@ def explain(result: SoftmaxResult) -> Report:
     ]
     dcdp = [f"∂C/∂p{sub(k)} = {sym.dC_dp[k - 1]}" for k in range(1, CLASSES + 1)]
     product_lines = [
-        Math("; ".join(dcdp),
-             note=f"C = −ln p{sub(y)} reads only p{sub(y)}"),
+        Math("; ".join(dcdp), note=f"C = −ln p{sub(y)} reads only p{sub(y)}"),
         Math(f"∂C/∂zⱼ = Σₖ ∂C/∂pₖ · ∂pₖ/∂zⱼ = ∂C/∂p{sub(y)} · ∂p{sub(y)}/∂zⱼ"),
     ]
     scale = max(abs(v) for v in result.chain_products) or 1.0
@@ -258,19 +265,20 @@ def explain(result: SoftmaxResult) -> Report:
              note="backprop: the gradient the engine accumulated on z₁ z₂ z₃"),
         Math(f"∂C/∂m = {num(n.shift.grad, scale=1.0)}",
              note="the shift m = max z changes no probability, and backprop agrees"),
-        f"largest difference from p − onehot(y): {num(max(abs(a - b) for a, b in zip(result.logit_gradients, result.p_minus_onehot)))}; "
-        f"and sympy, differentiating the whole cost in exponentials: ∂C/∂zⱼ − pⱼ = "
-        f"{', '.join(num(v) for v in sym.cost_minus_p)} for j = {', '.join(str(j) for j in range(1, CLASSES + 1))}.",
+        f"largest difference from p − onehot(y): {num(logit_diff)}; and sympy, differentiating the whole cost in "
+        f"exponentials: ∂C/∂zⱼ − pⱼ = {', '.join(num(v) for v in sym.cost_minus_p)} for "
+        f"j = {', '.join(str(j) for j in range(1, CLASSES + 1))}.",
         "The probability of a wrong class pushes its logit down by exactly that probability; the true class is pulled "
-        "up by 1 − p_y, what it still lacks. No exponential, no division survives: that is why softmax and "
-        "cross-entropy are always fused (the tensor engine's cross_entropy, PyTorch's CrossEntropyLoss).",
+        "up by 1 − p_y, what it still lacks. No exponential and no division survive: that is why libraries fuse "
+        "softmax and cross-entropy into one step (chainrule.losses.cross_entropy, PyTorch's CrossEntropyLoss).",
     ]
     weight_lines = []
     for k, (w, b) in enumerate(zip(n.weights, n.biases), 1):
         g = result.p_minus_onehot[k - 1]
-        weight_lines.append(Math(f"∂C/∂w{sub(k)} = (p{sub(k)} − δ{sub(y)}{sub(k)})·x = {factor(g)} · {factor(result.input)} = "
+        delta = f"δ{sub(y)}{sub(k)}"
+        weight_lines.append(Math(f"∂C/∂w{sub(k)} = (p{sub(k)} − {delta})·x = {factor(g)} · {factor(result.input)} = "
                                  f"{num(g * result.input)}", note=f"engine: {num(w.grad)}"))
-        weight_lines.append(Math(f"∂C/∂b{sub(k)} = p{sub(k)} − δ{sub(y)}{sub(k)} = {num(g)}", note=f"engine: {num(b.grad)}"))
+        weight_lines.append(Math(f"∂C/∂b{sub(k)} = p{sub(k)} − {delta} = {num(g)}", note=f"engine: {num(b.grad)}"))
     first = result.history[0]["ranking"]
     sections = [
         Section("Forward pass", forward),
@@ -299,7 +307,7 @@ def explain(result: SoftmaxResult) -> Report:
         "onehot": result.onehot,
         "jacobian": result.jacobian,
         "jacobian_formula": result.jacobian_formula,
-        "jacobian_formula_verified": all(sym.kronecker[k][j] == (k == j) for k in range(CLASSES) for j in range(CLASSES)),
+        "jacobian_formula_verified": result.jacobian_formula_verified,
         "dC_dp": list(sym.dC_dp),
         "chain_products": result.chain_products,
         "simplified": list(sym.simplified),
