@@ -94,6 +94,7 @@ class Curve:
     name: str
     cost_formula: str
     curvature_formula: str
+    variable: str  # what the formula's a stands for ("a = σ(1.5w)"), or "" when it is written in w
     weights: list[float]
     costs: list[float]
     gradients: list[float]
@@ -128,20 +129,20 @@ def _bisect(f, lo: float, hi: float, iterations: int = 60) -> float:
     return (lo + hi) / 2
 
 
-def _in_activation(second: sympy.Expr, i: float) -> tuple[str, list[float]]:
+def _in_activation(second: sympy.Expr, i: float) -> tuple[str, str, list[float]]:
     """C″ written with a = σ(i·w) and factored by sympy, and the w where a factor is 0 (C″ changes sign).
 
     For the parabola (no σ) it is C″ itself and there is no such w.
     """
     sigmas = list(second.atoms(sigmoid))
     if len(sigmas) != 1:
-        return pretty(as_floats(sympy.factor(second))), []
+        return pretty(as_floats(sympy.factor(second))), "", []
     a = sympy.Symbol("a")
     factored = sympy.factor(second.xreplace({sigmas[0]: a}))
     roots = sorted(float(r) for r in sympy.real_roots(sympy.Poly(sympy.numer(sympy.together(factored)), a))
                    if 0.0 < float(r) < 1.0)
     where = [math.log(r / (1.0 - r)) / i for r in roots]  # σ(i·w) = r
-    return f"{pretty(as_floats(factored))} with a = {pretty(as_floats(sigmas[0]))}", sorted(where)
+    return pretty(as_floats(factored)), f"a = {pretty(as_floats(sigmas[0]))}", sorted(where)
 
 
 def curve(name: str, build, i: float, y: float) -> Curve:
@@ -149,7 +150,7 @@ def curve(name: str, build, i: float, y: float) -> Curve:
     leaf = Value(0.0, label="w")
     cost = to_sympy(build(i, leaf, y), symbols={leaf: w_sym})
     second = sympy.diff(cost, w_sym, 2)
-    formula, exact_changes = _in_activation(second, i)
+    formula, variable, exact_changes = _in_activation(second, i)
     low, high, count = GRID
     weights = [low + (high - low) * k / (count - 1) for k in range(count)]
     costs = [build(i, Value(w), y).data for w in weights]
@@ -161,7 +162,7 @@ def curve(name: str, build, i: float, y: float) -> Curve:
     k = min(range(count), key=lambda n: costs[n])
     lo, hi = weights[max(k - 1, 0)], weights[min(k + 1, count - 1)]
     minimum = _bisect(lambda v: gradient(build, i, y, v), lo, hi)
-    return Curve(name, pretty(as_floats(sympy.expand(cost))), formula, weights, costs, gradients,
+    return Curve(name, pretty(as_floats(sympy.expand(cost))), formula, variable, weights, costs, gradients,
                  curvatures, exact, changes, exact_changes, minimum)
 
 
@@ -325,6 +326,20 @@ class ConvexityResult:
         return C
 
 
+def _regions(c: Curve, build, i: float, y: float) -> str:
+    """Where C″ > 0 and where C″ < 0, between the sign changes: 'C″ > 0 for −0.58 < w < 1.51; C″ < 0 for …'."""
+    edges = [None, *c.sign_changes, None]
+    low, high = c.weights[0], c.weights[-1]
+    parts: dict[bool, list[str]] = {True: [], False: []}
+    for a, b in zip(edges, edges[1:]):
+        sample = (a + b) / 2 if a is not None and b is not None else (low if a is None else high)
+        where = (f"{num(a, 4)} < w < {num(b, 4)}" if a is not None and b is not None
+                 else f"w < {num(b, 4)}" if a is None else f"w > {num(a, 4)}")
+        parts[curvature(build, i, y, sample) > 0].append(where)
+    return "; ".join(f"C″ {'>' if sign else '<'} 0 for {' and for '.join(parts[sign])}"
+                     for sign in (True, False) if parts[sign])
+
+
 def explain(result: ConvexityResult) -> Report:
     i, y = result.input, result.target
     p, s, t = result.parabola, result.sigmoid, result.twins
@@ -343,20 +358,17 @@ def explain(result: ConvexityResult) -> Report:
         f"Backprop's gradient, differentiated by central differences (h = {num(H)}), gives C″ within "
         f"{num(p.max_difference, 3)} of it at all {len(p.weights)} weights from {num(GRID[0])} to {num(GRID[1])}.",
         f"C″ > 0 everywhere: C is convex, every chord lies above the curve, and the one minimum, "
-        f"w* = {num(p.minimum)}, is where descent goes from any start.",
+        f"w* = {num(p.minimum, scale=GRID[1] - GRID[0])}, is where descent goes from any start.",
     ]
     changes = ", ".join(f"w = {num(w, 4)}" for w in s.sign_changes)
     exact_changes = ", ".join(f"w = {num(w, 4)}" for w in s.sign_changes_exact)
     sigmoid_lines = [
         Math(f"C(w) = (σ(i·w) − y)² = {s.cost_formula}"),
-        Math(f"d²C/dw² = {s.curvature_formula.split(' with ')[0]}",
-             note=f"sympy, from the graph, with {s.curvature_formula.split(' with ')[1]}"),
+        Math(f"d²C/dw² = {s.curvature_formula}", note=f"sympy, from the graph, with {s.variable}"),
         f"Backprop's differentiated gradient agrees with sympy within {num(s.max_difference, 3)} on the grid.",
         (f"C″ changes sign at {changes} (bisection on backprop's curvature; sympy's factors vanish at "
-         f"{exact_changes}): the cost is convex only between "
-         + ("them" if len(s.sign_changes) > 1 else "there and the minimum") +
-         "; beyond, the sigmoid flattens, the cost flattens with it, and C″ < 0.") if s.sign_changes else
-        "On this grid C″ does not change sign.",
+         f"{exact_changes}): {_regions(s, through_sigmoid, i, y)}. Where C″ < 0 the sigmoid flattens and the cost "
+         "flattens with it.") if s.sign_changes else "On this grid C″ does not change sign.",
     ]
     if result.chord is not None:
         a, b = result.chord
@@ -364,7 +376,7 @@ def explain(result: ConvexityResult) -> Report:
         mid = through_sigmoid(i, Value((a + b) / 2), y).data
         sigmoid_lines.append(Math(f"C({num((a + b) / 2)}) = {num(mid)} > (C({num(a)}) + C({num(b)}))/2 = "
                                   f"{num((ca + cb) / 2)}", note="a chord below the curve: not convex"))
-    sigmoid_lines.append(f"There is still one minimum, at w* = {num(s.minimum)} (σ(i·w*) = y), but where C″ < 0 the "
+    sigmoid_lines.append(f"There is still one minimum, at w* = {num(s.minimum, scale=GRID[1] - GRID[0])} (σ(i·w*) = y), but where C″ < 0 the "
                          "slope fades as w moves away: descent from far out crawls across a plateau.")
     unit = lambda th, k: ", ".join(f"{NAMES[3 * k + j]} = {num(th[3 * k + j], 4)}" for j in range(3))  # noqa: E731
     minimum_word = "a minimum" if t.gradient_norm < 1e-6 else "where descent stopped (not yet a minimum)"
