@@ -291,6 +291,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(ChainruleError, chainrule_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.include_router(routes.router)
+    from .exercise_routes import router as exercises; app.include_router(exercises)  # noqa: E702 - one line to merge
 
     for url, name in PAGES.items():
         app.add_api_route(url, _page(name), methods=["GET"], include_in_schema=False)
