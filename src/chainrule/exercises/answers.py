@@ -148,9 +148,9 @@ def _tokens(text: str) -> list[_Token]:
             out.append(_Token("op", "/", start))
         elif ch == "^":
             out.append(_Token("op", "^", start))
-        elif ch in "([":
+        elif ch == "(":
             out.append(_Token("(", ch, start))
-        elif ch in ")]":
+        elif ch == ")":
             out.append(_Token(")", ch, start))
         else:
             raise AnswerError(f"{ch!r} (character {start + 1}) is not allowed; allowed: {_ALLOWED}")
@@ -185,8 +185,8 @@ class Answer:
             raise AnswerError(f"{self.text!r} divides by zero") from None
         except OverflowError:
             raise AnswerError(f"{self.text!r} is too large for a number") from None
-        except ValueError:
-            raise AnswerError(f"{self.text!r} has no value here (a logarithm of a number ≤ 0?)") from None
+        except ValueError as exc:
+            raise AnswerError(f"{self.text!r} has no value here: {exc}") from None
         if isinstance(out, complex) or not math.isfinite(out):
             raise AnswerError(f"{self.text!r} is not a finite real number")
         return float(out)
@@ -205,14 +205,17 @@ def _evaluate(node: tuple, values: Mapping[str, float]) -> float:
     if kind == "neg":
         return -_evaluate(node[1], values)
     if kind == "call":
-        return getattr(ops.FLOATS, node[1])(_evaluate(node[2], values))
+        argument = _evaluate(node[2], values)
+        if node[1] == "log" and argument <= 0:
+            raise ValueError("the logarithm of a number ≤ 0")
+        return getattr(ops.FLOATS, node[1])(argument)
     if kind == "pow":
         base, exponent = _evaluate(node[1], values), node[2]
         if exponent.denominator == 1:
             return base ** int(exponent) if exponent >= 0 else 1.0 / base ** int(-exponent)
         out = base ** float(exponent)
-        if isinstance(out, complex):  # a negative number to a fractional power
-            raise ValueError("no real value")
+        if isinstance(out, complex):
+            raise ValueError("a negative number to a fractional power is not a real number")
         return out
     a, b = _evaluate(node[1], values), _evaluate(node[2], values)
     if kind == "+":
@@ -404,15 +407,17 @@ class _Parser:
 
     def symbol(self, t: _Token) -> tuple[tuple, int]:
         text = t.text
+        if text in self.refused:
+            raise AnswerError(f"{text}: {self.refused[text]}")
         if text in self.names:
             return self.use(text, t), 1
         # z² written with the superscript glued on: the name, then the power
         stem = text.rstrip("".join(_SUPERSCRIPT))
+        if stem != text and stem in self.refused:
+            raise AnswerError(f"{stem}: {self.refused[stem]}")
         if stem != text and stem in self.names:
             exponent = Fraction(int("".join(str(_SUPERSCRIPT[c]) for c in text[len(stem):])))
             return self.raise_to(self.use(stem, t), 1, exponent, t)
-        if text in self.refused:
-            raise AnswerError(f"{text}: {self.refused[text]}")
         if text in _FUNCTIONS:
             raise AnswerError(f"{text} is a function: write {text}(…)")
         spellings: dict[str, list[str]] = {}

@@ -43,8 +43,11 @@ POSITIVE_GRID = tuple(k / 10 for k in range(1, 11))
 LESSON_SEEDS = 10_000
 
 
-def seed_for_student(name: str) -> int:
-    """A student's name as a seed: SHA-256 of the name with its spacing and case made plain."""
+def seed_for_student(name: str, group: int | None = None) -> int:
+    """A student's name as a seed: SHA-256 of the name with its spacing and case made plain.
+
+    ``group``: a class's own seed, so that the same name in two classes gets two sets of numbers.
+    """
     if not isinstance(name, str):
         raise InvalidValueError(f"a student's name is text, got {type(name).__name__}")
     plain = " ".join(name.split()).casefold()
@@ -54,7 +57,8 @@ def seed_for_student(name: str) -> int:
         raise InvalidValueError(f"a student's name has at most {MAX_NAME} characters; got {len(plain)}")
     if not plain.isprintable():
         raise InvalidValueError(f"a student's name must be printable text; got {name!r}")
-    digest = hashlib.sha256(("chainrule student: " + plain).encode("utf-8")).digest()
+    salt = "" if group is None else f"class {SEED.check(group)}: "
+    digest = hashlib.sha256(("chainrule student: " + salt + plain).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % (SEED.high + 1)
 
 

@@ -208,10 +208,12 @@ def summary_line(right: int, total: int, wrong: Counter) -> str:
     return text
 
 
-def grade(exercise: Exercise, answers: Mapping[str, object]) -> Result:
+def grade(exercise: Exercise, answers: Mapping[str, object], lenient: bool = False) -> Result:
     """Mark every answer of ``answers`` (id → text or number), earlier right answers carried forward.
 
     An unknown id is refused (``InvalidValueError``); a question without an answer is wrong ("no answer").
+    Text that is not an answer is refused (``AnswerError``), or with ``lenient`` marked wrong, saying why
+    (a class's answers: one garbled answer must not stop the marking of the others).
     """
     ids = {q.id for q in exercise.questions}
     unknown = [k for k in answers if k not in ids]
@@ -221,12 +223,19 @@ def grade(exercise: Exercise, answers: Mapping[str, object]) -> Result:
     previous = {g.key: g.value for g in exercise.givens}
     verdicts = []
     for q in exercise.questions:
-        if q.id not in answers or answers[q.id] in ("", None):
+        if q.id not in answers or answers[q.id] is None or isinstance(answers[q.id], str) and not answers[q.id].strip():
             verdicts.append(Verdict(q.id, q.name, q.kind, "", None, False, q.value, key_number(q.value),
                                     diagnosis=f"{q.name}: no answer", answer=_full_answer(q)))
             previous[q.key] = q.value
             continue
-        verdict = check(exercise, q.id, answers[q.id], previous)
+        try:
+            verdict = check(exercise, q.id, answers[q.id], previous)
+        except AnswerError as exc:
+            if not lenient:
+                raise
+            verdict = Verdict(q.id, q.name, q.kind, str(answers[q.id])[:80], None, False, q.value,
+                              key_number(q.value), diagnosis=f"{q.name}: not an answer: {str(exc).split(': ', 1)[-1]}",
+                              answer=_full_answer(q))
         verdicts.append(verdict)
         accepted = verdict.correct and verdict.value is not None and math.isfinite(verdict.value)
         previous[q.key] = verdict.value if accepted else q.value

@@ -32,7 +32,7 @@ from ..explainer.format import num, pretty, superscript
 from ..scalar import Value
 from .network import View, edge_formula
 from .questions import Mistake, Question
-from .tolerance import agrees
+from .tolerance import apart
 
 __all__ = ["MISTAKE_KINDS", "attach_mistakes", "distinct", "carried", "MAX_MISTAKES"]
 
@@ -325,8 +325,9 @@ def attach_mistakes(questions: list[Question], view: View, env: Env) -> None:
 def distinct(q: Question, candidates: list[Mistake], env: Env) -> list[Mistake]:
     """The candidates with their values at ``env``, without those the grader could not tell apart.
 
-    Dropped: a mistake that gives no number, the right number (to 3 significant digits) or the number of a
-    mistake kept before it; at most ``MAX_MISTAKES`` are kept.
+    Dropped: a mistake that gives no number, or one so close to the right number or to a mistake kept before it
+    that an answer rounded to 3 significant digits could be either (``tolerance.apart``); at most
+    ``MAX_MISTAKES`` are kept.
     """
     kept: list[Mistake] = []
     for m in candidates:
@@ -334,9 +335,9 @@ def distinct(q: Question, candidates: list[Mistake], env: Env) -> list[Mistake]:
             m.value = float(m.compute(env))
         except (ArithmeticError, ValueError):
             continue
-        if not math.isfinite(m.value) or agrees(m.value, q.value) or agrees(q.value, m.value):
+        if not math.isfinite(m.value) or not apart(m.value, q.value):
             continue
-        if any(agrees(m.value, k.value) or agrees(k.value, m.value) for k in kept):
+        if not all(apart(m.value, k.value) for k in kept):
             continue
         kept.append(m)
         if len(kept) == MAX_MISTAKES:

@@ -51,6 +51,11 @@ class Session:
         self.missed: list[Verdict] = []  # every wrong answer, both tries
 
     @property
+    def answered(self) -> int:
+        """How many answers were given (right or wrong, every try)."""
+        return len(self.missed) + sum(self.finally_right)
+
+    @property
     def done(self) -> bool:
         return self.k >= len(self.exercise.questions)
 

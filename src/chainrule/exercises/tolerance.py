@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["DIGITS", "tolerance", "agrees", "same_value", "ZERO", "FORMULA_RTOL"]
+__all__ = ["DIGITS", "tolerance", "agrees", "apart", "same_value", "ZERO", "FORMULA_RTOL"]
 
 DIGITS = 3
 ZERO = 1e-9
@@ -33,6 +33,12 @@ def agrees(given: float, expected: float) -> bool:
     if not (math.isfinite(given) and math.isfinite(expected)):
         return False
     return abs(given - expected) <= tolerance(expected) * (1 + 1e-9) + 1e-300
+
+
+def apart(a: float, b: float) -> bool:
+    """No answer can agree with both: a and b are further apart than their two tolerances (so a learner's rounded
+    a is never taken for b)."""
+    return abs(a - b) > (tolerance(a) + tolerance(b)) * (1 + 1e-6)
 
 
 def same_value(a: float, b: float) -> bool:
