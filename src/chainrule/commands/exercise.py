@@ -139,6 +139,10 @@ def interactive(exercise, out: _Out, stdin=None) -> int:
         q = session.current
         out(f"[{session.k + 1}/{n}] {q.prompt} ", end="")
         text = stdin.readline()
+        if not text and not session.answered:
+            out("")
+            raise InvalidValueError("no answer: the input ended before the first one (answer in a terminal, or pipe "
+                                    "one answer per line, or use --answers FILE.json)")
         if not text:
             out("")
             out(f"stopped after {session.k} of {n} questions")
