@@ -162,3 +162,13 @@ def test_any_text_in_the_answers_file_is_marked_or_refused_with_exit_2(capsys, m
         assert code == 1 and re.search(r"score: \d/6", out)  # the other answers are missing: never all right
     else:
         assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_the_readme_transcript_is_what_the_command_prints(capsys, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ chainrule exercise simplest --seed 7\n", 1)[1].split("```", 1)[0]
+    typed = re.findall(r"^\[\d+/\d+\] .*? = \? (.*)$", block, flags=re.M)
+    code, out, _ = run(capsys, monkeypatch, ["exercise", "simplest", "--seed", "7"], typed)
+    assert code == 0 and out == block

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import random
 import sys
 
@@ -49,11 +48,19 @@ def add_exercise_source(parser: argparse.ArgumentParser) -> None:
                      help=f"a learner's name, hashed to their own seed (at most {MAX_NAME} characters)")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """One subcommand per lesson (exercise, worksheet, slides), with the options that shape its exercise."""
     sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
+    out = []
     for name, module in lessons.LESSONS.items():
         p = sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY)
         add_params(p, shape_params(module))
+        out.append(p)
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for p in lesson_parsers(parser):
         add_exercise_source(p)
         p.add_argument("--format", choices=("text", "json"), default="text",
                        help="text, or json: the questions (no answers), the key or the marks as JSON")
@@ -76,17 +83,10 @@ def settings_of(args, module) -> dict:
 
 def read_answers(path: str) -> dict:
     """The answers file: a JSON object of id → answer (text or number), bounded in size."""
+    from ..exercises.files import read_text
+
     try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise InvalidValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
-    if size > MAX_ANSWERS_BYTES:
-        raise InvalidValueError(f"{path!r} is {size} bytes; allowed: at most {MAX_ANSWERS_BYTES}")
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except UnicodeDecodeError:
-        raise InvalidValueError(f"{path!r} is not UTF-8 text") from None
+        data = json.loads(read_text(path, MAX_ANSWERS_BYTES))
     except json.JSONDecodeError as exc:
         raise InvalidValueError(f"{path!r} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
     if not isinstance(data, dict):
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
                            indent=2))
         else:
             for k in exercise.key():
-                how = " = ".join(x for x in (k["chain"], k["formula"]) if x and x != k["answer"])
+                how = " = ".join(dict.fromkeys(x for x in (k["chain"], k["formula"]) if x and x != k["answer"]))
                 out(f"{k['id']:<16} {k['name']} = {how + ' = ' if how else ''}{k['answer']}")
         return 0
     if args.format == "json":

@@ -12,15 +12,12 @@ import argparse
 
 from .. import lessons
 from ..errors import InvalidValueError
-from .exercise import add_exercise_source, chosen_seed, settings_of, shape_params
-from .options import add_params, output_file
+from .exercise import add_exercise_source, chosen_seed, lesson_parsers, settings_of
+from .options import output_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
-    for name, module in lessons.LESSONS.items():
-        p = sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY)
-        add_params(p, shape_params(module))
+    for p in lesson_parsers(parser):
         add_exercise_source(p)
         p.add_argument("--out", metavar="FILE.html", required=True, type=output_file(".html", ".htm"),
                        help="the deck to write")

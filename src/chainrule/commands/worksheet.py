@@ -20,8 +20,8 @@ import random
 
 from .. import lessons
 from ..errors import InvalidValueError
-from .exercise import settings_of, shape_params
-from .options import add_params, int_in_range
+from .exercise import lesson_parsers, settings_of
+from .options import int_in_range
 
 MAX_NAMES_BYTES = 100_000
 
@@ -30,10 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..exercises.draw import SEED
     from ..exercises.worksheet import MAX_STUDENTS
 
-    sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
-    for name, module in lessons.LESSONS.items():
-        p = sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY)
-        add_params(p, shape_params(module))
+    for p in lesson_parsers(parser):
         who = p.add_mutually_exclusive_group(required=True)
         who.add_argument("--students", type=int_in_range(1, MAX_STUDENTS), metavar="N",
                          help=f"how many students (named student 01, student 02, …; 1 to {MAX_STUDENTS})")
@@ -44,16 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_names(path: str) -> list[str]:
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_NAMES_BYTES:
-            raise InvalidValueError(f"{path!r} is {size} bytes; allowed: at most {MAX_NAMES_BYTES}")
-        with open(path, encoding="utf-8-sig") as f:
-            return f.read().splitlines()
-    except UnicodeDecodeError:
-        raise InvalidValueError(f"{path!r} is not UTF-8 text") from None
-    except OSError as exc:
-        raise InvalidValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    from ..exercises.files import read_text
+
+    return read_text(path, MAX_NAMES_BYTES).splitlines()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ by node from the tree (``to_sympy``), never from text.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
@@ -160,6 +161,9 @@ def _tokens(text: str) -> list[_Token]:
 
 
 # ------------------------------------------------------------------- tree
+# The four operations, for floats and for sympy alike.
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
 # A node of the tree is a tuple: ("num", Fraction), ("sym", id), ("neg", x), (op, left, right) for op in
 # + - * /, ("pow", base, Fraction), ("call", function, argument).
 
@@ -217,14 +221,7 @@ def _evaluate(node: tuple, values: Mapping[str, float]) -> float:
         if isinstance(out, complex):
             raise ValueError("a negative number to a fractional power is not a real number")
         return out
-    a, b = _evaluate(node[1], values), _evaluate(node[2], values)
-    if kind == "+":
-        return a + b
-    if kind == "-":
-        return a - b
-    if kind == "*":
-        return a * b
-    return a / b
+    return _BINARY[kind](_evaluate(node[1], values), _evaluate(node[2], values))
 
 
 def _to_sympy(node: tuple, symbols: Mapping[str, object]):
@@ -243,14 +240,7 @@ def _to_sympy(node: tuple, symbols: Mapping[str, object]):
         return getattr(SympyLib, node[1])(_to_sympy(node[2], symbols))
     if kind == "pow":
         return _to_sympy(node[1], symbols) ** sympy.Rational(node[2].numerator, node[2].denominator)
-    a, b = _to_sympy(node[1], symbols), _to_sympy(node[2], symbols)
-    if kind == "+":
-        return a + b
-    if kind == "-":
-        return a - b
-    if kind == "*":
-        return a * b
-    return a / b
+    return _BINARY[kind](_to_sympy(node[1], symbols), _to_sympy(node[2], symbols))
 
 
 # ----------------------------------------------------------------- parser

@@ -16,12 +16,13 @@ saying why, and the marking goes on.
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..errors import InvalidValueError
 from .exercise import build, key_number
+from .files import read_text
 from .grading import Result, grade
 from .mistakes import MISTAKE_KINDS
 from .questions import QUESTION_KINDS
@@ -37,31 +38,23 @@ MAX_CELL = 1_000
 
 def read_rows(path: str, needed: tuple[str, ...]) -> list[dict]:
     """The rows of a CSV file with at least the columns ``needed``; a clear error naming the file otherwise."""
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise InvalidValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
-    if size > MAX_CSV_BYTES:
-        raise InvalidValueError(f"{path!r} is {size} bytes; allowed: at most {MAX_CSV_BYTES}")
     rows = []
+    text = read_text(path, MAX_CSV_BYTES)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in needed if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InvalidValueError(f"{path!r} has no column {missing[0]!r}; it needs: {', '.join(needed)}")
-            for line, row in enumerate(reader, 2):
-                if len(rows) == MAX_ROWS:
-                    raise InvalidValueError(f"{path!r} has more than {MAX_ROWS} rows")
-                cells = {c: (row.get(c) or "").strip() for c in needed}
-                if any(len(v) > MAX_CELL for v in cells.values()):
-                    raise InvalidValueError(f"{path!r} line {line}: a cell longer than {MAX_CELL} characters")
-                if not cells["student"] and not cells["question"]:
-                    continue  # a blank line
-                cells["line"] = line
-                rows.append(cells)
-    except UnicodeDecodeError:
-        raise InvalidValueError(f"{path!r} is not UTF-8 text") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in needed if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidValueError(f"{path!r} has no column {missing[0]!r}; it needs: {', '.join(needed)}")
+        for line, row in enumerate(reader, 2):
+            if len(rows) == MAX_ROWS:
+                raise InvalidValueError(f"{path!r} has more than {MAX_ROWS} rows")
+            cells = {c: (row.get(c) or "").strip() for c in needed}
+            if any(len(v) > MAX_CELL for v in cells.values()):
+                raise InvalidValueError(f"{path!r} line {line}: a cell longer than {MAX_CELL} characters")
+            if not cells["student"] and not cells["question"]:
+                continue  # a blank line
+            cells["line"] = line
+            rows.append(cells)
     except csv.Error as exc:
         raise InvalidValueError(f"{path!r} is not a valid CSV file: {exc}") from None
     return rows
