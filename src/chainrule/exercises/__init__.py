@@ -23,6 +23,7 @@ expected numbers and formulas, and the mistakes. One idea per module:
     steps       the explorer's step-through as questions: node values and edges' running products
     worksheet   sheets for a class (Markdown, LaTeX, PDF) and the teacher's key
     classroom   a class's answers marked against a key: per student, per question
+    files       reading the files people make (answers, class lists, keys): bounded, UTF-8
     mathml      our notation as MathML, for pages that need no script to show math
     slides      a lesson as a self-contained HTML deck, one factor per click
 """

@@ -1,6 +1,6 @@
 """A class's answers marked against a worksheet's key: per student, per question, and the step most got wrong.
 
-    key = read_rows("key.csv", KEY_COLUMNS)          # made by chainrule worksheet
+    key = read_rows("key.csv", worksheet.KEY_COLUMNS)     # made by chainrule worksheet
     answers = read_rows("answers.csv", ANSWER_COLUMNS)
     marks = mark_class(key, answers)
 
@@ -26,7 +26,6 @@ from .files import read_text
 from .grading import Result, grade
 from .mistakes import MISTAKE_KINDS
 from .questions import QUESTION_KINDS
-from .worksheet import KEY_COLUMNS
 
 __all__ = ["read_rows", "mark_class", "ClassMarks", "ANSWER_COLUMNS", "MAX_CSV_BYTES", "MAX_ROWS"]
 

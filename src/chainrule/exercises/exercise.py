@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from .. import lessons
 from ..errors import InvalidValueError
-from ..explainer.format import num
 from .draw import SEED, draw_params
 from .mistakes import attach_mistakes
 from .network import View, typed_name
@@ -217,8 +216,3 @@ def build(lesson: str, seed: int | None = None, settings: dict | None = None, ev
         seed = SEED.check(seed)
     return _build(lesson, seed, tuple(sorted((settings or {}).items())), every_node)
 
-
-def describe(exercise: Exercise) -> list[str]:
-    """The exercise's head, for a terminal or a sheet: the network and the numbers given."""
-    given = ", ".join(f"{g.key} = {num(g.value)}" for g in exercise.givens)
-    return [*exercise.network, f"given: {given}"]
