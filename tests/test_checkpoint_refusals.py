@@ -204,17 +204,20 @@ def _unknown_setting(meta):
 
 
 @pytest.mark.parametrize("arrays,meta,library,cli", [
-    (None, _swap_layers, "has shape (2, 8) in the state but (2, 4) in the model", "shape"),
-    (_to_float64, None, "has dtype float64 in the state but float32 in the model", "dtype float64"),
-    (_to_int, None, "has dtype int32 in the state but float32", "dtype int32"),
-    (_drop_bias, None, "missing layers.0.bias", "missing layers.0.bias"),
+    (None, _swap_layers, "'model.layers.0.weight' holds 16 numbers; the network [2, 4, 2] its settings declare needs at most 8",
+     "[2, 4, 2]"),
+    (_to_float64, None, "model.layers.0.weight has dtype float64; the run's weights are float32", "dtype float64"),
+    (_to_int, None, "model.layers.0.weight has dtype int32; the run's weights are float32", "dtype int32"),
+    (_drop_bias, None, "the model weights in the file hold 34 numbers; the network [2, 8, 2] its settings declare has 42",
+     "hold 34 numbers"),
     (_nan_weight, None, "layers.2.weight holds NaN or infinite values", "NaN"),
     (_inf_adam_state, None, "optimizer state v.0: holds NaN or infinite values", "v.0"),
     (_bad_adam_shape, None, "optimizer state m.0: shape (3, 3)", "m.0"),
     (_drop_adam_step, None, "Adam state is incomplete", "incomplete"),
-    (None, _bad_epoch, "damaged metadata", "damaged metadata"),
-    (None, _negative_epoch, "epoch -1 does not match its history", "does not match"),
-    (None, _bad_history, "damaged metadata", "damaged metadata"),
+    (None, _bad_epoch, "damaged metadata: epoch = 'three'", "damaged metadata"),
+    (None, _negative_epoch, "damaged metadata: epoch = -1", "epoch = -1"),
+    (None, _bad_history, "damaged metadata: history[0] lacks lr, seconds, test_accuracy, test_loss, train_accuracy, "
+                         "train_loss", "damaged metadata"),
     (None, _unknown_setting, "unknown training settings: dropout", "dropout"),
 ], ids=["other-network-sizes", "float64-weights", "int-weights", "missing-array", "nan-weight", "inf-adam-state",
         "adam-state-shape", "adam-step-missing", "epoch-not-a-number", "epoch-negative", "history-damaged", "unknown-setting"])
