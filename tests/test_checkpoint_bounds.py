@@ -24,7 +24,6 @@ Issue 16 §1, each attack as the issue found it, through the library
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
@@ -34,31 +33,13 @@ import zipfile
 import numpy as np
 import pytest
 
-from chainrule.checkpoint import load_checkpoint, save_checkpoint
+from chainrule.checkpoint import load_checkpoint
 from chainrule.cli import main
 from chainrule.errors import InvalidValueError
 from chainrule.training import TrainConfig, Trainer
+from checkpoint_files import rewrite, valid_checkpoint
 
 CHAINRULE = os.path.join(os.path.dirname(sys.executable), "chainrule")
-
-
-def _valid(path, **config) -> str:
-    t = Trainer(TrainConfig(**{"data": "moons", "layers": [8], "optimizer": "adam", "epochs": 1, "n_samples": 100,
-                               **config}))
-    t.fit()
-    t.save(path)
-    return str(path)
-
-
-def _rewrite(path, change_arrays=None, change_meta=None) -> str:
-    arrays, meta = load_checkpoint(path)
-    meta = {k: v for k, v in meta.items() if k not in ("format", "version")}
-    if change_arrays:
-        change_arrays(arrays)
-    if change_meta:
-        change_meta(meta)
-    save_checkpoint(path, arrays, meta)
-    return str(path)
 
 
 def _npy(array: np.ndarray) -> bytes:
@@ -123,7 +104,7 @@ def _peak(fn) -> int:
     ("4096", "is not a list of layer sizes"),
 ], ids=["64-layers-of-4096", "8-layers-of-4096", "within-bounds-but-not-in-the-file", "zero", "a-string"])
 def test_a_network_the_metadata_declares_is_checked_before_it_is_built(tmp_path, capsys, layers, pattern):
-    path = _rewrite(_valid(tmp_path / "c.npz"), change_meta=lambda m: m["config"].update(layers=layers))
+    path = rewrite(valid_checkpoint(tmp_path / "c.npz"), change_meta=lambda m: m["config"].update(layers=layers))
     _refused_everywhere(capsys, path, pattern)
     # [4096, 4096] would be 67 MB of float32 weights, 5 times that with Adam's state: none of it is allocated
     assert _peak(lambda: Trainer.resume(path)) < 4 * 2**20
@@ -141,7 +122,7 @@ def test_a_network_the_metadata_declares_is_checked_before_it_is_built(tmp_path,
     (dict(dtype="float16"), "dtype = 'float16' is not allowed"),
 ], ids=lambda v: next(iter(v)) if isinstance(v, dict) else "")
 def test_a_setting_read_from_a_file_meets_the_bound_of_its_flag(tmp_path, capsys, change, pattern):
-    path = _rewrite(_valid(tmp_path / "c.npz"), change_meta=lambda m: m["config"].update(change))
+    path = rewrite(valid_checkpoint(tmp_path / "c.npz"), change_meta=lambda m: m["config"].update(change))
     _refused_everywhere(capsys, path, "cannot resume from", pattern)
 
 
@@ -157,11 +138,11 @@ def test_the_flag_and_the_file_share_one_bound(capsys):
 
 @pytest.mark.parametrize("bad", [None, "0.5", True, float("nan"), -1.0, [], 1e400])
 def test_a_history_value_that_is_not_a_finite_number_is_refused_on_load(tmp_path, capsys, bad):
-    path = _valid(tmp_path / "c.npz", epochs=2)
+    path = valid_checkpoint(tmp_path / "c.npz", epochs=2)
     t = Trainer.resume(path)
     t.fit()
     t.save(path)
-    path = _rewrite(path, change_meta=lambda m: m["history"][1].update(train_loss=bad))
+    path = rewrite(path, change_meta=lambda m: m["history"][1].update(train_loss=bad))
     _refused_everywhere(capsys, path, "damaged metadata: history[1].train_loss")
     # the commands that used to reach a TypeError: a plot, a Markdown table
     for extra in (["--plot", str(tmp_path / "x.png")], ["--format", "markdown"]):
@@ -182,13 +163,13 @@ def test_a_history_value_that_is_not_a_finite_number_is_refused_on_load(tmp_path
 ], ids=["epoch-huge", "epoch-bool", "history-not-a-list", "history-numbering", "history-unknown-field",
         "accuracy-above-1", "average-beyond-the-epochs"])
 def test_the_epoch_history_and_average_metadata_are_checked(tmp_path, capsys, change, pattern):
-    path = _rewrite(_valid(tmp_path / "c.npz"), change_meta=change)
+    path = rewrite(valid_checkpoint(tmp_path / "c.npz"), change_meta=change)
     _refused_everywhere(capsys, path, pattern)
 
 
 # ---------------------------------------------------------------- the archive
 def test_a_deflated_member_claiming_hundreds_of_megabytes_is_refused_before_inflating(tmp_path, capsys):
-    ok = _valid(tmp_path / "ok.npz")
+    ok = valid_checkpoint(tmp_path / "ok.npz")
     members = _members(ok)
     big = 256 * 2**20  # 256 MiB of zeros deflate to about 256 kB
 
@@ -212,7 +193,7 @@ def test_a_deflated_member_claiming_hundreds_of_megabytes_is_refused_before_infl
 
 
 def test_a_member_named_twice_is_refused_not_silently_overridden(tmp_path, capsys):
-    ok = _valid(tmp_path / "ok.npz")
+    ok = valid_checkpoint(tmp_path / "ok.npz")
     members = _members(ok)
     weight = dict(members)["model.layers.0.weight.npy"]
     other = _npy(np.zeros((2, 8), np.float32))
@@ -225,7 +206,7 @@ def test_a_member_named_twice_is_refused_not_silently_overridden(tmp_path, capsy
 
 def test_members_that_share_bytes_are_refused(tmp_path, capsys):
     # the "overlapping" zip bomb: two directory entries pointing at one compressed stream
-    ok = _valid(tmp_path / "ok.npz")
+    ok = valid_checkpoint(tmp_path / "ok.npz")
     data = bytearray(open(ok, "rb").read())
     with zipfile.ZipFile(ok) as z:
         infos = z.infolist()
@@ -252,7 +233,7 @@ def test_members_that_share_bytes_are_refused(tmp_path, capsys):
     (lambda a: np.asfortranarray(a["model.layers.0.weight"]), "Fortran order"),
 ], ids=["int", "bool", "complex", "big-endian", "structured", "fortran-order"])
 def test_check_and_resume_refuse_the_same_weights_with_one_rule(tmp_path, capsys, make, pattern):
-    ok = _valid(tmp_path / "ok.npz")
+    ok = valid_checkpoint(tmp_path / "ok.npz")
     arrays, meta = load_checkpoint(ok)
     weight = make(arrays)
     path = tmp_path / "w.npz"
@@ -263,7 +244,7 @@ def test_check_and_resume_refuse_the_same_weights_with_one_rule(tmp_path, capsys
 
 def test_a_well_formed_checkpoint_is_still_accepted_by_both(tmp_path, capsys):
     # the positive control of the refusals above: the untouched file loads, resumes and checks
-    ok = _valid(tmp_path / "ok.npz")
+    ok = valid_checkpoint(tmp_path / "ok.npz")
     assert Trainer.resume(ok).epoch == 1
     assert main(["check", ok, "--no-torch", "--format", "json"]) == 0
     assert main(["train", "--resume", ok, "--epochs", "2", "--format", "json"]) == 0

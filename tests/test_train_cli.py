@@ -1,4 +1,7 @@
-"""``chainrule train``: defaults that reach the published accuracy, JSON output, checkpoints, plots, bad options."""
+"""``chainrule train``: schedules, reported weights, overfitting, JSON, checkpoints, plots, bad options.
+
+The defaults' accuracy on seeds 0-4 of every dataset is tests/test_baselines.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from chainrule.checkpoint import load_checkpoint
