@@ -46,13 +46,14 @@ def test_digits_without_weight_decay_says_when_overfitting_began(capsys):
     # nothing while the test loss climbs back from its lowest point; the run says so, with the epoch
     argv = ["train", "--data", "digits", "--layers", "128,64", "--optimizer", "sgd", "--lr", "0.05", "--momentum",
             "0.9", "--weight-decay", "0", "--average", "0"]
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert "overfitting: the test loss has been rising since epoch 6 while the training loss fell" in out, out
     result = run_json(capsys, *argv[1:])
     o = result["overfitting"]
-    assert o["detected"] and o["began"] == 6 and o["test_loss_now"] > 1.05 * o["test_loss_then"]
+    # here it began in epoch 6; another processor's rounding may move the lowest test loss by an epoch or two
+    assert o["detected"] and 3 <= o["began"] <= 12 and o["test_loss_now"] > 1.05 * o["test_loss_then"]
     assert o["train_loss_now"] < 0.75 * o["train_loss_then"]
+    assert main(argv) == 0  # and in words, with that epoch (the same run again, on the same machine)
+    out = capsys.readouterr().out
+    assert f"overfitting: the test loss has been rising since epoch {o['began']} while the training loss fell" in out
     # the defaults' weight decay keeps the test loss level: the run says that too, in one line
     assert main(["train", "--data", "digits", "--epochs", "30"]) == 0
     assert "overfitting: none seen" in capsys.readouterr().out
