@@ -73,26 +73,20 @@ def _lesson_reports(name: str, tol: float, use_torch: bool):
 
 # --------------------------------------------------------------- checkpoint
 def _model_from_checkpoint(path: str):
-    """(float64 MLP with the checkpoint's weights, dataset, config); one clear line if anything is off."""
+    """(float64 MLP with the checkpoint's weights, dataset, config); one clear line if anything is off.
+
+    The checkpoint is read by ``Trainer.resume``, the one reader of training
+    checkpoints: what ``chainrule train --resume`` refuses, this refuses too,
+    for the same reasons, before building anything the file cannot justify.
+    """
     import numpy as np
 
-    from ..checkpoint import load_checkpoint
     from ..nn import MLP
-    from ..training import Trainer, TrainConfig
+    from ..training import Trainer
 
-    arrays, meta = load_checkpoint(path)
-    if meta.get("kind") != "trainer" or not isinstance(meta.get("config"), dict):
-        raise InvalidValueError(f"{path!r} is a chainrule checkpoint but not of a training run")
-    try:
-        config = TrainConfig.from_json(meta["config"])
-        trainer = Trainer(config)
-        state = {k[6:]: np.asarray(v, dtype=np.float64) for k, v in arrays.items() if k.startswith("model.")}
-        model = MLP(trainer.model.sizes, trainer.config.activation, seed=0, dtype=np.float64)
-        model.load_state_dict(state)
-    except InvalidValueError as exc:
-        raise InvalidValueError(f"cannot rebuild the model in {path!r}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidValueError(f"cannot rebuild the model in {path!r}: damaged metadata ({exc})") from None
+    trainer = Trainer.resume(path)
+    model = MLP(trainer.model.sizes, trainer.config.activation, seed=0, dtype=np.float64)
+    model.load_state_dict({k: v.astype(np.float64) for k, v in trainer.model.state_dict().items()})
     return model, trainer.dataset, trainer.config
 
 
