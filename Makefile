@@ -1,11 +1,12 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   -> the video's example, explained
-#   make test   -> every test
+#   make test   -> every test (it writes only to temporary folders: the tree stays as it was)
+#   make screenshots -> the README's pictures of the explorer (docs/screenshots/), from the browser tests
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# The browser tests check each page, then save its picture where CHAINRULE_SCREENSHOTS says.
+screenshots: $(VENV)/.installed-test
+	CHAINRULE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py

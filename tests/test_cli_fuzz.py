@@ -19,8 +19,8 @@ documented exit 1). ``--help`` exits through ``SystemExit(0)``, as argparse does
 Stubs, to keep the valid runs short (the code paths that parse and validate
 are never stubbed):
 
-* ``serve``: ``uvicorn.Server.run`` returns at once (after closing the bound
-  socket) and ``webbrowser.open`` does nothing; hosts are loopback literals or
+* ``serve``: ``commands.serve.serve_forever`` returns at once (after closing
+  the bound socket) and ``webbrowser.open`` does nothing; hosts are loopback literals or
   strings the parser refuses, so no name lookup and no public address;
 * ``train``: ``TrainConfig.resolved`` runs in full (every check), then the
   resolved copy is shrunk: at most 1 epoch, 300 points, hidden layers of at
@@ -177,15 +177,13 @@ def workdir(tmp_path_factory):
 def stubs():
     import webbrowser
 
-    import uvicorn
-
     from chainrule import training
+    from chainrule.commands import serve as serve_command
 
     mp = pytest.MonkeyPatch()
 
-    def quick_server_run(self, sockets=None):  # serve: parse, bind, build the app; then return instead of serving
-        for s in sockets or ():
-            s.close()
+    def quick_serve_forever(app, sock):  # serve: parse, bind, build the app; then return instead of serving
+        sock.close()
 
     real_resolved = training.TrainConfig.resolved
 
@@ -198,7 +196,7 @@ def stubs():
             c.n_samples = min(c.n_samples, 300)
         return c
 
-    mp.setattr(uvicorn.Server, "run", quick_server_run)
+    mp.setattr(serve_command, "serve_forever", quick_serve_forever)
     mp.setattr(webbrowser, "open", lambda *a, **k: True)
     mp.setattr(training.TrainConfig, "resolved", shrunk)
     yield

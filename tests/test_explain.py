@@ -178,3 +178,13 @@ def test_derivation_ranking_uses_the_totals():
     (top,) = r.most_sensitive
     assert top.name == "w" and top.step == pytest.approx(-0.12)
     assert isinstance(d, Derivation)
+
+
+def test_symbolic_work_is_bounded_and_says_what_it_skipped(monkeypatch):
+    from chainrule.explainer import derivation
+
+    monkeypatch.setattr(derivation, "MAX_SYMBOLIC_SIZE", 5)
+    C, w = video()
+    d = explain(C, wrt=[w])
+    assert d["w"].closed_form is None and "closed form skipped: too large to expand" in d["w"].symbolic_skipped
+    assert "closed form skipped" in str(d) and d.to_json()["parameters"][0]["symbolic_skipped"]

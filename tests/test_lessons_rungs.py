@@ -51,3 +51,38 @@ def test_plots_are_written(tmp_path, capsys, name, extra):
     path = tmp_path / "plot.svg"
     assert main(["lesson", name, *extra, "--plot", str(path)]) == 0
     assert "<svg" in path.read_text(encoding="utf-8")
+
+
+def test_the_learning_rate_lesson_says_it_is_a_hyperparameter_and_how_people_choose_it():
+    r = learning_rate.train(steps=40)
+    text = str(learning_rate.explain(r).to_json())
+    assert "hyperparameter" in text and "range test" in text and "cosine" in text and "Adam" in text
+    rates = [lr for lr, _ in r.range_test]
+    assert all(b / a == pytest.approx(10 ** (1 / 3)) for a, b in zip(rates, rates[1:]))  # a geometric sweep
+    assert r.blow_up is not None and r.suggested < r.blow_up  # the choice sits below where the cost blows up
+    constant, cosine = r.schedules
+    assert constant.behaviour == "diverges" and cosine.costs[-1] < min(constant.costs[-1], cosine.costs[0])
+    steps = [step for _, g, _, step in r.adam_first_step if abs(g) > 1e-6]
+    assert steps and all(abs(s) == pytest.approx(learning_rate.ADAM["lr"], rel=1e-4) for s in steps)  # ±lr each
+
+
+def test_the_sweep_plot_draws_costs_as_they_are_on_a_log_axis(tmp_path):
+    from chainrule.viz.sweep import plot_sweep
+
+    r = learning_rate.train(steps=30)
+    fig = plot_sweep(r, str(tmp_path / "sweep.png"))
+    drawn = max(max(line.get_ydata()) for ax in fig.axes[:2] for line in ax.get_lines() if len(line.get_ydata()) > 2)
+    largest = max(c for s in r.simplest + r.mlp for c in s.costs if c < float("inf"))
+    assert drawn == largest  # nothing clipped to a made-up ceiling
+    assert fig.axes[0].get_yscale() == "log"
+
+
+def test_why_backprop_names_its_network_reports_progress_and_times_medians_of_repeats():
+    seen = []
+    r = why_backprop.train(max_params=16, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (9, 9)  # 3 sizes × 3 methods
+    assert all(row.repeats["backprop"] > 1 for row in r.rows)  # quick methods are repeated: their median counts
+    lines = [line for s in why_backprop.explain(r).sections for line in s.lines]
+    assert any("one tanh neuron with n inputs" in s.title for s in why_backprop.explain(r).sections)
+    for line in lines:  # one measure per sentence: a time ratio or a pass count, never both
+        assert not ("as long" in line and "passes" in line)

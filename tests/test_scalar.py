@@ -301,3 +301,28 @@ def test_detect_anomaly_is_silent_when_everything_is_finite():
     with detect_anomaly():
         ((1.5 * w - 0.8) ** 2).backward()
     assert w.grad == pytest.approx(1.2)
+
+
+# ---------------------------------------------------- one rule for numbers (issue 16)
+def test_a_number_too_large_for_a_float_is_a_typed_error_not_a_raw_one():
+    with pytest.raises(NumericalOverflowError, match="too large for a float"):
+        Value(2**1024)
+    with pytest.raises(NumericalOverflowError, match="too large for a float"):
+        Value(1.0) * 2**1024
+
+
+@pytest.mark.parametrize("make", [lambda: Value(True), lambda: Value(1.0) + True, lambda: False * Value(1.0),
+                                  lambda: Value.dot([Value(1.0)], [True]), lambda: Value.sum([Value(1.0), True])])
+def test_a_bool_is_not_a_number_anywhere(make):
+    with pytest.raises(TypeError):
+        make()
+
+
+def test_division_keeps_its_slope_finite_where_the_quotient_is():
+    a, b = Value(1e300), Value(1e155)
+    (a / b).backward()
+    assert b.grad == pytest.approx(-1e-10, rel=1e-12)  # −(a/b)/b; −a/(b·b) would overflow to −0.0
+    c, d = Value(1e-170), Value(1e-170)
+    q = c / d
+    q.backward()
+    assert q.data == 1.0 and c.grad == pytest.approx(1e170) and d.grad == pytest.approx(-1e170)

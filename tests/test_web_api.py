@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from chainrule.cli import main
+from chainrule.commands import serve as serve_command
 from chainrule.lessons import simplest
 from chainrule.web import create_app
 from chainrule.web import stepper
@@ -167,10 +168,29 @@ def test_simplest_divergence_stops_early_and_says_so(client):
         ({"steps": 2.5}, "steps", "whole number"),
         ({"tolerance": 2}, "tolerance", "from 0 to 1"),
         ({"wieght": 1}, "wieght", "known fields: input, target, weight"),
+        # strict: what the schema calls a number or a whole number, never a bool or a string coerced into one
+        ({"tolerance": False}, "tolerance", "from 0 to 1"),
+        ({"steps": True}, "steps", "whole number"),
+        ({"steps": "5"}, "steps", "whole number"),
+        ({"learning_rate": "0.1"}, "learning_rate", "> 0"),
+        ({"input": 1e-200}, "input", "at least 1e-150 away from 0"),
     ],
 )
 def test_simplest_refuses_bad_input(client, body, field, allowed):
     assert_refused(client.post("/api/simplest", json=body), field, allowed)
+
+
+def test_a_whole_number_may_be_written_with_a_decimal_point(client):
+    # JSON Schema's "integer" counts 3.0 as the whole number 3; the server agrees with its schema
+    assert client.post("/api/simplest", json={"steps": 3.0}).json()["steps"] == client.post(
+        "/api/simplest", json={"steps": 3}).json()["steps"]
+
+
+def test_the_schema_says_input_must_be_away_from_zero(client):
+    spec = client.get("/openapi.json").json()
+    prop = spec["components"]["schemas"]["SimplestRequest"]["properties"]["input"]
+    assert prop["not"] == {"exclusiveMinimum": -1e-150, "exclusiveMaximum": 1e-150}
+    assert client.post("/api/simplest", json={"input": 1e-150}).status_code == 200
 
 
 @pytest.mark.parametrize("raw", ['{"weight": NaN}', '{"weight": Infinity}', '{"weight": -Infinity}', '{"weight": 1e999}'])
@@ -313,7 +333,12 @@ def test_playground_divergence_is_reported_not_crashed(client):
         ({"noise": -0.1}, "noise", "from 0 to 1"),
         ({"grid": 500}, "grid", "from 8 to 80"),
         ({"test_fraction": 0.9}, "test_fraction", "from 0.1 to 0.5"),
-        ({"params": [{"W": [[1.0]], "b": [0.0]}] * 8}, "params", "0 to 7 items"),
+        ({"params": [{"W": [[1.0]], "b": [0.0]}] * 8}, "params", "1 to 7 items"),
+        ({"params": []}, "params", "1 to 7 items"),
+        ({"points": [[0, 0, True]]}, "points[0][2]", "one of: 0, 1"),
+        ({"layers": [True]}, "layers[0]", "whole number"),
+        ({"seed": "1"}, "seed", "whole number"),
+        ({"noise": True}, "noise", "from 0 to 1"),
     ],
 )
 def test_playground_refuses_bad_input(client, body, field, allowed):
@@ -364,23 +389,22 @@ def test_serve_refuses_a_busy_port_in_one_line(capsys):
 
 
 def test_serve_binds_localhost_and_warns_when_told_otherwise(capsys, monkeypatch):
-    import uvicorn
-
     seen = {}
 
-    def fake_run(self, sockets=None):
-        seen["address"] = sockets[0].getsockname()[:2]
-        seen["concurrency"] = self.config.limit_concurrency
-        for s in sockets:
-            s.close()
+    def fake_serve_forever(app, sock):
+        seen["address"] = sock.getsockname()[:2]
+        seen["app"] = app
+        sock.close()
 
-    monkeypatch.setattr(uvicorn.Server, "run", fake_run)
+    monkeypatch.setattr(serve_command, "serve_forever", fake_serve_forever)
     port = _free_port()
     assert main(["serve", "--port", str(port)]) == 0
     assert seen["address"] == ("127.0.0.1", port)
-    assert seen["concurrency"]
     err = capsys.readouterr().err
     assert "warning" not in err and f"http://127.0.0.1:{port}/" in err
+    with TestClient(seen["app"], base_url="http://127.0.0.1") as c:  # the app answers to the address it serves
+        assert c.get("/api/limits").status_code == 200
+        assert c.get("/api/limits", headers={"Host": "evil.example"}).status_code == 400
 
     port = _free_port()
     assert main(["serve", "--host", "0.0.0.0", "--port", str(port)]) == 0
@@ -394,3 +418,323 @@ def test_the_server_keeps_no_unbounded_state(client):
     for seed in range(5):  # many clients, many settings: nothing is remembered between calls
         client.post("/api/playground", json={"seed": seed, "steps": 1, "layers": [2]})
     assert stepper.trace_lesson.cache_info().currsize <= len(stepper.LessonName.__args__)
+
+
+# ------------------------------------------------------- hosts, HEAD, caching
+def test_a_request_for_another_host_is_refused(client):
+    # DNS rebinding: a page on evil.example points its name at 127.0.0.1; the browser still says Host: evil.example
+    for path in ("/api/limits", "/", "/static/js/common.js"):
+        r = client.get(path, headers={"Host": "evil.example"})
+        assert r.status_code == 400 and "evil.example" in r.text, path
+    r = client.post("/api/simplest", json={}, headers={"Host": "evil.example:8000"})
+    assert r.status_code == 400
+    for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:80", "[::1]:8000"):
+        assert client.get("/api/limits", headers={"Host": host}).status_code == 200, host
+
+
+def test_serve_with_a_host_answers_to_that_host():
+    app = create_app(hosts=serve_command.allowed_hosts("explorer.classroom.lan"))
+    with TestClient(app, base_url="http://explorer.classroom.lan") as c:
+        assert c.get("/api/limits").status_code == 200
+        assert c.get("/api/limits", headers={"Host": "localhost"}).status_code == 200
+        assert c.get("/api/limits", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_head_is_answered_like_get(client):
+    for path in ("/", "/backprop", "/playground", "/static/js/common.js", "/vendor/plotly.min.js"):
+        r = client.head(path)
+        assert r.status_code == 200, path
+        assert r.content == b""
+
+
+def test_plotly_is_compressed_once_and_cached(client):
+    from chainrule.web.server import plotly_js_path
+
+    r = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert int(r.headers["content-length"]) < plotly_js_path().stat().st_size / 2
+    assert r.content == plotly_js_path().read_bytes()  # httpx undoes the gzip: the same bytes arrive
+    assert "max-age" in r.headers["cache-control"]
+    head = client.head("/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert head.headers["content-length"] == r.headers["content-length"] and head.content == b""
+    again = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip", "If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    plain = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == r.content
+
+
+def test_static_files_are_compressed_and_revalidated_but_answers_are_not_compressed(client):
+    r = client.get("/static/js/simplest.js", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.headers["cache-control"] == "no-cache"
+    assert client.get("/static/js/simplest.js", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    api = client.post("/api/simplest", json={"steps": 5}, headers={"Accept-Encoding": "gzip"})
+    assert api.status_code == 200 and "content-encoding" not in api.headers
+
+
+def test_plotly_is_loaded_only_by_the_pages_that_draw_and_never_holds_up_the_first_render(client):
+    import re
+
+    assert "plotly" not in client.get("/backprop").text
+    for path in ("/", "/playground"):
+        tags = re.findall(r"<script[^>]*plotly[^>]*>", client.get(path).text)
+        assert len(tags) == 1 and " async" in tags[0] and " defer" not in tags[0], (path, tags)
+
+
+# ------------------------------------------------------------ bounded work
+MAXIMAL = {"dataset": "spiral", "layers": [32] * 6, "n_points": 2000, "batch_size": 2000, "grid": 80}
+
+
+def test_the_playground_refuses_work_over_the_budget_naming_it(client):
+    from chainrule.web.api_models import MAX_WORK
+
+    # the issue's request: every field within its own bound, 200 × 5,442 parameters × 2,000 points in all
+    message = assert_refused(client.post("/api/playground", json={**MAXIMAL, "steps": 200}),
+                             "work budget", "200 × 5442 × 2000", f"{MAX_WORK:,}", "at most 45 steps")
+    assert "\n" not in message
+    d = play(client, **MAXIMAL, steps=0)
+    assert d["max_steps_per_call"] == 45 and 45 * 5442 * 2000 <= MAX_WORK < 46 * 5442 * 2000
+    assert_refused(client.post("/api/playground", json={**MAXIMAL, "steps": 46}), "work budget")
+    # small networks keep the field's own bound: the budget only ever bites on large ones
+    assert play(client, layers=[8, 8], steps=0)["max_steps_per_call"] == 1000
+
+
+def test_the_page_trains_in_calls_that_fit_the_budget(client):
+    js = client.get("/static/js/playground.js").text
+    assert "max_steps_per_call" in js
+
+
+def _gated(monkeypatch, module, name):
+    """Make module.name block until the returned event is set (the work is real; it only waits first)."""
+    import threading
+
+    gate, started = threading.Event(), threading.Semaphore(0)
+    real = getattr(module, name)
+
+    def waiting(*args):
+        started.release()
+        assert gate.wait(30), "the test never opened the gate"
+        return real(*args)
+
+    monkeypatch.setattr(module, name, waiting)
+    return gate, started
+
+
+def test_a_full_training_pool_refuses_with_503_and_retry_after_while_light_requests_still_answer(monkeypatch):
+    import anyio
+    import httpx
+
+    from chainrule.web import playground
+
+    from chainrule.web.capacity import Capacity
+
+    gate, started = _gated(monkeypatch, playground, "train")
+    app = create_app()
+    # one computing, one waiting, the third refused; in threads, so that the gated train() is the one that runs
+    app.state.training = Capacity("training", 1, 1)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            answers = []
+
+            async def train():
+                answers.append(await http.post("/api/playground", json={"steps": 1}))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(train)
+                await anyio.to_thread.run_sync(started.acquire)  # the first one holds the only worker
+                tg.start_soon(train)
+                while app.state.training.admitted < 2:  # the second one waits in the queue
+                    await anyio.sleep(0.01)
+                refused = await http.post("/api/playground", json={"steps": 1})
+                assert refused.status_code == 503, refused.text
+                assert int(refused.headers["retry-after"]) >= 1
+                assert "busy" in refused.json()["error"]
+                # the pages, the static files, the limits and the lesson pool do not wait behind training
+                assert (await http.get("/api/limits")).status_code == 200
+                assert (await http.get("/playground")).status_code == 200
+                assert (await http.get("/static/js/playground.js")).status_code == 200
+                assert (await http.post("/api/simplest", json={"steps": 2})).status_code == 200
+                gate.set()
+            assert sorted(a.status_code for a in answers) == [200, 200]
+
+    anyio.run(scenario)
+
+
+def test_closing_a_pool_refuses_what_waits_and_lets_what_computes_finish():
+    import threading
+
+    import anyio
+
+    from chainrule.web.capacity import Busy, Capacity
+
+    pool = Capacity("training", 1, 5)
+    gate, started = threading.Event(), threading.Semaphore(0)
+
+    def slow(x):
+        started.release()
+        assert gate.wait(30)
+        return {"x": x}
+
+    async def scenario():
+        outcomes = {}
+
+        async def ask(key):
+            try:
+                outcomes[key] = (await pool.run(slow, key)).body
+            except Busy as exc:
+                outcomes[key] = str(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask, 1)
+            await anyio.to_thread.run_sync(started.acquire)
+            tg.start_soon(ask, 2)
+            tg.start_soon(ask, 3)
+            while pool.admitted < 3:
+                await anyio.sleep(0.01)
+            pool.close()  # SIGTERM: what waits is refused at once, what computes goes on
+            await anyio.sleep(0.05)
+            assert set(outcomes) == {2, 3}, outcomes  # the first one still computes
+            assert all("stopping" in outcomes[k] for k in (2, 3)), outcomes
+            gate.set()
+        assert outcomes[1] == b'{"x":1}'
+        with pytest.raises(Busy, match="stopping"):
+            await pool.run(slow, 4)
+
+    anyio.run(scenario)
+
+
+# ----------------------------------------------- a real server under abuse
+class LiveServer:
+    """``chainrule serve`` in its own process on a free port, as a learner starts it; stopped at the end."""
+
+    def __init__(self):
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        code = f"import sys; from chainrule.cli import main; sys.exit(main(['serve', '--port', '{self.port}']))"
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.proc.stderr.read()
+            try:
+                if httpx.get(self.url + "/api/limits", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail("chainrule serve did not answer within 60 s")
+
+    def stop(self):
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc.stderr.close()
+
+
+@pytest.fixture
+def live_server():
+    server = LiveServer()
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+def test_half_sent_request_heads_are_dropped_and_new_requests_are_answered_meanwhile(live_server):
+    import time
+
+    import httpx
+
+    # 520 sockets send a request line and never finish the head; one more trickles a header byte a second
+    hanging = []
+    for _ in range(520):
+        s = socket.create_connection(("127.0.0.1", live_server.port))
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        hanging.append(s)
+    trickle = socket.create_connection(("127.0.0.1", live_server.port))
+    trickle.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    opened = time.monotonic()
+    try:
+        # a real request is answered while they hang, not refused
+        for _ in range(5):
+            assert httpx.get(live_server.url + "/api/limits", timeout=5).status_code == 200
+        # the trickler is cut off by the header deadline although it keeps sending
+        limit = serve_command.HEADER_TIMEOUT + 10
+        trickle.settimeout(1.0)
+        cut = False
+        while time.monotonic() - opened < limit and not cut:
+            try:
+                trickle.sendall(b"X")
+                cut = trickle.recv(1) == b""
+            except socket.timeout:
+                continue
+            except OSError:
+                cut = True
+        assert cut, f"a connection trickling its head was still open after {limit} s"
+        # every hanging socket has been closed by the server
+        for s in hanging:
+            s.settimeout(max(0.1, limit - (time.monotonic() - opened)))
+            try:
+                assert s.recv(1) == b"", "the server answered a request it never fully received"
+            except ConnectionResetError:
+                pass
+        assert httpx.post(live_server.url + "/api/simplest", json={"steps": 1}, timeout=5).status_code == 200
+    finally:
+        for s in hanging + [trickle]:
+            s.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_serve_stops_within_seconds_of_a_signal_under_heavy_load(live_server, signal_name):
+    import signal
+    import threading
+    import time
+
+    import httpx
+
+    heavy = {**MAXIMAL, "steps": 45}  # the largest work one request may ask for
+    stop, answered = threading.Event(), []
+
+    def client():
+        with httpx.Client(base_url=live_server.url, timeout=30) as http:
+            while not stop.is_set():
+                try:
+                    answered.append(http.post("/api/playground", json=heavy).status_code)
+                except httpx.HTTPError:
+                    return  # the server is going away
+
+    clients = [threading.Thread(target=client, daemon=True) for _ in range(24)]
+    for t in clients:
+        t.start()
+    # and one request that never finishes its body: still in progress when the grace period ends
+    stuck = socket.create_connection(("127.0.0.1", live_server.port))
+    stuck.sendall(b"POST /api/simplest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100\r\n\r\n{")
+    try:
+        deadline = time.monotonic() + 60
+        while 200 not in answered and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert 200 in answered, "the load never got going"
+        live_server.proc.send_signal(getattr(signal, signal_name))
+        # the requests in progress get SHUTDOWN_TIMEOUT seconds, and one request takes well under a second
+        live_server.proc.wait(timeout=serve_command.SHUTDOWN_TIMEOUT + 10)
+    finally:
+        stop.set()
+        stuck.close()
+        for t in clients:
+            t.join(timeout=30)
+    assert set(answered) <= {200, 503}, sorted(set(answered))  # refused or answered, never a server error
+    err = live_server.proc.stderr.read()
+    assert live_server.proc.returncode == 0, err
+    assert "Traceback" not in err and "stopped" in err, err

@@ -4,13 +4,17 @@ Each test loads a page served by ``create_app()`` on a free localhost port,
 acts like a learner (drag a slider, click Step, step the backward pass, train
 the playground), reads what the page shows and compares it with the engine.
 Every request the browser makes is recorded: none may leave localhost.
-The tests save a screenshot of each page in docs/screenshots/ (used in the README).
+
+The tests save a screenshot of each page they check, in a temporary folder:
+a test run leaves the working tree as it found it. ``make screenshots`` runs
+them with ``CHAINRULE_SCREENSHOTS=docs/screenshots`` to refresh the README's
+pictures, so those always show pages that passed these checks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -22,9 +26,10 @@ CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs the chromium package)", allow_module_level=True)
 
-import uvicorn  # noqa: E402
+import httpx  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from chainrule.commands import serve as serve_command  # noqa: E402
 from chainrule.explainer.format import num  # noqa: E402
 from chainrule.lessons import simplest  # noqa: E402
 from chainrule.web import create_app  # noqa: E402
@@ -34,7 +39,8 @@ pytestmark = pytest.mark.browser
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Where the screenshots go: a temporary folder, unless `make screenshots` names the README's.
+SCREENSHOTS_ENV = "CHAINRULE_SCREENSHOTS"
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -43,21 +49,46 @@ LOCAL = {"127.0.0.1", "localhost", "::1"}
 # ------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def base_url():
-    """A live explorer on a free localhost port, in a background thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    """A live explorer on a free localhost port, served as ``chainrule serve`` serves it, in a background thread."""
+    sock = serve_command._listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    app = create_app()
+    loop_and_stop = {}
+
+    def run():
+        async def main():
+            stop = asyncio.Event()
+            loop_and_stop["stop"] = (asyncio.get_running_loop(), stop)
+            await serve_command.serve(app, sock, shutdown_trigger=stop.wait)
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
-    while not server.started:
+    while True:
+        try:
+            if httpx.get(url + "/api/limits", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the explorer did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield url
+    loop, stop = loop_and_stop["stop"]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    """The folder the screenshots go to: ``$CHAINRULE_SCREENSHOTS`` if set (``make screenshots``), else a temporary one."""
+    named = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(named) if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +143,10 @@ def visit(browser, base_url):
             v.close()
 
 
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+def screenshot(page, folder: Path, name: str) -> None:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000, f"{path} is nearly empty"
 
 
 def shown_float(page, selector) -> float:
@@ -170,7 +202,7 @@ def test_home_run_reaches_the_minimum(visit):
     assert abs(shown_float(page, "#current-weight") - 0.8 / 1.5) < 1e-6
 
 
-def test_home_shared_url_shows_the_same_state(visit):
+def test_home_shared_url_shows_the_same_state(visit, screenshots):
     v = visit()
     page = v.goto("/?i=2&y=-0.5&w=1.25&lr=0.3&k=4")
     engine = simplest.train(input=2.0, target=-0.5, weight=1.25, learning_rate=0.3, steps=4, tolerance=0.0)
@@ -181,15 +213,15 @@ def test_home_shared_url_shows_the_same_state(visit):
     expect(page.locator("#in-w")).to_have_value("1.25")
     expect(page.locator("#in-lr")).to_have_value("0.3")
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", engine.verdict)
-    screenshot(page, "simplest-diverging" if engine.verdict == "diverges" else "simplest-shared")
+    screenshot(page, screenshots, "simplest-diverging" if engine.verdict == "diverges" else "simplest-shared")
 
 
-def test_home_screenshots_wide_and_narrow(visit):
+def test_home_screenshots_wide_and_narrow(visit, screenshots):
     v = visit()
     page = v.goto("/?i=1.5&y=0.8&w=1.4&lr=0.1&k=6")
     wait_home(page, 6)
     no_horizontal_scroll(page)
-    screenshot(page, "simplest")
+    screenshot(page, screenshots, "simplest")
     n = visit(NARROW)
     page = n.goto("/?k=3")
     wait_home(page, 3)
@@ -204,7 +236,7 @@ def engine_wide():
     return lessons.default_graph("wide").nodes()
 
 
-def test_backprop_wide_step_by_step_to_the_end(visit):
+def test_backprop_wide_step_by_step_to_the_end(visit, screenshots):
     if "wide" not in stepper.available_lessons():
         pytest.fail("the wide lesson is missing from this build")
     trace = stepper.trace_lesson("wide")
@@ -227,7 +259,7 @@ def test_backprop_wide_step_by_step_to_the_end(visit):
         expect(page.locator("#event-sum")).to_have_text(event["text"]["sum"])
         met = met or page.locator("#event .meets").count() > 0
         if k == n_events // 2:
-            screenshot(page, "backprop")
+            screenshot(page, screenshots, "backprop")
     assert met, "somewhere in the wide network two paths meet and the page says so"
     expect(backward).to_be_disabled()
     expect(page.locator("main")).to_have_attribute("data-done", "1")
@@ -275,7 +307,7 @@ def wait_idle(page):
     expect(page.locator("main")).to_have_attribute("data-busy", "0")
 
 
-def test_playground_trains_moons_and_the_link_reproduces_it(visit):
+def test_playground_trains_moons_and_the_link_reproduces_it(visit, screenshots):
     v = visit()
     page = v.goto(MOONS)
     expect(page.locator("main")).to_have_attribute("data-step", "0")
@@ -293,7 +325,7 @@ def test_playground_trains_moons_and_the_link_reproduces_it(visit):
     assert f"t={step}" in page.url
     shown = {k: page.locator(f"#m-{k}").get_attribute("data-value") for k in ("train-loss", "test-loss", "train-acc", "test-acc")}
     assert float(shown["test-acc"]) >= 0.95
-    screenshot(page, "playground")
+    screenshot(page, screenshots, "playground")
 
     other = visit()
     again = other.goto(page.url.replace(v.base_url, ""))
@@ -326,3 +358,24 @@ def test_playground_narrow(visit):
     page = v.goto("/playground?data=circles&layers=8&t=50")
     expect(page.locator("main")).to_have_attribute("data-step", "50")
     no_horizontal_scroll(page)
+
+
+# --------------------------------------------------------------- first render
+@pytest.mark.parametrize("path,shown,chart", [
+    ("/", "#current-weight", "#parabola .main-svg"),
+    ("/playground", "#m-train-loss", "#loss-chart .main-svg"),
+])
+def test_the_first_render_does_not_wait_for_plotly(visit, path, shown, chart):
+    # plotly.js is held back by the test: the page must render and show the server's numbers without it,
+    # then draw its chart once plotly arrives
+    v = visit()
+    held = []
+    v.page.route("**/vendor/plotly.min.js", lambda route: held.append(route))
+    v.page.goto(v.base_url + path, wait_until="domcontentloaded")
+    expect(v.page.locator(shown)).not_to_have_text("", timeout=20_000)
+    expect(v.page.locator(shown)).not_to_have_text("—")
+    assert held, "the page did not ask for plotly.js"
+    assert v.page.evaluate("typeof window.Plotly") == "undefined"
+    expect(v.page.locator(chart)).to_have_count(0)
+    held[0].continue_()
+    expect(v.page.locator(chart).first).to_be_attached(timeout=20_000)

@@ -29,6 +29,7 @@ backprop avoids the explosion (one visit per edge).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -48,8 +49,11 @@ __all__ = ["explain", "Derivation", "ParameterDerivation", "PathTerm", "EdgeFact
 
 # Beyond this many paths (all parameters together) the derivation summarizes.
 MAX_PATHS = 64
-# Symbolic closed forms only for graphs up to this many nodes (sympy's simplify grows fast).
+# Symbolic closed forms only for graphs up to this many nodes, formulas up to this many operations, and within
+# this many seconds for all parameters together: past any of them a derivation says what it skipped.
 MAX_SYMBOLIC_NODES = 40
+MAX_SYMBOLIC_SIZE = 4000
+SYMBOLIC_BUDGET = 5.0
 # How many paths a summary shows per parameter, and how many node gradients.
 TOP_PATHS = 3
 TOP_NODES = 12
@@ -123,6 +127,7 @@ class ParameterDerivation:
             "closed_form_latex": None if self.closed_form is None else sympy_latex(as_floats(self.closed_form)),
             "chain_rule_form": None if self.chain_rule_form is None else pretty(as_floats(self.chain_rule_form)),
             "symbolic_check": self.symbolic_check,
+            "symbolic_skipped": self.symbolic_skipped,
         }
 
 
@@ -342,7 +347,11 @@ def _symbolic(cost: Value, params: list[Value], names: Names, all_paths: dict) -
             exprs[node] = ops.node_value(node, EXACT, [exprs[c] for c in node.inputs])
     whole = exprs[cost]
     out = {}
+    start = time.perf_counter()
     for p in params:
+        if time.perf_counter() - start > SYMBOLIC_BUDGET:
+            out[p] = f"closed form skipped: the formulas took more than {SYMBOLIC_BUDGET:g} s to derive"
+            continue
         closed = sympy.diff(whole, symbols[p])
         chain = sympy.Add(
             *(
@@ -351,6 +360,10 @@ def _symbolic(cost: Value, params: list[Value], names: Names, all_paths: dict) -
                 for path in all_paths[p]
             )
         )
+        size = sympy.count_ops(closed) + sympy.count_ops(chain)
+        if size > MAX_SYMBOLIC_SIZE:  # expanding could take very long: say so instead
+            out[p] = f"closed form skipped: too large to expand ({size} operations; at most {MAX_SYMBOLIC_SIZE})"
+            continue
         agree = sympy.expand(closed - chain) == 0
         out[p] = (sympy.factor_terms(sympy.expand(closed)) if closed.is_polynomial() else closed, chain, agree)
     return out
@@ -419,8 +432,11 @@ def explain(
     if symbolic and params and not summarized:
         forms = _symbolic(cost, params, names, all_paths)
         for d in derivations:
-            if d.node in forms:
-                d.closed_form, d.chain_rule_form, d.symbolic_check = forms[d.node]
+            form = forms.get(d.node)
+            if isinstance(form, str):
+                d.symbolic_skipped = form
+            elif form is not None:
+                d.closed_form, d.chain_rule_form, d.symbolic_check = form
     node_gradients = []
     if summarized:
         ranked = sorted((n for n in names.order if n is not cost), key=lambda n: -abs(grads.get(n, 0.0)))

@@ -7,7 +7,7 @@ import math
 from .descent import figure_format
 
 
-def plot_sweep(result, path: str) -> None:
+def plot_sweep(result, path: str):
     """Three panels for a ``learning-rate`` lesson result: the simplest network, the small MLP, the range test.
 
     Costs are drawn on a log axis as they are, up to the last finite one: a
@@ -40,3 +40,4 @@ def plot_sweep(result, path: str) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.savefig(path, format=fmt)
+    return fig

@@ -10,13 +10,35 @@ the OpenAPI schema).
 
 Nothing a client sends is ever evaluated: choices are ``Literal`` names,
 everything else is a number or a list of numbers.
+
+The schema says exactly what is accepted, no more and no less (schemathesis
+holds it to that, ``tests/test_web_schema.py``):
+
+* numbers and booleans are strict: ``true``, ``"5"`` or ``"0.1"`` are refused,
+  never coerced (pydantic's lax mode would turn them into 1, 5 and 0.1);
+* a whole number may be written ``5`` or ``5.0`` (JSON Schema's ``integer``
+  counts both), never ``5.5`` or ``true``;
+* a rule on one field is in the schema (``not`` for "at least 1e-150 away
+  from 0"); what the schema cannot say, because it ties fields together
+  (``params`` must fit ``layers``; the work budget), is in the operation's
+  description and refused with a 422 that says so.
+
+The playground's **work budget**: one request may ask for at most
+``MAX_WORK`` = steps × parameters × points per batch. That product counts
+the multiply-adds of training (each step runs the batch forward and backward
+through every parameter), so it bounds the time of a request, whatever mix
+of fields makes it up; each field alone is bounded too. The pictures and
+metrics add a fixed amount on top (at most 26 evaluations of the points and
+one grid of at most 80 × 80). The page asks for fewer steps per call when the
+network is large (``max_steps_per_call`` in each answer).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 # The bounds of the issue: the most work one request may ask for.
 MAX_LAYERS = 6
@@ -24,17 +46,44 @@ MAX_NEURONS = 32
 MAX_POINTS = 2000
 MAX_STEPS = 1000
 
-# Numbers the simplest network accepts: big enough to explore, small enough to stay readable.
-SIMPLE_LIMIT = 100.0
 # Coordinates of the playground's 2-D points.
 COORD_LIMIT = 10.0
 # A weight sent back by the playground client (a trained network never gets near this).
 WEIGHT_LIMIT = 1e6
+# The playground's work budget: steps × parameters × points per batch, per request (see the module docstring).
+# About a quarter of a second of training on the dev machine; a maximal network still gets 45 steps a call.
+MAX_WORK = 500_000_000
+_LARGEST_STEP = ((2 + 1) * MAX_NEURONS + (MAX_LAYERS - 1) * (MAX_NEURONS + 1) * MAX_NEURONS + (MAX_NEURONS + 1) * 2) * MAX_POINTS
+assert MAX_WORK >= _LARGEST_STEP, "the budget must allow at least one step of the largest network on the largest batch"
 
 
 def _finite(**bounds) -> Field:
     """A Field that refuses NaN and ±infinity, with the given bounds."""
     return Field(allow_inf_nan=False, **bounds)
+
+
+def _whole(value: Any) -> Any:
+    """5.0 is the whole number 5 (JSON Schema's ``integer`` says so too); anything else goes on to the strict check."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    """A class label is 0 or 1, never ``true``/``false`` (Python's ``True == 1`` would let them through)."""
+    if isinstance(value, bool):
+        raise ValueError("a class label is the number 0 or 1, not true or false")
+    return value
+
+
+# Strict numbers: an int or a float, never a bool or a string.
+Number = Annotated[float, Strict()]
+
+
+def whole(**bounds) -> Any:
+    """A strict whole number within ``bounds`` (5 or 5.0; never 5.5, true or "5")."""
+    # The bounds sit inside the before-validator, so that the schema shows them as minimum/maximum.
+    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(_whole)]
 
 
 class _Strict(BaseModel):
@@ -61,14 +110,14 @@ def _field(param):
     if param.kind == "choice":
         return _Literal[tuple(param.choices)], Field(param.default, **info)
     if param.kind == "bool":
-        return bool, Field(param.default, strict=True, **info)
+        return Annotated[bool, Strict()], Field(param.default, **info)
     if param.kind == "int":
-        return int, Field(param.default, strict=True, **bounds, **info)
-    number = Annotated[float, Field(strict=True, allow_inf_nan=False, **bounds)]
+        return whole(**bounds), Field(param.default, **info)
+    number = Annotated[Number, _finite(**bounds)]
     if param.kind == "floats":
         low, high = param.length
         return list[number], Field(list(param.default), min_length=low, max_length=high, **info)
-    return float, Field(param.default, strict=True, allow_inf_nan=False, **bounds, **info)
+    return Annotated[Number, _finite(**bounds)], Field(param.default, **info)
 
 
 def request_model(name: str, params, doc: str):
@@ -112,9 +161,10 @@ class BackpropRequest(_Strict):
 # ------------------------------------------------------------------- playground
 Dataset = Literal["moons", "circles", "xor", "spiral", "custom"]
 Activation = Literal["tanh", "relu", "sigmoid"]
-Coord = Annotated[float, _finite(ge=-COORD_LIMIT, le=COORD_LIMIT)]
-Weight = Annotated[float, _finite(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT)]
-Neurons = Annotated[int, Field(ge=1, le=MAX_NEURONS)]
+Coord = Annotated[Number, _finite(ge=-COORD_LIMIT, le=COORD_LIMIT)]
+Weight = Annotated[Number, _finite(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT)]
+Neurons = whole(ge=1, le=MAX_NEURONS)
+ClassLabel = Annotated[Literal[0, 1], BeforeValidator(_no_bool)]
 
 
 class LayerParams(_Strict):
@@ -137,26 +187,57 @@ class PlaygroundRequest(_Strict):
 
     dataset: Dataset = "moons"
     points: Annotated[
-        list[tuple[Coord, Coord, Literal[0, 1]]],
+        list[tuple[Coord, Coord, ClassLabel]],
         Field(max_length=MAX_POINTS, description="the points of the 'custom' dataset: [x, y, class]"),
     ] = []
-    n_points: Annotated[int, Field(ge=10, le=MAX_POINTS, description="how many points to generate")] = 200
-    noise: Annotated[float, _finite(ge=0, le=1, description="how noisy the generated points are")] = 0.1
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1, description="seeds the data, the split, the weights and the batches")] = 0
-    test_fraction: Annotated[float, _finite(ge=0.1, le=0.5, description="share of the points kept for testing")] = 0.3
+    n_points: whole(ge=10, le=MAX_POINTS, description="how many points to generate") = 200
+    noise: Annotated[Number, _finite(ge=0, le=1, description="how noisy the generated points are")] = 0.1
+    seed: whole(ge=0, le=2**31 - 1, description="seeds the data, the split, the weights and the batches") = 0
+    test_fraction: Annotated[Number, _finite(ge=0.1, le=0.5, description="share of the points kept for testing")] = 0.3
     layers: Annotated[
         list[Neurons], Field(max_length=MAX_LAYERS, description="neurons in each hidden layer")
     ] = [8, 8]
     activation: Activation = "tanh"
-    learning_rate: Annotated[float, _finite(gt=0, le=10)] = 0.1
-    batch_size: Annotated[int, Field(ge=1, le=MAX_POINTS)] = 32
-    steps: Annotated[int, Field(ge=0, le=MAX_STEPS, description="training steps in this call")] = 0
-    step: Annotated[int, Field(ge=0, le=10**7, description="steps already taken (the 'step' of the last answer)")] = 0
+    learning_rate: Annotated[Number, _finite(gt=0, le=10)] = 0.1
+    batch_size: whole(ge=1, le=MAX_POINTS) = 32
+    steps: whole(ge=0, le=MAX_STEPS, description="training steps in this call") = 0
+    step: whole(ge=0, le=10**7, description="steps already taken (the 'step' of the last answer)") = 0
     params: Annotated[
         Optional[list[LayerParams]],
-        Field(max_length=MAX_LAYERS + 1, description="the network to continue from (the 'params' of the last answer)"),
+        Field(min_length=1, max_length=MAX_LAYERS + 1, description="the network to continue from (the 'params' of the last answer)"),
     ] = None
-    grid: Annotated[int, Field(ge=8, le=80, description="resolution of the decision-boundary heatmap")] = 40
+    grid: whole(ge=8, le=80, description="resolution of the decision-boundary heatmap") = 40
+
+    def parameters(self) -> int:
+        """Weights and biases of the network 2 → layers → 2: Σ (inputs + 1) × neurons over its layers."""
+        sizes = [2, *self.layers, 2]
+        return sum((sizes[k] + 1) * sizes[k + 1] for k in range(len(sizes) - 1))
+
+    def batch_points(self) -> int:
+        """Points in one training batch (at most): the batch size, or every point if there are fewer."""
+        available = len(self.points) if self.dataset == "custom" else self.n_points
+        return max(1, min(self.batch_size, available))
+
+    def work(self) -> int:
+        """The training work this request asks for: steps × parameters × points per batch (≤ ``MAX_WORK``)."""
+        return self.steps * self.parameters() * self.batch_points()
+
+    def max_steps_per_call(self) -> int:
+        """The most steps one request of this network and batch may ask for within the work budget."""
+        return min(MAX_STEPS, MAX_WORK // (self.parameters() * self.batch_points()))
+
+    @model_validator(mode="after")
+    def _within_the_work_budget(self) -> "PlaygroundRequest":
+        if self.work() > MAX_WORK:
+            raise PydanticCustomError(
+                "work_budget",  # server.py names the budget as the field
+                "steps × parameters × points per batch = {steps} × {parameters} × {points} = {work}, over the budget; "
+                "allowed: at most {budget} per request, that is at most {most} steps a call for this network and "
+                "batch (send the rest in further calls, with the params and step of the answer)",
+                {"steps": self.steps, "parameters": self.parameters(), "points": self.batch_points(),
+                 "work": f"{self.work():,}", "budget": f"{MAX_WORK:,}", "most": self.max_steps_per_call()},
+            )
+        return self
 
 
 # ------------------------------------------------------------------- refusals
@@ -180,4 +261,6 @@ class ApiError(BaseModel):
 REFUSALS = {
     422: {"model": ApiError, "description": "A field outside its bounds, or a value the engine refuses: one line per problem"},
     413: {"model": ApiError, "description": "The request body is larger than the server accepts"},
+    503: {"model": ApiError, "description": "Every worker of this kind is busy and its queue is full: "
+                                            "try again after the seconds in the Retry-After header"},
 }

@@ -136,4 +136,5 @@ def train(req: PlaygroundRequest) -> dict:
         "test_points": np.column_stack([Xte, yte]).tolist(),
         "boundary": {"x": axis.tolist(), "y": axis.tolist(), "p": probs.tolist(), "extent": extent},
         "engine": engine.NAME,
+        "max_steps_per_call": req.max_steps_per_call(),
     }

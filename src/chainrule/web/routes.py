@@ -1,13 +1,16 @@
 """The JSON API of the explorer. Every endpoint computes with chainrule's engines; the pages only draw.
 
-All compute endpoints take a JSON body checked by a model of ``api_models``
-(so every request's work is bounded) and are plain ``def`` functions: FastAPI
-runs them in its worker threads, so a slow request never blocks the others.
+Every compute endpoint takes a JSON body checked by a model of ``api_models``
+(so every request's work is bounded before it starts) and hands the work to a
+bounded pool of the app (``capacity.Capacity``): ``lessons`` for the lesson
+networks, ``training`` for the playground. A full pool refuses with 503 and
+``Retry-After`` instead of queueing without end. ``/api/limits`` computes
+nothing and is answered on the event loop, never behind a pool.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from . import api_models as m
 from . import stepper, playground, simplest_view
@@ -16,32 +19,42 @@ router = APIRouter(prefix="/api", tags=["explorer"])
 
 
 @router.get("/limits", summary="The bounds every request must stay within")
-def limits() -> dict:
+async def limits() -> dict:
     """The largest work one request may ask for; anything beyond gets HTTP 422."""
     return {
         "max_layers": m.MAX_LAYERS,
         "max_neurons": m.MAX_NEURONS,
         "max_points": m.MAX_POINTS,
         "max_steps": m.MAX_STEPS,
+        "max_work": m.MAX_WORK,
         "datasets": list(m.Dataset.__args__),
         "activations": list(m.Activation.__args__),
         "lessons": stepper.available_lessons(),
     }
 
 
-@router.post("/simplest", responses=m.REFUSALS, summary="The video's network: forward pass, chain rule, descent, verdict")
-def simplest(req: m.SimplestRequest) -> dict:
+@router.post("/simplest", response_model=dict, responses=m.REFUSALS,
+             summary="The video's network: forward pass, chain rule, descent, verdict")
+async def simplest(req: m.SimplestRequest, request: Request):
     """i —w→ a, C = (a − y)²: ``steps`` steps of gradient descent from ``weight``, explained at the last one."""
-    return simplest_view.explore(req)
+    return await request.app.state.lessons.run(simplest_view.explore, req)
 
 
-@router.post("/backprop", responses=m.REFUSALS, summary="A lesson network's forward values and its backward pass, one edge at a time")
-def backprop(req: m.BackpropRequest) -> dict:
+@router.post("/backprop", response_model=dict, responses=m.REFUSALS,
+             summary="A lesson network's forward values and its backward pass, one edge at a time")
+async def backprop(req: m.BackpropRequest, request: Request):
     """The nodes and edges of the lesson's graph, and one event per edge in the order backpropagation visits them."""
-    return stepper.trace_lesson(req.lesson)
+    return await request.app.state.lessons.run(stepper.trace_lesson, req.lesson)
 
 
-@router.post("/playground", responses=m.REFUSALS, summary="Train a small network on 2-D points for a few steps")
-def train_playground(req: m.PlaygroundRequest) -> dict:
+@router.post("/playground", response_model=dict, responses=m.REFUSALS,
+             summary="Train a small network on 2-D points for a few steps",
+             description=(
+                 "Train `steps` steps from `params` (or from the seeded start) and return the network and its "
+                 f"pictures. One request may ask for at most {m.MAX_WORK:,} = steps × parameters × points per batch "
+                 "(the work budget; the answer's `max_steps_per_call` says how many steps that is for this network), "
+                 "and `params` must fit `layers`: both are refused with 422 saying so."
+             ))
+async def train_playground(req: m.PlaygroundRequest, request: Request):
     """Train ``steps`` steps from ``params`` (or from the seeded start) and return the network and its pictures."""
-    return playground.train(req)
+    return await request.app.state.training.run(playground.train, req)

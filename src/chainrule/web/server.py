@@ -14,25 +14,46 @@ How it stays safe to leave running on a laptop:
   work starts; a refusal is HTTP 422 with one readable message per problem,
   naming the field and the allowed range;
 * bodies over ``MAX_BODY_BYTES`` are refused before they are read in full;
+* the computing runs in bounded pools (``capacity.py``): at most so many
+  requests compute at once, so many more wait, and the rest get 503 with
+  ``Retry-After``; the pages, static files and ``/api/limits`` never wait
+  behind them;
+* a request is answered only if its ``Host`` is an address of this server
+  (``HostGuard``): a web page elsewhere cannot reach it through DNS rebinding;
 * the server keeps no per-client state, and the pages may only talk to the
   server they came from (Content-Security-Policy).
+
+How the pages load fast: the static files are compressed (Starlette's
+``GZipMiddleware``) and revalidated by ETag; plotly.js (4.8 MB) is compressed
+once and kept, served with a day of caching, and only the pages that draw
+load it, without holding up the first render (``async``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gzip
+import hashlib
+import re
 from importlib.resources import files
 from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
 
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__
 from ..errors import ChainruleError
 from . import routes
+from .capacity import Busy, Capacity
 
 STATIC = Path(str(files("chainrule.web") / "static"))
 # The largest request body accepted: 2,000 points and a full 6 × 32 network fit in well under this.
@@ -44,6 +65,13 @@ CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 PAGES = {"/": "index.html", "/backprop": "backprop.html", "/playground": "playground.html"}
+# The names under which this computer is reached from itself; ``chainrule serve --host X`` adds X.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# The computing pools: (workers, waiting). Training the playground is the heavy kind: one worker per core of a
+# small laptop, a short queue (each request is within the work budget, about a quarter of a second at most).
+# The lesson networks answer in milliseconds: a few workers and a queue long enough for a classroom.
+TRAINING_POOL = (2, 16)
+LESSONS_POOL = (4, 1000)
 
 
 def plotly_js_path() -> Path | None:
@@ -53,6 +81,13 @@ def plotly_js_path() -> Path | None:
     except ModuleNotFoundError:
         return None
     return path if path.is_file() else None
+
+
+@functools.cache
+def _plotly_gzip(path: Path) -> tuple[bytes, str]:
+    """plotly.min.js compressed once (about 4.8 MB → 1.4 MB) and its ETag; kept for the life of the server."""
+    data = path.read_bytes()
+    return gzip.compress(data, compresslevel=6, mtime=0), '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
 # ------------------------------------------------------------ error messages
@@ -107,14 +142,22 @@ def describe_allowed(schema: dict | None) -> str:
         noun = "a whole number" if kind == "integer" else "a finite number"
         low = (">", schema["exclusiveMinimum"]) if "exclusiveMinimum" in schema else (">=", schema.get("minimum"))
         high = ("<", schema["exclusiveMaximum"]) if "exclusiveMaximum" in schema else ("<=", schema.get("maximum"))
+        text = noun
         if low[1] is not None and high[1] is not None:
             if low[0] == ">=" and high[0] == "<=":
-                return f"{noun} from {_fmt(low[1])} to {_fmt(high[1])}"
-            return f"{noun} {low[0]} {_fmt(low[1])} and {high[0]} {_fmt(high[1])}"
-        for op, bound in (low, high):
-            if bound is not None:
-                return f"{noun} {op} {_fmt(bound)}"
-        return noun
+                text = f"{noun} from {_fmt(low[1])} to {_fmt(high[1])}"
+            else:
+                text = f"{noun} {low[0]} {_fmt(low[1])} and {high[0]} {_fmt(high[1])}"
+        else:
+            for op, bound in (low, high):
+                if bound is not None:
+                    text = f"{noun} {op} {_fmt(bound)}"
+                    break
+        gap = schema.get("not", {})
+        if "exclusiveMinimum" in gap and "exclusiveMaximum" in gap:  # a hole around 0: "not strictly between"
+            a, b = gap["exclusiveMinimum"], gap["exclusiveMaximum"]
+            text += f", at least {_fmt(b)} away from 0" if a == -b else f", not strictly between {_fmt(a)} and {_fmt(b)}"
+        return text
     if kind == "array":
         low, high = schema.get("minItems", 0), schema.get("maxItems")
         if "prefixItems" in schema:
@@ -162,6 +205,10 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
             loc = ("body",)
             message = "not valid JSON" + (f" (at character {at})" if at is not None else "")
         field = _field_name(loc)
+        if error.get("type") == "work_budget":  # a rule on the whole request (api_models.MAX_WORK): its own name
+            text = f"work budget: {message}"
+            problems.append({"field": "work budget", "message": text, "allowed": "", "type": "work_budget"})
+            continue
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
         allowed = ""
@@ -186,7 +233,12 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 async def chainrule_error(request: Request, exc: ChainruleError) -> JSONResponse:
     """A value the models let through but the engine refuses (e.g. a network that overflows): 422, one line."""
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return JSONResponse(status_code=422, content={"error": message, "detail": [{"field": "", "message": message}]})
+    named = _NAMED.match(message)  # "params[0].W: wrong shape; ..." names its field first
+    field = named.group(1) if named else ""
+    return JSONResponse(status_code=422, content={"error": message, "detail": [{"field": field, "message": message}]})
+
+
+_NAMED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z_][A-Za-z0-9_]*)*): ")
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -204,7 +256,105 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
                         headers=getattr(exc, "headers", None))
 
 
+async def busy_error(request: Request, exc: Busy) -> JSONResponse:
+    """A full pool: 503 with ``Retry-After``, in the documented refusal shape."""
+    message = str(exc)
+    return JSONResponse(status_code=503, content={"error": message, "detail": [{"field": "", "message": message}]},
+                        headers={"Retry-After": str(exc.retry_after)})
+
+
+def pools(app: FastAPI) -> tuple[Capacity, ...]:
+    """The computing pools of an app made by ``create_app``."""
+    return app.state.training, app.state.lessons
+
+
+def stop_computing(app: FastAPI) -> None:
+    """The server is stopping: refuse new and waiting requests (503); the ones computing finish."""
+    for pool in pools(app):
+        pool.close()
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    for pool in pools(app):  # an app may be started again after a stop (the tests do)
+        pool.open()
+    yield
+    for pool in pools(app):  # the worker processes finish what they compute, then stop
+        await anyio.to_thread.run_sync(pool.shutdown)
+
+
 # ------------------------------------------------------------------ middleware
+class HostGuard:
+    """Answer only requests whose ``Host`` names this server: a guard against DNS rebinding.
+
+    A page on evil.example can make a browser's own DNS point evil.example at
+    127.0.0.1 and then read the explorer as if it were its own site; the
+    browser still sends ``Host: evil.example``, so refusing unknown hosts
+    closes that door. Allowed: the names in ``hosts`` (this computer's names
+    and the ``--host`` the server was started with) and the address the
+    connection arrived on (so ``--host 0.0.0.0`` answers at every address of
+    this computer, typed as an address). Starlette's ``TrustedHostMiddleware``
+    takes a fixed list only, which cannot say "the address this connection
+    arrived on".
+    """
+
+    def __init__(self, app, hosts: Iterable[str] = LOCAL_HOSTS):
+        self.app = app
+        self.hosts = frozenset(_bare(h) for h in hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        header = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
+        try:
+            host = urlsplit("//" + header).hostname if header else None
+        except ValueError:
+            host = None
+        server = scope.get("server")
+        arrived_on = _bare(str(server[0])) if server else None
+        if host and (host in self.hosts or host == arrived_on):
+            return await self.app(scope, receive, send)
+        shown = header[:60] if header else "(none)"
+        response = PlainTextResponse(
+            f"Host {shown!r} is not an address of this explorer; allowed: {', '.join(sorted(self.hosts))} "
+            "or the address you connected to. (This refuses web pages elsewhere that try to reach the explorer "
+            "through DNS rebinding.)",
+            status_code=400,
+        )
+        await response(scope, receive, send)
+
+
+def _bare(host: str) -> str:
+    """A host as URLs hold it, lowercase and without IPv6 brackets: '[::1]' → '::1'."""
+    return host.strip().strip("[]").lower()
+
+
+class CompressStatic:
+    """Compress what the pages load (HTML, CSS, JavaScript) with Starlette's GZipMiddleware, never the API.
+
+    The API's answers are small or already bounded, and compressing them would only cost CPU on
+    this server (the browser is usually on the same computer).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=1000, compresslevel=6)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (scope["path"].startswith("/static/") or scope["path"] in PAGES):
+            return await self.gzip(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+class RevalidateStatic(StaticFiles):
+    """The static files with ``Cache-Control: no-cache``: the browser keeps them and asks by ETag (a 304 when unchanged)."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("cache-control", "no-cache")
+        return response
+
+
 class LimitBody:
     """Refuse request bodies over ``max_bytes`` (HTTP 413), counting what arrives, not what is announced."""
 
@@ -271,49 +421,72 @@ class SecurityHeaders:
 
 
 # ------------------------------------------------------------------------ app
-def create_app() -> FastAPI:
-    """The explorer: pages, static files, plotly.js and the JSON API."""
+def create_app(hosts: Iterable[str] = LOCAL_HOSTS, training: tuple[int, int] = TRAINING_POOL,
+               lessons: tuple[int, int] = LESSONS_POOL) -> FastAPI:
+    """The explorer: pages, static files, plotly.js and the JSON API.
+
+    ``hosts``: the host names it answers to (besides the address a connection arrives on);
+    ``training`` and ``lessons``: (workers, waiting) of its two computing pools.
+    """
     app = FastAPI(
         title="chainrule explorer",
         version=__version__,
         description=(
             "Backpropagation you can play with. Every number is computed by chainrule's engine; "
             "the pages only draw. Every request is bounded: at most 6 hidden layers of 32 neurons, "
-            "2,000 points and 1,000 steps per call; anything else gets HTTP 422 naming the field "
-            "and the allowed range. The server keeps no state between calls."
+            "2,000 points and 1,000 steps per call, and for the playground a work budget of steps × parameters × "
+            "points per batch; anything else gets HTTP 422 naming the field and the allowed range. When every "
+            "worker is busy and the queue is full the answer is HTTP 503 with Retry-After. The server keeps no "
+            "state between calls."
         ),
         # FastAPI's interactive docs load their scripts from a CDN; the explorer fetches nothing
         # from the internet, so only the schema itself is served.
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ChainruleError, chainrule_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Busy, busy_error)
+    app.state.training = Capacity("training", *training, processes=True)
+    app.state.lessons = Capacity("lesson", *lessons)
     app.include_router(routes.router)
 
     for url, name in PAGES.items():
-        app.add_api_route(url, _page(name), methods=["GET"], include_in_schema=False)
+        app.add_api_route(url, _page(name), methods=["GET", "HEAD"], include_in_schema=False)
 
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js():
+    @app.api_route("/vendor/plotly.min.js", methods=["GET", "HEAD"], include_in_schema=False)
+    async def plotly_js(request: Request):
         path = plotly_js_path()
         if path is None:
             return JSONResponse(status_code=404, content={"error": "plotly.min.js not found: pip install plotly"})
-        return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+        headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return FileResponse(path, media_type="text/javascript", headers=headers)
+        body, etag = await anyio.to_thread.run_sync(_plotly_gzip, path)  # compressed once, off the event loop
+        headers["ETag"] = etag
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        headers["Content-Encoding"] = "gzip"
+        if request.method == "HEAD":  # the length GET would send, and no body
+            return Response(b"", media_type="text/javascript", headers={**headers, "Content-Length": str(len(body))})
+        return Response(body, media_type="text/javascript", headers=headers)
 
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon():
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    async def favicon():
         return Response(status_code=204)
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", RevalidateStatic(directory=STATIC), name="static")
+    app.add_middleware(CompressStatic)
     app.add_middleware(LimitBody)
+    app.add_middleware(HostGuard, hosts=hosts)
     app.add_middleware(SecurityHeaders)
     return app
 
 
 def _page(name: str):
-    def page():
+    async def page():
         return FileResponse(STATIC / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
     page.__name__ = f"page_{name.split('.')[0]}"

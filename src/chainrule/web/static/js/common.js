@@ -6,17 +6,27 @@
 "use strict";
 
 const CR = (() => {
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // How often a request refused with 503 (every worker busy, the queue full) is sent again, after Retry-After.
+  const BUSY_RETRIES = 5;
+
   /** POST a JSON body to the API; resolve to the answer, or reject with the server's one-line message. */
   async function api(path, body) {
     let response;
-    try {
-      response = await fetch(path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new Error("the explorer's server does not answer: is `chainrule serve` still running?");
+    for (let attempt = 0; ; attempt++) {
+      try {
+        response = await fetch(path, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      } catch (err) {
+        throw new Error("the explorer's server does not answer: is `chainrule serve` still running?");
+      }
+      if (response.status !== 503 || attempt >= BUSY_RETRIES) break;
+      const wait = Number(response.headers.get("Retry-After"));
+      await sleep(1000 * (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 10) : 1));
     }
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
@@ -112,7 +122,15 @@ const CR = (() => {
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
   };
 
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * Call `redraw` once plotly.js has arrived. The pages load it `async`, so the first render never waits
+   * for its 4.8 MB: the numbers show at once and the charts are drawn when plotly is there.
+   */
+  function whenPlotly(redraw) {
+    if (window.Plotly) return;
+    const tag = document.querySelector('script[src$="plotly.min.js"]');
+    if (tag) tag.addEventListener("load", () => redraw(), { once: true });
+  }
 
-  return { api, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep };
+  return { api, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep, whenPlotly };
 })();

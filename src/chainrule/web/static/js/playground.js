@@ -78,6 +78,12 @@
     return s;
   }
 
+  /** At most `wanted` steps, and no more than one call may ask for: the server's work budget for this network. */
+  function callSteps(wanted) {
+    const most = net && net.max_steps_per_call ? net.max_steps_per_call : 1000;
+    return Math.max(1, Math.min(wanted, most));
+  }
+
   /** Rebuild the state the URL describes: retrain from the seeded start to step t. */
   async function rebuild() {
     net = null;
@@ -87,7 +93,7 @@
     try {
       let d = await advance(0);
       while (d && d.step < target) {
-        d = await advance(Math.min(1000, target - d.step));
+        d = await advance(callSteps(target - d.step));
       }
     } finally {
       busy = false;
@@ -255,7 +261,7 @@
       if (busy) { await CR.sleep(50); continue; }
       busy = true;
       const step = net ? net.step : 0;
-      const d = await advance(step < 100 ? 10 : 25).finally(() => { busy = false; });
+      const d = await advance(callSteps(step < 100 ? 10 : 25)).finally(() => { busy = false; });
       if (!d || d.step >= 100000) break;
       await CR.sleep(30);
     }
@@ -318,6 +324,7 @@
   }
 
   function start() {
+    CR.whenPlotly(() => { if (net) { drawLoss(); drawGradientBars(net); } });
     syncInputs();
     for (const id of ["dataset", "n", "noise", "seed", "depth", "width", "act", "lr", "batch"]) {
       document.getElementById(id).addEventListener("change", onSettings);

@@ -203,6 +203,7 @@
   }
 
   function start() {
+    CR.whenPlotly(() => { if (last) drawParabola(last); });
     syncSliders();
     for (const [key, id] of Object.entries(sliders)) {
       document.getElementById(id).addEventListener("input", onSlider(key));
