@@ -69,6 +69,7 @@ __all__ = ["compile", "CompiledGraph", "MAX_NODES", "MAX_EDGES", "Statement"]
 MAX_NODES = 1_000_000
 MAX_EDGES = 3_000_000
 _COMMENT_COLUMN = 44  # comments start here (or after the code, when it is longer)
+_RESERVED = frozenset({"gradients", "gradient", "name"})  # the printed program's own names (chainrule code)
 
 
 class Statement:
@@ -167,7 +168,7 @@ class _Emitter:
         index = {node: k for k, node in enumerate(order)}
         self.cost, self.order, self.index = cost, order, index
         self.inputs, self.params, self.frozen = _roles(order, index, inputs, params)
-        namer = Namer(prefixes=("g_",))
+        namer = Namer(prefixes=("g_",), reserved=_RESERVED)
         self.function_name = namer.take(name)
         namer.take("descend")
         labelled = namer.labelled([node.label for node in order])
@@ -559,7 +560,8 @@ class CompiledGraph:
         return self._edge_lines
 
     def __repr__(self) -> str:
-        return (f"<compiled {self.name}({', '.join(self.arguments)}): {self.n_nodes} nodes, {self.n_edges} edges, "
+        shown_args = ", ".join(self.arguments[:6]) + (", …" if len(self.arguments) > 6 else "")
+        return (f"<compiled {self.name}({shown_args}): {self.n_nodes} nodes, {self.n_edges} edges, "
                 f"{len(self.source.splitlines())} lines>")
 
 
