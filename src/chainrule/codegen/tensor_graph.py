@@ -40,18 +40,20 @@ class TensorGraph:
             raise InvalidValueError("code: the loss does not depend on any tensor with requires_grad=True")
         if loss.data.size != 1:
             raise InvalidValueError(f"code: the loss must have one element, got shape {tuple(loss.shape)}")
-        order, seen, stack = [], {id(loss)}, [(loss, False)]
-        while stack:
+        order, seen, stack = [], set(), [(loss, False)]
+        while stack:  # depth first, each node after its parents (as Value.nodes())
             node, expanded = stack.pop()
             if expanded:
                 order.append(node)
                 continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if len(seen) > MAX_NODES:
+                raise InvalidValueError(f"code: the graph has more than {MAX_NODES:,} nodes")
             stack.append((node, True))
             for parent in reversed(node._parents):
                 if id(parent) not in seen:
-                    seen.add(id(parent))
-                    if len(seen) > MAX_NODES:
-                        raise InvalidValueError(f"code: the graph has more than {MAX_NODES:,} nodes")
                     stack.append((parent, False))
         self.loss = loss
         self.order = order
