@@ -33,6 +33,7 @@ _LAZY = {
     "to_torch": ("chainrule.interop", "to_torch"),
     "from_torch": ("chainrule.interop", "from_torch"),
     "compile": ("chainrule.codegen", "compile"),
+    "check_function": ("chainrule.handwritten", "check_function"),
 }
 
 

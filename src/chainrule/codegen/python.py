@@ -365,12 +365,14 @@ class CompiledGraph:
         parts.append(f"def {self.name}({_signature(list(self.arguments), [self.defaults[a] for a in self.arguments])}):\n")
         parts.append(f"    {self._docstring()}\n")
         parts.extend(f"    {line}\n" for line in self._names_comment())
-        parts.extend(self._sections(self.statements, "    "))
+        parts.extend(self._sections(self.statements, "    ", "".join(parts).count("\n")))
         parts.append(_return_line(self.cost_name + ", ", [(p, f"g_{p}") for p in self.parameters]))
         return "".join(parts)
 
-    def _sections(self, statements: list[Statement], indent: str) -> list[str]:
+    def _sections(self, statements: list[Statement], indent: str, first_line: int = 0) -> list[str]:
+        """The statements under their section titles; records each statement's line number (from ``first_line``)."""
         out = []
+        numbers = []
         titles = {"setup": "leaves held fixed", "forward": "forward pass: each node from its inputs",
                   "backward": f"backward pass: g_x is ∂{self.cost_name}/∂x, from {self.cost_name} back to the parameters"}
         current = None
@@ -379,6 +381,8 @@ class CompiledGraph:
                 current = s.pass_
                 out.append(f"{indent}# {titles[current]}\n")
             out.append(line + "\n")
+            numbers.append(first_line + len(out))
+        self._line_numbers = numbers
         return out
 
     @staticmethod
@@ -548,15 +552,15 @@ class CompiledGraph:
 
     # ------------------------------------------------------------ the edges
     def edge_lines(self) -> dict:
-        """``(user id, k) -> the line of code that performs that edge's step of the backward pass``.
+        """``(user id, k) -> (the line of code that performs that edge's step of the backward pass, its line number)``.
 
-        Ids as in ``explainer.trace`` (a node's index in ``cost.nodes()``). Only
-        edges into nodes some parameter depends on have a line.
+        Ids as in ``explainer.trace`` (a node's index in ``cost.nodes()``); the
+        line number counts from 1 in ``source``. Only edges into nodes some
+        parameter depends on have a line.
         """
         if self._edge_lines is None:
-            backward = [s for s in self.statements if s.pass_ == "backward"]
-            column = _column(backward)
-            self._edge_lines = {s.edge: s.line(column) for s in backward if s.edge is not None}
+            self._edge_lines = {s.edge: (s.line(), self._line_numbers[k]) for k, s in enumerate(self.statements)
+                                if s.edge is not None}
         return self._edge_lines
 
     def __repr__(self) -> str:

