@@ -292,6 +292,8 @@ def test_each_edge_into_a_parameter_s_ancestors_has_its_line_of_code():
     order = cost.nodes()
     lines = f.edge_lines()
     assert set(lines) == {(k, j) for k, node in enumerate(order) for j in range(len(node.inputs))}
-    for (k, j), line in lines.items():
+    source = f.source.splitlines()
+    for (k, j), (line, number) in lines.items():
         user, child = f.node_names[k], f.node_names[order.index(order[k].inputs[j])]
-        assert f"g_{child} " in line and f"# ∂{user}/∂{child} =" in line
+        assert line.startswith(f"g_{child} ") and f"  # ∂{user}/∂{child} =" in line
+        assert source[number - 1].split()[:3] == line.split()[:3]
