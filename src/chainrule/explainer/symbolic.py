@@ -98,9 +98,13 @@ class relu(sympy.Function):  # noqa: N801
 
 
 def constant(x: float, exact: bool = True) -> sympy.Expr:
-    """A number as sympy sees it: exact (0.8 → 4/5) so algebra does not round, or a Float."""
+    """A number as sympy sees it: exact (0.8 → 4/5) so algebra does not round, or a Float.
+
+    The exact form is the fraction of the number's shortest decimal (``repr``: 0.8, not the binary
+    0.8000000000000000444…), found in microseconds (``nsimplify`` searches for it and takes milliseconds).
+    """
     if exact:
-        return sympy.nsimplify(float(x), rational=True)
+        return sympy.Rational(repr(float(x)))
     return sympy.Float(x)
 
 

@@ -102,7 +102,7 @@ class SimplestResult:
     max_steps: int
     factors: list[ChainFactor]
     gradient_formula: sympy.Expr  # exact, e.g. 9w/2 − 12/5
-    cost_formula: sympy.Expr
+    cost_formula: sympy.Expr  # expanded: 9w²/4 − 12w/5 + 16/25
     optimum_weight: float
     curvature: float
     convergence_factor: float
@@ -197,7 +197,7 @@ def typo_line(result: SimplestResult) -> str | None:
 def learning_rate_lines(result: SimplestResult) -> list[str]:
     lo, hi = result.stable_learning_rates
     return [
-        f"C(w) = {pretty(as_floats(sympy.expand(result.cost_formula)))} is a parabola with curvature "
+        f"C(w) = {pretty(as_floats(result.cost_formula))} is a parabola with curvature "
         f"C'' = 2i² = {num(result.curvature)}.",
         f"Each step multiplies (w − w*) by r = 1 − lr·C'' = 1 − {factor(result.learning_rate)}·{factor(result.curvature)}"
         f" = {num(result.convergence_factor)}.",
@@ -298,9 +298,13 @@ _I, _Y, _W = sympy.symbols("i y w")
 
 @functools.lru_cache(maxsize=1)
 def _general() -> tuple:
-    """C, dC/dw, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph."""
+    """C, dC/dw, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph.
+
+    C and dC/dw are expanded here, once: with numbers put in for i and y
+    they are then polynomials in w already (i²w² − 2iyw + y², 2i²w − 2iy).
+    """
     net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
-    cost = to_sympy(net.C, symbols={net.i: _I, net.w: _W, net.y: _Y})
+    cost = sympy.expand(to_sympy(net.C, symbols={net.i: _I, net.w: _W, net.y: _Y}))
     gradient = sympy.expand(sympy.diff(cost, _W))
     (optimum,) = sympy.solve(gradient, _W)
     activation = to_sympy(net.a, symbols={net.i: _I, net.w: _W})
@@ -320,12 +324,12 @@ class _Analysis:
 
 @functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
 def _analyse(input: float, target: float) -> _Analysis:
-    """The general formulas with this i and y put in: a substitution, no new derivation."""
+    """The general formulas with this i and y put in: a substitution, no new derivation (and nothing to expand)."""
     cost, gradient, curvature, optimum, activation = _general()
     numbers = {_I: constant(input), _Y: constant(target)}
     return _Analysis(
         cost_formula=cost.xreplace(numbers),
-        gradient=sympy.expand(gradient.xreplace(numbers)),
+        gradient=gradient.xreplace(numbers),
         curvature=float(curvature.xreplace(numbers)),
         optimum=float(optimum.xreplace(numbers)),
         activation_in_weight=pretty(as_floats(activation.xreplace(numbers))),
