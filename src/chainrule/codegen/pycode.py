@@ -72,7 +72,13 @@ class Code:
 
     def __init__(self, kind: str, value, args: tuple = (), prec: int = ATOM):
         self.kind, self.value, self.args, self.prec = kind, value, args, prec
-        self.depth = 1 + max((a.depth for a in args), default=0)
+        if not args:
+            self.depth = 1
+        elif len(args) == 1:
+            self.depth = args[0].depth + 1
+        else:
+            a, b = args
+            self.depth = (a.depth if a.depth > b.depth else b.depth) + 1
 
     # ------------------------------------------------------------ leaves
     @staticmethod

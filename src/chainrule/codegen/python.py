@@ -81,13 +81,16 @@ class Statement:
     "backward" or "setup".
     """
 
-    __slots__ = ("target", "op", "expr", "comment", "edge", "pass_")
+    __slots__ = ("target", "op", "expr", "comment", "edge", "pass_", "_code")
 
     def __init__(self, target: str, op: str, expr: Code, comment: str = "", edge=None, pass_: str = "forward"):
         self.target, self.op, self.expr, self.comment, self.edge, self.pass_ = target, op, expr, comment, edge, pass_
+        self._code = None
 
     def code(self) -> str:
-        return f"{self.target} {self.op} {render(self.expr)}"
+        if self._code is None:
+            self._code = f"{self.target} {self.op} {render(self.expr)}"
+        return self._code
 
     def line(self, column: int = 0) -> str:
         code = self.code()
@@ -175,6 +178,9 @@ class _Emitter:
         self.names = {}
         for node, text in zip(order, labelled):
             self.names[node] = text or namer.temporary("t")
+        self.refs = {node: Code.name(name) for node, name in self.names.items()}
+        self.grad_refs: dict = {}
+        self._templates: dict = {}
         self.namer = namer
         self.body: list[Statement] = []
         self.lib = PythonLib(spill=self._spill)
@@ -186,7 +192,7 @@ class _Emitter:
         return Code.name(temp)
 
     def ref(self, node: Value) -> Code:
-        return Code.name(self.names[node])
+        return self.refs[node]
 
     def _operands(self, node: Value) -> list[Code]:
         const = node.const
@@ -196,21 +202,45 @@ class _Emitter:
         return [self.ref(next(it)) if c is None else Code.number(c) for c in const]
 
     def local(self, node: Value, k: int, positions: list[int], args: list[Code]) -> Code:
-        """∂node/∂(its k-th input) as code: the table's formula (``ops.local_derivative``)."""
+        """∂node/∂(its k-th input) as code: the table's formula (``ops.local_derivative``).
+
+        A fold's local derivative depends on its own term only (``ops.local_derivative``
+        reads the term and, for the tail of a dot, nothing): it is given that
+        term alone, so a node of n terms costs n, not n², to write. And most
+        local derivatives are one of the operands or a number (∂(w·x)/∂w = x,
+        ∂(a + b)/∂a = 1): each formula is evaluated once per (operation,
+        operand, constants) with stand-in names, and when it comes out as one
+        of them, the operand itself is the answer; anything else is evaluated
+        with the real operands.
+        """
         op = ops.OPS[node.op]
-        out = self.ref(node)
         p = positions[k]
-        if not op.variadic:
-            return ops.local_derivative(op, self.lib, p, args, out, node.const)
-        # A fold's local derivative depends on its own term only (ops.local_derivative reads the term and, for
-        # the tail of a dot, nothing): pass that term alone, so a node of n terms costs n, not n², to write.
-        width = len(op.operands)
-        tail = op.name == "dot"
-        if tail and p == len(args) - 1:
-            return ops.local_derivative(op, self.lib, 1, [args[-1], args[-1]], out)  # a tail alone: 1.0
-        start = p - p % width
-        return ops.local_derivative(op, self.lib, p % width, args[start:start + width] + ([args[-1]] if tail else []),
-                                    out)
+        const = node.const
+        if op.variadic:
+            width, tail = len(op.operands), op.name == "dot"
+            if tail and p == len(args) - 1:
+                args, p = [args[-1], args[-1]], 1  # the tail alone: its local derivative is 1.0
+            else:
+                start = p - p % width
+                args, p = args[start:start + width] + ([args[-1]] if tail else []), p % width
+            const = None
+            key = (node.op, p, len(args), tuple(a.is_number for a in args))
+        else:
+            key = (node.op, p, const is not None and tuple(c is None or c for c in const))
+        out = self.ref(node)
+        template = self._templates.get(key)
+        if template is None:
+            stand_ins = [Code.name(f"_{j}") for j in range(len(args))]
+            try:
+                template = ops.local_derivative(op, self.lib, p, stand_ins, Code.name("_out"), const)
+            except ValueError:  # a formula that cannot take stand-ins (relu of a number): always in full
+                template = Code.name("?")
+            self._templates[key] = template
+        if template.is_number:
+            return template
+        if template.kind == "name" and template.value.startswith("_"):
+            return out if template.value == "_out" else args[int(template.value[1:])]
+        return ops.local_derivative(op, self.lib, p, args, out, const)
 
     def emit(self) -> None:
         from ..explainer.trace import replay
@@ -259,7 +289,9 @@ class _Emitter:
             if cached is None:
                 cached = positions_of[user] = (ops.input_positions(user), self._operands(user))
             local = self.local(user, k, *cached)
-            g_user = Code.name(f"g_{names[user]}")
+            g_user = self.grad_refs.get(user)
+            if g_user is None:
+                g_user = self.grad_refs[user] = Code.name(f"g_{names[user]}")
             op = "+=" if child in assigned else "="
             if local.is_number and local.value == 1.0:  # 1.0 · g is g exactly
                 contribution = g_user
