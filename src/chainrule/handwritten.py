@@ -137,7 +137,8 @@ class HandCheck:
 
 
 def _short(x: float) -> str:
-    return f"{x:.6g}"
+    text = f"{x:.6g}"
+    return "−" + text[1:] if text.startswith("-") else text  # a real minus sign, as the explanations write it
 
 
 # ------------------------------------------------------------------ the parameters
@@ -314,28 +315,19 @@ def _given(grad, at: dict, entries) -> tuple[list[float | None], list[str], dict
 
 # ------------------------------------------------------------------ explaining a wrong entry
 def _edge_products(cost, leaf):
-    """For one parameter: the chain rule's sum over the edges leaving it, in words and numbers, and every path."""
+    """For one parameter: backprop's product, δ · ∂z/∂p summed over the nodes z it feeds, and every path to the cost."""
     from .explainer import explain
-    from .explainer.format import factor
-    from .explainer.names import local_formula, name_nodes, partial
-    from .explainer.trace import FORMULA_LIMIT, final_gradients
+    from .explainer.format import factor, subscript
+    from .explainer.trace import final_gradients
 
-    names = name_nodes(cost)
     grads = final_gradients(cost)
-    edges = [(node, k) for node in names.order for k, child in enumerate(node.inputs) if child is leaf]
-    small = sum(len(n.inputs) for n in names.order) <= FORMULA_LIMIT
-    words, nums = [], []
-    for node, k in edges:
-        upstream = partial(names[cost], names[node]) if node is not cost else "1"
-        local = local_formula(names, node, k) if small else partial(names[node], names[leaf])
-        words.append(f"{upstream} · {local}")
-        nums.append(f"{factor(grads.get(node, 0.0))} · {factor(node.local[k])}")
+    edges = [(node, k) for node in cost.nodes() for k, child in enumerate(node.inputs) if child is leaf]
+    mark = (lambda n: subscript(n)) if len(edges) > 1 else (lambda n: "")
+    words = [f"δ{mark(n)} · ∂z{mark(n)}/∂p" for n in range(1, len(edges) + 1)]
+    nums = [f"{factor(grads.get(node, 0.0))} · {factor(node.local[k])}" for node, k in edges]
     expected = " + ".join(words) + " = " + " + ".join(nums) if words else ""
     derivation = explain(cost, wrt=[leaf], symbolic=False).parameters[0]
-    paths = []
-    for term in derivation.paths:
-        paths.append((term.nodes, term.product))
-    return expected, paths, derivation.listed_all
+    return expected, [(term.nodes, term.product) for term in derivation.paths], derivation.listed_all
 
 
 def _through(paths, k: int) -> str:
@@ -434,6 +426,9 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
             entry.diagnosis = (f"your gradient of {key} is the transpose of the right one: the entry for "
                                f"{key}[j][k] belongs at [k][j]")
         out.append(entry)
+    if any(e.expected for e in out):
+        notes.append("δ · ∂z/∂p: backprop's product for an entry p, with z the node p feeds, δ = ∂C/∂z its gradient "
+                     "and ∂z/∂p the local derivative (summed over the nodes p feeds)")
     return HandCheck(cost, out, tolerance, notes)
 
 

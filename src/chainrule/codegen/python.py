@@ -268,8 +268,9 @@ class _Emitter:
         self.needs = needs
         self._pass = "backward"
         cost = self.cost
-        for p in self.params:
-            self.body.append(Statement(f"g_{names[p]}", "=", Code.number(0.0), "", pass_="backward"))
+        for n, p in enumerate(self.params):
+            note = "a parameter's gradient starts at 0; each path adds to it" if n == 0 else ""
+            self.body.append(Statement(f"g_{names[p]}", "=", Code.number(0.0), note, pass_="backward"))
         if not cost.inputs:
             if cost in wanted:
                 self.body.append(Statement(f"g_{names[cost]}", "+=", Code.number(1.0), f"∂{names[cost]}/∂{names[cost]}",
