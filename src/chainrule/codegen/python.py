@@ -47,9 +47,10 @@ the fast path), ``f.descend(steps, learning_rate, ...)`` runs gradient
 descent with the whole loop compiled, ``f.explain(...)`` prints the code with
 one call's numbers.
 
-Size: a graph of more than ``MAX_NODES`` nodes (or ``MAX_EDGES`` edges) is
-refused at once: straight-line code that long takes Python minutes and
-gigabytes to compile.
+Size: a graph that needs more than ``MAX_LINES`` lines (one per node, one per
+edge; so any graph of more than a million nodes) is refused at once, before
+any work: straight-line code that long takes Python minutes and gigabytes to
+compile.
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ from ..scalar import Value
 from .identifiers import Namer, identifier, shown
 from .pycode import Code, PythonLib, imports, render
 
-__all__ = ["compile", "CompiledGraph", "MAX_NODES", "MAX_EDGES", "Statement"]
+__all__ = ["compile", "CompiledGraph", "MAX_LINES", "Statement"]
 
-MAX_NODES = 1_000_000
-MAX_EDGES = 3_000_000
+# One line per node and one per edge: Python's compiler needs about 3 KB and 0.1 ms per line (measured on the
+# moons graphs, bench/bench_scalar.py), so this bound keeps a compile under a few GB and about a minute.
+MAX_LINES = 1_000_000
 _COMMENT_COLUMN = 44  # comments start here (or after the code, when it is longer)
 _RESERVED = frozenset({"gradients", "gradient", "name"})  # the printed program's own names (chainrule code)
 
@@ -107,22 +109,20 @@ def _order(cost: Value) -> list[Value]:
     """``cost.nodes()``, after a bounded count: a graph too large for straight-line code is refused first."""
     seen = {id(cost)}
     stack = [cost]
-    edges = 0
+    lines = 1
     while stack:
         node = stack.pop()
-        edges += len(node.inputs)
-        if edges > MAX_EDGES:
-            raise InvalidValueError(
-                f"compile: the graph has more than {MAX_EDGES:,} edges; straight-line code that long would take "
-                "Python minutes and gigabytes to compile (use the engine, or compile a smaller piece)")
+        lines += len(node.inputs)  # one line per edge...
         for child in node.inputs:
             if id(child) not in seen:
                 seen.add(id(child))
-                if len(seen) > MAX_NODES:
-                    raise InvalidValueError(
-                        f"compile: the graph has more than {MAX_NODES:,} nodes; straight-line code that long would "
-                        "take Python minutes and gigabytes to compile (use the engine, or compile a smaller piece)")
+                lines += 1  # ...and one per node
                 stack.append(child)
+        if lines > MAX_LINES:
+            raise InvalidValueError(
+                f"compile: the graph needs more than {MAX_LINES:,} lines of straight-line code (one per node and one "
+                f"per edge; {len(seen):,} nodes met so far): Python would take minutes and gigabytes to compile it. "
+                "Use the engine (backward()), or compile a smaller piece")
     return cost.nodes()
 
 
