@@ -61,7 +61,7 @@ import numbers
 
 from .. import ops
 from ..errors import InvalidValueError, NonFiniteError, NumericalOverflowError
-from ..scalar import Value
+from ..scalar import Value, _number
 from .identifiers import Namer, identifier, shown
 from .pycode import Code, PythonLib, imports, render
 
@@ -405,7 +405,7 @@ class CompiledGraph:
     def _sections(self, statements: list[Statement], indent: str, first_line: int = 0) -> list[str]:
         """The statements under their section titles; records each statement's line number (from ``first_line``)."""
         out = []
-        numbers = []
+        line_numbers = []
         titles = {"setup": "leaves held fixed", "forward": "forward pass: each node from its inputs",
                   "backward": f"backward pass: g_x is ∂{self.cost_name}/∂x, from {self.cost_name} back to the parameters"}
         current = None
@@ -414,8 +414,8 @@ class CompiledGraph:
                 current = s.pass_
                 out.append(f"{indent}# {titles[current]}\n")
             out.append(line + "\n")
-            numbers.append(first_line + len(out))
-        self._line_numbers = numbers
+            line_numbers.append(first_line + len(out))
+        self._line_numbers = line_numbers
         return out
 
     @staticmethod
@@ -431,19 +431,7 @@ class CompiledGraph:
         if unknown:
             raise InvalidValueError(f"{self.name}: no argument called {unknown[0]!r}; the arguments are "
                                     f"{', '.join(self.arguments) or 'none'}")
-        out = {}
-        for key, x in values.items():
-            if type(x) is not float:
-                if isinstance(x, bool) or not isinstance(x, numbers.Real):
-                    raise InvalidValueError(f"{self.name}: {key} must be a real number, got {x!r} ({type(x).__name__})")
-                try:
-                    x = float(x)
-                except OverflowError:
-                    raise NumericalOverflowError(f"{self.name}: {key} is too large for a float") from None
-            if not math.isfinite(x):
-                raise InvalidValueError(f"{self.name}: {key} must be a finite number, got {x!r}")
-            out[key] = x
-        return out
+        return {key: _number(x, f"{self.name}: {key}") for key, x in values.items()}  # the engine's own check
 
     def _failure(self, exc: Exception, source: str) -> Exception:
         """The error of a failed call, naming the line of the generated code where it happened."""
