@@ -24,6 +24,10 @@ COMMANDS = {
     "code": ("chainrule.commands.code", "a lesson's backward pass as a program you can run: straight-line Python, numpy matrices or PyTorch"),
     "check": ("chainrule.commands.check", "gradient check of a lesson or a saved model: backprop vs finite differences (and PyTorch)"),
     "serve": ("chainrule.commands.serve", "start the explorer: a local web page to play with backprop (http://127.0.0.1:8000/)"),
+    "exercise": ("chainrule.commands.exercise", "compute a lesson's backprop by hand, each step checked: your own numbers (--seed, --student)"),
+    "worksheet": ("chainrule.commands.worksheet", "one exercise sheet per student (Markdown, LaTeX, PDF) and the teacher's key (CSV)"),
+    "grade": ("chainrule.commands.grade", "mark a class's answers (CSV) against a worksheet key: per student and per question"),
+    "slides": ("chainrule.commands.slides", "a lesson as a self-contained HTML slide deck, one factor of the chain per click"),
 }
 
 
