@@ -245,6 +245,17 @@ def test_leaves_neither_input_nor_parameter_are_held_fixed():
     assert f(i=1.5, w=0.8) == chainrule.compile(C, inputs=[i, y], params=[w])()
 
 
+def test_a_sum_of_thousands_of_terms_is_cut_into_statements_in_the_same_order():
+    ps = [Value(0.1 * k + 0.01, label="p") for k in range(5000)]
+    cost = (Value.sum(ps) * Value.dot(ps, ps, 0.5)).named("S")
+    f = chainrule.compile(cost)
+    assert "s1 = 0.0 + p_1 + p_2" in f.source and "s2 = s1 + p_" in f.source
+    expected = engine_gradients(cost, ps)
+    got_cost, got = f()
+    assert bits(got_cost) == bits(cost.data)
+    assert [bits(got[p]) for p in f.parameters] == [bits(g) for g in expected]
+
+
 def test_a_graph_too_large_for_straight_line_code_is_refused_before_any_work(monkeypatch):
     monkeypatch.setattr(codegen, "MAX_LINES", 100)
     x = Value(1.0, label="x")

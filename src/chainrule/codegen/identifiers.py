@@ -129,7 +129,7 @@ class Namer:
         self.prefixes = prefixes
         self.reserved = reserved
         self.taken: set[str] = set()
-        self._auto = 0
+        self._counts: dict[str, int] = {}  # stem -> the last number handed out
 
     def _fix(self, text: str) -> str:
         if text and text.startswith(self.prefixes):
@@ -183,9 +183,11 @@ class Namer:
 
     def temporary(self, stem: str = "t") -> str:
         """The next free positional name: t1, t2, …"""
+        n = self._counts.get(stem, 0)
         while True:
-            self._auto += 1
-            name = f"{stem}{self._auto}"
+            n += 1
+            name = f"{stem}{n}"
             if name not in self.taken:
+                self._counts[stem] = n
                 self.taken.add(name)
                 return name

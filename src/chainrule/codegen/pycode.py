@@ -68,29 +68,32 @@ class Code:
     "step", ``args`` the operand: the branch on operand > 0).
     """
 
-    __slots__ = ("kind", "value", "args", "prec", "depth")
+    __slots__ = ("kind", "value", "args", "prec", "depth", "sink")
 
-    def __init__(self, kind: str, value, args: tuple = (), prec: int = ATOM):
+    def __init__(self, kind: str, value, args: tuple = (), prec: int = ATOM, sink=None):
         self.kind, self.value, self.args, self.prec = kind, value, args, prec
         if not args:
             self.depth = 1
         elif len(args) == 1:
             self.depth = args[0].depth + 1
+            sink = sink or args[0].sink
         else:
             a, b = args
             self.depth = (a.depth if a.depth > b.depth else b.depth) + 1
+            sink = sink or a.sink or b.sink
+        self.sink = sink  # where an expression nested too deep is written out (see PythonLib), inherited
 
     # ------------------------------------------------------------ leaves
     @staticmethod
-    def name(identifier: str) -> "Code":
-        return Code("name", identifier)
+    def name(identifier: str, sink=None) -> "Code":
+        return Code("name", identifier, sink=sink)
 
     @staticmethod
-    def number(x: float) -> "Code":
+    def number(x: float, sink=None) -> "Code":
         x = float(x)
         if not math.isfinite(x):
             raise ValueError(f"a constant of the graph is not finite: {x!r}")
-        return Code("number", x, (), UNARY if math.copysign(1.0, x) < 0 else ATOM)
+        return Code("number", x, (), UNARY if math.copysign(1.0, x) < 0 else ATOM, sink)
 
     @property
     def is_number(self) -> bool:
@@ -112,8 +115,11 @@ class Code:
             except (ArithmeticError, ValueError):
                 folded = None
             if type(folded) is float and math.isfinite(folded):
-                return Code.number(folded)
-        return Code("binary", symbol, (self, other), _BINARY[symbol])
+                return Code.number(folded, self.sink or other.sink)
+        code = Code("binary", symbol, (self, other), _BINARY[symbol])
+        if code.depth > MAX_DEPTH and code.sink is not None:  # a long fold: write what we have as a statement
+            return code.sink(code)
+        return code
 
     def __add__(self, other): return self._binary("+", other)
     def __radd__(self, other): return _code(other)._binary("+", self)
@@ -128,7 +134,7 @@ class Code:
 
     def __neg__(self) -> "Code":
         if self.is_number:
-            return Code.number(-self.value)
+            return Code.number(-self.value, self.sink)
         return Code("neg", "-", (self,), UNARY)
 
 
@@ -188,9 +194,12 @@ class PythonLib:
     """The op table's functions, written as Python code (see the module docstring).
 
     ``spill``: called with an expression nested deeper than ``MAX_DEPTH``;
-    returns a name that stands for it (the emitter has written it out). It
-    is also used for the operand of relu/step when that is not a name,
-    since the branch reads its operand twice.
+    returns a name that stands for it (the emitter has written it out). Every
+    expression made from this library's constants, or from names made with
+    ``Code.name(..., sink=spill)``, carries it (``Code.sink``), so a long fold
+    is cut wherever it grows too deep. It is also used for the operand of
+    relu/step when that is not a name, since the branch reads its operand
+    twice.
     ``used``: the functions the emitted code calls (for its imports).
     """
 
@@ -234,9 +243,8 @@ class PythonLib:
         """relu's slope as the branch ``1.0 if a > 0.0 else 0.0`` (exactly ``FloatLib.step``)."""
         return self._choice("step", a)
 
-    @staticmethod
-    def constant(x) -> Code:
-        return Code.number(x)
+    def constant(self, x) -> Code:
+        return Code.number(x, self.spill)
 
 
 def imports(used: set[str]) -> str:

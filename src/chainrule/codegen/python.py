@@ -178,7 +178,7 @@ class _Emitter:
         self.names = {}
         for node, text in zip(order, labelled):
             self.names[node] = text or namer.temporary("t")
-        self.refs = {node: Code.name(name) for node, name in self.names.items()}
+        self.refs = {node: Code.name(name, self._spill) for node, name in self.names.items()}
         self.grad_refs: dict = {}
         self._templates: dict = {}
         self.namer = namer
@@ -187,9 +187,10 @@ class _Emitter:
         self.branches: list[str] = []
 
     def _spill(self, code: Code) -> Code:
+        """Write a deep expression as a statement of its own (the same operations, in the same order)."""
         temp = self.namer.temporary("s")
-        self.body.append(Statement(temp, "=", code, "part of a long sum", pass_=self._pass))
-        return Code.name(temp)
+        self.body.append(Statement(temp, "=", code, "the first terms of a long sum", pass_=self._pass))
+        return Code.name(temp, self._spill)
 
     def ref(self, node: Value) -> Code:
         return self.refs[node]
@@ -199,7 +200,7 @@ class _Emitter:
         if const is None:
             return [self.ref(child) for child in node.inputs]
         it = iter(node.inputs)
-        return [self.ref(next(it)) if c is None else Code.number(c) for c in const]
+        return [self.ref(next(it)) if c is None else self.lib.constant(c) for c in const]
 
     def local(self, node: Value, k: int, positions: list[int], args: list[Code]) -> Code:
         """∂node/∂(its k-th input) as code: the table's formula (``ops.local_derivative``).
