@@ -116,10 +116,11 @@ def _decode(m, n):
 def test_each_neuron_has_its_heat_map_and_the_output_map_is_the_boundary(client):
     d = play(client, layers=[5, 3], features=["x1", "x2", "x1*x2"], grid=12, neuron_grid=12, steps=30)
     maps = d["neurons"]
-    assert [len(layer) for layer in maps["layers"]] == [5, 3, 1] and len(maps["features"]) == 3
-    p = np.array(d["boundary"]["p"])
-    out = _decode(maps["layers"][-1][0], 12)
-    step = (maps["layers"][-1][0]["hi"] - maps["layers"][-1][0]["lo"]) / 255
+    assert [len(layer) for layer in maps["layers"]] == [5, 3, 2] and len(maps["features"]) == 3
+    p = np.array(d["boundary"]["p"])  # P(class 1): the second output's map
+    out = _decode(maps["layers"][-1][1], 12)
+    step = (maps["layers"][-1][1]["hi"] - maps["layers"][-1][1]["lo"]) / 255
+    assert np.allclose(_decode(maps["layers"][-1][0], 12), 1 - p, atol=step)
     assert np.max(np.abs(out - p)) <= step / 2 + 1e-12  # the same grid, quantized to a byte
     x1x2 = _decode(maps["features"][2], 12)
     axis = np.array(d["boundary"]["x"])

@@ -149,7 +149,8 @@ class Network:
     def neuron_outputs(self, X) -> list[np.ndarray]:
         """Every neuron's output for each row of X: one (rows, neurons) array per layer, hidden layers then the output.
 
-        A hidden neuron's output is its activation a = f(x W + b); the output layer's is what ``predict`` shows.
+        A hidden neuron's output is its activation a = f(x W + b); the output layer's is what the page shows of
+        it: P(class 0) and P(class 1) (the softmax of the two logits), or the value.
         """
         with no_grad():
             a = Tensor(np.asarray(X, dtype=np.float64))
@@ -157,7 +158,9 @@ class Network:
             for layer in self.linears[:-1]:
                 a = linear(a, layer.weight, layer.bias, self.activation)
                 out.append(a.data.copy())
-        out.append(self.predict(X)[:, None])
+        with no_grad():
+            last = self._outputs(X)
+            out.append(last.data if self.problem == "regression" else last.softmax(axis=-1).data)
         return out
 
     def gradients(self, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
