@@ -265,9 +265,9 @@ def test_on_a_phone_the_controls_sit_by_the_picture_with_44px_targets(visit, scr
       .map((e) => { const r = e.getBoundingClientRect(); return [e.id || e.textContent.trim().slice(0, 30), r.width, r.height]; })
       .filter(([, w, h]) => h < 43.5 || w < 43.5)""")
     assert not small, f"touch targets under 44 px: {small[:8]}"
+    screenshot(page, screenshots, "playground-phone")
     page.locator("#h-net").scroll_into_view_if_needed()
     no_horizontal_scroll(page)
-    screenshot(page, screenshots, "playground-phone")
 
 
 # --------------------------------------------------------------- accessibility
@@ -498,7 +498,9 @@ def test_clicking_a_weight_opens_its_backprop_for_the_next_batch(visit, screensh
         page.locator("#tr-next").click()
         expect(page.locator("#tr-progress")).to_have_text(f"edge {k} of {total}")
         expect(page.locator("#trace-svg .edge.active")).to_have_count(1)
-    screenshot(page, screenshots, "playground-backprop")
+    shot = screenshots / "playground-backprop.png"
+    page.locator("#trace").screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
     page.locator("#tr-end").click()
     expect(page.locator("#tr-progress")).to_have_text(f"edge {total} of {total}")
     check = page.locator("#tr-check").text_content()

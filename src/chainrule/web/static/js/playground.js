@@ -720,6 +720,8 @@
       }
     }
     small.getContext("2d").putImageData(image, 0, 0);
+    ctx.fillStyle = "#ffffff"; // the picture depends on this answer alone, never on what was drawn before
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.imageSmoothingEnabled = !state.disc;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
