@@ -345,7 +345,7 @@
     }
     net = null;
     history = [];
-    clearPanels();
+    if (!keepStep) clearPanels(); // on opening (keepStep) nothing was drawn yet
     writeURL();
     showOwnPoints();
     if (!ready()) {
