@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import make_2d
+from ..errors import InvalidValueError
 from ..losses import accuracy, cross_entropy, mse_loss
 from ..nn import MLP
 from ..optim import SGD
@@ -99,10 +100,13 @@ class Network:
         self.model = MLP(list(sizes), activation, seed=int(seed or 0), dtype=np.float64)
         self.linears = self.model.layers[0::2]  # Linear, activation, Linear, ...: the Linear layers
         self.activation = activation
-        if params is not None:
+        if params is not None:  # copied into the model's own arrays (views of its flat buffer), never rebound
             for layer, (W, b) in zip(self.linears, params):
-                layer.weight.data = np.array(W, dtype=np.float64)
-                layer.bias.data = np.array(b, dtype=np.float64)
+                for p, value in ((layer.weight, W), (layer.bias, b)):
+                    value = np.asarray(value, dtype=np.float64)
+                    if value.shape != p.data.shape:
+                        raise InvalidValueError(f"params: {p.name} has shape {value.shape}, allowed {p.data.shape}")
+                    np.copyto(p.data, value)
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(layer.weight.data, layer.bias.data) for layer in self.linears]
@@ -187,5 +191,6 @@ class Network:
                for layer in self.linears):  # NaN compares False, so it fails too
             return True
         for layer, (W, b) in zip(self.linears, before):
-            layer.weight.data, layer.bias.data = W, b
+            np.copyto(layer.weight.data, W)
+            np.copyto(layer.bias.data, b)
         return False
