@@ -90,7 +90,7 @@ def test_divergence_stops_with_the_epoch_and_a_smaller_learning_rate(capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--data", "cifar"], "argument --data: invalid choice"),
+    (["--data", "cifar"], "argument --data: 'cifar' is not a dataset; allowed: digits"),
     (["--layers", "128,x"], "not a list of layer sizes"),
     (["--layers", "0"], "layer size 0 is out of range"),
     (["--lr", "-1"], "'-1' must be > 0"),

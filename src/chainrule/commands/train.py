@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from ..data import DATASETS, TWO_D
+from ..data import DATASETS, TWO_D, dataset_info, is_csv
 from ..errors import InvalidValueError, NonFiniteError
 from ..nn import ACTIVATIONS
 from ..optim import OPTIMIZERS
@@ -52,6 +52,15 @@ def open_fraction(text: str) -> float:
     return x
 
 
+def dataset_or_csv(text: str) -> str:
+    """A dataset's name, or a CSV file of your own points (x, y, label per line)."""
+    if text in DATASETS:
+        return text
+    if is_csv(text):
+        return existing_file(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a dataset; allowed: {', '.join(DATASETS)}, or a FILE.csv of points")
+
+
 def existing_file(text: str) -> str:
     if not os.path.exists(text):
         raise argparse.ArgumentTypeError(f"cannot read {text!r}: no such file")
@@ -66,7 +75,8 @@ _RUN_OPTIONS = ("data", "layers", "activation", "optimizer", "lr", "momentum", "
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", choices=list(DATASETS), default=None, help="dataset (default: digits)")
+    parser.add_argument("--data", type=dataset_or_csv, default=None, metavar="NAME|FILE.csv",
+                        help=f"dataset: {', '.join(DATASETS)}, or a CSV file of your own points, x, y, label a line (default: digits)")
     parser.add_argument("--layers", type=layer_sizes, default=None, metavar="N,N,...",
                         help="hidden layer sizes, e.g. 128,64 ('none': no hidden layer)")
     parser.add_argument("--activation", choices=list(ACTIVATIONS[:3]), default=None, help="hidden activation")
@@ -103,7 +113,7 @@ def _config(args):
         pass
     else:
         raise InvalidValueError("--test-fraction does not apply to mnist1d (it has a fixed 4000/1000 split)")
-    info = DATASETS[given["data"]]
+    info = dataset_info(given["data"])
     if info.kind != "2d":
         for opt, name in (("--samples", "n_samples"), ("--noise", "noise")):
             if getattr(args, name) is not None:
@@ -197,8 +207,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n".join(lines))
     else:
         if result["test_accuracy"] is not None:
+            target = result["target_accuracy"]  # None for your own points: nothing published to compare with
             out.print(f"[bold]test accuracy {_pct(result['test_accuracy'])}[/] after {result['epochs']} epochs "
-                      f"(train loss {result['train_loss']:.4f}; the target for {c.data} is {_pct(result['target_accuracy'])})")
+                      f"(train loss {result['train_loss']:.4f}"
+                      + (f"; the target for {c.data} is {_pct(target)})" if target is not None else ")"))
         else:
             out.print("no epochs were trained")
     if args.save and text:
