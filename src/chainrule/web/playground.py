@@ -1,10 +1,13 @@
 """The playground: train a small network on 2-D points, a few steps per request, with no server state.
 
-A request carries everything: the data recipe (or the clicked points), the
-network's shape, the optimiser settings, and, to continue, the weights of the
-last answer and its step count. The answer carries the new weights and
-everything the page draws: the decision boundary on a grid, train and test
-loss and accuracy along the way, and each parameter's gradient.
+A request carries everything: the data recipe (or your own points), the
+problem (classes, or a target value: regression), the features the network
+reads, its shape, the optimiser and regularization settings, and, to
+continue, the weights of the last answer and its step count. The answer
+carries the new weights and everything the page draws: the network's answer
+on a grid, train and test loss (and accuracy) along the way, each
+parameter's gradient, each neuron's output as a small heat map, and whether
+the loss swings (a learning rate too large).
 
 Training is reproducible: the data and the split come from ``seed``; the
 starting weights too; and the minibatch of step t is drawn from a generator
