@@ -299,65 +299,7 @@ def test_backprop_every_lesson_loads_narrow(visit):
 
 
 # ----------------------------------------------------------------- playground
-MOONS = "/playground?data=moons&n=200&noise=0.1&seed=0&layers=16,16&act=tanh&lr=0.3&batch=32"
-
-
-def wait_idle(page):
-    expect(page.locator("#btn-train")).to_have_text("Train")
-    expect(page.locator("main")).to_have_attribute("data-busy", "0")
-
-
-def test_playground_trains_moons_and_the_link_reproduces_it(visit, screenshots):
-    v = visit()
-    page = v.goto(MOONS)
-    expect(page.locator("main")).to_have_attribute("data-step", "0")
-    page.locator("#btn-train").click()
-    page.wait_for_function(
-        "() => Number(document.getElementById('m-train-acc').dataset.value) >= 0.95"
-        " && Number(document.getElementById('m-test-acc').dataset.value) >= 0.95",
-        timeout=90_000,
-    )
-    page.locator("#btn-train").click()  # Pause
-    wait_idle(page)
-    page.wait_for_timeout(300)
-    wait_idle(page)
-    step = page.locator("main").get_attribute("data-step")
-    assert f"t={step}" in page.url
-    shown = {k: page.locator(f"#m-{k}").get_attribute("data-value") for k in ("train-loss", "test-loss", "train-acc", "test-acc")}
-    assert float(shown["test-acc"]) >= 0.95
-    screenshot(page, screenshots, "playground")
-
-    other = visit()
-    again = other.goto(page.url.replace(v.base_url, ""))
-    expect(again.locator("main")).to_have_attribute("data-step", step, timeout=60_000)
-    wait_idle(again)
-    for key, value in shown.items():
-        assert again.locator(f"#m-{key}").get_attribute("data-value") == value, key
-
-
-def test_playground_step_and_clicked_points(visit):
-    v = visit()
-    page = v.goto("/playground?data=custom&layers=4&lr=0.5")
-    expect(page.locator("main")).to_have_attribute("data-step", "empty")
-    canvas = page.locator("#boundary-canvas")
-    box = canvas.bounding_box()
-    for fx, fy, cls in [(0.2, 0.2, "0"), (0.3, 0.25, "0"), (0.25, 0.35, "0"), (0.8, 0.8, "1"), (0.7, 0.75, "1"), (0.75, 0.65, "1")]:
-        page.locator(f'input[name="cls"][value="{cls}"]').check()
-        canvas.click(position={"x": fx * box["width"], "y": fy * box["height"]})
-    expect(page.locator("main")).to_have_attribute("data-step", "0")
-    assert "pts=" in page.url
-    page.locator("#btn-step").click()
-    expect(page.locator("main")).to_have_attribute("data-step", "1")
-    page.locator('input[name="show"][value="gradients"]').check()
-    expect(page.locator("#net-note")).to_contain_text("gradient")
-    assert "show=gradients" in page.url
-
-
-def test_playground_narrow(visit):
-    v = visit(NARROW)
-    page = v.goto("/playground?data=circles&layers=8&t=50")
-    expect(page.locator("main")).to_have_attribute("data-step", "50")
-    no_horizontal_scroll(page)
+# The playground's browser tests are in test_web_playground.py (they use the fixtures above).
 
 
 # --------------------------------------------------------------- first render
