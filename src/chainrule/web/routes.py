@@ -58,3 +58,20 @@ async def backprop(req: m.BackpropRequest, request: Request):
 async def train_playground(req: m.PlaygroundRequest, request: Request):
     """Train ``steps`` steps from ``params`` (or from the seeded start) and return the network and its pictures."""
     return await request.app.state.training.run(playground.train, req)
+
+
+# ------------------------------------------------------------ lesson parameters
+from typing import Literal  # noqa: E402
+
+from .. import lessons  # noqa: E402
+
+# Every lesson of the ladder.
+AnyLesson = Literal[tuple(lessons.LESSONS)]
+
+
+@router.get("/lessons/{lesson}/params", responses={422: m.REFUSALS[422]},
+            summary="What a lesson accepts: each parameter's default, bounds and help, as declared")
+async def lesson_params(lesson: AnyLesson) -> dict:
+    """The lesson's ``PARAMS`` (``chainrule.params``) as data: the pages build their controls from it, so the
+    page, the API, the command line and the library state one bound per parameter."""
+    return {"lesson": lesson, "params": lessons.load(lesson).PARAMS.to_json()}

@@ -1,29 +1,43 @@
 // Step through backprop: a lesson network's graph, its forward values, then
 // the backward pass one edge at a time.
 //
-// /api/backprop sends the whole story at once: the nodes (with values), the
-// edges (with local derivatives) and one event per edge in the order
-// backpropagation visits them, with the running product and the running sum
-// already computed by the engine. This page only decides how much of the
-// story to show. State in the URL: lesson, forward (0/1), edge (events shown).
+// /api/backprop sends the whole story at once: the nodes (with values and the
+// box dot placed them in), the edges (with local derivatives and their
+// splines) and one event per edge in the order backpropagation visits them,
+// with the running product and the running sum already computed by the engine.
+// This page only decides how much of the story to show. State in the URL:
+// lesson, forward (0/1), edge (events shown).
+//
+// Races: each request for a lesson takes a ticket; choosing another lesson or
+// Reset makes older answers stale, and a stale answer never reaches the
+// picture, the tables or the URL.
 "use strict";
 
 (() => {
   const SPEC = { lesson: ["string", "wide"], forward: ["int", 0], edge: ["int", 0] };
   const state = CR.readState(SPEC);
   let trace = null;
-
-  // Geometry of the drawing (SVG user units).
-  const COL = 150, ROW = 74, NODE_W = 104, NODE_H = 50, PAD = 16;
+  let asked = 0; // numbers each request for a lesson; an answer with an older ticket is dropped
+  // Where focus goes when the button that has it disables itself (so it never falls to the page).
+  const NEXT_FOCUS = { "btn-forward": "btn-backward", "btn-backward": "btn-back", "btn-finish": "btn-back",
+    "btn-back": "btn-backward" };
 
   async function load() {
+    const ticket = ++asked;
+    const lesson = state.lesson;
+    document.querySelector("main").dataset.busy = "1";
     let data;
     try {
-      data = await CR.api("/api/backprop", { lesson: state.lesson });
+      data = await CR.api("/api/backprop", { lesson });
     } catch (err) {
-      CR.showError(err.message);
+      if (ticket === asked) {
+        document.querySelector("main").dataset.busy = "0";
+        CR.showError(err.message);
+      }
       return;
     }
+    if (ticket !== asked) return; // another lesson was chosen (or Reset pressed) since
+    document.querySelector("main").dataset.busy = "0";
     CR.showError("");
     trace = data;
     state.edge = Math.min(Math.max(state.edge, 0), trace.events.length);
@@ -33,75 +47,93 @@
   }
 
   // --------------------------------------------------------------- the graph
-  function position(node) {
-    const rowsTall = Math.max(...trace.nodes.map((n) => n.rows));
-    const x = PAD + node.col * COL;
-    const offset = ((rowsTall - node.rows) * ROW) / 2; // centre short columns
-    const y = PAD + offset + node.row * ROW;
-    return { x, y, cx: x + NODE_W / 2, cy: y + NODE_H / 2 };
+  /** Shrink a text to `width` if the browser's font is wider than the layout counted (it never overflows). */
+  function fit(text, width) {
+    if (!text.textContent) return;
+    const length = text.getComputedTextLength();
+    if (length > width) {
+      text.setAttribute("textLength", String(width));
+      text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
   }
 
-  function drawGraph(shownGrad, active) {
+  function drawGraph(shown, active) {
     const svg = document.getElementById("graph");
-    const rowsTall = Math.max(...trace.nodes.map((n) => n.rows));
-    const width = PAD * 2 + (trace.columns - 1) * COL + NODE_W;
-    const height = PAD * 2 + (rowsTall - 1) * ROW + NODE_H;
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.style.maxHeight = `${Math.max(260, Math.min(height * 1.25, 560))}px`;
-    const pos = trace.nodes.map(position);
-    const doneEdges = new Set(trace.events.slice(0, state.edge).map((e) => e.edge));
+    svg.setAttribute("viewBox", `0 0 ${trace.width} ${trace.height}`);
+    svg.style.maxWidth = `${trace.width}px`; // never blown up past its own size; scaled down to the width
+    const crossed = new Set(trace.events.slice(0, state.edge).map((e) => e.edge));
     const activeEdge = active ? active.edge : -1;
-
+    const defs = CR.svg("defs");
+    for (const [id, cls] of [["arrow", "arrow"], ["arrow-done", "arrow done"], ["arrow-active", "arrow active"]]) {
+      const marker = CR.svg("marker", { id, viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 6, markerHeight: 6, orient: "auto" });
+      marker.append(CR.svg("path", { class: cls, d: "M 0 0 L 8 4 L 0 8 z" }));
+      defs.append(marker);
+    }
     const edges = trace.edges.map((e) => {
-      const a = pos[e.source], b = pos[e.target];
-      const x1 = a.x + NODE_W, y1 = a.cy, x2 = b.x, y2 = b.cy;
-      const mx = (x1 + x2) / 2;
-      const cls = e.id === activeEdge ? "edge active" : doneEdges.has(e.id) ? "edge done" : "edge";
-      const group = CR.svg("g", { "data-edge": e.id });
-      group.append(CR.svg("path", { class: cls, d: `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}` }));
-      if (state.forward && (doneEdges.has(e.id) || e.id === activeEdge)) {
-        // Once backprop has crossed an edge, its local derivative labels it.
-        const t = 0.5;
-        const lx = (1 - t) ** 3 * x1 + 3 * (1 - t) ** 2 * t * mx + 3 * (1 - t) * t ** 2 * mx + t ** 3 * x2;
-        const ly = (1 - t) ** 3 * y1 + 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t ** 2 * y2 + t ** 3 * y2;
-        group.append(CR.svg("text", {
-          class: e.id === activeEdge ? "edge-label active" : "edge-label", x: lx, y: ly - 4,
-          "paint-order": "stroke", stroke: "#fff", "stroke-width": 3,
-        }, e.local_text));
-      }
-      return group;
+      const kind = e.id === activeEdge ? "active" : crossed.has(e.id) ? "done" : "";
+      const marker = kind ? `url(#arrow-${kind})` : "url(#arrow)";
+      return CR.svg("path", { class: `edge ${kind}`.trim(), d: e.path, "data-edge": e.id, "marker-end": marker });
     });
-
-    const nodes = trace.nodes.map((n, k) => {
-      const p = pos[k];
+    const ports = new Map(); // node id → its ports' edges, by slot
+    for (const e of trace.edges) {
+      if (!ports.has(e.target)) ports.set(e.target, []);
+      ports.get(e.target)[e.slot] = e;
+    }
+    const texts = [];
+    const nodes = trace.nodes.map((n) => {
+      const b = n.box;
       let cls = `node ${n.kind}`;
       if (active && n.id === active.target) cls += " active";
       if (active && n.id === active.source) cls += " receiving";
       const g = CR.svg("g", { class: cls, "data-node": n.id });
-      g.append(CR.svg("rect", { x: p.x, y: p.y, width: NODE_W, height: NODE_H, rx: 8 }));
       g.append(CR.svg("title", {}, `${n.name}${n.op ? ` (operation ${n.op})` : ""}`));
-      g.append(CR.svg("text", { class: "name", x: p.cx, y: p.y + 11 }, clip(n.name, 14)));
-      g.append(CR.svg("text", { class: "val", x: p.cx, y: p.y + 25 }, state.forward ? n.value_text : "?"));
-      const grad = shownGrad.get(n.id);
-      g.append(CR.svg("text", { class: "grad", x: p.cx, y: p.y + 39, "data-grad": n.id }, grad ? `grad ${grad.text}` : ""));
+      g.append(CR.svg("rect", { class: "box", x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }));
+      (ports.get(n.id) || []).forEach((e, k) => {
+        const p = b.ports[k];
+        g.append(CR.svg("rect", { class: e.id === activeEdge ? "port active" : "port", x: p.x, y: p.y, width: p.w, height: p.h, "data-port": e.id }));
+        const label = CR.svg("text", { class: e.id === activeEdge ? "port-label active" : "port-label", x: p.x + p.w / 2, y: p.y + p.h / 2, "data-edge-label": e.id },
+          state.forward && (crossed.has(e.id) || e.id === activeEdge) ? e.local_text : "");
+        g.append(label);
+        texts.push([label, p.w - 2]);
+      });
+      const cx = b.body.x + b.body.w / 2;
+      const grad = shown.get(n.id);
+      const lines = [
+        ["name", n.name],
+        ["val", state.forward ? n.value_text : "?"],
+        ["grad", grad ? grad.text : ""],
+        ["so-far", grad && grad.partial ? trace.so_far : ""],
+      ];
+      lines.forEach(([kind, text], k) => {
+        const t = CR.svg("text", { class: kind, x: cx, y: b.lines[k], ...(kind === "grad" ? { "data-grad": n.id } : {}) }, text);
+        g.append(t);
+        texts.push([t, b.body.w - 4]);
+      });
       return g;
     });
-    svg.replaceChildren(...edges, ...nodes);
+    svg.replaceChildren(defs, ...edges, ...nodes);
+    for (const [t, width] of texts) fit(t, width);
+    CR.setText("graph-desc", describeGraph(shown, active));
   }
 
-  const clip = (text, n) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
+  /** The graph in words, for a screen reader (the tables below hold every number). */
+  function describeGraph(shown, active) {
+    const parts = [`The ${trace.lesson} network as a graph of ${trace.nodes.length} operations and ${trace.edges.length} edges,` +
+      ` inputs on the left, the cost ${trace.cost_name} on the right.`];
+    if (!state.forward) parts.push("The values are not computed yet.");
+    else if (!active) parts.push(`Forward pass done: ${trace.cost_name} = ${trace.nodes[trace.cost].value_text}.`);
+    else parts.push(`Edge ${state.edge} of ${trace.events.length}: ${active.text.chain} = ${active.text.numbers}; ${active.text.sum}.`);
+    return parts.join(" ");
+  }
 
-  /** The gradient each node shows after the first `state.edge` events: the running sums. */
+  /** The gradient each node shows after the first `state.edge` events: the running sums, partial until complete. */
   function shownGradients() {
     const shown = new Map();
-    if (state.edge > 0 || state.forward) {
-      if (state.edge > 0 || trace.events.length === 0) {
-        const cost = trace.nodes[trace.cost];
-        shown.set(cost.id, { text: "1", value: 1 });
-      }
+    if (state.forward && (state.edge > 0 || trace.events.length === 0)) {
+      shown.set(trace.nodes[trace.cost].id, { text: "1", value: 1, partial: false });
     }
     for (const e of trace.events.slice(0, state.edge)) {
-      shown.set(e.source, { text: e.text.after, value: e.after });
+      shown.set(e.source, { text: e.text.after, value: e.after, partial: !e.complete });
     }
     return shown;
   }
@@ -132,11 +164,27 @@
       children.push(CR.el("p", { class: "meets" }, "Paths meet here: the chain rule adds this path to what already arrived."));
     }
     children.push(CR.el("p", { class: "big", id: "event-sum" }, t.sum));
+    const node = trace.nodes[active.source];
     if (active.complete) {
-      const node = trace.nodes[active.source];
       children.push(CR.el("p", { class: "note" }, `Every path into ${node.name} has arrived: its gradient is final.`));
+    } else {
+      children.push(CR.el("p", { class: "note so-far-note" },
+        `${node.name}'s gradient so far: more paths into ${node.name} are still to arrive.`));
     }
+    const code = codeLine(active);
+    if (code) children.push(code);
     box.replaceChildren(...children);
+  }
+
+  /**
+   * The line of generated code that performs this edge (chainrule code: issue 12), when the API sends it:
+   * each event's `code`, a line of the lesson's straight-line backward pass.
+   */
+  function codeLine(active) {
+    if (typeof active.code !== "string" || !active.code) return null;
+    return CR.el("div", { class: "code-line" },
+      CR.el("p", { class: "note" }, "the line of generated code that does it:"),
+      CR.el("pre", { id: "event-code" }, CR.el("code", {}, active.code)));
   }
 
   function drawGradients(shown) {
@@ -146,10 +194,11 @@
       .sort((a, b) => order[a.kind] - order[b.kind] || a.name.localeCompare(b.name, undefined, { numeric: true }))
       .map((n) => {
         const grad = shown.get(n.id);
-        const final = state.edge === trace.events.length && state.forward;
-        const cell = CR.el("td", { "data-node": n.id, class: "grad-cell" }, grad ? grad.text : "");
+        const cell = CR.el("td", { "data-node": n.id, class: "grad-cell" },
+          grad ? grad.text : "", grad && grad.partial ? CR.el("span", { class: "so-far" }, ` (${trace.so_far})`) : null);
         if (grad) cell.dataset.value = String(grad.value);
-        if (final) cell.dataset.final = "1";
+        if (grad && !grad.partial && state.edge === trace.events.length && state.forward) cell.dataset.final = "1";
+        if (grad && grad.partial) cell.dataset.partial = "1";
         return CR.el("tr", { dataset: { kind: n.kind } },
           CR.el("td", {}, n.kind === "parameter" ? CR.el("b", {}, n.name) : n.name),
           CR.el("td", {}, state.forward ? n.value_text : "?"),
@@ -170,7 +219,7 @@
     const paths = document.getElementById("paths");
     if (state.forward && state.edge === trace.events.length && trace.events.length) {
       paths.replaceChildren(
-        CR.el("h2", {}, "Every parameter: sum over paths of the product of local derivatives"),
+        CR.el("h3", {}, "Every parameter: sum over paths of the product of local derivatives"),
         ...trace.derivations
           .filter((d) => trace.nodes[d.node].kind === "parameter")
           .map((d) => CR.el("p", { class: "deriv" }, `${d.formula}\n    ${d.numbers}`)),
@@ -178,6 +227,13 @@
     } else {
       paths.replaceChildren();
     }
+  }
+
+  function setDisabled(id, disabled) {
+    const button = document.getElementById(id);
+    const focused = document.activeElement === button;
+    button.disabled = disabled;
+    return focused && disabled;
   }
 
   function draw() {
@@ -196,10 +252,14 @@
     main.dataset.done = state.forward && state.edge === total ? "1" : "0";
     CR.setText("progress", !state.forward ? "Values not computed yet."
       : `Backward: edge ${state.edge} of ${total}` + (state.edge === total ? " — every parameter has its gradient." : ""));
-    document.getElementById("btn-backward").disabled = state.edge >= total;
-    document.getElementById("btn-finish").disabled = state.edge >= total;
-    document.getElementById("btn-back").disabled = state.edge === 0;
-    document.getElementById("btn-forward").disabled = !!state.forward;
+    const lostFocus = [
+      ["btn-backward", state.edge >= total], ["btn-finish", state.edge >= total],
+      ["btn-back", state.edge === 0], ["btn-forward", !!state.forward],
+    ].filter(([id, disabled]) => setDisabled(id, disabled)).map(([id]) => id);
+    if (lostFocus.length) {
+      const next = [NEXT_FOCUS[lostFocus[0]], "btn-reset"].map((id) => document.getElementById(id)).find((b) => !b.disabled);
+      next.focus();
+    }
     document.getElementById("lesson").value = state.lesson;
   }
 
@@ -210,10 +270,13 @@
       const select = document.getElementById("lesson");
       select.replaceChildren(...limits.lessons.map((name) => CR.el("option", { value: name }, name)));
       if (!limits.lessons.includes(state.lesson) && limits.lessons.length) {
-        state.lesson = limits.lessons.includes("wide") ? "wide" : limits.lessons[limits.lessons.length - 1];
+        CR.showError(`There is no lesson ${JSON.stringify(state.lesson)} to step through; ` +
+          `allowed: ${limits.lessons.join(", ")}. Showing ${limits.lessons.includes("wide") ? "wide" : limits.lessons[0]}.`);
+        state.lesson = limits.lessons.includes("wide") ? "wide" : limits.lessons[0];
       }
     } catch (err) {
-      CR.showError("the explorer's server does not answer");
+      CR.showError("the explorer's server does not answer: is `chainrule serve` still running?");
+      return;
     }
     document.getElementById("lesson").addEventListener("change", (e) => {
       state.lesson = e.target.value;
@@ -221,19 +284,22 @@
       state.edge = 0;
       load();
     });
-    document.getElementById("btn-forward").addEventListener("click", () => { state.forward = 1; draw(); });
-    document.getElementById("btn-backward").addEventListener("click", () => {
+    const act = (change) => () => {
+      if (!trace || trace.lesson !== state.lesson) return; // the lesson's answer has not arrived yet
+      change();
+      draw();
+    };
+    document.getElementById("btn-forward").addEventListener("click", act(() => { state.forward = 1; }));
+    document.getElementById("btn-backward").addEventListener("click", act(() => {
       state.forward = 1;
       state.edge = Math.min(trace.events.length, state.edge + 1);
-      draw();
-    });
-    document.getElementById("btn-back").addEventListener("click", () => { state.edge = Math.max(0, state.edge - 1); draw(); });
-    document.getElementById("btn-finish").addEventListener("click", () => {
+    }));
+    document.getElementById("btn-back").addEventListener("click", act(() => { state.edge = Math.max(0, state.edge - 1); }));
+    document.getElementById("btn-finish").addEventListener("click", act(() => {
       state.forward = 1;
       state.edge = trace.events.length;
-      draw();
-    });
-    document.getElementById("btn-reset").addEventListener("click", () => { state.forward = 0; state.edge = 0; draw(); });
+    }));
+    document.getElementById("btn-reset").addEventListener("click", act(() => { state.forward = 0; state.edge = 0; }));
     load();
   }
 
