@@ -6,8 +6,11 @@ Run: ``.venv/bin/python bench/bench_tensor.py``; prints one Markdown section.
    batch 64, float32: ms per epoch (1,438 training images, 23 steps),
    chainrule vs hand-written numpy vs PyTorch.
 2. MLP 784-1024-1024-10 on random data, batch 256, float32: ms per training
-   step and GFLOP/s of its matrix products, vs the same products in raw numpy.
-3. forward+backward time / forward time (the network of 2, and of 1).
+   step and GFLOP/s of its matrix products, vs the hand-written numpy step
+   and the same products in raw numpy. Targets: the full step at least as
+   fast as the hand-written numpy step (≤ 1.0×), forward+backward at ≥ 90%
+   of raw matmul GFLOP/s.
+3. forward+backward time / forward time (the network of 2, and of 1); target ≤ 3× on the large one.
 
 Contenders are interleaved (A, B, C, then A, C, B, ..., every order in
 turn) and medians reported, so a slow spell of the machine hits them all
@@ -241,14 +244,15 @@ def main() -> None:
     _, np_step = numpy_trainer(big, Xb, yb, B)
     raw, flops = raw_matmuls(big, B)
     t2, rounds2 = interleaved({"chainrule": cr_step, "chainrule_fb": cr_fb, "numpy": np_step, "raw": raw}, REPEATS * 2)
-    spread2 = round_ratios(rounds2, "raw", "chainrule", percent=True)
+    spread2 = round_ratios(rounds2, "chainrule", "numpy")
+    spread2fb = round_ratios(rounds2, "raw", "chainrule_fb", percent=True)
     t3, _ = interleaved({"forward": cr_fwd, "fwd+bwd": cr_fb}, REPEATS * 2)
     t3s, _ = interleaved({"forward": cr_fwd_small, "fwd+bwd": cr_fb_small}, REPEATS * 2)
 
     gf = {k: flops / t2[k] / 1e9 for k in t2}
     r1_np = t1["chainrule"] / t1["numpy"]
     r1_th = t1["torch"] / t1["chainrule"]
-    r2 = gf["chainrule"] / gf["raw"]
+    r2 = t2["chainrule"] / t2["numpy"]
     r2fb = gf["chainrule_fb"] / gf["raw"]
     r2np = gf["numpy"] / gf["raw"]
     r3 = t3["fwd+bwd"] / t3["forward"]
@@ -272,7 +276,7 @@ def main() -> None:
         print(f"| {label} | {1e3 * t1[k]:.2f} | {t1[k] / t1['numpy']:.2f}× |")
     print()
     print(f"- chainrule / numpy = {r1_np:.2f}× (target ≤ 1.15×): {ok(r1_np <= 1.15)}; spread: {spread1}")
-    print(f"- PyTorch / chainrule = {r1_th:.2f}× (target ≥ 2×): {ok(r1_th >= 2)}")
+    print(f"- PyTorch / chainrule = {r1_th:.2f}× (target ≥ 2×): {ok(r1_th >= 2)}; spread: {round_ratios(rounds1, 'torch', 'chainrule')}")
     print()
     print(f"### 2. MLP 784-1024-1024-10, random data, batch {B}, one SGD-momentum step")
     print()
@@ -284,12 +288,15 @@ def main() -> None:
                      ("raw", "raw numpy matmul (the same 8 products only)")):
         print(f"| {label} | {1e3 * t2[k]:.2f} | {gf[k]:.1f} |")
     print()
-    print(f"- full training step: chainrule reaches {100 * r2:.1f}% of raw matmul GFLOP/s (target ≥ 85%): {ok(r2 >= 0.85)}; "
+    print(f"- full training step: chainrule / hand-written numpy = {r2:.2f}× (target ≤ 1.0×): {ok(r2 <= 1.0)}; "
           f"spread: {spread2}")
-    print(f"- forward + backward only: {100 * r2fb:.1f}% of raw matmul GFLOP/s: {ok(r2fb >= 0.85)}")
-    print(f"- for reference, the hand-written numpy step reaches {100 * r2np:.1f}%")
+    print(f"- forward + backward only: chainrule reaches {100 * r2fb:.1f}% of raw matmul GFLOP/s (target ≥ 90%): "
+          f"{ok(r2fb >= 0.90)}; spread: {spread2fb}")
+    print(f"- for reference, the full steps reach {100 * gf['chainrule'] / gf['raw']:.1f}% (chainrule) and "
+          f"{100 * r2np:.1f}% (hand-written numpy) of raw matmul GFLOP/s")
     print(f"- {flops / 1e9:.2f} GFLOP of matrix products per step; the SGD-momentum update of 1.86 M float32 weights "
-          "is memory-bound (4 passes over 7.4 MB arrays) and has no matrix products, so it only adds time.")
+          "is memory-bound (4 passes over 7.4 MB arrays) and has no matrix products, so it only adds time: chainrule "
+          "runs it over the model's one flat array, the hand-written step layer by layer.")
     print()
     print("### 3. forward+backward time / forward time (chainrule)")
     print()

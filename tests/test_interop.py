@@ -8,13 +8,13 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="PyTorch is not installed: the interop with it is skipped")
 
 from chainrule import Value  # noqa: E402
 from chainrule.errors import InvalidValueError  # noqa: E402
 from chainrule.interop import from_torch, to_torch, torch_graph_gradients  # noqa: E402
 from chainrule.losses import cross_entropy  # noqa: E402
-from chainrule.nn import MLP, Identity, Linear, Module, ReLU, Sequential, Sigmoid, Tanh  # noqa: E402
+from chainrule.nn import MLP, Dense, Identity, Linear, Module, ReLU, Sequential, Sigmoid, Tanh  # noqa: E402
 from chainrule.tensor import Tensor  # noqa: E402
 
 
@@ -87,6 +87,34 @@ def test_a_round_trip_keeps_weights_and_dtype():
     assert back.layers[0].weight.dtype == np.float32
     for a, b in zip(model.parameters(), back.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_dense_layers_cross_over_as_a_linear_and_their_activation():
+    rng = np.random.default_rng(4)
+    model = Sequential(Dense(4, 6, "tanh", seed=0, dtype=np.float64), Dense(6, 5, "sigmoid", seed=1, dtype=np.float64),
+                       Dense(5, 3, None, seed=2, dtype=np.float64))
+    tm = to_torch(model)
+    assert [type(m) for m in tm] == [torch.nn.Linear, torch.nn.Tanh, torch.nn.Linear, torch.nn.Sigmoid, torch.nn.Linear]
+    x, y = rng.standard_normal((7, 4)), rng.integers(0, 3, 7)
+    np.testing.assert_allclose(tm(torch.from_numpy(x)).detach().numpy(), model(Tensor(x)).data, rtol=1e-12, atol=1e-12)
+    _, grads_c = chainrule_grads(model, x, y)
+    _, grads_t = torch_grads(tm, x, y)
+    for gc, gt in zip(grads_c, grads_t):
+        np.testing.assert_allclose(gc, gt, rtol=1e-10, atol=1e-13)
+
+
+def test_the_training_mode_crosses_over_both_ways():
+    model = MLP([3, 4, 2], seed=0)
+    assert to_torch(model).training and not to_torch(model.eval()).training
+    assert not from_torch(to_torch(model)).training
+    assert from_torch(to_torch(model.train())).training
+
+
+def test_from_torch_gives_a_model_with_its_own_flat_buffers():
+    model = from_torch(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)))
+    params = model.parameters()
+    assert all(p.data.base is params[0].data.base is not None for p in params)
+    assert model(Tensor(np.ones((2, 3), np.float32)))._parents[0].op == "linear+relu"
 
 
 def test_unsupported_layers_are_refused_by_name():

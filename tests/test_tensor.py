@@ -1,4 +1,7 @@
-"""The tensor engine: every op's gradient against finite differences and PyTorch, the graph's bookkeeping, errors."""
+"""The tensor engine: every op's gradient against finite differences, the graph's bookkeeping, errors.
+
+No PyTorch here: the same cases (``tensor_cases.py``) are compared with PyTorch in ``test_tensor_vs_torch.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +10,24 @@ import weakref
 
 import numpy as np
 import pytest
-import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from chainrule.errors import InvalidValueError
 from chainrule.losses import cross_entropy, mse_loss
 from chainrule.scalar import Value
 from chainrule.tensor import Tensor, concatenate, linear, no_grad, enable_grad, stack
 
-SETTINGS = settings(max_examples=15, deadline=None)
+from tensor_cases import (
+    ACTIVATIONS, BINARY, INDICES, LINEAR, MSE, REDUCTIONS, SETTINGS, SHAPE_CASES, UNARY, arr, broadcast_pair,
+    concat_case, cross_entropy_case, dims, engine_grads, matmul_shapes, shape_and_axis, shapes, weights_for,
+)
 
 
 # ------------------------------------------------------------------ helpers
-def numeric_grads(f, arrays, eps=1e-6):
-    """Central differences of sum(f(arrays) * R) for a fixed random R, for every input array."""
-    out0 = f(*[Tensor(a) for a in arrays]).data
-    R = np.random.default_rng(1).standard_normal(out0.shape)
+def numeric_grads(f, arrays, R, eps=1e-6):
+    """Central differences of sum(f(arrays) * R), for every entry of every input array."""
     grads = []
-    for k, a in enumerate(arrays):
+    for a in arrays:
         g = np.zeros_like(a)
         it = np.nditer(a, flags=["multi_index"])
         for _ in it:
@@ -37,114 +40,44 @@ def numeric_grads(f, arrays, eps=1e-6):
             a[idx] = old
             g[idx] = (up - down) / (2 * eps)
         grads.append(g)
-    return R, grads
+    return grads
 
 
-def check_grads(f, *arrays, rtol=1e-5, atol=1e-7, torch_f=None):
-    """The engine's gradients of sum(f * R) match finite differences (float64) and, if given, PyTorch's."""
+def check_grads(f, *arrays, rtol=1e-5, atol=1e-7):
+    """The engine's gradients of sum(f * R) match central finite differences (float64)."""
     arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    R, expected = numeric_grads(f, arrays)
-    ts = [Tensor(a.copy(), requires_grad=True) for a in arrays]
-    out = f(*ts)
-    (out * Tensor(R)).sum().backward()
-    for t, e in zip(ts, expected):
-        assert t.grad is not None and t.grad.shape == t.shape
-        np.testing.assert_allclose(t.grad, e, rtol=rtol, atol=atol * max(1.0, np.abs(e).max()))
-    if torch_f is not None:
-        tt = [torch.tensor(a, requires_grad=True) for a in arrays]
-        tout = torch_f(*tt)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
-        (tout * torch.tensor(R)).sum().backward()
-        for t, x in zip(ts, tt):
-            np.testing.assert_allclose(t.grad, x.grad.numpy(), rtol=1e-9, atol=1e-12)
-
-
-dims = st.integers(1, 4)
-shapes = st.lists(dims, min_size=0, max_size=3).map(tuple)
-
-
-@st.composite
-def broadcast_pair(draw):
-    """Two shapes that numpy broadcasts: the second drops leading axes and/or has 1s."""
-    a = draw(st.lists(dims, min_size=1, max_size=3).map(tuple))
-    drop = draw(st.integers(0, len(a)))
-    b = list(a[drop:])
-    for i in range(len(b)):
-        if draw(st.booleans()):
-            b[i] = 1
-    if draw(st.booleans()):
-        a, b = tuple(b), a
-    return tuple(a), tuple(b)
-
-
-def arr(shape, seed, low=None):
-    x = np.random.default_rng(seed).standard_normal(shape)
-    if low is not None:
-        x = np.abs(x) + low
-    return x
+    R = weights_for(f, arrays)
+    expected = numeric_grads(f, arrays, R)
+    _, grads = engine_grads(f, arrays, R)
+    for g, e, a in zip(grads, expected, arrays):
+        assert g is not None and g.shape == a.shape
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol * max(1.0, np.abs(e).max(initial=0.0)))
 
 
 # ----------------------------------------------------- elementwise binary
-@pytest.mark.parametrize("op,tf", [
-    (lambda a, b: a + b, lambda a, b: a + b),
-    (lambda a, b: a - b, lambda a, b: a - b),
-    (lambda a, b: a * b, lambda a, b: a * b),
-    (lambda a, b: a / b, lambda a, b: a / b),
-    (lambda a, b: a ** b, lambda a, b: a ** b),
-], ids=["add", "sub", "mul", "div", "pow"])
+@pytest.mark.parametrize("name", BINARY)
 @SETTINGS
 @given(pair=broadcast_pair(), seed=st.integers(0, 1000))
-def test_binary_op_gradients_match_finite_differences_and_torch_with_broadcasting(op, tf, pair, seed):
+def test_binary_op_gradients_match_finite_differences_with_broadcasting(name, pair, seed):
     a = arr(pair[0], seed, low=0.5)  # positive: a valid base for **, far from 0 for /
     b = arr(pair[1], seed + 1, low=0.5)
-    check_grads(op, a, b, torch_f=tf)
+    check_grads(BINARY[name][0], a, b)
 
 
-@pytest.mark.parametrize("op,tf", [
-    (lambda a: -a, lambda a: -a),
-    (lambda a: a ** 2, lambda a: a ** 2),
-    (lambda a: a ** 3.5, lambda a: a ** 3.5),
-    (lambda a: 2.0 ** a, lambda a: 2.0 ** a),
-    (lambda a: 3.0 - a, lambda a: 3.0 - a),
-    (lambda a: 1.5 / a, lambda a: 1.5 / a),
-    (lambda a: a.exp(), torch.exp),
-    (lambda a: a.log(), torch.log),
-    (lambda a: a.tanh(), torch.tanh),
-    (lambda a: a.sigmoid(), torch.sigmoid),
-    (lambda a: (a - 1.3).relu(), lambda a: torch.relu(a - 1.3)),
-], ids=["neg", "square", "pow-const", "rpow", "rsub", "rdiv", "exp", "log", "tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize("name", UNARY)
 @SETTINGS
 @given(shape=shapes, seed=st.integers(0, 1000))
-def test_unary_op_gradients_match_finite_differences_and_torch(op, tf, shape, seed):
-    check_grads(op, arr(shape, seed, low=0.5), torch_f=tf)
+def test_unary_op_gradients_match_finite_differences(name, shape, seed):
+    check_grads(UNARY[name][0], arr(shape, seed, low=0.5))
 
 
 # ------------------------------------------------------------ reductions
-@st.composite
-def shape_and_axis(draw, allow_none=True):
-    shape = draw(st.lists(dims, min_size=1, max_size=3).map(tuple))
-    choices = [None] if allow_none else []
-    choices += list(range(-len(shape), len(shape)))
-    axis = draw(st.sampled_from(choices))
-    return shape, axis
-
-
-@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+@pytest.mark.parametrize("name", REDUCTIONS)
 @SETTINGS
 @given(sa=shape_and_axis(), keepdims=st.booleans(), seed=st.integers(0, 1000))
-def test_reduction_gradients_match_finite_differences_and_torch(name, sa, keepdims, seed):
+def test_reduction_gradients_match_finite_differences(name, sa, keepdims, seed):
     shape, axis = sa
-
-    def f(a):
-        return getattr(a, name)(axis=axis, keepdims=keepdims)
-
-    def tf(a):
-        if axis is None:
-            r = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax}[name](a)
-            return r.reshape((1,) * len(shape)) if keepdims else r
-        return {"sum": torch.sum, "mean": torch.mean, "max": torch.amax}[name](a, dim=axis, keepdim=keepdims)
-
-    check_grads(f, arr(shape, seed), torch_f=tf)
+    check_grads(lambda a: getattr(a, name)(axis=axis, keepdims=keepdims), arr(shape, seed))
 
 
 def test_max_shares_the_gradient_between_ties():
@@ -153,51 +86,25 @@ def test_max_shares_the_gradient_between_ties():
     np.testing.assert_allclose(x.grad, [0.0, 0.5, 0.5])
 
 
-def test_sum_over_several_axes():
-    check_grads(lambda a: a.sum(axis=(0, 2)), arr((2, 3, 4), 0), torch_f=lambda a: a.sum(dim=(0, 2)))
-
-
 # --------------------------------------------------------------- matmul
-@st.composite
-def matmul_shapes(draw):
-    n, k, m = draw(dims), draw(dims), draw(dims)
-    kind = draw(st.sampled_from(["2d", "batched", "broadcast", "vec-mat", "mat-vec", "vec-vec"]))
-    if kind == "2d":
-        return (n, k), (k, m)
-    if kind == "batched":
-        b = draw(dims)
-        return (b, n, k), (b, k, m)
-    if kind == "broadcast":
-        b = draw(dims)
-        return (b, n, k), (k, m)
-    if kind == "vec-mat":
-        return (k,), (k, m)
-    if kind == "mat-vec":
-        return (n, k), (k,)
-    return (k,), (k,)
-
-
 @SETTINGS
 @given(shapes=matmul_shapes(), seed=st.integers(0, 1000))
-def test_matmul_gradients_match_finite_differences_and_torch(shapes, seed):
-    check_grads(lambda a, b: a @ b, arr(shapes[0], seed), arr(shapes[1], seed + 1), torch_f=torch.matmul)
+def test_matmul_gradients_match_finite_differences(shapes, seed):
+    check_grads(lambda a, b: a @ b, arr(shapes[0], seed), arr(shapes[1], seed + 1))
 
 
 @SETTINGS
 @given(lead=st.lists(dims, min_size=0, max_size=2).map(tuple), k=dims, m=dims, seed=st.integers(0, 1000))
-def test_fused_linear_matches_matmul_plus_bias(lead, k, m, seed):
-    x, W, b = arr(lead + (k,), seed), arr((k, m), seed + 1), arr((m,), seed + 2)
-    check_grads(linear, x, W, b, torch_f=lambda x, W, b: x @ W + b)
+def test_fused_linear_matches_finite_differences(lead, k, m, seed):
+    check_grads(LINEAR[0], arr(lead + (k,), seed), arr((k, m), seed + 1), arr((m,), seed + 2))
 
 
-@pytest.mark.parametrize("activation,torch_f", [
-    ("relu", torch.relu), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid),
-])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 @SETTINGS
 @given(lead=st.lists(dims, min_size=0, max_size=2).map(tuple), k=dims, m=dims, seed=st.integers(0, 1000))
-def test_a_dense_layer_with_its_activation_matches_finite_differences_and_torch(activation, torch_f, lead, k, m, seed):
+def test_a_dense_layer_with_its_activation_matches_finite_differences(activation, lead, k, m, seed):
     x, W, b = arr(lead + (k,), seed), arr((k, m), seed + 1), arr((m,), seed + 2)
-    check_grads(lambda x, W, b: linear(x, W, b, activation), x, W, b, torch_f=lambda x, W, b: torch_f(x @ W + b))
+    check_grads(lambda x, W, b: linear(x, W, b, activation), x, W, b)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
@@ -225,29 +132,23 @@ def test_a_dense_layer_refuses_an_unknown_activation():
 
 
 # ---------------------------------------------------------------- shapes
-def test_reshape_transpose_and_T_gradients():
-    check_grads(lambda a: a.reshape(3, 4) * 2.0, arr((2, 6), 0), torch_f=lambda a: a.reshape(3, 4) * 2.0)
-    check_grads(lambda a: a.transpose(2, 0, 1), arr((2, 3, 4), 1), torch_f=lambda a: a.permute(2, 0, 1))
-    check_grads(lambda a: a.T @ a, arr((3, 2), 2), torch_f=lambda a: a.T @ a)
+@pytest.mark.parametrize("name", SHAPE_CASES)
+def test_shape_operation_gradients(name):
+    f, _, in_shapes = SHAPE_CASES[name]
+    check_grads(f, *[arr(s, k) for k, s in enumerate(in_shapes)])
 
 
-@pytest.mark.parametrize("index", [
-    (slice(1, 3),), (0,), (slice(None), -1), (Ellipsis, 1), (np.array([0, 2, 0]),), (np.array([True, False, True]),),
-    (slice(None, None, 2), None),
-], ids=["slice", "int", "column", "ellipsis", "repeated-fancy", "mask", "step-newaxis"])
-def test_indexing_gradients_add_up_where_read_twice(index):
-    check_grads(lambda a: a[index], arr((3, 4), 0), torch_f=lambda a: a[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)])
+@pytest.mark.parametrize("name", INDICES)
+def test_indexing_gradients_add_up_where_read_twice(name):
+    index = INDICES[name]
+    check_grads(lambda a: a[index], arr((3, 4), 0))
 
 
 @SETTINGS
 @given(parts=st.lists(dims, min_size=1, max_size=3), axis=st.sampled_from([0, 1, -1]), seed=st.integers(0, 1000))
 def test_concatenate_gradients_split_back(parts, axis, seed):
-    arrays = [arr((p, 3) if axis == 0 else (3, p), seed + i) for i, p in enumerate(parts)]
-    check_grads(lambda *ts: concatenate(ts, axis=axis), *arrays, torch_f=lambda *ts: torch.cat(ts, dim=axis))
-
-
-def test_stack_gradients():
-    check_grads(lambda a, b: stack([a, b], axis=1), arr((2, 3), 0), arr((2, 3), 1), torch_f=lambda a, b: torch.stack([a, b], dim=1))
+    f, _, in_shapes = concat_case(parts, axis)
+    check_grads(f, *[arr(s, seed + i) for i, s in enumerate(in_shapes)])
 
 
 # --------------------------------------------------------------- softmax & losses
@@ -256,8 +157,8 @@ def test_stack_gradients():
 def test_softmax_and_log_softmax_gradients(sa, seed):
     shape, axis = sa
     a = arr(shape, seed) * 3
-    check_grads(lambda t: t.softmax(axis=axis), a, torch_f=lambda t: torch.softmax(t, dim=axis))
-    check_grads(lambda t: t.log_softmax(axis=axis), a, torch_f=lambda t: torch.log_softmax(t, dim=axis))
+    check_grads(lambda t: t.softmax(axis=axis), a)
+    check_grads(lambda t: t.log_softmax(axis=axis), a)
 
 
 def test_softmax_and_log_softmax_are_stable_for_huge_scores():
@@ -270,17 +171,15 @@ def test_softmax_and_log_softmax_are_stable_for_huge_scores():
 
 @SETTINGS
 @given(n=st.integers(1, 6), k=st.integers(2, 5), seed=st.integers(0, 1000), reduction=st.sampled_from(["mean", "sum"]))
-def test_cross_entropy_from_logits_matches_torch_and_finite_differences(n, k, seed, reduction):
+def test_cross_entropy_from_logits_matches_finite_differences(n, k, seed, reduction):
     y = np.random.default_rng(seed).integers(0, k, n)
-    z = arr((n, k), seed) * 4
-    check_grads(lambda t: cross_entropy(t, y, reduction=reduction), z,
-                torch_f=lambda t: torch.nn.functional.cross_entropy(t, torch.tensor(y), reduction=reduction))
+    check_grads(cross_entropy_case(y, reduction)[0], arr((n, k), seed) * 4)
 
 
 @SETTINGS
 @given(shape=st.lists(dims, min_size=1, max_size=3).map(tuple), seed=st.integers(0, 1000))
-def test_mse_matches_torch_and_finite_differences(shape, seed):
-    check_grads(mse_loss, arr(shape, seed), arr(shape, seed + 1), torch_f=torch.nn.functional.mse_loss)
+def test_mse_matches_finite_differences(shape, seed):
+    check_grads(MSE[0], arr(shape, seed), arr(shape, seed + 1))
 
 
 # --------------------------------------------------------- the graph itself
@@ -407,64 +306,6 @@ def test_backward_with_an_explicit_gradient_does_not_alias_it():
     np.testing.assert_allclose(g, [1.0, 2.0, 3.0])
 
 
-def _big_layer():
-    # big enough for zero_grad() to keep its gradient array for the next backward (128 KiB and more)
-    rng = np.random.default_rng(0)
-    W = Tensor(rng.standard_normal((200, 200)), requires_grad=True)
-    x = Tensor(rng.standard_normal((5, 200)))
-    return W, x
-
-
-@pytest.mark.parametrize("zero", ["tensor", "module", "optimizer"])
-def test_a_gradient_you_kept_is_never_overwritten_by_the_next_backward(zero):
-    from chainrule.nn import Linear
-    from chainrule.optim import SGD
-
-    layer = Linear(200, 200, seed=0, dtype=np.float64)
-    opt = SGD(layer.parameters(), lr=0.1)
-    x = Tensor(np.random.default_rng(1).standard_normal((5, 200)))
-    clear = {"tensor": layer.weight.zero_grad, "module": layer.zero_grad, "optimizer": opt.zero_grad}[zero]
-    history, values = [], []
-    for step in range(3):
-        clear()
-        (layer(x * float(step + 1)) ** 2).mean().backward()
-        history.append(layer.weight.grad)  # a learner recording the gradient of every step
-        values.append(layer.weight.grad.copy())
-    for kept, value in zip(history, values):
-        np.testing.assert_array_equal(kept, value)
-    assert not np.allclose(values[0], values[1])
-
-
-def test_a_large_weight_gradient_nobody_kept_is_written_into_the_array_zero_grad_set_aside():
-    W, x = _big_layer()
-    linear(x, W).sum().backward()
-    first = id(W.grad)
-    expected = x.data.sum(axis=0)[:, None] * np.ones((1, 200)) * 2.0
-    W.zero_grad()
-    assert W.grad is None
-    linear(x * 2.0, W).sum().backward()
-    assert id(W.grad) == first  # no new 320 KB array this step
-    np.testing.assert_allclose(W.grad, expected)
-
-
-def test_a_view_you_kept_of_a_gradient_is_never_overwritten_either():
-    W, x = _big_layer()
-    linear(x, W).sum().backward()
-    first_row = W.grad[0]  # a view: the array itself is only reachable through it
-    kept = first_row.copy()
-    W.zero_grad()
-    linear(x * 2.0, W).sum().backward()
-    np.testing.assert_array_equal(first_row, kept)
-
-
-def test_a_layer_whose_weight_is_computed_gets_its_gradient_through_it():
-    W, x = _big_layer()
-    linear(x, W * 2.0).sum().backward()
-    W.zero_grad()
-    linear(x, W * 2.0).sum().backward()
-    np.testing.assert_allclose(W.grad, 2.0 * x.data.sum(axis=0)[:, None] * np.ones((1, 200)))
-
-
 def test_backward_is_iterative_a_very_deep_chain_works():
     x = Tensor([0.5], requires_grad=True)
     y = x
@@ -579,5 +420,199 @@ def test_bad_shapes_get_clear_errors(make, pattern):
         make()
 
 
-def test_negative_step_slices_have_gradients():
-    check_grads(lambda a: a[::-1, 1:] * 2.0, arr((3, 4), 0))
+
+
+# ------------------------------------------------------- the operator table
+def test_every_arithmetic_operator_and_its_reflected_form_come_from_the_one_table():
+    from chainrule import tensor
+
+    x = Tensor([1.5, 2.5], requires_grad=True)
+    for name in tensor._OPERATORS:
+        forward, reflected = getattr(Tensor, f"__{name}__"), getattr(Tensor, f"__r{name}__")
+        assert "dC/d" in forward.__doc__ and "dC/d" in reflected.__doc__, name  # each teaches its vector-Jacobian product
+        other = np.array([[3.0, 2.0], [1.0, 4.0]]) if name == "matmul" else np.array([3.0, 0.5])
+        np.testing.assert_allclose(forward(x, other).data, getattr(np.ndarray, f"__{name}__")(x.data, other))
+        np.testing.assert_allclose(reflected(x, other).data, getattr(np.ndarray, f"__{name}__")(other, x.data))
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "tanh", "sigmoid", "relu", "softmax", "log_softmax", "sum", "mean", "max",
+                                  "reshape", "transpose", "__getitem__", "__neg__", "astype"])
+def test_every_operation_states_its_vector_jacobian_product(name):
+    assert "dC/dx" in getattr(Tensor, name).__doc__
+
+
+# ------------------------------------------------------- gradients at the edges
+@pytest.mark.parametrize("reduce", [
+    lambda x: x.sum(), lambda x: x.mean(), lambda x: x.max(), lambda x: x @ Tensor([0.5, 1.0]),
+    lambda x: x[0] + x[1] * 2.0, lambda x: x.sum() * x.sum(),
+], ids=["sum", "mean", "max", "vec-at-vec", "0-d arithmetic", "0-d product"])
+@pytest.mark.parametrize("then", ["sigmoid", "tanh", "exp", "log", "relu", "neg"])
+def test_a_reduction_to_one_number_can_be_followed_by_every_unary_op(reduce, then):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    r = reduce(x)
+    y = -r if then == "neg" else getattr(r, then)()  # was: TypeError "return arrays must be of ArrayType" for sigmoid
+    assert isinstance(y.data, np.ndarray) and y.shape == ()
+    y.backward()
+    assert x.grad.shape == (2,) and np.isfinite(x.grad).all()
+    check_grads(lambda t: (lambda r: -r if then == "neg" else getattr(r, then)())(reduce(t)), x.data.copy() + 0.25)
+
+
+def test_the_logistic_regression_of_one_example_has_its_gradient():
+    w = Tensor([0.5, -0.25], requires_grad=True)
+    p = (Tensor([1.0, 2.0]) @ w).sigmoid()  # 1-D @ 1-D is one number
+    p.backward()
+    s = 1 / (1 + np.exp(-0.0))
+    np.testing.assert_allclose(w.grad, s * (1 - s) * np.array([1.0, 2.0]))
+
+
+def test_x_to_the_power_0_has_gradient_0_even_at_0():
+    x = Tensor([0.0], requires_grad=True)
+    (x ** 0).sum().backward()
+    assert x.grad.tolist() == [0.0]  # was [nan] (0 · 0⁻¹); PyTorch and Value give 0
+    a, b = Tensor([0.0, 2.0], requires_grad=True), Tensor([0.0, 0.0], requires_grad=True)
+    (a ** b).sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0] and b.grad.tolist() == [0.0, np.log(2.0)]
+    a, b = Tensor([0.0], requires_grad=True), Tensor([3.0], requires_grad=True)
+    (a ** b).sum().backward()
+    assert b.grad.tolist() == [0.0]  # 0³ · ln 0 = 0 · (−∞): the limit 0
+
+
+def test_division_gradients_stay_exact_at_extreme_magnitudes():
+    a, b = Tensor([1e300], requires_grad=True), Tensor([1e155], requires_grad=True)
+    (a / b).sum().backward()
+    assert b.grad[0] == pytest.approx(-1e-10, rel=1e-12)  # −(a/b)/b; −a/(b·b) overflows b·b to inf and gives −0
+    assert a.grad[0] == pytest.approx(1e-155, rel=1e-12)
+    a, b = Tensor([1e-170], requires_grad=True), Tensor([1e-170], requires_grad=True)
+    (a / b).sum().backward()
+    assert a.grad[0] == pytest.approx(1e170, rel=1e-12) and b.grad[0] == pytest.approx(-1e170, rel=1e-12)
+
+
+def test_sigmoid_keeps_its_digits_far_from_0_and_never_overflows():
+    x = Tensor([-50.0, -745.0, 50.0, -1e300, 1e300], requires_grad=True)
+    y = x.sigmoid()
+    assert y.data[0] == pytest.approx(1.9287498479639178e-22, rel=1e-13)  # ½(1 + tanh(x/2)) would say 0
+    assert y.data[1] > 0 and y.data[2] == 1.0 and y.data[3] == 0.0 and y.data[4] == 1.0
+    y.sum().backward()
+    assert x.grad[0] == pytest.approx(1.9287498479639178e-22, rel=1e-13)
+    assert np.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("shape,axis", [((0,), -1), ((3, 0), -1), ((0, 3), -1), ((0, 3), 0)])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_of_an_empty_tensor_is_empty(shape, axis, op):
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    y = getattr(x, op)(axis=axis)  # was a raw numpy "zero-size array to reduction operation" error
+    assert y.shape == shape
+    y.sum().backward()
+    assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.backward(np.array([1 + 2j, 0j])),
+    lambda x: x.sum().backward(np.complex128(1 + 1j)),
+    lambda x: x * 1j,
+    lambda x: x + np.complex64(1j),
+    lambda x: x - np.array([1j, 2.0]),
+    lambda x: Tensor([1 + 2j]),
+    lambda x: Tensor([1 + 2j], dtype=np.float64),
+], ids=["backward", "backward-0d", "complex", "numpy-complex", "complex-array", "data", "data-with-dtype"])
+def test_complex_numbers_are_refused_not_cut_to_their_real_part(make):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(InvalidValueError, match="complex"):
+        make(x)
+    assert x.grad is None
+
+
+def test_a_gradient_that_is_not_numbers_is_refused():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(InvalidValueError, match="backward grad"):
+        x.backward(np.array(["a", "b"]))
+    with pytest.raises(InvalidValueError):
+        x + np.array(["a", "b"])
+
+
+# ------------------------------------------------------- who owns a gradient
+@pytest.mark.parametrize("zero", ["tensor", "optimizer"])
+def test_a_plain_tensors_gradient_you_kept_is_never_written_into(zero):
+    from chainrule.optim import SGD
+
+    W = Tensor(np.random.default_rng(0).standard_normal((200, 200)), requires_grad=True)  # no model owns it
+    opt = SGD([W], lr=0.1)
+    x = Tensor(np.random.default_rng(1).standard_normal((5, 200)))
+    clear = {"tensor": W.zero_grad, "optimizer": opt.zero_grad}[zero]
+    history, values = [], []
+    for step in range(3):
+        clear()
+        (linear(x * float(step + 1), W) ** 2).mean().backward()
+        history.append(W.grad)  # a learner recording the gradient of every step, without copying
+        values.append(W.grad.copy())
+    for kept, value in zip(history, values):
+        np.testing.assert_array_equal(kept, value)
+    assert not np.allclose(values[0], values[1])
+
+
+def test_zero_grad_without_setting_to_none_fills_zeros_in_place_and_the_next_pass_adds_into_them():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    kept = w.grad
+    w.zero_grad(set_to_none=False)
+    assert w.grad is kept and kept.tolist() == [0.0, 0.0]
+    (w * 3.0).sum().backward()
+    assert w.grad is kept and kept.tolist() == [3.0, 3.0]
+    w.zero_grad()
+    assert w.grad is None
+
+
+def test_a_layer_whose_weight_is_computed_gets_its_gradient_through_it():
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.standard_normal((20, 20)), requires_grad=True)
+    x = Tensor(rng.standard_normal((5, 20)))
+    linear(x, W * 2.0).sum().backward()
+    W.zero_grad()
+    linear(x, W * 2.0).sum().backward()
+    np.testing.assert_allclose(W.grad, 2.0 * x.data.sum(axis=0)[:, None] * np.ones((1, 20)))
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_a_0d_tensor_has_the_axis_0_or_minus_1_as_in_pytorch(op, axis):
+    x = Tensor(2.0, requires_grad=True)
+    y = getattr(x, op)(axis=axis)  # softmax(axis=-1) of a 0-d tensor was refused as out of range
+    assert y.shape == ()
+    y.backward()
+    assert x.grad.shape == ()
+    with pytest.raises(InvalidValueError, match="axis 1 is out of range for a tensor with 0 axes"):
+        getattr(x, op)(axis=1)
+
+
+@pytest.mark.parametrize("make,pattern", [
+    (lambda: Tensor(np.zeros((2, 0))).max(axis=1), r"max: nothing to take the maximum of along an empty axis \(shape \(2, 0\)\)"),
+    (lambda: Tensor(np.zeros(0)).max(), "max: nothing to take the maximum of"),
+    (lambda: Tensor(np.zeros((0, 3))).mean(axis=0), r"mean: cannot average over an empty axis \(shape \(0, 3\)\)"),
+])
+def test_a_maximum_or_mean_over_an_empty_axis_is_refused(make, pattern):
+    with pytest.raises(InvalidValueError, match=pattern):
+        make()
+
+
+def test_a_maximum_or_mean_along_a_full_axis_of_an_empty_tensor_is_empty():
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    (x.max(axis=1).sum() + x.mean(axis=1).sum()).backward()
+    assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("upstream", [np.inf, -np.inf, np.nan])
+def test_a_zero_exponent_passes_on_no_gradient_even_an_infinite_one(upstream):
+    a, b = Tensor([-2.0, 3.0], requires_grad=True), Tensor([0.0, 1.0])
+    (a ** b).backward(np.array([upstream, 1.0]))
+    assert a.grad.tolist() == [0.0, 1.0]  # where the exponent is 0, aᵇ = 1 whatever a is (as PyTorch)
+
+
+def test_relu_multiplies_by_its_mask_so_an_infinite_gradient_at_an_inactive_unit_becomes_nan():
+    x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    x.relu().backward(np.array([1.0, 1.0, 1.0]))
+    assert x.grad.tolist() == [0.0, 0.0, 1.0]
+    x.zero_grad()
+    with np.errstate(invalid="ignore"):
+        x.relu().backward(np.array([np.inf, 1.0, np.inf]))
+    assert np.isnan(x.grad[0]) and x.grad[1:].tolist() == [0.0, np.inf]  # ∞ · 0, documented (PyTorch: 0)

@@ -2,7 +2,7 @@
 
 chainrule is for seeing every step; PyTorch is for going big (GPUs, many
 machines). ``to_torch(model)`` turns a chainrule ``MLP``/``Sequential``/
-``Linear`` (with ReLU, Tanh, Sigmoid, Identity) into a ``torch.nn.Sequential``
+``Linear``/``Dense`` (with ReLU, Tanh, Sigmoid, Identity) into a ``torch.nn.Sequential``
 that computes the same function; ``from_torch(module)`` brings a stack of
 ``torch.nn.Linear`` and those activations back.
 
@@ -50,45 +50,52 @@ def _layers(model) -> list:
         for layer in model.layers:
             out.extend(_layers(layer))
         return out
-    if isinstance(model, (nn.Linear, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Identity)):
+    if isinstance(model, (nn.Linear, nn.Dense, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Identity)):
         return [model]
     raise InvalidValueError(
-        f"to_torch: cannot convert a {type(model).__name__}; supported: Sequential, MLP, Linear, ReLU, Tanh, "
+        f"to_torch: cannot convert a {type(model).__name__}; supported: Sequential, MLP, Linear, Dense, ReLU, Tanh, "
         "Sigmoid, Identity"
     )
+
+
+def _torch_linear(torch, layer):
+    """A ``torch.nn.Linear`` with copies of a chainrule layer's weight (transposed) and bias."""
+    w = layer.weight.data
+    lin = torch.nn.Linear(layer.n_in, layer.n_out, bias=layer.bias is not None, dtype=_torch_dtype(torch, w.dtype))
+    with torch.no_grad():
+        lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
+        if layer.bias is not None:
+            lin.bias.copy_(torch.from_numpy(np.ascontiguousarray(layer.bias.data)))
+    return lin
 
 
 def to_torch(model):
     """A ``torch.nn.Sequential`` computing what ``model`` computes, with copies of its weights.
 
     Each ``Linear`` becomes a ``torch.nn.Linear`` whose weight is Wᵀ (torch
-    stores (n_out, n_in)) and whose bias is b; each activation becomes its
-    torch namesake. The dtype (float32 or float64) is kept. The torch module
+    stores (n_out, n_in)) and whose bias is b; a ``Dense`` becomes that
+    ``Linear`` followed by its activation; each activation becomes its
+    torch namesake. The dtype (float32 or float64) is kept, and so is the
+    mode (``model.training``: ``train()`` or ``eval()``). The torch module
     owns its own copies: training it does not change ``model``.
     """
     torch = _torch()
     from . import nn
 
+    activations = {nn.ReLU: torch.nn.ReLU, nn.Tanh: torch.nn.Tanh, nn.Sigmoid: torch.nn.Sigmoid, nn.Identity: torch.nn.Identity}
+    by_name = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
     modules = []
     for layer in _layers(model):
-        if isinstance(layer, nn.Linear):
-            w = layer.weight.data
-            dtype = _torch_dtype(torch, w.dtype)
-            lin = torch.nn.Linear(layer.n_in, layer.n_out, bias=layer.bias is not None, dtype=dtype)
-            with torch.no_grad():
-                lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
-                if layer.bias is not None:
-                    lin.bias.copy_(torch.from_numpy(layer.bias.data))
-            modules.append(lin)
-        elif isinstance(layer, nn.ReLU):
-            modules.append(torch.nn.ReLU())
-        elif isinstance(layer, nn.Tanh):
-            modules.append(torch.nn.Tanh())
-        elif isinstance(layer, nn.Sigmoid):
-            modules.append(torch.nn.Sigmoid())
+        if isinstance(layer, (nn.Linear, nn.Dense)):
+            modules.append(_torch_linear(torch, layer))
+            if isinstance(layer, nn.Dense) and layer.activation not in (None, "linear"):
+                if layer.activation not in by_name:
+                    raise InvalidValueError(f"to_torch: a Dense layer's activation must be one of relu, tanh, sigmoid, "
+                                            f"linear or None, got {layer.activation!r}")
+                modules.append(by_name[layer.activation]())
         else:
-            modules.append(torch.nn.Identity())
-    return torch.nn.Sequential(*modules)
+            modules.append(next(t for c, t in activations.items() if isinstance(layer, c))())
+    return torch.nn.Sequential(*modules).train(bool(getattr(model, "training", True)))
 
 
 def from_torch(module):
@@ -97,8 +104,8 @@ def from_torch(module):
     Accepts a ``torch.nn.Sequential`` (nested ones are flattened) or a single
     layer, made of ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid`` and
     ``Identity``. Weights are copied (transposed back to (n_in, n_out)) in
-    their dtype, float32 or float64. Anything else is refused with the name
-    of the layer.
+    their dtype, float32 or float64, and the mode (``training``) is kept.
+    Anything else is refused with the name of the layer.
     """
     torch = _torch()
     from . import nn
@@ -138,7 +145,7 @@ def from_torch(module):
             )
     if not layers:
         raise InvalidValueError("from_torch: the module has no layers")
-    return nn.Sequential(*layers)
+    return nn.Sequential(*layers).train(bool(module.training))
 
 
 class TorchLib:

@@ -30,7 +30,8 @@ from .errors import InvalidValueError
 from .tensor import FLOAT_DTYPES, Tensor, linear
 
 __all__ = [
-    "Parameter", "Module", "Linear", "MLP", "Sequential", "ReLU", "Tanh", "Sigmoid", "Identity",
+    "Parameter", "ParameterBuffer", "Module", "Linear", "Dense", "MLP", "Sequential", "ReLU", "Tanh", "Sigmoid",
+    "Identity",
     "ACTIVATIONS", "INITS",
 ]
 
@@ -39,12 +40,70 @@ INITS = ("he", "xavier")
 
 
 class Parameter(Tensor):
-    """A trainable tensor: a leaf with ``requires_grad=True`` that modules collect."""
+    """A trainable tensor: a leaf with ``requires_grad=True`` that modules collect.
 
-    __slots__ = ()
+    Inside a model, its ``data`` and ``grad_buffer`` are views of the
+    model's flat arrays (``ParameterBuffer``); ``_place`` says where.
+    """
+
+    __slots__ = ("_place",)
 
     def __init__(self, data, dtype=None, name: str = ""):
         super().__init__(data, requires_grad=True, dtype=dtype, name=name)
+        self._place = None  # (the ParameterBuffer holding this parameter, its index there), once a model owns it
+
+
+class ParameterBuffer:
+    """The numbers of several parameters as consecutive parts of one flat array, and their gradients likewise.
+
+    ``data`` (1-D) holds every parameter's numbers; each parameter's
+    ``data`` becomes a view of its part (values unchanged). ``grad`` (1-D,
+    the same layout) holds their gradients: each parameter's
+    ``grad_buffer`` is a view of its part, so backward writes every
+    gradient of the model into this one array (see "Gradient buffers" in
+    ``chainrule.tensor``: the model owns these arrays; copy a gradient you
+    want to keep). One array for the numbers and one for the gradients let
+    an optimizer update the whole model with one numpy call per line of its
+    formula instead of one per parameter. The design is PyTorch's
+    ``flatten_parameters``/DDP gradient buckets in miniature.
+
+    ``offsets[k]:offsets[k + 1]`` is parameter k's part of both arrays.
+    """
+
+    def __init__(self, params: Sequence[Parameter]):
+        params = list(params)
+        dtypes = {p.data.dtype for p in params}
+        if len(dtypes) != 1:
+            raise InvalidValueError(f"ParameterBuffer: the parameters must share one dtype, got {sorted(map(str, dtypes))}")
+        dtype = dtypes.pop()
+        self.offsets = [0]
+        for p in params:
+            self.offsets.append(self.offsets[-1] + p.data.size)
+        self.data = np.empty(self.offsets[-1], dtype)
+        self.grad = np.zeros(self.offsets[-1], dtype)
+        self._data_views, self._grad_views = [], []  # (and no list of the parameters: no reference cycle)
+        for k, p in enumerate(params):
+            start, stop = self.offsets[k], self.offsets[k + 1]
+            view = self.data[start:stop].reshape(p.data.shape)
+            view[...] = p.data
+            p.data = view
+            p.grad_buffer = self.grad[start:stop].reshape(view.shape)
+            if p.grad is not None:  # a gradient already there moves in too
+                p.grad_buffer[...] = p.grad
+                p.grad = p.grad_buffer
+            p._place = (self, k)
+            self._data_views.append(view)
+            self._grad_views.append(p.grad_buffer)
+
+    def views(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Parameter k's views of ``data`` and ``grad``, as this buffer made them.
+
+        Parameter k still reads its numbers and its gradient from this buffer
+        while ``p.data is`` the first and ``p.grad is`` the second; not once
+        someone replaced its ``data`` (``p.data = new_array``) or its ``grad``
+        (``p.grad = ...``, or None: no gradient this step).
+        """
+        return self._data_views[k], self._grad_views[k]
 
 
 def _rng(seed) -> np.random.Generator:
@@ -70,6 +129,11 @@ class Module:
     Parameters and sub-modules are found by looking at the attributes (in
     the order they were set), including lists and tuples of modules, so a
     subclass only has to assign them in ``__init__`` and define ``forward``.
+
+    ``training`` is the mode ``train()``/``eval()`` set on every sub-module,
+    as in PyTorch. No chainrule layer computes differently in the two modes
+    (there is no dropout or batch norm yet); ``to_torch`` carries the mode
+    over, so the converted module starts in the same one.
     """
 
     training: bool = True
@@ -107,17 +171,38 @@ class Module:
         for _, child in self.named_children():
             yield from child.modules()
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradients (they add up across backward calls)."""
+    def flatten_parameters(self) -> "Module":
+        """Give this model its gradient buffers: its parameters move into one flat array, their gradients into another.
+
+        Each parameter's ``data`` becomes a view of a ``ParameterBuffer``'s
+        ``data`` (values unchanged) and its ``grad_buffer`` a view of the
+        buffer's ``grad``; one buffer per dtype. From then on the model owns
+        its gradient arrays: backward writes into them, and a gradient you
+        want to keep past the next backward must be copied. A parameter that
+        another model's buffer holds already stays there. ``Sequential`` and
+        ``MLP`` do this when they are built; returns the model.
+        """
+        by_dtype: dict = {}
         for p in self.parameters():
-            p.zero_grad()
+            if p._place is None and all(p is not q for q in by_dtype.get(p.data.dtype, ())):
+                by_dtype.setdefault(p.data.dtype, []).append(p)
+        for params in by_dtype.values():
+            ParameterBuffer(params)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the accumulated gradients (they add up across backward calls): ``Tensor.zero_grad`` on each."""
+        for p in self.parameters():
+            p.zero_grad(set_to_none)
 
     def train(self, mode: bool = True) -> "Module":
+        """Set ``training`` on this module and every sub-module; returns the module."""
         for m in self.modules():
             m.training = bool(mode)
         return self
 
     def eval(self) -> "Module":
+        """``train(False)``."""
         return self.train(False)
 
     def num_parameters(self) -> int:
@@ -174,6 +259,22 @@ class Module:
         return "\n".join(lines)
 
 
+def _check_size(what: str, n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidValueError(f"{what} must be a whole number >= 1, got {n!r}")
+    return int(n)
+
+
+def _init_weight(n_in: int, n_out: int, init: str, rng: np.random.Generator, dtype) -> np.ndarray:
+    """He (normal, variance 2/n_in) or Xavier/Glorot (uniform ±√(6/(n_in + n_out))) weights, shape (n_in, n_out)."""
+    if init == "he":
+        w = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
+    else:
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        w = rng.uniform(-limit, limit, (n_in, n_out))
+    return w.astype(dtype)
+
+
 class Linear(Module):
     """z = x W + b: ``n_out`` neurons, each reading the ``n_in`` inputs.
 
@@ -183,20 +284,12 @@ class Linear(Module):
     """
 
     def __init__(self, n_in: int, n_out: int, bias: bool = True, init: str = "he", seed=None, dtype=np.float32):
-        for what, n in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise InvalidValueError(f"Linear: {what} must be a whole number >= 1, got {n!r}")
+        n_in, n_out = _check_size("Linear: n_in", n_in), _check_size("Linear: n_out", n_out)
         if init not in INITS:
             raise InvalidValueError(f"Linear: init must be one of {', '.join(INITS)}, got {init!r}")
         dtype = _dtype(dtype)
-        rng = _rng(seed)
-        self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
-        if init == "he":
-            w = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
-        else:
-            limit = np.sqrt(6.0 / (n_in + n_out))
-            w = rng.uniform(-limit, limit, (n_in, n_out))
-        self.weight = Parameter(w.astype(dtype), name="weight")
+        self.n_in, self.n_out, self.init = n_in, n_out, init
+        self.weight = Parameter(_init_weight(n_in, n_out, init, _rng(seed), dtype), name="weight")
         self.bias = Parameter(np.zeros(n_out, dtype=dtype), name="bias") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
@@ -204,6 +297,35 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"{self.n_in}, {self.n_out}, bias={self.bias is not None}"
+
+
+class Dense(Module):
+    """a = f(x W + b): a layer and its activation as one module, and one graph node (``tensor.linear``).
+
+    ``activation``: "relu", "tanh", "sigmoid", or "linear"/None for none;
+    it is read at every call, so the module always computes what its repr
+    shows. ``init`` defaults to "he" for ReLU and "xavier" otherwise.
+    ``weight`` (n_in, n_out) and ``bias`` (n_out,) as in ``Linear``.
+    """
+
+    def __init__(self, n_in: int, n_out: int, activation: str | None = "relu", bias: bool = True,
+                 init: str | None = None, seed=None, dtype=np.float32):
+        n_in, n_out = _check_size("Dense: n_in", n_in), _check_size("Dense: n_out", n_out)
+        if activation is not None and activation not in ACTIVATIONS:
+            raise InvalidValueError(f"Dense: activation {activation!r} is not one of {', '.join(ACTIVATIONS)} or None")
+        init = init or ("he" if activation == "relu" else "xavier")
+        if init not in INITS:
+            raise InvalidValueError(f"Dense: init must be one of {', '.join(INITS)}, got {init!r}")
+        dtype = _dtype(dtype)
+        self.n_in, self.n_out, self.init, self.activation = n_in, n_out, init, activation
+        self.weight = Parameter(_init_weight(n_in, n_out, init, _rng(seed), dtype), name="weight")
+        self.bias = Parameter(np.zeros(n_out, dtype=dtype), name="bias") if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return linear(x, self.weight, self.bias, self.activation)
+
+    def extra_repr(self) -> str:
+        return f"{self.n_in}, {self.n_out}, activation={self.activation!r}, bias={self.bias is not None}"
 
 
 class ReLU(Module):
@@ -234,11 +356,25 @@ class Identity(Module):
         return x
 
 
+# activation name -> its module, and (for the ones a dense layer applies in place) back
 _ACTIVATION_MODULES = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Identity}
+_ACTIVATION_NAMES = {module: name for name, module in _ACTIVATION_MODULES.items()}
+_FUSED = {module: name for module, name in _ACTIVATION_NAMES.items() if name != "linear"}
 
 
 class Sequential(Module):
-    """Modules applied one after the other: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 2))``."""
+    """Modules applied one after the other: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 2))``.
+
+    Its parameters move into the model's own flat buffers when it is built
+    (``flatten_parameters``).
+
+    A ``Linear`` followed by a ``ReLU``, ``Tanh`` or ``Sigmoid`` runs as one
+    dense-layer node, a = f(x W + b) (``tensor.linear``): the same numbers,
+    bit for bit, as the two modules one after the other, with one node and
+    one array fewer. The pair is read from ``layers`` at every call, so
+    replacing a module (``model.layers[1] = Tanh()``) changes what runs.
+    Only those exact classes are fused; a subclass runs its own ``forward``.
+    """
 
     def __init__(self, *layers: Module):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
@@ -247,10 +383,22 @@ class Sequential(Module):
             if not isinstance(layer, Module):
                 raise InvalidValueError(f"Sequential: {layer!r} is not a Module")
         self.layers = list(layers)
+        self.flatten_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
-        for layer in self.layers:
+        layers = self.layers
+        n = len(layers)
+        i = 0
+        while i < n:
+            layer = layers[i]
+            if type(layer) is Linear and i + 1 < n:
+                activation = _FUSED.get(type(layers[i + 1]))
+                if activation is not None:
+                    x = linear(x, layer.weight, layer.bias, activation)
+                    i += 2
+                    continue
             x = layer(x)
+            i += 1
         return x
 
     def __getitem__(self, i: int) -> Module:
@@ -260,24 +408,6 @@ class Sequential(Module):
         return len(self.layers)
 
 
-def _lay_out_contiguously(params: list[Parameter]) -> None:
-    """Move the parameters' numbers into consecutive parts of one new array (values unchanged).
-
-    Each parameter's ``data`` becomes a view of that array, so an optimizer
-    can update every weight of the network with one numpy call per line of
-    its formula instead of one per parameter (``optim`` explains).
-    """
-    dtype = params[0].data.dtype
-    flat = np.empty(sum(p.data.size for p in params), dtype)
-    offset = 0
-    for p in params:
-        n = p.data.size
-        view = flat[offset:offset + n].reshape(p.data.shape)
-        view[...] = p.data
-        p.data = view
-        offset += n
-
-
 class MLP(Sequential):
     """A multi-layer perceptron: ``MLP([64, 128, 64, 10], "relu")``.
 
@@ -285,6 +415,11 @@ class MLP(Sequential):
     Every layer but the last is followed by ``activation``; the last one
     outputs logits. ``init`` defaults to "he" for ReLU and "xavier"
     otherwise. All layers draw from one Generator seeded with ``seed``.
+
+    It is a ``Sequential`` of ``Linear`` and activation modules (state dict
+    keys ``layers.0.weight``, ``layers.0.bias``, ``layers.2.weight``, ...),
+    so each hidden layer runs fused with its activation, and ``sizes`` and
+    ``activation`` are read off ``layers``.
     """
 
     def __init__(self, sizes: Sequence[int], activation: str = "relu", init: str | None = None, seed=0,
@@ -305,22 +440,19 @@ class MLP(Sequential):
             if k < len(sizes) - 2:
                 layers.append(_ACTIVATION_MODULES[activation]())
         super().__init__(*layers)
-        _lay_out_contiguously(self.parameters())
-        self.sizes = [int(n) for n in sizes]
-        self.activation = activation
-        self._act = activation
         self.dtype = _dtype(dtype)
 
-    def forward(self, x: Tensor) -> Tensor:
-        # the same as Sequential.forward (Linear, activation, ..., Linear), with each hidden layer and its
-        # activation as one node, a = f(x W + b) (tensor.linear): one node and one array fewer per layer
-        layers = self.layers
-        activation = self._act
-        for i in range(0, len(layers) - 1, 2):
-            layer = layers[i]
-            x = linear(x, layer.weight, layer.bias, activation)
-        layer = layers[-1]
-        return linear(x, layer.weight, layer.bias)
+    @property
+    def sizes(self) -> list[int]:
+        """[n_in of the first Linear, then n_out of each Linear]."""
+        linears = [m for m in self.layers if isinstance(m, Linear)]
+        return [linears[0].n_in] + [m.n_out for m in linears] if linears else []
+
+    @property
+    def activation(self) -> str:
+        """The activation between the layers ("relu", ...; "linear" when there is none), or "mixed" if they differ."""
+        names = {_ACTIVATION_NAMES.get(type(m), "mixed") for m in self.layers if not isinstance(m, Linear)}
+        return names.pop() if len(names) == 1 else "mixed" if names else "linear"
 
     def extra_repr(self) -> str:
         return f"{self.sizes}, {self.activation!r}"

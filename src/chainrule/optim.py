@@ -20,15 +20,19 @@ and steps by m/√v, so each weight gets its own step size:
 
 How the arrays are updated. Every update is in place, into buffers made
 once, so a step allocates nothing (large layers would otherwise be faulted
-in again at every step). The per-weight state (velocity, m, v) of all
-parameters lives in one contiguous array, each parameter's part a view of
-it. When the parameters themselves are the consecutive parts of one array
-(``nn.MLP`` lays them out that way), each line of the update runs *once*
-over that whole array instead of once per parameter: the same arithmetic on
-the same numbers, bit for bit, in a handful of numpy calls. Otherwise (a
-subset of a model's parameters, arrays replaced after the optimizer was
-made, a parameter without a gradient this step) the update runs parameter
-by parameter.
+in again at every step). The per-weight state (velocity, m, v) of all the
+parameters lives in one flat array, in the order of the parameters.
+
+There is one update path: the formula runs on *stretches* of parameters.
+A model owns its parameters and gradients as two flat arrays
+(``nn.ParameterBuffer``; ``MLP`` and ``Sequential`` are built that way), so
+consecutive parameters of one model form one stretch, and each line of the
+formula runs once over the whole model: a handful of numpy calls per step.
+Any other parameter is a stretch of its own: a plain ``Tensor`` in a list,
+one whose array was replaced (``p.data = new``), one whose gradient is not
+the model's buffer this step. A parameter without a gradient this step
+(``grad`` is None) is left alone, as in PyTorch. The arithmetic is the
+same whatever the stretches: the result is the same, bit for bit.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import math
 import numpy as np
 
 from .errors import InvalidValueError
-from .tensor import Tensor, _set_aside
+from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS"]
 
@@ -57,78 +61,118 @@ def _check(name: str, value: float, low: float, high: float | None = None, high_
     return value
 
 
-def _tiled_base(arrays: list[np.ndarray]) -> np.ndarray | None:
-    """The 1-D array whose consecutive parts are exactly ``arrays`` (in order), or None."""
-    base = arrays[0].base
-    if base is None or base.ndim != 1 or not base.flags.c_contiguous or not base.flags.writeable:
-        return None
-    start = base.__array_interface__["data"][0]
-    offset = 0
-    for a in arrays:
-        if a.base is not base or a.dtype != base.dtype or not a.flags.c_contiguous:
-            return None
-        if a.__array_interface__["data"][0] != start + offset * base.itemsize:
-            return None
-        offset += a.size
-    return base if offset == base.size else None
-
-
-class _Buffer:
-    """One contiguous array for a per-weight quantity of every parameter, and each parameter's view of it.
+class _State:
+    """A per-weight quantity (velocity, m, v, scratch) of every parameter: one flat array, a view per parameter.
 
     ``flat`` is None when the parameters have different dtypes (then each
-    view is an array of its own).
+    parameter's part is an array of its own, and no stretch spans two).
     """
 
-    def __init__(self, params: list[Tensor], zeroed: bool = True):
+    def __init__(self, params: list[Tensor], offsets: list[int], zeroed: bool = True):
         dtypes = {p.data.dtype for p in params}
+        self.offsets = offsets
         if len(dtypes) == 1:
-            total = sum(p.data.size for p in params)
-            self.flat = (np.zeros if zeroed else np.empty)(total, dtypes.pop())
-            self.views, offset = [], 0
-            for p in params:
-                self.views.append(self.flat[offset:offset + p.data.size].reshape(p.data.shape))
-                offset += p.data.size
+            self.flat = (np.zeros if zeroed else np.empty)(offsets[-1], dtypes.pop())
+            self.views = [self.flat[offsets[i]:offsets[i + 1]].reshape(p.data.shape) for i, p in enumerate(params)]
         else:
             self.flat = None
             self.views = [np.zeros_like(p.data) for p in params]
 
+    def part(self, i: int, j: int) -> np.ndarray:
+        """Parameters i..j−1's part: parameter i's own view, or a 1-D slice of the flat array for a longer stretch."""
+        if j == i + 1:
+            return self.views[i]
+        return self.flat[self.offsets[i]:self.offsets[j]]
+
 
 class Optimizer:
-    """Holds the parameters and updates them from their ``grad``."""
+    """Holds the parameters and updates them from their ``grad``.
+
+    ``params``: tensors with ``requires_grad=True``, each once (the same
+    tensor twice would be updated twice per step).
+    """
 
     def __init__(self, params, lr: float):
         params = list(params)
         if not params:
             raise InvalidValueError("optimizer: got no parameters to optimize")
-        for p in params:
+        seen = {}
+        for i, p in enumerate(params):
             if not isinstance(p, Tensor) or not p.requires_grad:
                 raise InvalidValueError(f"optimizer: {p!r} is not a tensor with requires_grad=True")
+            if id(p) in seen:
+                raise InvalidValueError(
+                    f"optimizer: parameter {i} is parameter {seen[id(p)]} again; give each parameter once "
+                    "(twice, it would be updated twice per step)"
+                )
+            seen[id(p)] = i
         self.params = params
         self.lr = _check("lr", lr, 0.0)
         if self.lr == 0.0:
             raise InvalidValueError("lr must be > 0, got 0.0")
-        self._scratch = _Buffer(params, zeroed=False)
-        # the whole-array path: the parameters' arrays as they are now, and the array they tile
-        self._data = [p.data for p in params]
-        self._weights = _tiled_base(self._data) if self._scratch.flat is not None else None
+        self._offsets = [0]
+        for p in params:
+            self._offsets.append(self._offsets[-1] + p.data.size)
+        self._scratch = self._state(zeroed=False)
+        # for each parameter, where a model's ParameterBuffer holds it (None for a plain tensor); parameter i
+        # continues parameter i − 1's stretch when both sit next to each other in one buffer
+        self._places = [getattr(p, "_place", None) for p in params]
+        self._views = [q[0].views(q[1]) if q is not None else (None, None) for q in self._places]
+        self._joins = [self._scratch.flat is not None and i > 0 and q is not None and self._places[i - 1] is not None
+                       and self._places[i - 1][0] is q[0] and self._places[i - 1][1] == q[1] - 1
+                       for i, q in enumerate(self._places)]
 
-    def _whole(self) -> list | None:
-        """Every parameter's gradient, when one pass over the whole arrays can do this step; else None."""
-        if self._weights is None:
-            return None
-        grads = []
-        for p, d in zip(self.params, self._data):
+    def _state(self, zeroed: bool = True) -> _State:
+        return _State(self.params, self._offsets, zeroed)
+
+    def _stretches(self) -> list[tuple]:
+        """(weights, gradients, i, j) for each stretch of parameters i..j−1 that has a gradient this step.
+
+        Consecutive parameters that still read their numbers and gradients
+        from one model's ``ParameterBuffer``, at consecutive places, are one
+        stretch: weights and gradients are then 1-D slices of the model's two
+        flat arrays. Every other parameter is a stretch of its own.
+        """
+        params, views, joins = self.params, self._views, self._joins
+        out = []
+        run = None  # [i, j] of the stretch being extended
+        for i, p in enumerate(params):
             g = p.grad
-            if g is None or p.data is not d:  # no gradient this step, or the array was replaced
-                return None
-            grads.append(g)
-        return grads
+            data_view, grad_view = views[i]
+            held = g is not None and g is grad_view and p.data is data_view  # still the buffer's (views)
+            if held and run is not None and joins[i] and run[1] == i:
+                run[1] = i + 1
+                continue
+            if run is not None:
+                out.append(self._stretch(*run))
+                run = None
+            if held:
+                run = [i, i + 1]
+            elif g is not None:
+                if g.shape != p.data.shape:
+                    raise InvalidValueError(f"optimizer: parameter {i} has data of shape {tuple(p.data.shape)} "
+                                            f"but a gradient of shape {tuple(g.shape)}")
+                out.append((p.data, g, i, i + 1))
+        if run is not None:
+            out.append(self._stretch(*run))
+        return out
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (each array may hold the next one: ``Tensor.zero_grad``)."""
-        for p in self.params:
-            _set_aside(p)  # p.zero_grad(), one call fewer
+    def _stretch(self, i: int, j: int) -> tuple:
+        if j == i + 1:
+            p = self.params[i]
+            return p.data, p.grad, i, j
+        buffer, k = self._places[i]
+        start, stop = buffer.offsets[k], buffer.offsets[k + j - i]
+        return buffer.data[start:stop], buffer.grad[start:stop], i, j
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: ``Tensor.zero_grad`` on each (a model's buffers receive the next ones)."""
+        if set_to_none:
+            for p in self.params:
+                p.grad = None
+        else:
+            for p in self.params:
+                p.zero_grad(False)
 
     def step(self) -> None:
         raise NotImplementedError
@@ -138,14 +182,34 @@ class Optimizer:
         return {}
 
     def load_state_dict(self, state: dict) -> None:
-        pass
+        self._checked_state(state, ())
 
-    def _load_buffers(self, state: dict, key: str) -> list:
-        out = []
-        for i, p in enumerate(self.params):
-            name = f"{key}.{i}"
+    def _checked_state(self, state: dict, keys: tuple, scalars: tuple = (), required: bool = False,
+                       non_negative: tuple = ()) -> dict:
+        """The arrays ``{key}.{i}`` of ``state``, checked against the parameters; nothing else may be in ``state``.
+
+        Each array must have its parameter's shape and dtype and hold finite
+        numbers (``non_negative`` keys: no number below 0); with ``required``
+        every one must be there. ``scalars`` are other names allowed (Adam's
+        ``t``), checked by the caller. The messages name the entry
+        (``optimizer state v.3: ...``). Returns name -> array.
+        """
+        kind = type(self).__name__
+        if not isinstance(state, dict):
+            raise InvalidValueError(f"optimizer state: expected a dict of arrays, got {type(state).__name__}")
+        names = {f"{key}.{i}": (key, p) for key in keys for i, p in enumerate(self.params)}
+        unexpected = [str(k) for k in state if k not in names and k not in scalars]
+        if unexpected:
+            last = len(self.params) - 1
+            allowed = [f"{key}.0 to {key}.{last}" for key in keys] + list(scalars)
+            raise InvalidValueError(f"optimizer state: unexpected {', '.join(unexpected)} for {kind} with "
+                                    f"{len(self.params)} parameters (allowed: {', '.join(allowed) or 'nothing'})")
+        out = {}
+        for name, (key, p) in names.items():
             if name not in state:
-                out.append(None)
+                if required:
+                    raise InvalidValueError(f"optimizer state: the {kind} state is incomplete: {name} is missing (it needs "
+                                            f"{', '.join([*scalars, *(f'{k}.i' for k in keys)])} for every parameter i)")
                 continue
             arr = np.asarray(state[name])
             if arr.shape != p.data.shape or arr.dtype != p.data.dtype:
@@ -155,89 +219,58 @@ class Optimizer:
                 )
             if not np.isfinite(arr).all():
                 raise InvalidValueError(f"optimizer state {name}: holds NaN or infinite values; the state must be finite")
-            out.append(arr)
+            if key in non_negative and arr.size and arr.min() < 0:
+                raise InvalidValueError(
+                    f"optimizer state {name}: holds negative values (smallest {float(arr.min())!r}); it is a running "
+                    "average of squared gradients, so every entry must be >= 0"
+                )
+            out[name] = arr
         return out
 
 
 class SGD(Optimizer):
     """w ← w − η·v with v ← μ·v + (g + λ·w) (plain gradient descent when μ = λ = 0).
 
-    The same update as ``torch.optim.SGD`` (the first step sets v = g).
+    The same update as ``torch.optim.SGD``: v starts at 0, so the first
+    step sets v = g + λ·w.
     """
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.momentum = _check("momentum", momentum, 0.0, 1.0)
         self.weight_decay = _check("weight_decay", weight_decay, 0.0)
-        self._velocity = _Buffer(self.params)
-        self._started = [False] * len(self.params)  # has this parameter's velocity been set (v = g) yet?
-        self._all_started = False
+        self._velocity = self._state()
 
     def step(self) -> None:
-        grads = self._whole()
-        if grads is not None and (self._all_started or not self.momentum):
-            self._step_whole(grads)
-        else:
-            self._step_each()
-
-    def _step_whole(self, grads: list) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        w, tmp, tmps = self._weights, self._scratch.flat, self._scratch.views
-        if wd:  # tmp = g + λ·w
-            _mul(w, wd, tmp)
-            for t, g in zip(tmps, grads):
-                _add(t, g, t)
-        if mu:  # v = μ·v + g;  tmp = η·v
-            v, vs = self._velocity.flat, self._velocity.views
-            _mul(v, mu, v)
-            if wd:
-                _add(v, tmp, v)
-            else:
-                for vi, g in zip(vs, grads):
-                    _add(vi, g, vi)
-            _mul(v, lr, tmp)
-        elif wd:
-            _mul(tmp, lr, tmp)
-        else:
-            for t, g in zip(tmps, grads):
-                _mul(g, lr, t)
-        _sub(w, tmp, w)
-
-    def _step_each(self) -> None:
-        lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
-                continue
-            w = p.data
-            tmp = self._scratch.views[i]
-            if wd:
+        for w, g, i, j in self._stretches():
+            tmp = self._scratch.part(i, j)
+            if wd:  # g + λ·w
                 _mul(w, wd, tmp)
                 _add(tmp, g, tmp)
                 g = tmp
-            if mu:
-                v = self._velocity.views[i]
-                if self._started[i]:
-                    _mul(v, mu, v)
-                    _add(v, g, v)
-                else:
-                    np.copyto(v, g)
-                    self._started[i] = True
+            if mu:  # v = μ·v + g
+                v = self._velocity.part(i, j)
+                _mul(v, mu, v)
+                _add(v, g, v)
                 g = v
-            _mul(g, lr, tmp)
+            _mul(g, lr, tmp)  # w = w − η·v
             _sub(w, tmp, w)
-        self._all_started = all(self._started)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        return {f"velocity.{i}": v.copy() for i, v in enumerate(self._velocity.views) if self._started[i]}
+        if not self.momentum:
+            return {}
+        return {f"velocity.{i}": v.copy() for i, v in enumerate(self._velocity.views)}
 
     def load_state_dict(self, state: dict) -> None:
-        loaded = self._load_buffers(state, "velocity")
-        for i, arr in enumerate(loaded):
-            if arr is not None:
-                np.copyto(self._velocity.views[i], arr)
-            self._started[i] = arr is not None
-        self._all_started = all(self._started)
+        """Velocities ``velocity.i``, checked first (a missing one is 0: that parameter has not moved yet)."""
+        loaded = self._checked_state(state, ("velocity",))
+        for i, v in enumerate(self._velocity.views):
+            arr = loaded.get(f"velocity.{i}")
+            if arr is None:
+                v.fill(0)
+            else:
+                np.copyto(v, arr)
 
 
 class Adam(Optimizer):
@@ -254,55 +287,41 @@ class Adam(Optimizer):
         self.eps = _check("eps", eps, 0.0)
         self.weight_decay = _check("weight_decay", weight_decay, 0.0)
         self.t = 0
-        self._m = _Buffer(self.params)
-        self._v = _Buffer(self.params)
-        self._scratch2 = _Buffer(self.params, zeroed=False)
+        self._m = self._state()
+        self._v = self._state()
+        self._scratch2 = self._state(zeroed=False)
 
     def step(self) -> None:
+        """t ← t + 1, then the update of every stretch, in place:
+
+            m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²,
+            w ← w − (η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)      (g plus λ·w with weight decay)
+        """
         self.t += 1
-        grads = self._whole()
-        if grads is not None:
-            # the whole arrays at once; the gradient (plus λ·w) is gathered into one array first
-            g = self._scratch2.flat
-            if self.weight_decay:
-                _mul(self._weights, self.weight_decay, g)
-                for gi, pg in zip(self._scratch2.views, grads):
-                    _add(gi, pg, gi)
-            else:
-                for gi, pg in zip(self._scratch2.views, grads):
-                    np.copyto(gi, pg)
-            self._update(self._weights, g, self._m.flat, self._v.flat, self._scratch.flat)
-            return
-        wd = self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
-                continue
+        b1, b2, eps, wd = self.beta1, self.beta2, self.eps, self.weight_decay
+        step_size = self.lr / (1.0 - b1 ** self.t)
+        bc2_sqrt = math.sqrt(1.0 - b2 ** self.t)
+        for w, g, i, j in self._stretches():
+            tmp = self._scratch.part(i, j)
             if wd:
-                g2 = self._scratch2.views[i]
-                _mul(p.data, wd, g2)
+                g2 = self._scratch2.part(i, j)
+                _mul(w, wd, g2)
                 _add(g2, g, g2)
                 g = g2
-            self._update(p.data, g, self._m.views[i], self._v.views[i], self._scratch.views[i])
-
-    def _update(self, w, g, m, v, tmp) -> None:
-        """One Adam update of the arrays ``w`` (in place) from gradient ``g``, all in place."""
-        b1, b2, eps = self.beta1, self.beta2, self.eps
-        bc1 = 1.0 - b1 ** self.t
-        bc2_sqrt = math.sqrt(1.0 - b2 ** self.t)
-        _mul(m, b1, m)           # m = β₁m + (1 − β₁)g
-        _mul(g, 1.0 - b1, tmp)
-        _add(m, tmp, m)
-        _mul(v, b2, v)           # v = β₂v + (1 − β₂)g²
-        _mul(g, g, tmp)
-        _mul(tmp, 1.0 - b2, tmp)
-        _add(v, tmp, v)
-        _sqrt(v, tmp)            # w -= (η/bc1) · m / (√v/√bc2 + ε)
-        _div(tmp, bc2_sqrt, tmp)
-        _add(tmp, eps, tmp)
-        _div(m, tmp, tmp)
-        _mul(tmp, self.lr / bc1, tmp)
-        _sub(w, tmp, w)
+            m, v = self._m.part(i, j), self._v.part(i, j)
+            _mul(m, b1, m)           # m = β₁m + (1 − β₁)g
+            _mul(g, 1.0 - b1, tmp)
+            _add(m, tmp, m)
+            _mul(v, b2, v)           # v = β₂v + (1 − β₂)g²
+            _mul(g, g, tmp)
+            _mul(tmp, 1.0 - b2, tmp)
+            _add(v, tmp, v)
+            _sqrt(v, tmp)            # w -= (η/bc1) · m / (√v/√bc2 + ε)
+            _div(tmp, bc2_sqrt, tmp)
+            _add(tmp, eps, tmp)
+            _div(m, tmp, tmp)
+            _mul(tmp, step_size, tmp)
+            _sub(w, tmp, w)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         out = {"t": np.asarray(self.t, dtype=np.int64)}
@@ -312,14 +331,31 @@ class Adam(Optimizer):
         return out
 
     def load_state_dict(self, state: dict) -> None:
-        m = self._load_buffers(state, "m")
-        v = self._load_buffers(state, "v")
-        if "t" not in state or any(x is None for x in m + v):
-            raise InvalidValueError("optimizer state: the Adam state is incomplete (t, m.i and v.i are needed)")
+        """The step count ``t`` and the averages ``m.i``, ``v.i``, all checked before anything changes.
+
+        ``t`` must be a whole number >= 0, every ``m.i``/``v.i`` must match its
+        parameter's shape and dtype and be finite, and every ``v.i`` >= 0.
+        """
+        loaded = self._checked_state(state, ("m", "v"), scalars=("t",), required=True, non_negative=("v",))
+        if "t" not in state:
+            raise InvalidValueError("optimizer state: the Adam state is incomplete: t is missing (it needs t, m.i, v.i "
+                                    "for every parameter i)")
+        t = _whole_number("optimizer state t", state["t"])
         for i in range(len(self.params)):
-            np.copyto(self._m.views[i], m[i])
-            np.copyto(self._v.views[i], v[i])
-        self.t = int(np.asarray(state["t"]))
+            np.copyto(self._m.views[i], loaded[f"m.{i}"])
+            np.copyto(self._v.views[i], loaded[f"v.{i}"])
+        self.t = t
+
+
+def _whole_number(what: str, value) -> int:
+    """``value`` (a number or a one-element array) as an int >= 0, or an error naming ``what``."""
+    arr = np.asarray(value)
+    if arr.shape not in ((), (1,)) or arr.dtype.kind not in "iuf":
+        raise InvalidValueError(f"{what} must be a whole number >= 0 (the count of steps taken), got {value!r}")
+    x = arr.reshape(()).item()
+    if not math.isfinite(x) or x != int(x) or x < 0:
+        raise InvalidValueError(f"{what} must be a whole number >= 0 (the count of steps taken), got {x!r}")
+    return int(x)
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import make_2d
+from ..errors import InvalidValueError
 from ..losses import accuracy, cross_entropy
 from ..nn import MLP
 from ..optim import SGD
@@ -39,10 +40,13 @@ class Network:
     def __init__(self, sizes, activation, seed=None, params=None):
         self.model = MLP(list(sizes), activation, seed=int(seed or 0), dtype=np.float64)
         self.linears = self.model.layers[0::2]  # Linear, activation, Linear, ...: the Linear layers
-        if params is not None:
+        if params is not None:  # copied into the model's own arrays (views of its flat buffer), never rebound
             for layer, (W, b) in zip(self.linears, params):
-                layer.weight.data = np.array(W, dtype=np.float64)
-                layer.bias.data = np.array(b, dtype=np.float64)
+                for p, value in ((layer.weight, W), (layer.bias, b)):
+                    value = np.asarray(value, dtype=np.float64)
+                    if value.shape != p.data.shape:
+                        raise InvalidValueError(f"params: {p.name} has shape {value.shape}, allowed {p.data.shape}")
+                    np.copyto(p.data, value)
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(layer.weight.data, layer.bias.data) for layer in self.linears]
@@ -83,5 +87,6 @@ class Network:
         if all(np.all(np.isfinite(layer.weight.data)) and np.all(np.isfinite(layer.bias.data)) for layer in self.linears):
             return True
         for layer, (W, b) in zip(self.linears, before):
-            layer.weight.data, layer.bias.data = W, b
+            np.copyto(layer.weight.data, W)
+            np.copyto(layer.bias.data, b)
         return False
