@@ -603,3 +603,30 @@ def test_home_screenshots_wide_and_narrow(visit, screenshots):
     page = n.goto("/?k=3")
     wait_home(page, 3)
     no_horizontal_scroll(page)
+
+
+@pytest.mark.parametrize("address,words,edge", [
+    ("lesson=wide&forward=1&edge=99", "edge in the address: “99” is not allowed; allowed: a whole number from 0 to 32 "
+                                      "(this network has 32 edges). Showing edge 32 instead.", 32),
+    ("lesson=wide&edge=2.5", "edge in the address: “2.5” is not allowed", 0),
+    ("lesson=nonsense&edge=1", "lesson in the address: “nonsense” is not a network to step through; allowed: ", 1),
+])
+def test_backprop_an_address_out_of_range_is_said_not_silently_clamped(visit, address, words, edge):
+    v = visit()
+    page = v.goto(f"/backprop?{address}")
+    expect(page.locator("main")).to_have_attribute("data-edge", str(edge))
+    expect(page.locator("#error")).to_contain_text(words)
+    page.locator("#btn-reset").click()
+    expect(page.locator("main")).to_have_attribute("data-edge", "0")
+
+
+def test_home_step_gives_its_focus_to_reset_when_it_disables_itself(visit):
+    v = visit()
+    page = v.goto("/?lr=5")
+    wait_home(page, 0)
+    page.locator("#btn-step").focus()
+    for _ in range(3):
+        page.keyboard.press("Enter")
+    expect(page.locator("main")).to_have_attribute("data-stopped", "diverged")
+    expect(page.locator("#btn-step")).to_be_disabled()
+    assert page.evaluate("document.activeElement.id") == "btn-reset"

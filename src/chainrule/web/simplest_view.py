@@ -6,8 +6,11 @@ and a step counter k. For each state it asks for one answer holding:
 * the descent from the starting weight, steps 0..k (``lessons.simplest.train``);
 * the forward pass and the chain rule *at the current weight* w_k, with numbers;
 * the closed form dC/dw (sympy, as text and as MathML);
-* the cost parabola C(w) sampled by the engine, and the tangent at w_k;
-* the learning-rate verdict (converges / oscillates / diverges, stable range).
+* the cost parabola C(w) sampled by the engine over every step (the view follows
+  a diverging point; its cost axis turns logarithmic once the point flew off),
+  the tangent at w_k, and the chart in words (its text alternative);
+* the learning-rate verdict (converges / oscillates / diverges, stable range)
+  and the marks of the page's learning-rate ruler.
 
 The page draws these; it computes nothing itself.
 """

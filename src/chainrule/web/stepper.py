@@ -16,6 +16,10 @@ end each node's running sum is the gradient the engine computes.
 
 Formulas come from ``chainrule.explain`` (sympy differentiates each
 operation), numbers from the graph itself: nothing is typed in by hand.
+
+Where each node and edge is drawn comes from ``graph_layout`` (Graphviz's
+dot, in layer columns, one port per input, every box sized for every text
+it will show: its running sums and the words ``SO_FAR`` included).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@
   const state = CR.readState(SPEC);
   let trace = null;
   let asked = 0; // numbers each request for a lesson; an answer with an older ticket is dropped
+  let fromUrl = true; // the first lesson's step comes from the address: checked once its edges are known
+  let lessonNote = ""; // what the address asked for that is not a lesson here
   // Where focus goes when the button that has it disables itself (so it never falls to the page).
   const NEXT_FOCUS = { "btn-forward": "btn-backward", "btn-backward": "btn-back", "btn-finish": "btn-back",
     "btn-back": "btn-backward" };
@@ -38,12 +40,36 @@
     }
     if (ticket !== asked) return; // another lesson was chosen (or Reset pressed) since
     document.querySelector("main").dataset.busy = "0";
-    CR.showError("");
     trace = data;
-    state.edge = Math.min(Math.max(state.edge, 0), trace.events.length);
+    CR.showError(fromUrl ? [lessonNote, checkUrl()].filter(Boolean).join(" ") : "");
+    fromUrl = false;
     if (state.edge > 0) state.forward = 1;
     CR.setText("summary", trace.summary || "");
     draw();
+  }
+
+  /**
+   * The address's forward and edge, checked against this network once its edges are known: a value out of
+   * range is not silently clamped; the page says what it shows instead (returns that sentence, or "").
+   */
+  function checkUrl() {
+    const params = new URLSearchParams(window.location.search);
+    const total = trace.events.length;
+    const problems = [];
+    const whole = (key, high) => {
+      if (!params.has(key)) return null;
+      const raw = params.get(key).trim();
+      if (/^\d+$/.test(raw) && Number(raw) <= high) return Number(raw);
+      problems.push(`${key} in the address: “${raw.slice(0, 24)}” is not allowed; allowed: a whole number from 0 to ${high}` +
+        (key === "edge" ? ` (this network has ${total} edges)` : ""));
+      return null;
+    };
+    const forward = whole("forward", 1);
+    const edge = whole("edge", total);
+    state.forward = forward === null ? 0 : forward;
+    state.edge = edge === null ? (params.has("edge") && /^\d+$/.test(params.get("edge").trim()) ? total : 0) : edge;
+    if (!problems.length) return "";
+    return `${problems.join("; ")}. Showing ${state.edge ? `edge ${state.edge}` : "the start"} instead.`;
   }
 
   // --------------------------------------------------------------- the graph
@@ -270,8 +296,8 @@
       const select = document.getElementById("lesson");
       select.replaceChildren(...limits.lessons.map((name) => CR.el("option", { value: name }, name)));
       if (!limits.lessons.includes(state.lesson) && limits.lessons.length) {
-        CR.showError(`There is no lesson ${JSON.stringify(state.lesson)} to step through; ` +
-          `allowed: ${limits.lessons.join(", ")}. Showing ${limits.lessons.includes("wide") ? "wide" : limits.lessons[0]}.`);
+        lessonNote = `lesson in the address: “${state.lesson.slice(0, 24)}” is not a network to step through; ` +
+          `allowed: ${limits.lessons.join(", ")}. Showing ${limits.lessons.includes("wide") ? "wide" : limits.lessons[0]}.`;
         state.lesson = limits.lessons.includes("wide") ? "wide" : limits.lessons[0];
       }
     } catch (err) {
@@ -279,6 +305,7 @@
       return;
     }
     document.getElementById("lesson").addEventListener("change", (e) => {
+      fromUrl = false;
       state.lesson = e.target.value;
       state.forward = 0;
       state.edge = 0;
