@@ -35,7 +35,7 @@ from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Value
-from .steps import fresh
+from .steps import OVERFLOW, diverged, fresh, stop_section
 
 NAME = "batch"
 SUMMARY = ("A batch of two through one weight: C = (a₁ − y)² + (a₂ − y)², the two paths add; what each example "
@@ -88,6 +88,7 @@ class BatchResult:
     derivation: Derivation
     per_example: list[float]
     history: dict = field(default_factory=dict)  # "sum"/"mean" -> rows, each with the examples' own gradients
+    stopped: str = ""  # why a descent stopped early (it diverged), if one did
 
     def graph(self) -> Value:
         return self.network.C
@@ -183,6 +184,7 @@ def explain(result: BatchResult) -> Report:
                              "their average", "dC/dw (mean)"], per_step)),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
                 table=Table(["step", "w (sum)", "C (sum)", "dC/dw (sum)", "w (mean)", "C (mean)", "dC/dw (mean)"], rows)),
+        *stop_section(result.stopped),
     ]
     data = {
         "inputs": result.inputs,
@@ -198,6 +200,7 @@ def explain(result: BatchResult) -> Report:
         "stable_learning_rate_sum": 2 / c,
         "stable_learning_rate_mean": 4 / c,
         "steps": result.history,
+        "stopped": result.stopped,
     }
     return Report(NAME, "A batch of two: a₁ = i₁·w, a₂ = i₂·w,  C = (a₁ − y)² + (a₂ − y)²", sections, data)
 
@@ -227,8 +230,12 @@ def train(**params) -> BatchResult:
     for reduction in ("sum", "mean"):
         rows, wv = [], p["weight"]
         for k in range(p["steps"] + 1):
-            wn = Value(wv, label="w")
-            n = forward(fresh(i1), fresh(i2), wn, fresh(y), reduction)  # fresh leaves: the explained graph keeps one pass
+            try:
+                wn = Value(wv, label="w")
+                n = forward(fresh(i1), fresh(i2), wn, fresh(y), reduction)  # fresh leaves for every step
+            except OVERFLOW as exc:
+                result.stopped = "; ".join(filter(None, [result.stopped, f"{reduction}: " + diverged(k, exc)]))
+                break
             n.C.backward()
             alone = [example_gradient(i, wn, y) for i in n.inputs]  # what each example wants at this w
             rows.append({"step": k, "weight": wv, "cost": n.C.data, "gradient": wn.grad, "examples": alone})
