@@ -375,7 +375,7 @@ def test_home_the_learning_rate_rulers_labels_never_overlap(visit, url):
 LESSONS = stepper.available_lessons()
 
 
-def test_backprop_wide_step_by_step_to_the_end(visit, screenshots):
+def test_backprop_wide_step_by_step_to_the_end(visit):
     from chainrule import lessons
 
     trace = stepper.trace_lesson("wide")
@@ -398,8 +398,6 @@ def test_backprop_wide_step_by_step_to_the_end(visit, screenshots):
         expect(page.locator(f'#graph [data-edge-label="{event["edge"]}"]')).to_have_text(trace["edges"][event["edge"]]["local_text"])
         expect(page.locator("#event-sum")).to_have_text(event["text"]["sum"])
         met = met or page.locator("#event .meets").count() > 0
-        if k == n_events // 2:
-            screenshot(page, screenshots, "backprop")
     assert met, "somewhere in the wide network two paths meet and the page says so"
     expect(backward).to_be_disabled()
     expect(page.locator("main")).to_have_attribute("data-done", "1")
@@ -411,6 +409,18 @@ def test_backprop_wide_step_by_step_to_the_end(visit, screenshots):
         assert float(cell.get_attribute("data-value")) == pytest.approx(nodes[n["id"]].grad, rel=1e-12, abs=1e-15)
         expect(cell).to_have_text(num(nodes[n["id"]].grad))
     expect(page.locator("#paths .deriv")).to_have_count(len(parameters))
+
+
+def test_backprop_screenshot_halfway_with_partial_sums(visit, screenshots):
+    trace = stepper.trace_lesson("wide")
+    k = len(trace["events"]) // 2
+    v = visit({"width": 1280, "height": 1000})
+    page = v.goto(f"/backprop?lesson=wide&forward=1&edge={k}")
+    expect(page.locator("main")).to_have_attribute("data-edge", str(k))
+    expect(page.locator("#event-sum")).to_have_text(trace["events"][k - 1]["text"]["sum"])
+    assert page.locator("#graph .so-far", has_text="so far").count() > 0, "halfway, some sums are still partial"
+    no_horizontal_scroll(page)
+    screenshot(page, screenshots, "backprop")
 
 
 def test_backprop_shared_url_shows_the_same_step(visit):
