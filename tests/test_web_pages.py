@@ -640,3 +640,20 @@ def test_home_step_gives_its_focus_to_reset_when_it_disables_itself(visit):
     expect(page.locator("main")).to_have_attribute("data-stopped", "diverged")
     expect(page.locator("#btn-step")).to_be_disabled()
     assert page.evaluate("document.activeElement.id") == "btn-reset"
+
+
+def test_backprop_shows_beside_the_edge_the_line_of_generated_code_that_performs_it(visit):
+    trace = stepper.trace_lesson("wide")
+    if "code" not in trace["events"][0]:
+        pytest.skip("the step-through's events carry no code yet (issue 12 §2, the codegen branch)")
+    v = visit()
+    for k in (1, 16, len(trace["events"])):
+        event = trace["events"][k - 1]
+        page = v.goto(f"/backprop?lesson=wide&forward=1&edge={k}")
+        expect(page.locator("main")).to_have_attribute("data-edge", str(k))
+        expect(page.locator("#event-code")).to_have_text(event["code"])
+        page.locator(".code-line summary").click()
+        current = page.locator(".program .line.current")
+        expect(current).to_have_count(1)
+        assert current.text_content().strip() == trace["program"].split("\n")[event["code_line"] - 1].strip()
+        assert event["code"].split("#")[0].strip() in current.text_content()

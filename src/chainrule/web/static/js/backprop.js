@@ -285,7 +285,7 @@
   function codeLine(active) {
     if (typeof active.code !== "string" || !active.code) return null;
     const parts = [CR.el("p", { class: "note" }, "the line of generated code that does it:"),
-      CR.el("pre", { id: "event-code" }, CR.el("code", {}, active.code))];
+      CR.el("pre", { id: "event-code", tabindex: "0" }, CR.el("code", {}, active.code))];
     if (typeof trace.program === "string" && Number.isInteger(active.code_line)) {
       const lines = trace.program.split("\n").map((line, k) =>
         CR.el("span", { class: k + 1 === active.code_line ? "line current" : "line" }, `${line}\n`));
