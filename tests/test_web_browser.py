@@ -30,10 +30,7 @@ import httpx  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from chainrule.commands import serve as serve_command  # noqa: E402
-from chainrule.explainer.format import num  # noqa: E402
-from chainrule.lessons import simplest  # noqa: E402
 from chainrule.web import create_app  # noqa: E402
-from chainrule.web import stepper  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -159,143 +156,7 @@ def no_horizontal_scroll(page):
     assert width <= page.viewport_size["width"] + 1, f"the page is {width}px wide in a {page.viewport_size['width']}px window"
 
 
-# ------------------------------------------------------------- the home page
-def wait_home(page, step: int):
-    expect(page.locator("main")).to_have_attribute("data-step", str(step))
-    expect(page.locator("#parabola .main-svg").first).to_be_attached()
-
-
-def test_home_slider_and_step_match_the_engine(visit):
-    v = visit()
-    page = v.goto("/")
-    wait_home(page, 0)
-    expect(page.locator("#closed-form")).to_contain_text("4.5w − 2.4")
-
-    page.locator("#in-w").fill("0.3")  # drag the weight slider
-    expect(page.locator("#current-weight")).to_have_text("0.3")
-    page.locator("#btn-step").click()
-    wait_home(page, 1)
-
-    engine = simplest.train(input=1.5, target=0.8, weight=0.3, learning_rate=0.1, steps=1, tolerance=0.0).steps[1]
-    assert shown_float(page, "#current-weight") == engine.weight
-    assert shown_float(page, "#current-gradient") == engine.gradient
-    expect(page.locator("#current-weight")).to_have_text(num(engine.weight))
-    expect(page.locator("#current-gradient")).to_have_text(num(engine.gradient))
-    expect(page.locator("#history tr")).to_have_count(2)
-    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "converges")
-    assert "w=0.3" in page.url and "k=1" in page.url
-
-    page.locator("#btn-step").click()
-    wait_home(page, 2)
-    assert shown_float(page, "#current-weight") == simplest.train(input=1.5, target=0.8, weight=0.3, learning_rate=0.1, steps=2, tolerance=0.0).steps[2].weight
-    page.locator("#btn-reset").click()
-    wait_home(page, 0)
-    assert shown_float(page, "#current-weight") == 0.3
-
-
-def test_home_run_reaches_the_minimum(visit):
-    v = visit()
-    page = v.goto("/?lr=0.2")
-    wait_home(page, 0)
-    page.locator("#btn-run").click()
-    expect(page.locator("#stop-line")).to_contain_text("At the minimum", timeout=30_000)
-    assert abs(shown_float(page, "#current-weight") - 0.8 / 1.5) < 1e-6
-
-
-def test_home_shared_url_shows_the_same_state(visit, screenshots):
-    v = visit()
-    page = v.goto("/?i=2&y=-0.5&w=1.25&lr=0.3&k=4")
-    engine = simplest.train(input=2.0, target=-0.5, weight=1.25, learning_rate=0.3, steps=4, tolerance=0.0)
-    assert engine.stopped == "diverged" and engine.steps[-1].step == 3  # stopped once divergence was certain
-    wait_home(page, 3)
-    assert shown_float(page, "#current-weight") == engine.steps[-1].weight
-    assert shown_float(page, "#current-gradient") == engine.steps[-1].gradient
-    expect(page.locator("#in-w")).to_have_value("1.25")
-    expect(page.locator("#in-lr")).to_have_value("0.3")
-    expect(page.locator("#verdict")).to_have_attribute("data-verdict", engine.verdict)
-    screenshot(page, screenshots, "simplest-diverging" if engine.verdict == "diverges" else "simplest-shared")
-
-
-def test_home_screenshots_wide_and_narrow(visit, screenshots):
-    v = visit()
-    page = v.goto("/?i=1.5&y=0.8&w=1.4&lr=0.1&k=6")
-    wait_home(page, 6)
-    no_horizontal_scroll(page)
-    screenshot(page, screenshots, "simplest")
-    n = visit(NARROW)
-    page = n.goto("/?k=3")
-    wait_home(page, 3)
-    no_horizontal_scroll(page)
-
-
-# ----------------------------------------------------- step through backprop
-def engine_wide():
-    """The wide lesson's nodes (in the API's order), after the engine's own backward pass."""
-    from chainrule import lessons
-
-    return lessons.default_graph("wide").nodes()
-
-
-def test_backprop_wide_step_by_step_to_the_end(visit, screenshots):
-    if "wide" not in stepper.available_lessons():
-        pytest.fail("the wide lesson is missing from this build")
-    trace = stepper.trace_lesson("wide")
-    n_events = len(trace["events"])
-    v = visit()
-    page = v.goto("/backprop?lesson=wide")
-    expect(page.locator("main")).to_have_attribute("data-lesson", "wide")
-    page.locator("#btn-forward").click()
-    expect(page.locator("main")).to_have_attribute("data-forward", "1")
-    cost = trace["nodes"][trace["cost"]]
-    expect(page.locator(f'#graph [data-node="{cost["id"]}"] .val')).to_have_text(cost["value_text"])
-
-    backward = page.locator("#btn-backward")
-    met = False
-    for k in range(1, n_events + 1):
-        backward.click()
-        expect(page.locator("main")).to_have_attribute("data-edge", str(k))
-        expect(page.locator("#graph .edge.active")).to_have_count(1)
-        event = trace["events"][k - 1]
-        expect(page.locator("#event-sum")).to_have_text(event["text"]["sum"])
-        met = met or page.locator("#event .meets").count() > 0
-        if k == n_events // 2:
-            screenshot(page, screenshots, "backprop")
-    assert met, "somewhere in the wide network two paths meet and the page says so"
-    expect(backward).to_be_disabled()
-    expect(page.locator("main")).to_have_attribute("data-done", "1")
-
-    nodes = engine_wide()
-    parameters = [n for n in trace["nodes"] if n["kind"] == "parameter"]
-    assert parameters
-    for n in parameters:
-        cell = page.locator(f'td.grad-cell[data-node="{n["id"]}"]')
-        expect(cell).to_have_attribute("data-final", "1")
-        assert float(cell.get_attribute("data-value")) == pytest.approx(nodes[n["id"]].grad, rel=1e-12, abs=1e-15)
-        expect(cell).to_have_text(num(nodes[n["id"]].grad))
-    expect(page.locator("#paths .deriv")).to_have_count(len(parameters))
-
-
-def test_backprop_shared_url_shows_the_same_step(visit):
-    lesson = "wide" if "wide" in stepper.available_lessons() else stepper.available_lessons()[-1]
-    trace = stepper.trace_lesson(lesson)
-    k = min(5, len(trace["events"]))
-    v = visit()
-    page = v.goto(f"/backprop?lesson={lesson}&forward=1&edge={k}")
-    expect(page.locator("main")).to_have_attribute("data-edge", str(k))
-    expect(page.locator("#progress")).to_contain_text(f"edge {k} of {len(trace['events'])}")
-    expect(page.locator("#event-sum")).to_have_text(trace["events"][k - 1]["text"]["sum"])
-    expect(page.locator(f'#graph [data-edge="{trace["events"][k - 1]["edge"]}"] .edge.active')).to_have_count(1)
-    page.locator("#btn-back").click()
-    expect(page.locator("main")).to_have_attribute("data-edge", str(k - 1))
-    assert f"edge={k - 1}" in page.url
-
-
-def test_backprop_every_lesson_loads_narrow(visit):
-    v = visit(NARROW)
-    for lesson in stepper.available_lessons():
-        page = v.goto(f"/backprop?lesson={lesson}&forward=1&edge=1")
-        expect(page.locator("main")).to_have_attribute("data-lesson", lesson)
-        no_horizontal_scroll(page)
+# The home page and the step-through page: tests/test_web_pages.py (with these fixtures).
 
 
 # ----------------------------------------------------------------- playground

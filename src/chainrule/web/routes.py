@@ -95,3 +95,20 @@ async def read_points(req: m.PointsCsvRequest, request: Request):
     except CsvError as exc:
         detail = [{"field": "csv", "message": f"line {n}: {text}" if n else text, "line": n} for n, text in exc.problems]
         return JSONResponse(status_code=422, content={"error": str(exc), "detail": detail})
+
+
+# ------------------------------------------------------------ lesson parameters
+from typing import Literal  # noqa: E402
+
+from .. import lessons  # noqa: E402
+
+# Every lesson of the ladder.
+AnyLesson = Literal[tuple(lessons.LESSONS)]
+
+
+@router.get("/lessons/{lesson}/params", responses={422: m.REFUSALS[422]},
+            summary="What a lesson accepts: each parameter's default, bounds and help, as declared")
+async def lesson_params(lesson: AnyLesson) -> dict:
+    """The lesson's ``PARAMS`` (``chainrule.params``) as data: the pages build their controls from it, so the
+    page, the API, the command line and the library state one bound per parameter."""
+    return {"lesson": lesson, "params": lessons.load(lesson).PARAMS.to_json()}

@@ -1077,37 +1077,43 @@
   function drawTrace() {
     const t = trace;
     const svg = $("trace-svg");
-    const COL = 132, ROW = 56, NW = 108, NH = 42, PAD = 10;
-    const rows = Math.max(...t.nodes.map((n) => n.rows));
-    const W = PAD * 2 + (t.columns - 1) * COL + NW, H = PAD * 2 + (rows - 1) * ROW + NH;
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    const pos = t.nodes.map((n) => ({ x: PAD + n.col * COL, y: PAD + ((rows - n.rows) * ROW) / 2 + n.row * ROW }));
+    // the layout comes with the trace (web/graph_layout.py: dot, one column per layer, one port per input)
+    svg.setAttribute("viewBox", `0 0 ${t.width} ${t.height}`);
+    svg.style.maxWidth = `${t.width}px`;
     const shown = t.events.slice(0, traceAt);
     const active = traceAt ? t.events[traceAt - 1] : null;
     const done = new Set(shown.map((e) => e.edge));
     const grad = new Map();
-    for (const e of shown) grad.set(e.source, e.after);
-    grad.set(t.cost, 1);
+    for (const e of shown) grad.set(e.source, e.text.after); // the server's text: the boxes are sized for it
+    grad.set(t.cost, "1");
     const edges = t.edges.map((e) => {
-      const a = pos[e.source], b = pos[e.target];
-      const x1 = a.x + NW, y1 = a.y + NH / 2, x2 = b.x, y2 = b.y + NH / 2, mx = (x1 + x2) / 2;
       const cls = active && e.id === active.edge ? "edge active" : done.has(e.id) ? "edge done" : "edge";
-      const g = CR.svg("g", {});
-      g.append(CR.svg("path", { class: cls, d: `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}` }));
-      if (done.has(e.id)) g.append(CR.svg("text", { class: cls === "edge active" ? "edge-label active" : "edge-label", x: mx, y: (y1 + y2) / 2 - 3 }, e.local_text));
-      return g;
+      return CR.svg("path", { class: cls, d: e.path });
     });
-    const nodes = t.nodes.map((n, k) => {
-      const p = pos[k];
+    const ports = new Map(); // node id → the edges entering it, by slot
+    for (const e of t.edges) {
+      if (!ports.has(e.target)) ports.set(e.target, []);
+      ports.get(e.target)[e.slot] = e;
+    }
+    const nodes = t.nodes.map((n) => {
+      const b = n.box;
       let cls = `node ${n.kind}`;
       if (active && n.id === active.target) cls += " active";
       if (active && n.id === active.source) cls += " receiving";
       if (t.focus.node === n.id) cls += " focus";
       const g = CR.svg("g", { class: cls });
-      g.append(CR.svg("rect", { x: p.x, y: p.y, width: NW, height: NH, rx: 7 }));
-      g.append(CR.svg("text", { x: p.x + NW / 2, y: p.y + 13, class: "name" }, n.name.length > 16 ? `${n.name.slice(0, 15)}…` : n.name));
-      g.append(CR.svg("text", { x: p.x + NW / 2, y: p.y + 26, class: "val" }, n.value_text));
-      if (grad.has(n.id)) g.append(CR.svg("text", { x: p.x + NW / 2, y: p.y + 38, class: "grad" }, `∂C: ${fmt(grad.get(n.id))}`));
+      g.append(CR.svg("rect", { class: "box", x: b.x, y: b.y, width: b.w, height: b.h, rx: 7 }));
+      (ports.get(n.id) || []).forEach((e, k) => {
+        const p = b.ports[k];
+        if (!p) return;
+        const on = active && e.id === active.edge ? " active" : "";
+        g.append(CR.svg("rect", { class: `port${on}`, x: p.x, y: p.y, width: p.w, height: p.h }));
+        if (done.has(e.id)) g.append(CR.svg("text", { class: `edge-label${on}`, x: p.x + p.w / 2, y: p.y + p.h / 2 }, e.local_text));
+      });
+      const cx = b.body.x + b.body.w / 2;
+      g.append(CR.svg("text", { x: cx, y: b.lines[0], class: "name" }, n.name));
+      g.append(CR.svg("text", { x: cx, y: b.lines[1], class: "val" }, n.value_text));
+      if (grad.has(n.id)) g.append(CR.svg("text", { x: cx, y: b.lines[2], class: "grad" }, grad.get(n.id)));
       return g;
     });
     svg.replaceChildren(...edges, ...nodes);
