@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chainrule import lessons
+from chainrule.errors import InvalidValueError
 from chainrule.lessons import simplest
 from chainrule.web import create_app, graph_layout, stepper
 from chainrule.web.api_models import SimplestRequest
@@ -94,6 +95,34 @@ LESSONS = stepper.available_lessons()
 
 def _overlap(a: dict, b: dict) -> bool:
     return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+# A 1280 px page shows a drawing this wide at 60% of its size, its 11 px text at 6.6 px: the least that still reads.
+READABLE_WIDTH = 1280 / 0.6
+
+
+def test_the_step_through_offers_every_rung_whose_graph_can_be_followed_by_hand():
+    assert "why-backprop" not in LESSONS  # its 256 weights are for counting passes
+    assert set(LESSONS) == set(lessons.LESSONS) - {"why-backprop"}
+    assert list(LESSONS) == [n for n in lessons.LESSONS if n in LESSONS], "in the order of the ladder"
+    with pytest.raises(InvalidValueError, match="no step-through; lessons with one: simplest"):
+        lessons.step_through_params("why-backprop")
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_each_step_through_drawing_fits_a_page_at_a_readable_size(lesson):
+    t = stepper.trace_lesson(lesson)
+    assert t["width"] <= READABLE_WIDTH, f"{lesson}: {t['width']} px wide; shrink its STEP_THROUGH parameters"
+
+
+def test_recurrent_is_stepped_through_over_fewer_time_steps_and_says_so(client):
+    t = stepper.trace_lesson("recurrent")
+    assert t["params"] == {"time_steps": 4}
+    assert "Stepped through with T = 4 (the lesson's default: 20)" in t["summary"]
+    expected = lessons.graph("recurrent", time_steps=4)
+    assert [n["value"] for n in t["nodes"]] == [node.data for node in expected.nodes()]
+    answer = client.post("/api/backprop", json={"lesson": "recurrent"})
+    assert answer.status_code == 200 and answer.json()["params"] == {"time_steps": 4}
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

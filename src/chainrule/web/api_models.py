@@ -159,7 +159,9 @@ SimplestRequest = request_model(
 
 
 # --------------------------------------------------------------------- backprop
-LessonName = Literal["simplest", "chain", "activation", "wide", "batch"]
+from .. import lessons as _lessons  # noqa: E402
+
+LessonName = Literal[_lessons.step_through()]
 
 
 class BackpropRequest(_Strict):

@@ -47,11 +47,20 @@ def available_lessons() -> list[str]:
 
 @lru_cache(maxsize=len(LessonName.__args__))
 def trace_lesson(name: str) -> dict:
-    """The step-through of one lesson with its default parameters (cached: a handful, and they never change)."""
-    module, result = lessons.run(name)
-    data = trace_graph(result.graph())
+    """The step-through of one lesson (cached: a handful, and they never change).
+
+    Its default parameters, but for those its ``STEP_THROUGH`` changes (``lessons.step_through_params``).
+    """
+    params = lessons.step_through_params(name)
+    module = lessons.load(name)
+    data = trace_graph(lessons.graph(name, **params))
+    data["params"] = params
     data["lesson"] = name
     data["summary"] = getattr(module, "SUMMARY", "")
+    if params:
+        changed = ", ".join(f"{module.PARAMS[k].symbol or k} = {v} (the lesson's default: {module.PARAMS[k].default})"
+                            for k, v in params.items())
+        data["summary"] += f" Stepped through with {changed}, small enough to follow edge by edge."
     return data
 
 
