@@ -56,6 +56,7 @@ def test_the_readme_script_is_the_one_this_test_runs():
     assert "DistributedDataParallel" in script and "to_torch" in script and "from_torch" in script
     assert "torchrun --standalone --nproc-per-node=2 train_ddp.py digits.npz 1" in script
     assert '"nccl" if gpu else "gloo"' in script
+    assert "torch.distributed.barrier()" in script  # rank 1 must not tear gloo down while rank 0 evaluates
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from chainrule import lessons
 from chainrule.exercises import build
 from chainrule.exercises.answers import MAX_CHARS
 from chainrule.exercises.steps import step_exercise
@@ -102,3 +103,26 @@ def test_the_schema_documents_the_new_endpoints_and_their_bounds(client):
             "/ApiError")
     props = spec["components"]["schemas"]["CheckRequest"]["properties"]
     assert props["answer"]["maxLength"] == MAX_CHARS and props["question"]["maxLength"] == 64
+
+
+@pytest.mark.parametrize("lesson", lessons.step_through())
+def test_the_step_exercise_is_offered_exactly_for_the_lessons_whose_questions_fit_one_sitting(lesson):
+    """``STEP_EXERCISE = False`` is declared, not measured at start-up: this keeps the declaration true."""
+    from chainrule.errors import InvalidValueError
+    from chainrule.exercises.exercise import MAX_QUESTIONS
+    from chainrule.exercises.steps import step_questions
+
+    if lesson in lessons.step_exercises():
+        for seed in (None, 0, 1, 2):
+            assert 0 < len(step_questions(lesson, seed)["questions"]) <= MAX_QUESTIONS
+    else:
+        with pytest.raises(InvalidValueError, match=f"at most {MAX_QUESTIONS} fit one sitting"):
+            step_questions(lesson, 0)
+
+
+def test_the_steps_endpoint_and_the_limits_name_only_the_lessons_with_a_step_exercise(client):
+    offered = client.get("/api/limits").json()["exercise_lessons"]
+    assert offered == list(lessons.step_exercises()) and "convexity" not in offered and "simplest" in offered
+    refused = client.post("/api/exercise/steps", json={"lesson": "convexity", "seed": 0})
+    assert refused.status_code == 422 and "lesson" in refused.text
+    assert client.post("/api/exercise/questions", json={"lesson": "convexity", "seed": 0}).status_code == 200

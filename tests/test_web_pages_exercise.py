@@ -67,6 +67,21 @@ def test_the_switch_turns_exercise_mode_on_and_the_state_goes_into_the_url(visit
     expect(page.locator("#btn-forward")).to_be_visible()
 
 
+def test_a_network_too_big_to_ask_offers_no_exercise_and_says_where_its_exercise_is(visit):
+    v = visit()
+    page = v.goto("/backprop?lesson=convexity&mode=exercise&seed=3")
+    expect(page.locator("main")).to_have_attribute("data-lesson", "convexity")
+    expect(page.locator("main")).to_have_attribute("data-mode", "")  # stepped through instead, and said so
+    expect(page.locator("#error")).to_contain_text("chainrule exercise convexity")
+    expect(page.get_by_role("switch", name="I'll compute it")).to_be_disabled()
+    expect(page.locator("#exercise-note")).to_contain_text("more than fit one sitting")
+    assert "mode" not in parse_qs(urlparse(page.url).query)
+    page.locator("#lesson").select_option("simplest")  # a lesson with one: the switch is back
+    expect(page.locator("main")).to_have_attribute("data-lesson", "simplest")
+    expect(page.get_by_role("switch", name="I'll compute it")).to_be_enabled()
+    expect(page.locator("#exercise-note")).to_be_hidden()
+
+
 def test_a_right_answer_colours_the_step_reveals_it_and_advances(visit):
     qs = questions("simplest")
     v, page = open_exercise(visit)

@@ -17,6 +17,9 @@ Every lesson module declares:
   at a time) shows, when the defaults make one too long to step through by hand (recurrent:
   fewer time steps); ``False`` leaves the lesson out (why-backprop's point is that its paths are
   too many to list).
+* optionally ``STEP_EXERCISE = False``: the step-through is not offered as an exercise (one
+  question per node and per edge), when that would ask more than fit one sitting; the lesson's
+  own exercise (``chainrule exercise``, its named values) still is.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ LESSONS = {module.NAME: module for module in (simplest, chain, activation, wide,
 def step_through() -> tuple[str, ...]:
     """The lessons the explorer's step-through offers, in the order of the ladder."""
     return tuple(name for name, module in LESSONS.items() if getattr(module, "STEP_THROUGH", {}) is not False)
+
+
+def step_exercises() -> tuple[str, ...]:
+    """The lessons whose step-through the explorer also offers as an exercise ("I'll compute it")."""
+    return tuple(name for name in step_through() if getattr(LESSONS[name], "STEP_EXERCISE", True))
 
 
 def step_through_params(name: str) -> dict:

@@ -49,6 +49,10 @@ DATA_X = (-2.0, -1.0, 0.0, 1.0, 2.0)
 DATA_Y = (0.0, 0.5, 1.0, 0.5, 0.0)
 SLICE = (-0.25, 1.25, 61)  # s along θ* + s·(twin − θ*)
 
+# the step-through as an exercise would ask 143 questions (43 nodes, 70 edges, more than fit one sitting);
+# `chainrule exercise convexity` asks the network's named values (43 questions)
+STEP_EXERCISE = False
+
 PARAMS = Params(
     Param("input", 1.5, "the input i of the one-weight costs", low=-10, high=10, symbol="i", min_abs=1e-3,
           nonzero="C = (i·w − y)² would not depend on w"),

@@ -43,6 +43,10 @@ SUMMARY = ("The learning rate: a hyperparameter. Convergence, oscillation and di
            "and Adam, on the simplest network and a small MLP (--plot).")
 PLOTS = True
 
+# the step-through as an exercise would ask 200 questions (59 nodes, 97 edges, more than fit one sitting);
+# `chainrule exercise learning-rate` asks the network's named values (42 questions)
+STEP_EXERCISE = False
+
 PARAMS = Params(
     Param("steps", 60, "descent steps at each rate", kind="int", low=1, high=500),
     Param("seed", 1, "seed of the small network", kind="int", low=0, high=2**31 - 1),

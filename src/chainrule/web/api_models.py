@@ -162,6 +162,7 @@ SimplestRequest = request_model(
 from .. import lessons as _lessons  # noqa: E402
 
 LessonName = Literal[_lessons.step_through()]
+StepExerciseName = Literal[_lessons.step_exercises()]
 
 
 class BackpropRequest(_Strict):

@@ -43,9 +43,9 @@ class ExerciseRequest(BaseModel):
 
 
 class StepsRequest(ExerciseRequest):
-    """A lesson of the step-through page, with whose numbers."""
+    """A lesson of the step-through page that it offers as an exercise, with whose numbers."""
 
-    lesson: m.LessonName = "simplest"
+    lesson: m.StepExerciseName = "simplest"
 
 
 class CheckRequest(ExerciseRequest):

@@ -30,16 +30,26 @@
   let checking = 0; // numbers each answer sent for checking; moving on makes a pending one stale
   let fromUrl = true; // the first lesson's step comes from the address: checked once its edges are known
   let lessonNote = ""; // what the address asked for that is not a lesson here
+  let exerciseLessons = null; // the lessons whose step-through is also an exercise (from /api/limits)
   // Where focus goes when the button that has it disables itself (so it never falls to the page).
   const NEXT_FOCUS = { "btn-forward": "btn-backward", "btn-backward": "btn-back", "btn-finish": "btn-back",
     "btn-back": "btn-backward" };
 
   const exercising = () => state.mode === "exercise";
+  const exercisable = (lesson) => !exerciseLessons || exerciseLessons.includes(lesson);
+  /** Why a lesson's step-through is not an exercise, and where its exercise is instead. */
+  const noExercise = (lesson) => `${lesson}: one question for each node and edge would be more than fit one ` +
+    `sitting, so this network is stepped through, not asked; its exercise is in a terminal: chainrule exercise ${lesson}.`;
 
   async function load() {
     const ticket = ++asked;
     checking++;
     const lesson = state.lesson;
+    let modeNote = "";
+    if (exercising() && !exercisable(lesson)) { // never sent: the page says why, and steps through instead
+      modeNote = `exercise mode: ${noExercise(lesson)}`;
+      Object.assign(state, { mode: "", seed: "", marks: "" });
+    }
     const exercise = exercising();
     const seed = exercise ? EXERCISE.parseSeed(state.seed) : { seed: null, problem: "" };
     const main = document.querySelector("main");
@@ -58,7 +68,7 @@
     }
     if (ticket !== asked) return; // another lesson, mode or start was chosen since
     main.dataset.busy = "0";
-    const notes = fromUrl ? [lessonNote, seed.problem] : [];
+    const notes = (fromUrl ? [lessonNote, seed.problem] : []).concat([modeNote]);
     if (exercise) {
       trace = Object.assign(data.trace, { lesson: data.lesson, summary: data.summary });
       if (!EXERCISE.follows(data.questions, trace)) {
@@ -451,6 +461,10 @@
     document.getElementById("exercise-legend").hidden = !ex;
     const switcher = document.getElementById("exercise-switch");
     switcher.checked = !!ex;
+    switcher.disabled = !ex && !exercisable(state.lesson);
+    const why = document.getElementById("exercise-note");
+    why.hidden = !switcher.disabled;
+    why.textContent = switcher.disabled ? noExercise(state.lesson) : "";
     switcher.setAttribute("aria-checked", ex ? "true" : "false");
     const lostFocus = [
       ["btn-backward", state.edge >= total], ["btn-finish", state.edge >= total],
@@ -479,6 +493,7 @@
       const limits = await fetch("/api/limits").then((r) => r.json());
       const select = document.getElementById("lesson");
       select.replaceChildren(...limits.lessons.map((name) => CR.el("option", { value: name }, name)));
+      exerciseLessons = limits.exercise_lessons;
       if (!limits.lessons.includes(state.lesson) && limits.lessons.length) {
         lessonNote = `lesson in the address: “${state.lesson.slice(0, 24)}” is not a network to step through; ` +
           `allowed: ${limits.lessons.join(", ")}. Showing ${limits.lessons.includes("wide") ? "wide" : limits.lessons[0]}.`;
