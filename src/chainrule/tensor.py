@@ -632,6 +632,22 @@ class Tensor:
     def _reshape_backward(node, g):
         return (g.reshape(node._parents[0].data.shape),)
 
+    def flatten(self, start_axis: int = 1) -> "Tensor":
+        """The axes from ``start_axis`` on joined into one (by default all but the batch axis):  dC/dx = g reshaped back.
+
+        (N, L, C) becomes (N, L·C), read in numpy's order: the last axis
+        changes fastest, so entry (t, c) lands at position t·C + c. This is
+        how a convolution's output becomes the input of a dense layer.
+        """
+        if isinstance(start_axis, bool) or not isinstance(start_axis, (int, np.integer)) or not (
+                -self.ndim <= start_axis < self.ndim):
+            raise InvalidValueError(f"flatten: start_axis {start_axis!r} is out of range for a tensor with {self.ndim} axes "
+                                    f"(shape {_shape_text(self.shape)})")
+        start = int(start_axis) % self.ndim
+        shape = self.data.shape
+        out = self.data.reshape(shape[:start] + (int(np.prod(shape[start:], dtype=np.int64)),))
+        return _node(out, "flatten", (self,), Tensor._reshape_backward)
+
     def transpose(self, *axes) -> "Tensor":
         """Axes permuted (reversed by default):  dC/dx = g permuted back."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -986,19 +1002,25 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation: str | None
         parents = (x, W, b)
     if op == "linear":
         return _node(out, op, parents, _linear_backward)
-    if activation == "relu":  # f applied in place
-        np.maximum(out, 0, out=out)
-    elif activation == "tanh":
-        np.tanh(out, out=out)
-    else:
-        _sigmoid_in_place(out)
+    _activate_in_place(out, activation)
     return _node(out, op, parents, _linear_backward, activation)
+
+
+def _activate_in_place(z: np.ndarray, activation: str) -> np.ndarray:
+    """z ← f(z) for a layer's activation "relu", "tanh" or "sigmoid" (its backward rule reads f′ off the result)."""
+    if activation == "relu":
+        np.maximum(z, 0, out=z)
+    elif activation == "tanh":
+        np.tanh(z, out=z)
+    else:
+        _sigmoid_in_place(z)
+    return z
 
 
 # activation -> its backward rule (each reads a = f(z) from node.data, which a dense layer's node holds too)
 _ACTIVATION_RULES = {"relu": Tensor._relu_backward, "tanh": Tensor._tanh_backward, "sigmoid": Tensor._sigmoid_backward}
 
-# activation -> the name of the layer's node
+# activation -> the name of the layer's node (other layers, such as conv1d, name theirs the same way)
 _LAYER_OPS = {None: "linear", "linear": "linear", "relu": "linear+relu", "tanh": "linear+tanh", "sigmoid": "linear+sigmoid"}
 
 
