@@ -96,6 +96,9 @@ def _value_strategy(action, workdir: str) -> st.SearchStrategy[str]:
         valid = st.sampled_from([str(c) for c in action.choices])
         if action.dest == "target":  # check: a lesson or a checkpoint
             valid = st.one_of(valid, st.just(os.path.join(workdir, "ok.npz")))
+    elif str(action.metavar).endswith(".csv"):  # grade: a worksheet's key and a class's answers
+        valid = st.sampled_from([os.path.join(workdir, "key.csv"), os.path.join(workdir, "answers.csv")])
+        boundary = boundary + [os.path.join(workdir, "garbage.npz"), workdir, os.path.join(workdir, "missing.csv")]
     elif action.metavar in ("FILE", "LESSON|CHECKPOINT") or action.dest in ("resume", "target"):
         good, wrong = _path_values(workdir, action)
         if action.dest == "target":
@@ -170,6 +173,11 @@ def workdir(tmp_path_factory):
 
     Trainer(TrainConfig(data="moons", layers=[4], epochs=1, n_samples=60)).save(d / "ok.npz")
     (d / "garbage.npz").write_bytes(b"\x00garbage\xff" * 10)
+    from chainrule.exercises.worksheet import worksheets, write_worksheets
+
+    write_worksheets(worksheets("simplest", ["ada"], 1), str(d / "class"))  # grade: key.csv, answers.csv
+    for name in ("key.csv", "answers.csv"):
+        os.replace(d / "class" / name, d / name)
     return str(d)
 
 
@@ -230,6 +238,8 @@ def _check_outcome(name: str, argv: list[str], code: int, out: str, err: str) ->
         allowed.add(1)
     if name == "check":
         allowed.add(1)  # a gradient that disagrees (e.g. --tolerance 1e-300): documented exit 1
+    if name == "grade":
+        allowed.add(1)  # some answers wrong (the blank answers.csv): documented exit 1
     assert code in allowed, shown
     if code == 2:
         lines = err.strip().splitlines()

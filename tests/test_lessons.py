@@ -134,3 +134,16 @@ def test_simplest_lesson_golden_text_is_the_demo(capsys, monkeypatch):
         assert out == f.read()
     with open(os.path.join(here, "demo_steps3.txt"), encoding="utf-8") as f:
         assert out == f.read()  # `chainrule lesson simplest` is `chainrule demo`
+
+
+@pytest.mark.parametrize("name,params", [
+    ("chain", dict(learning_rate=10.0, steps=1000)),
+    ("wide", dict(learning_rate=100.0, steps=1000)),
+    ("batch", dict(learning_rate=100.0, steps=1000)),
+])
+def test_a_descent_that_outgrows_the_floats_stops_and_says_so(name, params):
+    module, result = lessons.run(name, **params)
+    assert "Descent stopped at step" in result.stopped and "too large" in result.stopped
+    report = module.explain(result)
+    assert report.to_json()["stopped"] == result.stopped
+    assert any(result.stopped in line for s in report.sections for line in s.plain_lines())

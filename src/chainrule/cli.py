@@ -23,6 +23,10 @@ COMMANDS = {
     "train": ("chainrule.commands.train", "train an MLP on digits, MNIST-1D or a 2-D set: progress, metrics, checkpoints, plots"),
     "check": ("chainrule.commands.check", "gradient check of a lesson or a saved model: backprop vs finite differences (and PyTorch)"),
     "serve": ("chainrule.commands.serve", "start the explorer: a local web page to play with backprop (http://127.0.0.1:8000/)"),
+    "exercise": ("chainrule.commands.exercise", "compute a lesson's backprop by hand, each step checked: your own numbers (--seed, --student)"),
+    "worksheet": ("chainrule.commands.worksheet", "one exercise sheet per student (Markdown, LaTeX, PDF) and the teacher's key (CSV)"),
+    "grade": ("chainrule.commands.grade", "mark a class's answers (CSV) against a worksheet key: per student and per question"),
+    "slides": ("chainrule.commands.slides", "a lesson as a self-contained HTML slide deck, one factor of the chain per click"),
 }
 
 

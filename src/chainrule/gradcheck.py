@@ -214,14 +214,16 @@ def gradcheck(
 
 # ------------------------------------------------------- finished scalar graphs
 def is_parameter(node) -> bool:
-    """A trainable leaf, by the lessons' naming convention: labelled w…, b…, θ…, weight… or bias….
+    """A trainable leaf, by the lessons' naming convention: labelled w…, u…, v…, b…, θ…, weight… or bias….
 
-    Every other leaf (an input i, a target y, a constant) is data, not a parameter.
+    (u and v are the input and output weights of a recurrent unit.) Every
+    other leaf (an input i or x, a target y, a state h, a constant) is data,
+    not a parameter.
     """
     if node.inputs or node.op:
         return False
     label = (node.label or "").lower()
-    return label[:1] in ("w", "b", "θ") or label.startswith(("weight", "bias"))
+    return label[:1] in ("w", "u", "v", "b", "θ") or label.startswith(("weight", "bias"))
 
 
 def graph_parameters(cost) -> list:

@@ -16,10 +16,12 @@ Every lesson module declares:
 from __future__ import annotations
 
 from ..errors import InvalidValueError
-from . import activation, batch, chain, learning_rate, simplest, wide, why_backprop
+from . import (activation, batch, chain, conv, convexity, learning_rate, recurrent, simplest, softmax, wide,
+               why_backprop)
 
 # name -> module, in the order of the ladder
-LESSONS = {module.NAME: module for module in (simplest, chain, activation, wide, batch, why_backprop, learning_rate)}
+LESSONS = {module.NAME: module for module in (simplest, chain, activation, wide, batch, why_backprop, learning_rate,
+                                              softmax, conv, recurrent, convexity)}
 
 
 def load(name: str):

@@ -29,7 +29,7 @@ from ..explainer.report import Report, Section, Table
 from ..explainer.symbolic import as_floats, to_sympy
 from ..params import Param, Params
 from ..scalar import Value
-from .steps import fresh, ranking_section
+from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
 
 NAME = "activation"
 SUMMARY = "A bias and an activation (sigmoid, tanh, relu): f′(z) joins the chain, and the cost stops being a parabola (--plot)."
@@ -79,6 +79,7 @@ class ActivationResult:
     cost_formula: sympy.Expr  # C(w, b)
     curvature: list[tuple[float, float | None]]  # (w, d²C/dw² at b)
     history: list[dict] = field(default_factory=list)
+    stopped: str = ""  # why the descent stopped early (it diverged), if it did
 
     def graph(self) -> Value:
         return self.network.C
@@ -132,6 +133,7 @@ def explain(result: ActivationResult) -> Report:
                 [str(h["step"]), num(h["weight"]), num(h["bias"]), num(h["activation"]), num(h["cost"]),
                  num(h["dC_dw"]), num(h["dC_db"])] for h in result.history]),
         ),
+        *stop_section(result.stopped),
     ]
     data = {
         "activation": result.activation,
@@ -144,6 +146,7 @@ def explain(result: ActivationResult) -> Report:
         "cost_formula": pretty(as_floats(result.cost_formula)),
         "curvature": [{"weight": w, "d2C_dw2": c} for w, c in result.curvature],
         "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "stopped": result.stopped,
     }
     title = f"A bias and an activation: z = w·i + b, a = {result.activation}(z), C = (a − y)²"
     return Report(NAME, title, sections, data)
@@ -175,8 +178,12 @@ def train(**params) -> ActivationResult:
     result = ActivationResult(activation, p["input"], p["target"], lr, first, derivation, cost, curvature)
     wv, bv = p["weight"], p["bias"]
     for k in range(p["steps"] + 1):
-        ww, bb = Value(wv, label="w"), Value(bv, label="b")
-        net = forward(fresh(i), ww, bb, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
+        try:
+            ww, bb = Value(wv, label="w"), Value(bv, label="b")
+            net = forward(fresh(i), ww, bb, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
+        except OVERFLOW as exc:
+            result.stopped = diverged(k, exc)
+            break
         net.C.backward()
         reason = _dead_reason(net.z.data) if activation == "relu" and net.z.data <= 0.0 else ""
         result.history.append({"step": k, "weight": wv, "bias": bv, "activation": net.a.data, "cost": net.C.data,

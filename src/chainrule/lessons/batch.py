@@ -11,6 +11,14 @@ mean instead, C = ½[(a₁ − y)² + (a₂ − y)²], every gradient is halved,
 is the same as halving the learning rate: the sum's curvature is
 2(i₁² + i₂²), and descent is stable for lr < 2/curvature, twice as large for
 the mean.
+
+What each example wants. Alone, example k would move w by its own nudge
+−lr·dCₖ/dw: here example 1 (a₁ = 1.2 > y) wants w smaller, example 2
+(a₂ = 0.4 < y) wants it larger. The batch does not pick one: its step is
+the sum of the nudges, or (the mean) their average, 3Blue1Brown's picture of
+averaging what every training example asks for. The lesson shows each
+example's gradient and nudge beside their sum and mean at every step, and
+``--plot`` draws them.
 """
 
 from __future__ import annotations
@@ -23,15 +31,16 @@ from ..errors import InvalidValueError
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, pretty, subscript
 from ..explainer.forward import forward_lines
-from ..explainer.report import Report, Section, Table
+from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Value
-from .steps import fresh
+from .steps import OVERFLOW, diverged, fresh, stop_section
 
 NAME = "batch"
-SUMMARY = "A batch of two through one weight: C = (a₁ − y)² + (a₂ − y)², the two paths add; sum versus mean."
-PLOTS = False
+SUMMARY = ("A batch of two through one weight: C = (a₁ − y)² + (a₂ − y)², the two paths add; what each example "
+           "wants w to do, and the sum or mean of their nudges (--plot).")
+PLOTS = True
 
 PARAMS = Params(
     Param("inputs", (1.5, 0.5), "the two examples' inputs i₁ i₂", kind="floats", low=-1e3, high=1e3, length=(2, 2)),
@@ -78,10 +87,20 @@ class BatchResult:
     mean_network: Network
     derivation: Derivation
     per_example: list[float]
-    history: dict = field(default_factory=dict)  # "sum"/"mean" -> rows
+    history: dict = field(default_factory=dict)  # "sum"/"mean" -> rows, each with the examples' own gradients
+    stopped: str = ""  # why a descent stopped early (it diverged), if one did
 
     def graph(self) -> Value:
         return self.network.C
+
+    def examples(self) -> list[dict]:
+        """What each example wants at the first step: its activation, cost, gradient alone, and nudge −lr·dCₖ/dw."""
+        out = []
+        for k, (i, a, g) in enumerate(zip(self.inputs, self.network.outputs, self.per_example), 1):
+            nudge = -self.learning_rate * g
+            out.append({"example": k, "input": i, "activation": a.data, "cost": (a.data - self.target) ** 2,
+                        "gradient": g, "nudge": nudge, "wants": _wants(nudge)})
+        return out
 
     @property
     def curvature(self) -> float:
@@ -94,6 +113,34 @@ class BatchResult:
         n = self.network
         C = to_sympy(n.C, [n.w, *n.inputs])
         return pretty(sympy.diff(C, sympy.Symbol(n.w.label), 2))
+
+
+def _wants(nudge: float) -> str:
+    """What a nudge asks of w, in words."""
+    return "w larger" if nudge > 0 else "w smaller" if nudge < 0 else "w as it is"
+
+
+def nudge_lines(result: BatchResult) -> list:
+    """Each example's nudge −lr·dCₖ/dw, then their sum and their average: the step the batch takes."""
+    lr, examples = result.learning_rate, result.examples()
+    nudges = [e["nudge"] for e in examples]
+    scale = max(abs(v) for v in nudges)
+    lines = [Math(f"−lr·dC{subscript(e['example'])}/dw = −{factor(lr)}·{factor(e['gradient'])} = {num(e['nudge'])}",
+                  note=f"example {e['example']} alone wants {e['wants']}") for e in examples]
+    total, mean = sum(nudges), sum(nudges) / len(nudges)
+    lines += [
+        Math(f"−lr·dC/dw = {' + '.join(factor(v) for v in nudges)} = {num(total, scale=scale)}",
+             note=f"their sum, the step of the summed cost: −lr·w.grad = "
+                  f"{num(-lr * result.network.w.grad, scale=scale)}"),
+        Math(f"−lr·dC/dw = ½({' + '.join(factor(v) for v in nudges)}) = {num(mean, scale=scale)}",
+             note=f"their average, the step of the mean cost: −lr·w.grad = "
+                  f"{num(-lr * result.mean_network.w.grad, scale=scale)}"),
+        "The examples disagree, and the batch takes neither example's step: it adds the nudges (or averages "
+        "them), so the example that is further off, or has the larger input, pulls harder."
+        if (nudges[0] > 0) != (nudges[1] > 0) else
+        "Both examples want w to move the same way; the batch's step adds (or averages) how far each wants it.",
+    ]
+    return lines
 
 
 def explain(result: BatchResult) -> Report:
@@ -118,13 +165,26 @@ def explain(result: BatchResult) -> Report:
     ]
     rows = [[str(s["step"]), num(s["weight"]), num(s["cost"]), num(s["gradient"]), num(m["weight"]), num(m["cost"]),
              num(m["gradient"])] for s, m in zip(result.history["sum"], result.history["mean"])]
+    example_rows = [[str(e["example"]), num(e["input"]), num(e["activation"]), num(e["cost"]), num(e["gradient"]),
+                     num(e["nudge"]), e["wants"]] for e in result.examples()]
+    per_step = [[str(m["step"]), num(m["weight"]), *(num(g) for g in m["examples"]),
+                 num(sum(m["examples"]) / len(m["examples"])), num(m["gradient"])] for m in result.history["mean"]]
     sections = [
         Section("Forward pass", forward_lines(result.network.C), math=True),
         Section("Chain rule: one path per example, and the paths add", derivation=result.derivation),
         Section("Gradients add", gradient_lines),
+        Section("What each example wants w to do", nudge_lines(result),
+                table=Table(["example", "i", "a", "(a − y)²", "dCₖ/dw alone", "nudge −lr·dCₖ/dw", "wants"],
+                            example_rows)),
         Section("Sum or mean", reduction_lines),
+        Section("Each example's gradient at every step of the mean's descent",
+                ["The examples' own gradients change as w moves; the batch follows their average (the last two "
+                 "columns agree: the mean's gradient is the average of the examples')."],
+                table=Table(["step", "w", *(f"dC{subscript(k)}/dw" for k in range(1, len(result.inputs) + 1)),
+                             "their average", "dC/dw (mean)"], per_step)),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
                 table=Table(["step", "w (sum)", "C (sum)", "dC/dw (sum)", "w (mean)", "C (mean)", "dC/dw (mean)"], rows)),
+        *stop_section(result.stopped),
     ]
     data = {
         "inputs": result.inputs,
@@ -133,14 +193,23 @@ def explain(result: BatchResult) -> Report:
         "learning_rate": result.learning_rate,
         "derivation": result.derivation.to_json(),
         "per_example_gradients": result.per_example,
+        "examples": result.examples(),
         "sum_gradient": total,
         "mean_gradient": mean,
         "curvature_sum": c,
         "stable_learning_rate_sum": 2 / c,
         "stable_learning_rate_mean": 4 / c,
         "steps": result.history,
+        "stopped": result.stopped,
     }
     return Report(NAME, "A batch of two: a₁ = i₁·w, a₂ = i₂·w,  C = (a₁ − y)² + (a₂ − y)²", sections, data)
+
+
+def plot(result: BatchResult, path: str) -> None:
+    """Each example's cost and nudge at the first step, and every step's gradients beside their average."""
+    from ..viz.nudges import plot_nudges
+
+    plot_nudges(result, path)
 
 
 def train(**params) -> BatchResult:
@@ -161,10 +230,15 @@ def train(**params) -> BatchResult:
     for reduction in ("sum", "mean"):
         rows, wv = [], p["weight"]
         for k in range(p["steps"] + 1):
-            wn = Value(wv, label="w")
-            n = forward(fresh(i1), fresh(i2), wn, fresh(y), reduction)  # fresh leaves: the explained graph keeps one pass
+            try:
+                wn = Value(wv, label="w")
+                n = forward(fresh(i1), fresh(i2), wn, fresh(y), reduction)  # fresh leaves for every step
+            except OVERFLOW as exc:
+                result.stopped = "; ".join(filter(None, [result.stopped, f"{reduction}: " + diverged(k, exc)]))
+                break
             n.C.backward()
-            rows.append({"step": k, "weight": wv, "cost": n.C.data, "gradient": wn.grad})
+            alone = [example_gradient(i, wn, y) for i in n.inputs]  # what each example wants at this w
+            rows.append({"step": k, "weight": wv, "cost": n.C.data, "gradient": wn.grad, "examples": alone})
             wv -= lr * wn.grad
         result.history[reduction] = rows
     return result

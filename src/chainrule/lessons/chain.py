@@ -28,7 +28,7 @@ from ..explainer.ranking import Ranking, rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Value
-from .steps import ranking_section
+from .steps import OVERFLOW, diverged, ranking_section, stop_section
 
 NAME = "chain"
 SUMMARY = "A chain i —w₁→ a₁ —w₂→ … (--depth): the chain rule as one product, and the delta shorthand δₖ = δₖ₊₁·wₖ₊₁."
@@ -75,6 +75,7 @@ class ChainResult:
     derivation: Derivation
     delta: DeltaForm
     history: list[dict] = field(default_factory=list)  # step, cost, weights, gradients, ranking
+    stopped: str = ""  # why the descent stopped early (it diverged), if it did
 
     def graph(self) -> Value:
         return self.network.C
@@ -99,6 +100,7 @@ def explain(result: ChainResult) -> Report:
             table=Table(["step", "C", *names], [[str(h["step"]), num(h["cost"]), *(num(w) for w in h["weights"])]
                                                 for h in result.history]),
         ),
+        *stop_section(result.stopped),
     ]
     data = {
         "depth": result.depth,
@@ -111,6 +113,7 @@ def explain(result: ChainResult) -> Report:
         "delta": result.delta.to_json(),
         "ranking": first.to_json(),
         "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "stopped": result.stopped,
     }
     return Report(NAME, title, sections, data)
 
@@ -129,8 +132,12 @@ def train(**params) -> ChainResult:
     result = ChainResult(depth, p["input"], p["target"], lr, first, derivation, delta_form([i], layers, first.C))
     current = [w.data for w in weights]
     for k in range(p["steps"] + 1):
-        ws = [Value(x, label=w.label) for x, w in zip(current, weights)]
-        net = forward(Value(i.data, label="i"), ws, Value(y.data, label="y"))  # fresh leaves for every step
+        try:
+            ws = [Value(x, label=w.label) for x, w in zip(current, weights)]
+            net = forward(Value(i.data, label="i"), ws, Value(y.data, label="y"))  # fresh leaves for every step
+        except OVERFLOW as exc:
+            result.stopped = diverged(k, exc)
+            break
         net.C.backward()
         grads = [w.grad for w in ws]
         result.history.append({"step": k, "cost": net.C.data, "weights": current[:], "gradients": grads,

@@ -9,13 +9,28 @@ table).
 
 from __future__ import annotations
 
+from ..errors import InvalidValueError, NumericalOverflowError
 from ..explainer.report import Section, Table
 from ..scalar import Value
+
+# What a descent step raises when its numbers outgrow a float: the lesson stops there and says so.
+OVERFLOW = (NumericalOverflowError, InvalidValueError)
 
 
 def fresh(v: Value) -> Value:
     """A new leaf with the same number and label: each step builds its own graph (the explained one keeps its pass)."""
     return Value(v.data, label=v.label)
+
+
+def diverged(step: int, exc: Exception) -> str:
+    """The line a lesson shows when its descent stopped because the numbers left the floats."""
+    return (f"Descent stopped at step {step}: it diverged, and its numbers outgrew a float ({exc}). "
+            "The learning rate is too large for this network: try a smaller one.")
+
+
+def stop_section(stopped: str) -> list[Section]:
+    """The warning section of a descent that diverged, or nothing."""
+    return [Section("", [stopped], style="bold red")] if stopped else []
 
 
 def ranking_section(history: list[dict]) -> Section:

@@ -30,7 +30,7 @@ from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Value
-from .steps import fresh, ranking_section
+from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
 
 NAME = "wide"
 SUMMARY = ("Two or three neurons per layer (--width): a weight reaches the cost by several paths that add, then the "
@@ -111,6 +111,7 @@ class WideResult:
     delta: DeltaForm
     path_counts: list[tuple[str, int]]
     history: list[dict] = field(default_factory=list)
+    stopped: str = ""  # why the descent stopped early (it diverged), if it did
 
     def graph(self) -> Value:
         return self.network.C
@@ -136,6 +137,7 @@ def explain(result: WideResult) -> Report:
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
                 table=Table(["step", "a", "C"], [[str(h["step"]), num(h["output"]), num(h["cost"])]
                                                  for h in result.history])),
+        *stop_section(result.stopped),
     ]
     data = {
         "width": result.width,
@@ -148,6 +150,7 @@ def explain(result: WideResult) -> Report:
         "delta": result.delta.to_json(),
         "ranking": ranking.to_json(),
         "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "stopped": result.stopped,
     }
     return Report(NAME, title, sections, data)
 
@@ -175,7 +178,11 @@ def train(**params) -> WideResult:
     result = WideResult(width, activation, inputs, p["target"], lr, first, derivation,
                         delta_form(x, first.layers, first.C), counts)
     for k in range(p["steps"] + 1):
-        net = forward([fresh(v) for v in x], weights, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
+        try:
+            net = forward([fresh(v) for v in x], weights, fresh(y), activation)  # fresh leaves for every step
+        except OVERFLOW as exc:
+            result.stopped = diverged(k, exc)
+            break
         net.C.backward()
         ranking = rank([(q.label, q.data, q.grad) for q in net.parameters()], lr, _dead_reason(net))
         result.history.append({"step": k, "output": net.output.data, "cost": net.C.data, "ranking": ranking})

@@ -1,0 +1,210 @@
+"""``chainrule exercise LESSON``: compute a lesson's backprop by hand, step by step, each step checked.
+
+    chainrule exercise simplest                  a fresh exercise, in the terminal (its seed is printed)
+    chainrule exercise chain --student "Ada"     Ada's own numbers (the same every time)
+    chainrule exercise wide --seed 7 --format json        the questions, without answers
+    chainrule exercise wide --seed 7 --key                the answers
+    chainrule exercise wide --seed 7 --answers mine.json  marked without prompting ({"id": "answer", …})
+
+Exit code 0 when every answer is right, 1 when some are wrong (or the
+session stopped early), 2 for bad input, with one line. The library side is
+``chainrule.exercises``; this file only reads and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import sys
+
+from .. import lessons
+from ..errors import InvalidValueError
+from ..params import Params
+from .options import add_params, int_in_range
+from .output import unicode_ok
+
+MAX_ANSWERS_BYTES = 1_000_000
+
+
+def shape_params(module) -> Params:
+    """The options that shape a lesson's exercise (its sizes and choices), with the exercise's defaults."""
+    from ..exercises.draw import structure
+
+    shape = structure(module.PARAMS)
+    return Params(*(dataclasses.replace(p, default=shape[p.name]) for p in module.PARAMS
+                    if p.name in shape and p.name != "steps"))
+
+
+def add_exercise_source(parser: argparse.ArgumentParser) -> None:
+    """--seed N or --student NAME: whose numbers (shared by exercise, worksheet and slides)."""
+    from ..exercises.draw import MAX_NAME, SEED
+
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--seed", type=int_in_range(SEED.low, SEED.high), metavar="N",
+                     help=f"the exercise's numbers: the same seed gives the same exercise ({SEED.low} to {SEED.high})")
+    who.add_argument("--student", metavar="NAME",
+                     help=f"a learner's name, hashed to their own seed (at most {MAX_NAME} characters)")
+
+
+def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """One subcommand per lesson (exercise, worksheet, slides), with the options that shape its exercise."""
+    sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
+    out = []
+    for name, module in lessons.LESSONS.items():
+        p = sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY)
+        add_params(p, shape_params(module))
+        out.append(p)
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for p in lesson_parsers(parser):
+        add_exercise_source(p)
+        p.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text, or json: the questions (no answers), the key or the marks as JSON")
+        p.add_argument("--key", action="store_true", help="print the answers (needs --seed or --student)")
+        p.add_argument("--answers", metavar="FILE.json",
+                       help='mark the answers in FILE.json, {"id": "answer", …}, without prompting')
+
+
+def chosen_seed(args) -> int | None:
+    from ..exercises.draw import seed_for_student
+
+    if getattr(args, "student", None) is not None:
+        return seed_for_student(args.student)
+    return args.seed
+
+
+def settings_of(args, module) -> dict:
+    return {p.name: getattr(args, p.name) for p in shape_params(module)}
+
+
+def read_answers(path: str) -> dict:
+    """The answers file: a JSON object of id → answer (text or number), bounded in size."""
+    from ..exercises.files import read_text
+
+    try:
+        data = json.loads(read_text(path, MAX_ANSWERS_BYTES))
+    except json.JSONDecodeError as exc:
+        raise InvalidValueError(f"{path!r} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise InvalidValueError(f'{path!r} must hold one JSON object {{"id": "answer", …}}, not a {type(data).__name__}')
+    for k, v in data.items():
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)) and v is not None:
+            raise InvalidValueError(f"{path!r}: the answer to {k!r} must be text or a number, not {type(v).__name__}")
+    return data
+
+
+class _Out:
+    """stdout in our notation, or plain ASCII when it cannot carry it."""
+
+    def __init__(self, stream=None):
+        from ..explainer.format import to_ascii
+
+        self.stream = stream or sys.stdout
+        self.convert = (lambda s: s) if unicode_ok(self.stream) else to_ascii
+
+    def __call__(self, text: str = "", end: str = "\n") -> None:
+        self.stream.write(self.convert(text) + end)
+        self.stream.flush()
+
+
+def head_lines(exercise) -> list[str]:
+    """What a learner sees first: the network, the numbers, how to answer."""
+    from ..explainer.format import num
+
+    typed = [f"{exercise.spellings(g.key)}" for g in exercise.givens if g.typed not in (None, g.key)]
+    typed += [exercise.spellings(q.key) for q in exercise.questions
+              if q.kind in ("forward", "cost") and exercise.spellings(q.key) != q.key]
+    lines = ["the network:"] + [f"  {line}" for line in exercise.network]
+    lines.append("given: " + ", ".join(f"{g.key} = {num(g.value)}" for g in exercise.givens))
+    lines.append("answer with a number (3 significant digits) or a formula in the symbols, like 2*(a-y)*i")
+    if typed:
+        lines.append("typing: " + ", ".join(typed[:6]) + (", …" if len(typed) > 6 else ""))
+    return lines
+
+
+def interactive(exercise, out: _Out, stdin=None) -> int:
+    from ..exercises.answers import AnswerError
+    from ..exercises.session import Session
+
+    stdin = stdin or sys.stdin
+    session = Session(exercise)
+    n = len(exercise.questions)
+    for line in head_lines(exercise):
+        out(line)
+    while not session.done:
+        q = session.current
+        out(f"[{session.k + 1}/{n}] {q.prompt} ", end="")
+        text = stdin.readline()
+        if not text and not session.answered:
+            out("")
+            raise InvalidValueError("no answer: the input ended before the first one (answer in a terminal, or pipe "
+                                    "one answer per line, or use --answers FILE.json)")
+        if not text:
+            out("")
+            out(f"stopped after {session.k} of {n} questions")
+            for line in session.summary():
+                out(line)
+            return 1
+        if not stdin.isatty():
+            out(text.rstrip("\n"))  # piped answers appear in the transcript
+        if not text.strip():
+            continue
+        try:
+            reply = session.answer(text.strip())
+        except AnswerError as exc:
+            out(f"  not an answer: {str(exc).split(': ', 1)[-1]}")
+            continue
+        for line in reply.lines:
+            out(f"  {line}")
+    for line in session.summary():
+        out(line)
+    return 0 if session.right == n else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exercises import grading
+    from ..exercises.draw import SEED
+    from ..exercises.exercise import build
+
+    if not args.lesson:
+        print("\n".join(f"{name:<14} {m.SUMMARY}" for name, m in lessons.LESSONS.items()))
+        print("\nRun: chainrule exercise LESSON [--seed N | --student NAME]", file=sys.stderr)
+        return 0
+    module = lessons.load(args.lesson)
+    seed = chosen_seed(args)
+    if seed is None and (args.key or args.answers):
+        raise InvalidValueError(f"--{'key' if args.key else 'answers'} needs --seed N or --student NAME: "
+                                "the answers belong to one exercise")
+    if seed is None:
+        seed = random.SystemRandom().randrange(SEED.low, SEED.high + 1)
+        fresh = True
+    else:
+        fresh = False
+    exercise = build(args.lesson, seed, settings_of(args, module))
+    out = _Out()
+    if args.answers:
+        result = grading.grade(exercise, read_answers(args.answers))
+        if args.format == "json":
+            out(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        else:
+            for line in result.lines():
+                out(line)
+        return 0 if result.right == result.total else 1
+    if args.key:
+        if args.format == "json":
+            out(json.dumps({"lesson": exercise.lesson, "seed": seed, "key": exercise.key()}, ensure_ascii=False,
+                           indent=2))
+        else:
+            for k in exercise.key():
+                how = " = ".join(dict.fromkeys(x for x in (k["chain"], k["formula"]) if x and x != k["answer"]))
+                out(f"{k['id']:<16} {k['name']} = {how + ' = ' if how else ''}{k['answer']}")
+        return 0
+    if args.format == "json":
+        out(json.dumps(exercise.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    out(f"chainrule exercise {args.lesson}, seed {seed}" + (f" (again: --seed {seed})" if fresh else ""))
+    return interactive(exercise, out)

@@ -1,0 +1,103 @@
+"""The exercise mode's API: the questions of a lesson with a learner's numbers, and one answer checked.
+
+    POST /api/exercise/questions  {lesson, seed}                    the questions of ``chainrule exercise``
+    POST /api/exercise/steps      {lesson, seed}                    the step-through as questions (node:N, edge:E),
+                                                                    and its trace with these numbers
+    POST /api/exercise/check      {lesson, seed, question, answer}  right or wrong, the expected answer, the mistake
+
+The answer is read by ``chainrule.exercises.answers`` (its own grammar: no
+``eval``, no ``sympify``); text that is not an answer is a 422 with one line,
+as every refusal of the explorer. Every field is bounded: a known lesson, a
+seed within its declared range, an id of at most ``MAX_ID`` characters and an
+answer of at most ``answers.MAX_CHARS``. The exercises are cached (a bounded
+number, see ``exercises.exercise``); nothing is kept per client.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import lessons
+from ..exercises.answers import MAX_CHARS
+from ..exercises.draw import SEED
+from . import api_models as m
+
+router = APIRouter(prefix="/api", tags=["exercises"])
+
+MAX_ID = 64
+ExerciseLesson = Literal[tuple(lessons.LESSONS)]
+Seed = Annotated[Optional[int], Field(ge=SEED.low, le=SEED.high, strict=True,
+                                      description="the learner's numbers (none: the lesson's own)")]
+
+
+class ExerciseRequest(BaseModel):
+    """Which lesson, with whose numbers."""
+
+    model_config = ConfigDict(extra="forbid")
+    lesson: ExerciseLesson = "simplest"
+    seed: Seed = None
+
+
+class StepsRequest(ExerciseRequest):
+    """A lesson of the step-through page, with whose numbers."""
+
+    lesson: m.LessonName = "simplest"
+
+
+class CheckRequest(ExerciseRequest):
+    """One answer to one question."""
+
+    question: Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=r"^[\w:/]+$",
+                                   description="the question's id: 'dC/dw', 'node:2', 'edge:4'")]
+    answer: Annotated[str, Field(max_length=MAX_CHARS,
+                                 description="a number (1.2) or a formula in the lesson's symbols (2*(a-y)*i)")]
+
+
+class Verdict(BaseModel):
+    """The mark of one answer."""
+
+    id: str
+    name: str
+    kind: str
+    given: str
+    value: Optional[float]
+    correct: bool
+    expected: float
+    expected_text: str
+    mistake: Optional[str] = Field(description="the kind of mistake named, if one fits")
+    diagnosis: str = Field(description="what is wrong, when it can be said ('' otherwise)")
+    hint: str = Field(description="what to recompute (never the answer)")
+    answer: str = Field(description="the whole answer, to show after a second miss")
+    note: str
+
+
+@router.post("/exercise/questions", responses=m.REFUSALS, summary="A lesson's exercise: the questions, no answers")
+def questions(req: ExerciseRequest) -> dict:
+    """The network, the numbers given and the questions of ``chainrule exercise LESSON --seed N``."""
+    from ..exercises.exercise import build
+
+    return build(req.lesson, req.seed).to_json()
+
+
+@router.post("/exercise/steps", responses=m.REFUSALS, summary="The step-through as questions, with these numbers")
+def steps(req: StepsRequest) -> dict:
+    """The questions of the step-through (``node:N``: a value, ``edge:E``: the running product along an edge) and
+    the trace the page draws, computed with the learner's numbers."""
+    from ..exercises.steps import step_exercise, step_questions
+    from .stepper import trace_graph
+
+    data = step_questions(req.lesson, req.seed)
+    data["trace"] = trace_graph(step_exercise(req.lesson, req.seed).view.cost)
+    return data
+
+
+@router.post("/exercise/check", responses=m.REFUSALS, response_model=Verdict,
+             summary="Check one answer: right or wrong, the expected answer, the mistake it is")
+def check(req: CheckRequest) -> dict:
+    """Marks ``answer`` for ``question``: to 3 significant digits for a number, as a function for a formula."""
+    from ..exercises.steps import check_step
+
+    return check_step(req.lesson, req.seed, req.question, req.answer).to_json()
