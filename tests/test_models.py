@@ -72,6 +72,17 @@ def test_a_model_that_cannot_be_built_says_why(make, pattern):
         make()
 
 
+@pytest.mark.parametrize("name,sizes,shape", [
+    ("mlp", [100, 100], None), ("mlp", [], None), ("cnn", [32, 32, 32], (40, 1)), ("cnn", [8, 4, 4, 4, 2], (40, 1)),
+    ("cnn", [3], (8, 8)), ("gru", [64], (40, 1)), ("gru", [16, 8], (8, 8)),
+])
+def test_the_parameter_shapes_known_before_building_are_those_of_the_built_network(name, sizes, shape):
+    n_features = 40 if shape is None else shape[0] * shape[1]
+    built = [p.data.shape for p in models.build(name, n_features, 10, sizes, "relu", shape).parameters()]
+    assert models.parameter_shapes(name, n_features, 10, sizes, shape) == built
+    assert models.parameter_count(name, n_features, 10, sizes, shape) == sum(int(np.prod(s)) for s in built)
+
+
 # --------------------------------------------------------- the sequence layers
 def test_conv1d_weights_are_he_initialised_over_the_fan_in_of_channels_times_taps():
     conv = nn.Conv1d(16, 64, 5, seed=0, dtype=np.float64)

@@ -12,7 +12,7 @@ from chainrule import nn
 from chainrule.errors import InvalidValueError
 from chainrule.optim import clip_grad_norm
 from chainrule.recurrence import gru, rnn
-from chainrule.tensor import Tensor, linear, stack
+from chainrule.tensor import Tensor, linear, no_grad, stack
 
 from tensor_cases import GRU_CASE, SETTINGS, check_grads, recurrent_arrays, recurrent_shapes, rnn_case
 
@@ -54,6 +54,14 @@ def test_the_gru_node_computes_what_its_unrolled_graph_computes_values_and_gradi
         results.append([out.data] + [t.grad for t in ts])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_without_a_graph_to_record_the_gru_gives_the_same_states_bit_for_bit():
+    arrays = recurrent_arrays(2, 9, 3, 4, 3, seed=1)
+    recorded = gru(*[Tensor(a, requires_grad=True) for a in arrays])
+    with no_grad():
+        evaluated = gru(*[Tensor(a, requires_grad=True) for a in arrays])
+    np.testing.assert_array_equal(recorded.data, evaluated.data)  # (it reused one step's gate arrays)
 
 
 def test_the_shared_weights_gradient_is_the_sum_over_the_time_steps():

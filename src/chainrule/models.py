@@ -32,7 +32,7 @@ from . import nn
 from .convolution import output_length
 from .errors import InvalidValueError
 
-__all__ = ["MODELS", "SUMMARIES", "mlp", "cnn", "gru", "build"]
+__all__ = ["MODELS", "SUMMARIES", "mlp", "cnn", "gru", "build", "parameter_shapes", "parameter_count", "describe"]
 
 MODELS = ("mlp", "cnn", "gru")
 
@@ -62,27 +62,35 @@ def mlp(n_features: int, n_classes: int, sizes: Sequence[int], activation: str =
     return nn.MLP([n_features, *sizes, n_classes], activation, seed=seed, dtype=dtype)
 
 
+def _cnn_plan(sequence_shape: tuple[int, int], sizes: list[int]) -> tuple[list[tuple[int, int, int, int]], int]:
+    """([(in_channels, out_channels, kernel_size, padding) per convolution], positions left after the last pool)."""
+    length, channels = sequence_shape
+    plan = []
+    for k, c_out in enumerate(sizes):
+        kernel, padding = _FIRST_KERNEL if k == 0 else _KERNEL
+        length = output_length(output_length(length, kernel, 1, padding), 2, 2)  # the convolution, then MaxPool1d(2)
+        if length < 1:
+            raise InvalidValueError(f"cnn: {len(sizes)} convolutional layers halve a signal of {sequence_shape[0]} samples "
+                                    f"to nothing; at most {_most_layers(sequence_shape[0])} fit")
+        plan.append((channels, c_out, kernel, padding))
+        channels = c_out
+    return plan, length
+
+
 def cnn(sequence_shape: tuple[int, int], n_classes: int, sizes: Sequence[int] = (32, 32, 32), activation: str = "relu",
         seed=0, dtype=np.float32) -> nn.Sequential:
     """Reshape to (L, C), then per size: Conv1d (5 taps first, then 3; length kept), activation, MaxPool1d(2); Flatten; Linear."""
     sizes = _sizes("cnn", sizes)
     if activation not in ("relu", "tanh", "sigmoid"):
         raise InvalidValueError(f"cnn: activation must be one of relu, tanh, sigmoid, got {activation!r}")
-    length, channels = sequence_shape
+    plan, length = _cnn_plan(sequence_shape, sizes)
     rng = nn._rng(seed)
     activation_module = nn._ACTIVATION_MODULES[activation]
-    layers: list[nn.Module] = [nn.Reshape(length, channels)]
-    for k, c_out in enumerate(sizes):
-        kernel, padding = _FIRST_KERNEL if k == 0 else _KERNEL
-        conv = nn.Conv1d(channels, c_out, kernel, padding=padding, seed=rng, dtype=dtype)
-        pool = nn.MaxPool1d(2)
-        length = pool.output_length(conv.output_length(length))
-        if length < 1:
-            raise InvalidValueError(f"cnn: {len(sizes)} convolutional layers halve a signal of {sequence_shape[0]} samples "
-                                    f"to nothing; at most {_most_layers(sequence_shape[0])} fit")
-        layers += [conv, activation_module(), pool]
-        channels = c_out
-    layers += [nn.Flatten(), nn.Linear(length * channels, n_classes, seed=rng, dtype=dtype)]
+    layers: list[nn.Module] = [nn.Reshape(*sequence_shape)]
+    for c_in, c_out, kernel, padding in plan:
+        layers += [nn.Conv1d(c_in, c_out, kernel, padding=padding, seed=rng, dtype=dtype), activation_module(),
+                   nn.MaxPool1d(2)]
+    layers += [nn.Flatten(), nn.Linear(length * sizes[-1], n_classes, seed=rng, dtype=dtype)]
     return nn.Sequential(*layers)
 
 
@@ -128,3 +136,47 @@ def build(model: str, n_features: int, n_classes: int, sizes: Sequence[int], act
     if model == "cnn":
         return cnn(sequence_shape, n_classes, sizes, activation, seed, dtype)
     return gru(sequence_shape, n_classes, sizes, seed, dtype)
+
+
+def parameter_shapes(model: str, n_features: int, n_classes: int, sizes: Sequence[int],
+                     sequence_shape: tuple[int, int] | None = None) -> list[tuple[int, ...]]:
+    """The shape of every parameter ``build`` would make, in order, without making anything.
+
+    For checking a network's size (a setting, a checkpoint's declared
+    network) before any weight is allocated: it follows ``build``'s layer
+    plan layer by layer (tests/test_models.py checks that the two agree).
+    """
+    sizes = _sizes(model, sizes) if model != "mlp" else list(sizes)
+    if model == "mlp":
+        widths = [n_features, *sizes, n_classes]
+        return [shape for a, b in zip(widths[:-1], widths[1:]) for shape in ((a, b), (b,))]
+    if model not in MODELS:
+        raise InvalidValueError(f"model {model!r} is not one of {', '.join(MODELS)}")
+    if sequence_shape is None:
+        raise InvalidValueError(f"the {model} model reads sequences; this dataset's examples are not one (use the mlp)")
+    shapes: list[tuple[int, ...]] = []
+    if model == "cnn":
+        plan, length = _cnn_plan(sequence_shape, sizes)
+        for c_in, c_out, kernel, _ in plan:
+            shapes += [(kernel, c_in, c_out), (c_out,)]
+        return shapes + [(length * sizes[-1], n_classes), (n_classes,)]
+    channels = sequence_shape[1]
+    for units in sizes:
+        shapes += [(channels, 3 * units), (units, 3 * units), (3 * units,), (3 * units,)]
+        channels = units
+    return shapes + [(channels, n_classes), (n_classes,)]
+
+
+def parameter_count(model: str, n_features: int, n_classes: int, sizes: Sequence[int],
+                    sequence_shape: tuple[int, int] | None = None) -> int:
+    """How many weights and biases ``build`` would make (``parameter_shapes``, multiplied out and added up)."""
+    return sum(int(np.prod(s, dtype=np.int64)) for s in parameter_shapes(model, n_features, n_classes, sizes, sequence_shape))
+
+
+def describe(model: str, n_features: int, n_classes: int, sizes: Sequence[int], activation: str | None) -> str:
+    """One phrase for a run's header: 'MLP [40, 512, 512, 10] relu', 'CNN 32-32-32 channels relu', 'GRU 64 units'."""
+    if model == "mlp":
+        return f"MLP {[n_features, *sizes, n_classes]} {activation}"
+    if model == "cnn":
+        return f"CNN {'-'.join(map(str, sizes))} channels {activation}"
+    return f"GRU {'-'.join(map(str, sizes))} units"

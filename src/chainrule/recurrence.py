@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InvalidValueError
-from .tensor import Tensor, _node, _shape_text, _sigmoid_in_place
+from .tensor import Tensor, _node, _shape_text, _sigmoid_in_place, is_grad_enabled
 
 __all__ = ["rnn", "gru", "RNN_ACTIVATIONS"]
 
@@ -90,7 +90,9 @@ def _input_products(X: np.ndarray, W_ih: np.ndarray, b: np.ndarray | None) -> tu
     """(the input time-major as (T·N, F), xₜ W_ih + b for every step as (T, N, G)): one matrix product for all steps."""
     N, T, F = X.shape
     Xt = np.ascontiguousarray(X.transpose(1, 0, 2)).reshape(T * N, F)
-    XI = Xt @ W_ih
+    # one feature per step (a plain signal): the product is an outer product, and a broadcast multiply computes it
+    # several times faster than a matrix product whose inner dimension is 1
+    XI = Xt * W_ih if F == 1 else Xt @ W_ih
     if b is not None:
         XI += b
     return Xt, XI.reshape(T, N, -1)
@@ -211,10 +213,12 @@ def gru(x, W_ih: Tensor, W_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor 
     Xt, XI = _input_products(x.data, W_ih.data, b_ih.data if b_ih is not None else None)
     Wh, bh = W_hh.data, b_hh.data if b_hh is not None else None
     dtype = np.result_type(XI, Wh)
+    # what backward reads, for every step; without a graph to record (evaluation) one step's worth is reused
+    kept = T if is_grad_enabled() and any(p.requires_grad for p in parents) else 1
     Hs = np.empty((T, N, H), dtype)
-    RZ = np.empty((T, N, 2 * H), dtype)   # the gates r (first H) and z (last H) of every step
-    Nn = np.empty((T, N, H), dtype)       # the candidate states n
-    HN = np.empty((T, N, H), dtype)       # hₜ₋₁ W_hn + b_hn, which r multiplies
+    RZ = np.empty((kept, N, 2 * H), dtype)   # the gates r (first H) and z (last H) of every step
+    Nn = np.empty((kept, N, H), dtype)       # the candidate states n
+    HN = np.empty((kept, N, H), dtype)       # hₜ₋₁ W_hn + b_hn, which r multiplies
     hh = np.empty((N, 3 * H), dtype)
     h = _start(parents[-1] if has_h0 else None, N, H, dtype)
     h_start = h
@@ -223,10 +227,11 @@ def gru(x, W_ih: Tensor, W_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor 
         if bh is not None:
             hh += bh
         xi = XI[t]
-        rz, n, ht = RZ[t], Nn[t], Hs[t]
+        s = t if kept > 1 else 0
+        rz, n, ht = RZ[s], Nn[s], Hs[t]
         np.add(xi[:, :2 * H], hh[:, :2 * H], out=rz)
         _sigmoid_in_place(rz)
-        HN[t] = hh[:, 2 * H:]
+        HN[s] = hh[:, 2 * H:]
         np.multiply(rz[:, :H], hh[:, 2 * H:], out=n)
         n += xi[:, 2 * H:]
         np.tanh(n, out=n)
@@ -243,33 +248,25 @@ def _gru_backward(node, g):
     T, N, H = Hs.shape
     G = g.transpose(1, 0, 2)
     dtype = np.result_type(Hs, g)
+    Hprev = _previous_states(Hs, h_start).reshape(T, N, H)
+    R, Z = RZ[:, :, :H], RZ[:, :, H:]
+    # the local derivatives, for every step at once (they depend on the forward pass only):
+    # dhₜ/da_n = (1 − z)(1 − n²),  dhₜ/da_z = (hₜ₋₁ − n) z(1 − z),  da_n/daᵣ = hn r(1 − r)
+    to_n = (1.0 - Z) * (1.0 - Nn * Nn)
+    to_z = (Hprev - Nn) * Z * (1.0 - Z)
+    to_r = HN * R * (1.0 - R)
     DI = np.empty((T, N, 3 * H), dtype)   # dC/d(input-side weighted inputs) of every step
     DH = np.empty((T, N, 3 * H), dtype)   # dC/d(hidden-side weighted inputs)
-    Hprev = _previous_states(Hs, h_start).reshape(T, N, H)
     dh = np.zeros((N, H), dtype)
-    tmp = np.empty((N, H), dtype)
     for t in range(T - 1, -1, -1):
-        delta = dh + G[t]
-        r, z, n, hn, hp = RZ[t, :, :H], RZ[t, :, H:], Nn[t], HN[t], Hprev[t]
+        delta = dh + G[t]                 # dC/dhₜ: from the output, and from step t + 1
         di, dhh = DI[t], DH[t]
-        da_r, da_z, da_n = di[:, :H], di[:, H:2 * H], di[:, 2 * H:]
-        np.subtract(1.0, n, out=tmp)      # dC/da_n = δ ⊙ (1 − z) ⊙ (1 − n²)
-        tmp *= 1.0 + n
-        np.subtract(1.0, z, out=da_n)
-        da_n *= delta
-        da_n *= tmp
-        np.subtract(hp, n, out=da_z)      # dC/da_z = δ ⊙ (hₜ₋₁ − n) ⊙ z(1 − z)
-        da_z *= delta
-        np.subtract(1.0, z, out=tmp)
-        tmp *= z
-        da_z *= tmp
-        np.multiply(da_n, hn, out=da_r)   # dC/daᵣ = dC/da_n ⊙ hn ⊙ r(1 − r)
-        np.subtract(1.0, r, out=tmp)
-        tmp *= r
-        da_r *= tmp
+        np.multiply(delta, to_n[t], out=di[:, 2 * H:])         # dC/da_n
+        np.multiply(delta, to_z[t], out=di[:, H:2 * H])        # dC/da_z
+        np.multiply(di[:, 2 * H:], to_r[t], out=di[:, :H])     # dC/daᵣ
         dhh[:, :2 * H] = di[:, :2 * H]
-        np.multiply(da_n, r, out=dhh[:, 2 * H:])
-        dh = delta * z                    # the path that skips the cell: hₜ = … + z ⊙ hₜ₋₁
+        np.multiply(di[:, 2 * H:], R[t], out=dhh[:, 2 * H:])   # hn enters a_n through r ⊙ hn
+        dh = delta * Z[t]                 # the path that skips the cell: hₜ = … + z ⊙ hₜ₋₁
         dh += dhh @ Wh_T
     return _parameter_gradients(node, Xt, Hprev.reshape(T * N, H), DI.reshape(T * N, 3 * H),
                                 DH.reshape(T * N, 3 * H), dh)

@@ -751,19 +751,21 @@ def _is_basic_index(index) -> bool:
 def _sigmoid_in_place(z: np.ndarray) -> np.ndarray:
     """z ← σ(z) = 1/(1 + e⁻ᶻ), without overflow and to full relative precision for any z.
 
-    With e = e^−|z|, which lies in (0, 1] and so never overflows:
-    σ(z) = 1/(1 + e) for z ≥ 0, and for z < 0 (where e = eᶻ)
-    σ(z) = eᶻ/(eᶻ + 1) = e/(1 + e). Neither form subtracts nearly equal
-    numbers, so even σ(−50) ≈ 1.9e−22 keeps all its digits.
+    σ(z) = e^min(z, 0) / (1 + e^−|z|): for z ≥ 0 that is 1/(1 + e⁻ᶻ), for
+    z < 0 it is eᶻ/(1 + eᶻ), the same number. Neither exponent is ever
+    positive, so nothing overflows, and no nearly equal numbers are
+    subtracted, so even σ(−50) ≈ 1.9e−22 keeps all its digits. (Both
+    branches are computed everywhere and no mask is applied: numpy's
+    masked operations are several times slower than a second exp.)
     """
-    negative = z < 0
     e = np.empty_like(z)
     np.abs(z, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    np.add(e, 1.0, out=z)
-    np.divide(1.0, z, out=z)
-    np.multiply(z, e, out=z, where=negative)
+    e += 1.0
+    np.minimum(z, 0, out=z)
+    np.exp(z, out=z)
+    np.divide(z, e, out=z)
     return z
 
 
