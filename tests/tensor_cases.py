@@ -178,7 +178,8 @@ def pool_configs(draw, dilated=True):
     stride = draw(st.one_of(st.none(), st.integers(1, 3)))
     reach = dilation * (k - 1) + 1
     padding = draw(st.integers(0, k // 2))
-    length = draw(st.integers(max(1, reach - 2 * padding), 12))
+    # max pooling: at least the window's reach, so that no window lies entirely in the padding (its maximum would be −∞)
+    length = draw(st.integers(reach if dilated else max(1, reach - 2 * padding), 12))
     return (draw(st.integers(1, 3)), length, draw(st.integers(1, 3))), k, stride, padding, dilation
 
 

@@ -46,7 +46,7 @@ import functools
 import numpy as np
 
 from .errors import InvalidValueError
-from .tensor import _ACTIVATION_RULES, _LAYER_OPS, Tensor, _activate_in_place, _into_buffer, _node, _shape_text
+from .tensor import _ACTIVATION_RULES, _LAYER_OPS, Tensor, _activate_in_place, _into_buffer, _node, _plus_bias, _shape_text
 
 __all__ = ["conv1d", "max_pool1d", "avg_pool1d", "output_length"]
 
@@ -181,13 +181,7 @@ def conv1d(x, W: Tensor, b: Tensor | None = None, stride: int = 1, padding: int 
     out = cols.reshape(N * L_out, K * C) @ Wd.reshape(K * C, C_out)
     parents = (x, W)
     if b is not None:
-        bd = b.data
-        if bd.shape != (C_out,):
-            raise InvalidValueError(f"conv1d: the bias must have shape ({C_out},), got {_shape_text(bd.shape)}")
-        if out.dtype == bd.dtype:
-            out += bd
-        else:
-            out = out + bd
+        out = _plus_bias("conv1d", out, b, C_out)
         parents = (x, W, b)
     act = None if op == "conv1d" else activation
     if act is not None:

@@ -994,18 +994,23 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation: str | None
     out = X @ Wd
     parents = (x, W)
     if b is not None:
-        bd = b.data
-        if bd.shape != (Wd.shape[1],):
-            raise InvalidValueError(f"linear: the bias must have shape ({Wd.shape[1]},), got {_shape_text(bd.shape)}")
-        if out.dtype == bd.dtype:
-            out += bd
-        else:
-            out = out + bd
+        out = _plus_bias("linear", out, b, Wd.shape[1])
         parents = (x, W, b)
     if op == "linear":
         return _node(out, op, parents, _linear_backward)
     _activate_in_place(out, activation)
     return _node(out, op, parents, _linear_backward, activation)
+
+
+def _plus_bias(op: str, out: np.ndarray, b: Tensor, n: int) -> np.ndarray:
+    """out + b for a layer's bias b of shape (n,): added in place when the dtypes agree (no temporary array)."""
+    bd = b.data
+    if bd.shape != (n,):
+        raise InvalidValueError(f"{op}: the bias must have shape ({n},), got {_shape_text(bd.shape)}")
+    if out.dtype == bd.dtype:
+        out += bd
+        return out
+    return out + bd
 
 
 def _activate_in_place(z: np.ndarray, activation: str) -> np.ndarray:
