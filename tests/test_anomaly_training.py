@@ -12,7 +12,7 @@ from chainrule.training import Trainer, TrainConfig
 
 
 def test_a_diverging_epoch_names_the_batch_and_the_operation():
-    trainer = Trainer(TrainConfig(data="digits", lr=1e4, epochs=1))
+    trainer = Trainer(TrainConfig(data="digits", optimizer="sgd", lr=1e4, epochs=1))
     with pytest.raises(NonFiniteError) as info:
         trainer.train_epoch()
     message = str(info.value)
@@ -31,7 +31,7 @@ def test_a_weight_made_infinite_by_the_step_is_named():
 
 
 def test_the_divergence_report_is_one_line_from_the_cli(capsys):
-    code = main(["train", "--data", "digits", "--lr", "1e4", "--epochs", "5", "--format", "json"])
+    code = main(["train", "--data", "digits", "--optimizer", "sgd", "--lr", "1e4", "--epochs", "5", "--format", "json"])
     err = capsys.readouterr().err.strip()
     assert code == 1 and "\n" not in err and "it began in batch" in err
 

@@ -121,8 +121,9 @@ def test_sigkill_during_a_save_leaves_the_previous_checkpoint_and_resuming_equal
     arrays, meta = load_checkpoint(ckpt)
     assert meta["epoch"] == KILL_AT_SAVE - 1 and len(meta["history"]) == KILL_AT_SAVE - 1
 
-    # resume after the kill, to the end
+    # resume after the kill, to the end: its first successful save also removes the killed save's debris
     assert main(["train", "--resume", str(ckpt), "--epochs", str(EPOCHS), "--save", str(ckpt), "--format", "json"]) == 0
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []
     # a run never interrupted
     straight = tmp_path / "straight.npz"
     assert main([*RUN, "--epochs", str(EPOCHS), "--save", str(straight)]) == 0

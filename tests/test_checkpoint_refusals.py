@@ -25,7 +25,8 @@ import pytest
 from chainrule.checkpoint import load_checkpoint, save_checkpoint
 from chainrule.cli import main
 from chainrule.errors import InvalidValueError
-from chainrule.training import TrainConfig, Trainer
+from chainrule.training import Trainer
+from checkpoint_files import rewrite, valid_checkpoint
 
 
 class _Plant:
@@ -36,26 +37,6 @@ class _Plant:
 
     def __reduce__(self):
         return (open, (self.path, "w"))
-
-
-def _valid(path, **config) -> str:
-    t = Trainer(TrainConfig(**{"data": "moons", "layers": [8], "optimizer": "adam", "epochs": 1, "n_samples": 100,
-                               **config}))
-    t.fit()
-    t.save(path)
-    return str(path)
-
-
-def _rewrite(path, change_arrays=None, change_meta=None) -> str:
-    """Load a valid checkpoint, change its arrays or metadata, and save it again (as a well-formed file)."""
-    arrays, meta = load_checkpoint(path)
-    meta = {k: v for k, v in meta.items() if k not in ("format", "version")}
-    if change_arrays:
-        change_arrays(arrays)
-    if change_meta:
-        change_meta(meta)
-    save_checkpoint(path, arrays, meta)
-    return str(path)
 
 
 def _cli_refuses(capsys, path, *pattern: str) -> str:
@@ -99,7 +80,7 @@ def test_a_file_whose_unpickling_would_run_code_is_refused_and_nothing_runs(tmp_
 # ------------------------------------------------------------ damaged bytes
 @pytest.mark.parametrize("keep", [0, 1, 21, 0.25, 0.5, 0.9, -1], ids=lambda k: f"keep-{k}")
 def test_a_truncated_checkpoint_is_refused_with_one_line(tmp_path, capsys, keep):
-    data = open(_valid(tmp_path / "ok.npz"), "rb").read()
+    data = open(valid_checkpoint(tmp_path / "ok.npz"), "rb").read()
     n = keep if isinstance(keep, int) and keep >= 0 else (len(data) - 1 if keep == -1 else int(len(data) * keep))
     path = tmp_path / "cut.npz"
     path.write_bytes(data[:n])
@@ -123,7 +104,7 @@ def test_random_bytes_are_refused_with_one_line(tmp_path, capsys, seed):
 
 def test_a_flipped_byte_anywhere_is_refused_or_changes_nothing_that_is_loaded(tmp_path, capsys):
     original = tmp_path / "ok.npz"
-    _valid(original)
+    valid_checkpoint(original)
     arrays, meta = load_checkpoint(original)
     data = bytearray(original.read_bytes())
     path = tmp_path / "flipped.npz"
@@ -204,22 +185,25 @@ def _unknown_setting(meta):
 
 
 @pytest.mark.parametrize("arrays,meta,library,cli", [
-    (None, _swap_layers, "has shape (2, 8) in the state but (2, 4) in the model", "shape"),
-    (_to_float64, None, "has dtype float64 in the state but float32 in the model", "dtype float64"),
-    (_to_int, None, "has dtype int32 in the state but float32", "dtype int32"),
-    (_drop_bias, None, "missing layers.0.bias", "missing layers.0.bias"),
+    (None, _swap_layers, "'model.layers.0.weight' holds 16 numbers; the network [2, 4, 2] its settings declare needs at most 8",
+     "[2, 4, 2]"),
+    (_to_float64, None, "model.layers.0.weight has dtype float64; the run's weights are float32", "dtype float64"),
+    (_to_int, None, "model.layers.0.weight has dtype int32; the run's weights are float32", "dtype int32"),
+    (_drop_bias, None, "the model weights in the file hold 34 numbers; the network [2, 8, 2] its settings declare has 42",
+     "hold 34 numbers"),
     (_nan_weight, None, "layers.2.weight holds NaN or infinite values", "NaN"),
     (_inf_adam_state, None, "optimizer state v.0: holds NaN or infinite values", "v.0"),
     (_bad_adam_shape, None, "optimizer state m.0: shape (3, 3)", "m.0"),
     (_drop_adam_step, None, "Adam state is incomplete", "incomplete"),
-    (None, _bad_epoch, "damaged metadata", "damaged metadata"),
-    (None, _negative_epoch, "epoch -1 does not match its history", "does not match"),
-    (None, _bad_history, "damaged metadata", "damaged metadata"),
+    (None, _bad_epoch, "damaged metadata: epoch = 'three'", "damaged metadata"),
+    (None, _negative_epoch, "damaged metadata: epoch = -1", "epoch = -1"),
+    (None, _bad_history, "damaged metadata: history[0] lacks lr, seconds, test_accuracy, test_loss, train_accuracy, "
+                         "train_loss", "damaged metadata"),
     (None, _unknown_setting, "unknown training settings: dropout", "dropout"),
 ], ids=["other-network-sizes", "float64-weights", "int-weights", "missing-array", "nan-weight", "inf-adam-state",
         "adam-state-shape", "adam-step-missing", "epoch-not-a-number", "epoch-negative", "history-damaged", "unknown-setting"])
 def test_a_well_formed_checkpoint_that_does_not_fit_its_network_is_refused(tmp_path, capsys, arrays, meta, library, cli):
-    path = _rewrite(_valid(tmp_path / "c.npz"), arrays, meta)
+    path = rewrite(valid_checkpoint(tmp_path / "c.npz"), arrays, meta)
     with pytest.raises(InvalidValueError, match="cannot resume from") as info:
         Trainer.resume(path)
     assert library in str(info.value) and "\n" not in str(info.value)
@@ -228,7 +212,7 @@ def test_a_well_formed_checkpoint_that_does_not_fit_its_network_is_refused(tmp_p
 
 def test_a_checkpoint_of_float64_settings_loads_into_a_float64_network_only(tmp_path, capsys):
     # the positive control for the dtype refusals above: the same arrays, saved by a float64 run, do load
-    path = _valid(tmp_path / "c64.npz", dtype="float64")
+    path = valid_checkpoint(tmp_path / "c64.npz", dtype="float64")
     t = Trainer.resume(path, epochs=2)
     assert t.model.parameters()[0].data.dtype == np.float64
     assert main(["train", "--resume", path, "--epochs", "2", "--format", "json"]) == 0

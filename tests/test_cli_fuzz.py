@@ -80,7 +80,8 @@ def _path_values(workdir: str, action) -> tuple[list[str], list[str]]:
     wrong = [os.path.join(workdir, "missing", "x.npz"), workdir, "", "out.pdf", "out"]
     if action.dest in ("resume", "target"):
         return [os.path.join(workdir, "ok.npz")], wrong + [os.path.join(workdir, "garbage.npz")]
-    return ["out.png", "out.svg", "out.npz", "sub/../out.svg"], wrong
+    suffixes = getattr(action.type, "suffixes", None) or (".png", ".svg", ".npz")  # what output_file allows
+    return [f"out{s}" for s in suffixes] + [f"sub/../out{suffixes[0]}"], wrong
 
 
 def _weighted(valid, boundary, garbage) -> st.SearchStrategy[str]:
@@ -99,7 +100,7 @@ def _value_strategy(action, workdir: str) -> st.SearchStrategy[str]:
     elif str(action.metavar).endswith(".csv"):  # grade: a worksheet's key and a class's answers
         valid = st.sampled_from([os.path.join(workdir, "key.csv"), os.path.join(workdir, "answers.csv")])
         boundary = boundary + [os.path.join(workdir, "garbage.npz"), workdir, os.path.join(workdir, "missing.csv")]
-    elif action.metavar in ("FILE", "LESSON|CHECKPOINT") or action.dest in ("resume", "target"):
+    elif str(action.metavar).startswith("FILE") or action.metavar == "LESSON|CHECKPOINT" or action.dest in ("resume", "target"):
         good, wrong = _path_values(workdir, action)
         if action.dest == "target":
             good = good + ["simplest", "chain", "wide", "batch", "activation"]

@@ -87,11 +87,11 @@ def test_every_field_is_bounded_and_a_request_outside_is_a_422_naming_it(client,
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == field, r.json()
 
 
-def test_an_unknown_question_or_a_lesson_without_an_exercise_is_a_422(client):
+def test_an_unknown_question_or_an_answer_that_is_not_one_is_a_422_naming_its_field(client):
     r = checked(client, question="dC/dq", answer="1")
     assert r.status_code == 422 and "no question 'dC/dq'" in r.json()["error"]
-    r = client.post("/api/exercise/questions", json={"lesson": "learning-rate"})
-    assert r.status_code == 422 and "has no exercise" in r.json()["error"]
+    r = checked(client, question="dC/dw", answer="__import__('os')")
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "answer"
 
 
 def test_the_schema_documents_the_new_endpoints_and_their_bounds(client):

@@ -123,7 +123,6 @@ def test_a_bad_answers_file_exits_2_with_one_line(capsys, monkeypatch, tmp_path,
     (["exercise", "simplest", "--key"], "--key needs --seed N or --student NAME"),
     (["exercise", "simplest", "--seed", "1", "--answers", "/nonexistent.json"], "cannot read"),
     (["exercise", "simplest", "--student", ""], "must not be empty"),
-    (["exercise", "learning-rate", "--seed", "1", "--format", "json"], "has no exercise"),
     (["exercise", "nope"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, monkeypatch, argv, words):
@@ -172,3 +171,9 @@ def test_the_readme_transcript_is_what_the_command_prints(capsys, monkeypatch):
     typed = re.findall(r"^\[\d+/\d+\] .*? = \? (.*)$", block, flags=re.M)
     code, out, _ = run(capsys, monkeypatch, ["exercise", "simplest", "--seed", "7"], typed)
     assert code == 0 and out == block
+
+
+@pytest.mark.parametrize("name", ["learning-rate", "convexity", "softmax", "conv", "recurrent"])
+def test_the_later_rungs_have_their_exercise_too(capsys, monkeypatch, name):
+    code, out, _ = run(capsys, monkeypatch, ["exercise", name, "--seed", "1", "--format", "json"])
+    assert code == 0 and json.loads(out)["questions"]

@@ -147,3 +147,10 @@ def test_a_descent_that_outgrows_the_floats_stops_and_says_so(name, params):
     report = module.explain(result)
     assert report.to_json()["stopped"] == result.stopped
     assert any(result.stopped in line for s in report.sections for line in s.plain_lines())
+
+
+@pytest.mark.parametrize("name", [n for n, m in lessons.LESSONS.items() if hasattr(m, "graph")])
+def test_a_lesson_s_quick_graph_is_the_graph_its_training_explains(name):
+    quick = lessons.graph(name)
+    full = lessons.LESSONS[name].train().graph()
+    assert [(n.op, n.label, n.data, n.grad) for n in quick.nodes()] == [(n.op, n.label, n.data, n.grad) for n in full.nodes()]

@@ -32,6 +32,8 @@ _LAZY = {
     "no_grad": ("chainrule.tensor", "no_grad"),
     "to_torch": ("chainrule.interop", "to_torch"),
     "from_torch": ("chainrule.interop", "from_torch"),
+    "compile": ("chainrule.codegen", "compile"),
+    "check_function": ("chainrule.handwritten", "check_function"),
 }
 
 

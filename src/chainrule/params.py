@@ -130,10 +130,10 @@ class Param:
             shown = " ".join(_fmt(x) for x in default)
         else:
             shown = _fmt(default) if isinstance(default, (int, float)) else str(default)
-        extra = [f"default {shown}"]
+        extra = [] if default is None else [f"default {shown}"]  # None: the help says where the default comes from
         if self.kind in ("float", "int", "floats") and self.range_text():
             extra.append(self.range_text() + (", not 0" if self.nonzero else ""))
-        return f"{self.help} ({'; '.join(extra)})"
+        return f"{self.help} ({'; '.join(extra)})" if extra else self.help
 
     # ------------------------------------------------------------------ check
     def check(self, value):

@@ -5,19 +5,35 @@ One epoch, for each mini-batch (x, y) of the shuffled training set:
     z = network(x)                       forward: the scores
     C = cross_entropy(z, y)              the cost of this batch
     C.backward()                         backpropagation: dC/dw for every weight
-    w ← w − η · dC/dw (or momentum, Adam) the optimizer's step
+    w ← w − η_e · dC/dw (or momentum, Adam) the optimizer's step
 
 then the whole training and test sets are evaluated, without a graph. The
-test set is never trained on: its accuracy is the honest measure.
+test set is never trained on and never used to choose anything: its
+accuracy is the honest measure.
+
+η_e is the learning rate of epoch e, from the run's schedule
+(``schedules``: constant, cosine or step). The *reported* network is
+either the last epoch's weights or, with ``average`` > 0, the mean of the
+weights of the last epochs (``averaging``, stochastic weight averaging);
+``Trainer.reported()`` says which, and why. ``overfitting()`` says when
+the test loss started rising while the training loss kept falling.
 
 ``Trainer`` does this one epoch at a time (``train_epoch``), so the CLI,
 the web explorer or a notebook can drive it and watch it; ``fit`` runs the
 remaining epochs, calling ``callback(trainer, record)`` after each.
 
 Reproducible: the network's initial weights come from ``seed``, the order
-of epoch e's batches from (seed, e). A checkpoint stores the weights, the
-optimizer's state, the epoch and the history, so training resumed from a
-checkpoint gives exactly the weights of an uninterrupted run.
+of epoch e's batches from (seed, e), the learning rate from (schedule, e).
+A checkpoint stores the weights, the optimizer's state, the running weight
+average, the epoch and the history, so training resumed from a checkpoint
+gives exactly the weights of an uninterrupted run.
+
+Reading a checkpoint (``Trainer.resume``, also behind ``chainrule check
+FILE``) is bounded: the settings meet the same bounds as the command-line
+flags (``training_config.TRAIN_PARAMS``), and the file must hold the
+weights of the network those settings declare, checked from the zip
+directory and the array headers, before that network is built or any
+array is inflated.
 """
 
 from __future__ import annotations
@@ -31,100 +47,110 @@ from typing import Callable
 import numpy as np
 
 from . import data as _data
-from .checkpoint import load_checkpoint, save_checkpoint
+from . import schedules
+from .averaging import WeightAverage, averaged_epochs
+from .checkpoint import CheckpointReader, save_checkpoint
 from .errors import InvalidValueError, NonFiniteError
 from .losses import cross_entropy
-from .nn import ACTIVATIONS, MLP
-from .optim import OPTIMIZERS, make_optimizer
+from .nn import MLP
+from .optim import make_optimizer
 from .tensor import Tensor, no_grad
+from .training_config import MAX_PARAMETERS, TRAIN_PARAMS, TrainConfig, parameter_count
 
-__all__ = ["TrainConfig", "EpochRecord", "Trainer", "train", "plot_training"]
-
-MAX_LAYER = 4096
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run. ``None`` means "the dataset's default" (see ``data.DATASETS``)."""
-
-    data: str = "digits"
-    layers: list[int] | None = None      # hidden layer sizes, e.g. [128, 64]; [] for none
-    activation: str | None = None        # relu, tanh, sigmoid
-    optimizer: str | None = None         # sgd, adam
-    lr: float | None = None
-    momentum: float | None = None        # SGD only
-    weight_decay: float | None = None
-    batch_size: int | None = None
-    epochs: int | None = None
-    seed: int = 0
-    n_samples: int | None = None         # 2-D sets only
-    noise: float | None = None           # 2-D sets only
-    test_fraction: float | None = None
-    dtype: str = "float32"
-
-    def resolved(self) -> "TrainConfig":
-        """A copy with every ``None`` replaced by the dataset's default, every value checked."""
-        info = _data.dataset_info(self.data)
-        d = info.defaults
-        c = TrainConfig(**asdict(self))
-        for name in ("layers", "activation", "optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs"):
-            if getattr(c, name) is None:
-                setattr(c, name, d[name])
-        if info.kind == "2d":
-            c.n_samples = d["n_samples"] if c.n_samples is None else c.n_samples
-            c.noise = d["noise"] if c.noise is None else c.noise
-        elif c.n_samples is not None or c.noise is not None:
-            raise InvalidValueError(f"samples and noise apply to the 2-D datasets ({', '.join(_data.TWO_D)}), not to {c.data}")
-        if c.test_fraction is None and c.data != "mnist1d":
-            c.test_fraction = d["test_fraction"]
-        c.layers = [int(n) for n in c.layers]
-        if any(not 1 <= n <= MAX_LAYER for n in c.layers):
-            raise InvalidValueError(f"layer sizes must be from 1 to {MAX_LAYER}, got {c.layers}")
-        if c.activation not in ACTIVATIONS[:3]:
-            raise InvalidValueError(f"activation {c.activation!r} is not one of {', '.join(ACTIVATIONS[:3])}")
-        if c.optimizer not in OPTIMIZERS:
-            raise InvalidValueError(f"optimizer {c.optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
-        if not (isinstance(c.lr, (int, float)) and math.isfinite(c.lr) and c.lr > 0):
-            raise InvalidValueError(f"lr must be a finite number > 0, got {c.lr!r}")
-        if not (0 <= c.momentum < 1):
-            raise InvalidValueError(f"momentum must be in [0, 1), got {c.momentum!r}")
-        if c.momentum and c.optimizer != "sgd":
-            raise InvalidValueError(f"momentum applies to the sgd optimizer, not to {c.optimizer}")
-        if not (0 <= c.weight_decay and math.isfinite(c.weight_decay)):
-            raise InvalidValueError(f"weight_decay must be a finite number >= 0, got {c.weight_decay!r}")
-        if not (isinstance(c.batch_size, int) and c.batch_size >= 1):
-            raise InvalidValueError(f"batch_size must be a whole number >= 1, got {c.batch_size!r}")
-        if not (isinstance(c.epochs, int) and c.epochs >= 0):
-            raise InvalidValueError(f"epochs must be a whole number >= 0, got {c.epochs!r}")
-        if c.dtype not in ("float32", "float64"):
-            raise InvalidValueError(f"dtype must be float32 or float64, got {c.dtype!r}")
-        return c
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        unknown = set(obj) - names
-        if unknown:
-            raise InvalidValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**obj)
+__all__ = ["TrainConfig", "EpochRecord", "Trainer", "train", "overfitting", "MAX_PARAMETERS"]
 
 
 @dataclass
 class EpochRecord:
-    """The metrics after one epoch (losses are mean cross-entropies, accuracies fractions in [0, 1])."""
+    """The metrics after one epoch (losses are mean cross-entropies, accuracies fractions in [0, 1]).
+
+    They are the metrics of that epoch's weights (not of the weight average),
+    and ``lr`` is the learning rate the epoch was trained with.
+    """
 
     epoch: int
     train_loss: float
     train_accuracy: float
     test_loss: float
     test_accuracy: float
+    lr: float
     seconds: float = 0.0
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+# what each field of a saved EpochRecord may hold: (low, high, low open)
+_RECORD_BOUNDS = {"train_loss": (0.0, math.inf, False), "train_accuracy": (0.0, 1.0, False),
+                  "test_loss": (0.0, math.inf, False), "test_accuracy": (0.0, 1.0, False),
+                  "lr": (0.0, math.inf, True), "seconds": (0.0, math.inf, False)}
+
+
+def _history_from_json(records, default_lr: float | None = None) -> list[EpochRecord]:
+    """The saved history, every field checked (type, finite, range), or one line naming the first bad one."""
+    if not isinstance(records, list):
+        raise InvalidValueError(f"history must be a list of epochs, got {type(records).__name__}")
+    if len(records) > TRAIN_PARAMS["epochs"].high:
+        raise InvalidValueError(f"history has {len(records)} epochs; at most {TRAIN_PARAMS['epochs'].high} are allowed")
+    names = [f.name for f in fields(EpochRecord)]
+    out = []
+    for k, r in enumerate(records):
+        if not isinstance(r, dict):
+            raise InvalidValueError(f"history[{k}] is {type(r).__name__}, not an epoch record")
+        r = dict(r)
+        if default_lr is not None:  # a version-1 checkpoint: every epoch ran at the configured rate
+            r.setdefault("lr", default_lr)
+        unknown, missing = set(r) - set(names), set(names) - set(r)
+        if unknown or missing:
+            raise InvalidValueError(f"history[{k}] " + "; ".join(
+                filter(None, [missing and f"lacks {', '.join(sorted(missing))}",
+                              unknown and f"has unknown fields {', '.join(sorted(unknown))}"])))
+        epoch = r["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch != k + 1:
+            raise InvalidValueError(f"history[{k}].epoch = {epoch!r}; epochs are numbered 1, 2, 3, ...")
+        for name, (low, high, low_open) in _RECORD_BOUNDS.items():
+            value = r[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InvalidValueError(f"history[{k}].{name} = {value!r} is not a number")
+            if not (math.isfinite(value) and low <= value <= high and not (low_open and value == low)):
+                raise InvalidValueError(f"history[{k}].{name} = {value!r} is out of range")
+            r[name] = float(value)
+        out.append(EpochRecord(**r))
+    return out
+
+
+OVERFIT_WINDOW, OVERFIT_RISE, OVERFIT_FALL = 5, 0.05, 0.25
+
+
+def overfitting(history: list[EpochRecord], window: int = OVERFIT_WINDOW, rise: float = OVERFIT_RISE,
+                fall: float = OVERFIT_FALL) -> dict | None:
+    """Has the test loss started rising while the training loss kept falling? From which epoch? (None: too few epochs)
+
+    Epoch-to-epoch losses are noisy, so windows of ``window`` epochs are
+    compared: the window with the lowest mean test loss (ending before the
+    last window), and the last window. It is overfitting when, from the
+    first to the last, the mean test loss rose by at least ``rise`` (5 %)
+    while the mean training loss fell by at least ``fall`` (25 %): the
+    network is still learning the training examples themselves, and that
+    no longer carries over to new ones. It began after the epoch of the
+    lowest test loss in the first window. This only reads the history:
+    nothing is chosen by it.
+    """
+    n = len(history)
+    if n < 2 * window:
+        return None
+    mean = lambda rs, key: sum(getattr(r, key) for r in rs) / len(rs)  # noqa: E731
+    first = min(range(n - 2 * window + 1), key=lambda s: mean(history[s:s + window], "test_loss"))
+    best, last = history[first:first + window], history[-window:]
+    lowest = min(best, key=lambda r: r.test_loss)
+    test_then, test_now = mean(best, "test_loss"), mean(last, "test_loss")
+    train_then, train_now = mean(best, "train_loss"), mean(last, "train_loss")
+    detected = test_now >= (1 + rise) * test_then and train_now <= (1 - fall) * train_then
+    return {"detected": detected, "began": lowest.epoch + 1 if detected else None, "window": window,
+            "rise": rise, "fall": fall,
+            "lowest_epochs": [best[0].epoch, best[-1].epoch], "last_epochs": [last[0].epoch, last[-1].epoch],
+            "test_loss_then": test_then, "test_loss_now": test_now,
+            "train_loss_then": train_then, "train_loss_now": train_now}
 
 
 class Trainer:
@@ -145,12 +171,27 @@ class Trainer:
                                         weight_decay=c.weight_decay)
         self.epoch = 0
         self.history: list[EpochRecord] = []
+        self.average: WeightAverage | None = None  # the running mean of the averaged epochs' weights
 
     # ------------------------------------------------------------ one epoch
+    def learning_rate(self, epoch: int | None = None) -> float:
+        """η for the epoch after ``epoch`` epochs (default: the next one), from the run's schedule."""
+        c = self.config
+        return schedules.learning_rate(c.schedule, c.lr, self.epoch if epoch is None else epoch, c.epochs)
+
+    def average_start(self) -> int | None:
+        """The first epoch whose weights are averaged (1-based), or None when nothing is averaged."""
+        if self.average is not None:
+            return self.average.start  # once begun, a resumed run with a new total keeps averaging from there
+        n = averaged_epochs(self.config.average, self.config.epochs)
+        return self.config.epochs - n + 1 if n else None
+
     def train_epoch(self) -> EpochRecord:
         """One pass over the shuffled training set, then an evaluation. Raises ``NonFiniteError`` if it diverged."""
         start = time.perf_counter()
         c, ds, model, opt = self.config, self.dataset, self.model, self.optimizer
+        lr = self.learning_rate()
+        opt.lr = lr  # every optimizer reads self.lr at each step (the contract schedules.py relies on)
         model.train()
         snapshot = self._snapshot()  # one copy per epoch, to replay a diverging epoch under detect_anomaly
         total = 0.0
@@ -181,8 +222,13 @@ class Trainer:
                 f"{self._where_divergence_began(snapshot)}"
             )
         self.epoch = epoch
-        record = EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start)
+        record = EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc, lr, time.perf_counter() - start)
         self.history.append(record)
+        first = self.average_start()
+        if first is not None and epoch >= first:
+            if self.average is None:
+                self.average = WeightAverage(epoch)
+            self.average.update(model.state_dict())
         return record
 
     # ---------------------------------------------------- divergence report
@@ -239,9 +285,12 @@ class Trainer:
             should_stop: Callable[[], bool] | None = None) -> list[EpochRecord]:
         """Train until ``epochs`` epochs in total (default: the config's) are done.
 
-        ``callback(trainer, record)`` runs after each epoch (e.g. save a
-        checkpoint, update a progress bar); ``should_stop()`` is asked
-        before each epoch (e.g. a web request cancelled).
+        ``epochs`` below the config's stops early without changing the plan
+        (the schedule and the averaged epochs still count on the config's
+        total), as an interrupted run would. ``callback(trainer, record)``
+        runs after each epoch (e.g. save a checkpoint, update a progress
+        bar); ``should_stop()`` is asked before each epoch (e.g. a web
+        request cancelled).
         """
         target = self.config.epochs if epochs is None else epochs
         while self.epoch < target:
@@ -253,34 +302,76 @@ class Trainer:
         return self.history
 
     # ---------------------------------------------------------- evaluation
-    def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int = 8192) -> tuple[float, float]:
-        """(mean cross-entropy, accuracy) of the current network on (X, y), without recording a graph."""
+    def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int = 8192, model: MLP | None = None) -> tuple[float, float]:
+        """(mean cross-entropy, accuracy) of the current network (or ``model``) on (X, y), without a graph."""
+        model = self.model if model is None else model
         if len(X) == 0:
             return float("nan"), float("nan")
         loss_sum, correct = 0.0, 0
         with no_grad(), np.errstate(all="ignore"):
             for i in range(0, len(X), chunk):
-                z = self.model(Tensor(X[i:i + chunk]))
+                z = model(Tensor(X[i:i + chunk]))
                 loss_sum += float(cross_entropy(z, y[i:i + chunk], reduction="sum").data)
                 correct += int(np.count_nonzero(z.data.argmax(axis=1) == y[i:i + chunk]))
         return loss_sum / len(X), correct / len(X)
 
+    def reported_model(self) -> MLP:
+        """The network the run reports: the weight average when one was kept, else the current weights."""
+        if self.average is None or self.average.count == 0:
+            return self.model
+        c = self.config
+        model = MLP(self.model.sizes, c.activation, seed=0, dtype=c.dtype)
+        model.load_state_dict(self.average.mean)
+        return model.eval()
+
+    def reported(self) -> dict:
+        """Which weights the run reports, and why, JSON-ready (``why`` is one sentence for people)."""
+        c = self.config
+        if self.average is not None and self.average.count:
+            a = self.average
+            return {"weights": "average", "first_epoch": a.start, "last_epoch": a.end, "why": (
+                f"the average of the weights of epochs {a.start}-{a.end} (stochastic weight averaging): at "
+                f"{'a constant' if c.schedule == 'constant' else 'this'} learning rate the weights keep moving "
+                "from epoch to epoch, their average sits near the middle of the region they visit, so the "
+                "reported accuracy does not hinge on where the last step landed; nothing was chosen by looking "
+                "at the test set")}
+        if not self.history:
+            return {"weights": "initial", "epoch": 0, "why": "the initial weights: no epoch was trained"}
+        e, lr = self.epoch, self.history[-1].lr
+        if c.schedule == "constant":
+            why = (f"the weights of the last epoch ({e}); nothing was averaged or chosen, and at a constant learning "
+                   "rate the last epochs may still move them (--schedule cosine or --average 0.5 settle them)")
+        else:
+            why = (f"the weights of the last epoch ({e}): the {c.schedule} schedule had brought the learning rate "
+                   f"down to {lr:.2g}, so the last epochs barely moved them; nothing was chosen by looking at the "
+                   "test set")
+        return {"weights": "last epoch", "epoch": e, "why": why}
+
     def predict_proba(self, X: np.ndarray, standardized: bool = True) -> np.ndarray:
-        """Class probabilities (N, classes) for inputs ``X`` (raw inputs if ``standardized=False``)."""
+        """Class probabilities (N, classes) of the reported network for ``X`` (raw inputs if ``standardized=False``)."""
         X = np.asarray(X, dtype=self.dataset.X_train.dtype) if standardized else self.dataset.transform(X)
         with no_grad():
-            return self.model(Tensor(X)).softmax(axis=1).data
+            return self.reported_model()(Tensor(X)).softmax(axis=1).data
 
     def result(self) -> dict:
-        """The final metrics and the per-epoch history, JSON-ready."""
+        """The reported network's final metrics, which weights those are, overfitting, the history: JSON-ready."""
         last = self.history[-1] if self.history else None
+        metrics = dict(train_loss=None, train_accuracy=None, test_loss=None, test_accuracy=None)
+        if last is not None:
+            model = self.reported_model()
+            if model is self.model:  # the last epoch's own weights: its record holds their metrics
+                metrics = dict(train_loss=last.train_loss, train_accuracy=last.train_accuracy,
+                               test_loss=last.test_loss, test_accuracy=last.test_accuracy)
+            else:
+                ds = self.dataset
+                metrics["train_loss"], metrics["train_accuracy"] = self.evaluate(ds.X_train, ds.y_train, model=model)
+                metrics["test_loss"], metrics["test_accuracy"] = self.evaluate(ds.X_test, ds.y_test, model=model)
         return {
             "dataset": self.config.data,
             "epochs": self.epoch,
-            "train_loss": last.train_loss if last else None,
-            "train_accuracy": last.train_accuracy if last else None,
-            "test_loss": last.test_loss if last else None,
-            "test_accuracy": last.test_accuracy if last else None,
+            **metrics,
+            "reported": self.reported(),
+            "overfitting": overfitting(self.history),
             "target_accuracy": _data.dataset_info(self.config.data).target_accuracy,
             "parameters": self.model.num_parameters(),
             "config": self.config.to_json(),
@@ -289,37 +380,154 @@ class Trainer:
 
     # --------------------------------------------------------- checkpoints
     def save(self, path: str | os.PathLike) -> None:
-        """Write weights, optimizer state, settings, epoch and history to ``path`` (.npz, atomically)."""
+        """Write weights, optimizer state, weight average, settings, epoch and history to ``path`` (.npz, atomically)."""
         arrays = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         arrays.update({f"optim.{k}": v for k, v in self.optimizer.state_dict().items()})
+        if self.average is not None:
+            arrays.update({f"average.{k}": v for k, v in self.average.arrays().items()})
         meta = {"kind": "trainer", "config": self.config.to_json(), "epoch": self.epoch,
+                "average": self.average.meta() if self.average is not None else None,
                 "history": [r.to_json() for r in self.history]}
         save_checkpoint(path, arrays, meta)
 
     @classmethod
     def resume(cls, path: str | os.PathLike, epochs: int | None = None, dataset: _data.Dataset | None = None) -> "Trainer":
-        """A trainer restored from ``save``'s file, ready to continue (``epochs``: a new total, optional)."""
-        arrays, meta = load_checkpoint(path)
-        if meta.get("kind") != "trainer" or not isinstance(meta.get("config"), dict):
-            raise InvalidValueError(f"{os.fspath(path)!r} is a chainrule checkpoint but not of a training run")
-        try:
-            config = TrainConfig.from_json(meta["config"])
-            if epochs is not None:
-                config.epochs = epochs
-            trainer = cls(config, dataset)
-            trainer.model.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("model.")})
-            trainer.optimizer.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("optim.")})
-            trainer.epoch = int(meta["epoch"])
-            trainer.history = [EpochRecord(**r) for r in meta["history"]]
-            if trainer.epoch < 0 or trainer.epoch != len(trainer.history):
-                raise InvalidValueError(
-                    f"epoch {meta['epoch']!r} does not match its history of {len(trainer.history)} epochs"
-                )
-        except InvalidValueError as exc:
-            raise InvalidValueError(f"cannot resume from {os.fspath(path)!r}: {exc}") from None
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidValueError(f"cannot resume from {os.fspath(path)!r}: damaged metadata ({exc})") from None
+        """A trainer restored from ``save``'s file, ready to continue (``epochs``: a new total, optional).
+
+        This is chainrule's one reader of training checkpoints (``chainrule
+        train --resume`` and ``chainrule check FILE`` both use it). In order:
+
+        1. the file: a regular file, a sane zip directory, bounded metadata
+           (``checkpoint.CheckpointReader``);
+        2. the settings: every bound of ``TRAIN_PARAMS`` (the flags' own),
+           the epoch, the history's every field, the weight average's epochs;
+        3. the arrays, from their headers only: only ``model.*``, ``optim.*``
+           and ``average.*``; the run's dtype (little-endian floats; the
+           step count an int64 scalar); the weights exactly as many numbers as
+           the declared network has, every optimizer array at most that;
+        4. only then the network is built (at most ``MAX_PARAMETERS``
+           weights, and no more than the file holds), the arrays' names and
+           shapes compared with it, and the arrays inflated and loaded
+           (``load_state_dict`` of the network and of the optimizer, which
+           checks its own state).
+        """
+        where = os.fspath(path)
+        with CheckpointReader(path) as ck:
+            meta = ck.meta
+            if meta.get("kind") != "trainer" or not isinstance(meta.get("config"), dict):
+                raise InvalidValueError(f"{where!r} is a chainrule checkpoint but not of a training run")
+            try:
+                config, epoch, history, average = _run_from_meta(meta, epochs)
+                _check_members(ck, config, average)
+                trainer = cls(config, dataset)
+                _check_names(ck, "model.", trainer.model.state_dict())
+                if average is not None:
+                    _check_names(ck, "average.", trainer.model.state_dict())
+                arrays = ck.read_all()
+                part = lambda prefix: {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}  # noqa: E731
+                trainer.model.load_state_dict(part("model."))
+                state = part("optim.")
+                trainer.optimizer.load_state_dict(state)
+                kept = set(trainer.optimizer.state_dict())
+                if kept != set(state):  # what the optimizer did not take is not part of this run
+                    raise InvalidValueError("optimizer state: unknown members "
+                                            + ", ".join(f"optim.{k}" for k in sorted(set(state) - kept)))
+                if average is not None:
+                    trainer.average = WeightAverage.restore(average, part("average."), trainer.model.state_dict())
+                trainer.epoch = epoch
+                trainer.history = history
+            except InvalidValueError as exc:
+                raise InvalidValueError(f"cannot resume from {where!r}: {exc}") from None
         return trainer
+
+
+# ------------------------------------------------------------ reading a run
+def _run_from_meta(meta: dict, epochs: int | None):
+    """(config, epoch, history, average meta) from a checkpoint's metadata, every value checked; no arrays yet."""
+    raw = dict(meta["config"])
+    if meta.get("version") == 1:  # before schedules and averaging: a constant rate, the last epoch's weights
+        raw.setdefault("schedule", "constant")
+        raw.setdefault("average", 0.0)
+    config = TrainConfig.from_json(raw).resolved()
+    if epochs is not None:
+        config.epochs = TRAIN_PARAMS["epochs"].check(epochs)
+    epoch = meta.get("epoch")
+    high = TRAIN_PARAMS["epochs"].high
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= high:
+        raise InvalidValueError(f"damaged metadata: epoch = {epoch!r}; allowed: a whole number from 0 to {high}")
+    try:
+        history = _history_from_json(meta.get("history"), config.lr if meta.get("version") == 1 else None)
+    except InvalidValueError as exc:
+        raise InvalidValueError(f"damaged metadata: {exc}") from None
+    if epoch != len(history):
+        raise InvalidValueError(f"epoch {epoch} does not match its history of {len(history)} epochs")
+    average = meta.get("average")
+    if average is not None:
+        ok = (isinstance(average, dict) and set(average) == {"start", "count"}
+              and all(isinstance(average[k], int) and not isinstance(average[k], bool) for k in average)
+              and 1 <= average["start"] and 1 <= average["count"] and average["start"] + average["count"] - 1 == epoch)
+        if not ok:
+            raise InvalidValueError(f"damaged metadata: average = {average!r}; allowed: null, or the first averaged "
+                                    f"epoch (start) and how many epochs (count), ending at epoch {epoch}")
+    return config, epoch, history, average
+
+
+def _check_members(ck: CheckpointReader, config: TrainConfig, average: dict | None) -> None:
+    """The arrays as their headers describe them, against the network the settings declare (before it is built).
+
+    After this, the file is known to hold the declared network's weights
+    (exactly as many numbers), so building that network allocates no more
+    than the file holds; and every array to inflate is capped by what that
+    network needs.
+    """
+    sizes = config.network_sizes()
+    n = parameter_count(sizes)
+    dtype = np.dtype(config.dtype)
+    largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    groups = {"model.": [], "average.": [], "optim.": []}
+    limits = {}
+    for name, m in ck.members.items():
+        prefix = next((p for p in groups if name.startswith(p)), None)
+        if prefix is None:
+            continue  # ck.expect refuses it below, by name
+        groups[prefix].append(m)
+        if prefix == "optim.":
+            if not (m.dtype == dtype or (m.dtype == np.int64 and m.shape == ())):
+                raise InvalidValueError(f"{name} has dtype {m.dtype}; the run's arrays are {dtype} "
+                                        "(and the step count an int64 scalar)")
+            limits[name] = n
+        else:
+            if m.dtype != dtype:
+                raise InvalidValueError(f"{name} has dtype {m.dtype}; the run's weights are {dtype} (its settings say "
+                                        f"dtype {config.dtype})")
+            limits[name] = largest
+    ck.expect(limits, f"the network {sizes} its settings declare")
+    for prefix, present in (("model.", True), ("average.", average is not None)):
+        held = sum(m.count for m in groups[prefix])
+        if present and held != n:
+            raise InvalidValueError(f"the {prefix[:-1]} weights in the file hold {held:,} numbers; the network {sizes} "
+                                    f"its settings declare has {n:,} (an array missing, extra or of another size?)")
+        if not present and groups[prefix]:
+            raise InvalidValueError(f"the file holds {prefix}* arrays but its metadata says nothing was averaged")
+    held = sum(m.count for m in groups["optim."])
+    if len(groups["optim."]) > 4 * len(groups["model."]) + 8 or held > 2 * n + 64:
+        raise InvalidValueError(f"the optimizer state holds {len(groups['optim.'])} arrays of {held:,} numbers; "
+                                f"{config.optimizer} keeps at most two numbers per weight")
+
+
+def _check_names(ck: CheckpointReader, prefix: str, template: dict[str, np.ndarray]) -> None:
+    """Every ``prefix``-array named and shaped as the network's parameters, before anything is inflated."""
+    have = {k[len(prefix):]: m for k, m in ck.members.items() if k.startswith(prefix)}
+    missing = [k for k in template if k not in have]
+    unexpected = [k for k in have if k not in template]
+    if missing or unexpected:
+        parts = [f"missing {', '.join(missing)}" if missing else "",
+                 f"unexpected {', '.join(prefix + k for k in unexpected)}" if unexpected else ""]
+        raise InvalidValueError(f"the {prefix[:-1]} arrays do not match the network: {'; '.join(filter(None, parts))}")
+    for k, ref in template.items():
+        if have[k].shape != ref.shape:
+            raise InvalidValueError(f"{k} has shape {have[k].shape} in the file but {ref.shape} in the network "
+                                    "its settings declare")
 
 
 def train(config: TrainConfig | None = None, callback=None) -> dict:
@@ -327,41 +535,3 @@ def train(config: TrainConfig | None = None, callback=None) -> dict:
     trainer = Trainer(config)
     trainer.fit(callback=callback)
     return trainer.result()
-
-
-# ------------------------------------------------------------------ plots
-def plot_training(trainer: Trainer, path: str | os.PathLike) -> None:
-    """Loss and accuracy curves per epoch; for a 2-D dataset also the decision boundary. PNG or SVG by suffix."""
-    from matplotlib.figure import Figure  # no pyplot: no global state, safe in a server thread
-
-    is_2d = trainer.dataset.n_features == 2
-    fig = Figure(figsize=(15 if is_2d else 10, 4.2), layout="constrained")
-    axes = fig.subplots(1, 3 if is_2d else 2)
-    h = trainer.history
-    epochs = [r.epoch for r in h]
-    ax = axes[0]
-    ax.plot(epochs, [r.train_loss for r in h], label="train")
-    ax.plot(epochs, [r.test_loss for r in h], label="test")
-    ax.set(title="cross-entropy loss", xlabel="epoch", yscale="log" if h and min(r.train_loss for r in h) > 0 else "linear")
-    ax.legend()
-    ax = axes[1]
-    ax.plot(epochs, [100 * r.train_accuracy for r in h], label="train")
-    ax.plot(epochs, [100 * r.test_accuracy for r in h], label="test")
-    ax.set(title="accuracy (%)", xlabel="epoch")
-    ax.legend()
-    if is_2d:
-        ds = trainer.dataset
-        X = np.concatenate([ds.X_train, ds.X_test])
-        y = np.concatenate([ds.y_train, ds.y_test])
-        lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
-        grid = np.c_[gx.ravel(), gy.ravel()]
-        p = trainer.predict_proba(grid)[:, 1].reshape(gx.shape)
-        ax = axes[2]
-        ax.contourf(gx, gy, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
-        ax.contour(gx, gy, p, levels=[0.5], colors="k", linewidths=1)
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=8, edgecolors="k", linewidths=0.2)
-        ax.set(title=f"decision boundary ({ds.name}, standardised inputs)", aspect="equal")
-    title = f"{trainer.config.data}: MLP {trainer.model.sizes} {trainer.config.activation}, {trainer.config.optimizer} lr {trainer.config.lr:g}"
-    fig.suptitle(title)
-    fig.savefig(os.fspath(path))

@@ -34,8 +34,11 @@ H = 1e-6  # the finite-difference step (float64)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="LESSON|CHECKPOINT",
+    parser.add_argument("target", metavar="LESSON|CHECKPOINT", nargs="?",
                         help=f"a lesson ({', '.join(lessons.LESSONS)}) or a .npz saved by `chainrule train --save`")
+    parser.add_argument("--fn", metavar="FILE.py:GRAD",
+                        help="check your own backward pass instead: FILE defines forward(params) -> cost, "
+                             "GRAD(params) -> dict of gradients and params (the point); run in its own process")
     parser.add_argument("--tolerance", type=positive_float, default=1e-6,
                         help="agree when |backprop − reference| <= tol·(1 + |reference|) (default 1e-6)")
     parser.add_argument("--entries", type=int_in_range(1, 1_000_000), default=24,
@@ -73,26 +76,20 @@ def _lesson_reports(name: str, tol: float, use_torch: bool):
 
 # --------------------------------------------------------------- checkpoint
 def _model_from_checkpoint(path: str):
-    """(float64 MLP with the checkpoint's weights, dataset, config); one clear line if anything is off."""
+    """(float64 MLP with the checkpoint's weights, dataset, config); one clear line if anything is off.
+
+    The checkpoint is read by ``Trainer.resume``, the one reader of training
+    checkpoints: what ``chainrule train --resume`` refuses, this refuses too,
+    for the same reasons, before building anything the file cannot justify.
+    """
     import numpy as np
 
-    from ..checkpoint import load_checkpoint
     from ..nn import MLP
-    from ..training import Trainer, TrainConfig
+    from ..training import Trainer
 
-    arrays, meta = load_checkpoint(path)
-    if meta.get("kind") != "trainer" or not isinstance(meta.get("config"), dict):
-        raise InvalidValueError(f"{path!r} is a chainrule checkpoint but not of a training run")
-    try:
-        config = TrainConfig.from_json(meta["config"])
-        trainer = Trainer(config)
-        state = {k[6:]: np.asarray(v, dtype=np.float64) for k, v in arrays.items() if k.startswith("model.")}
-        model = MLP(trainer.model.sizes, trainer.config.activation, seed=0, dtype=np.float64)
-        model.load_state_dict(state)
-    except InvalidValueError as exc:
-        raise InvalidValueError(f"cannot rebuild the model in {path!r}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidValueError(f"cannot rebuild the model in {path!r}: damaged metadata ({exc})") from None
+    trainer = Trainer.resume(path)
+    model = MLP(trainer.model.sizes, trainer.config.activation, seed=0, dtype=np.float64)
+    model.load_state_dict({k: v.astype(np.float64) for k, v in trainer.model.state_dict().items()})
     return model, trainer.dataset, trainer.config
 
 
@@ -155,7 +152,31 @@ def _table(report) -> list[str]:
     return [fmt(head), fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in rows)]
 
 
+def _run_fn(args: argparse.Namespace) -> int:
+    """``--fn FILE.py:GRAD``: the learner's gradient against backprop and finite differences (``chainrule.handwritten``)."""
+    from ..handwritten import check_file, parse_spec
+    from .output import unicode_ok
+
+    if args.target:
+        raise InvalidValueError("give either a LESSON|CHECKPOINT or --fn FILE.py:GRAD, not both")
+    report = check_file(*parse_spec(args.fn), tolerance=args.tolerance)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), ensure_ascii=not unicode_ok(sys.stdout)))
+        return 0 if report.ok else 1
+    text = "\n".join([f"chainrule check --fn {args.fn}", *report.lines()]) + "\n"
+    if not unicode_ok(sys.stdout):
+        from ..explainer.format import to_ascii
+
+        text = to_ascii(text)
+    sys.stdout.write(text)
+    return 0 if report.ok else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.fn:
+        return _run_fn(args)
+    if not args.target:
+        raise InvalidValueError("give a LESSON|CHECKPOINT to check, or --fn FILE.py:GRAD for your own backward pass")
     target, tol = args.target, args.tolerance
     use_torch = args.torch and _torch_available()
     if target in lessons.LESSONS:

@@ -72,6 +72,7 @@ def output_file(*suffixes: str):
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: it is a folder")
         return text
 
+    parse.suffixes = suffixes  # what the file may end in (the CLI fuzzer reads it too)
     return parse
 
 

@@ -11,45 +11,29 @@ import json
 import os
 import sys
 
-from ..data import DATASETS, TWO_D
 from ..errors import InvalidValueError, NonFiniteError
-from ..nn import ACTIVATIONS
-from ..optim import OPTIMIZERS
-from .options import add_format, int_in_range, non_negative_float, output_file, positive_float
+from ..training_config import HIDDEN_LAYERS, LAYER_SIZE, TRAIN_PARAMS, check_layers
+from .options import add_format, add_params, output_file
 
 
 def layer_sizes(text: str) -> list[int]:
-    """Hidden layer sizes separated by commas ("128,64"); "none" or "" for no hidden layer."""
+    """Hidden layer sizes separated by commas ("128,64"); "none" or "" for no hidden layer.
+
+    The bounds are ``LAYER_SIZE`` and ``HIDDEN_LAYERS`` (training_config), as for a checkpoint's settings.
+    """
     if text.strip().lower() in ("", "none"):
         return []
     sizes = []
     for part in text.split(","):
-        part = part.strip()
         try:
-            n = int(part)
+            sizes.append(int(part.strip()))
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not a list of layer sizes; give whole numbers separated by commas, such as 128,64") from None
-        if not 1 <= n <= 4096:
-            raise argparse.ArgumentTypeError(f"layer size {n} is out of range; allowed: 1 to 4096")
-        sizes.append(n)
-    return sizes
-
-
-def fraction_below_one(text: str) -> float:
-    """A number in [0, 1)."""
-    x = non_negative_float(text)
-    if x >= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be < 1")
-    return x
-
-
-def open_fraction(text: str) -> float:
-    """A number strictly between 0 and 1."""
-    x = positive_float(text)
-    if x >= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be < 1")
-    return x
+    try:
+        return check_layers(sizes)
+    except InvalidValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def existing_file(text: str) -> str:
@@ -60,35 +44,24 @@ def existing_file(text: str) -> str:
     return text
 
 
-# the options a resumed run takes from its checkpoint (they define the run)
-_RUN_OPTIONS = ("data", "layers", "activation", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-                "seed", "n_samples", "noise", "test_fraction", "dtype")
+# the options a resumed run takes from its checkpoint (they define the run); --epochs may change
+_RUN_OPTIONS = tuple(n for n in ["layers", *TRAIN_PARAMS.names()] if n != "epochs")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", choices=list(DATASETS), default=None, help="dataset (default: digits)")
+    add_params(parser, TRAIN_PARAMS)
     parser.add_argument("--layers", type=layer_sizes, default=None, metavar="N,N,...",
-                        help="hidden layer sizes, e.g. 128,64 ('none': no hidden layer)")
-    parser.add_argument("--activation", choices=list(ACTIVATIONS[:3]), default=None, help="hidden activation")
-    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, help="optimizer")
-    parser.add_argument("--lr", type=positive_float, default=None, help="learning rate η")
-    parser.add_argument("--momentum", type=fraction_below_one, default=None, help="SGD momentum μ in [0, 1)")
-    parser.add_argument("--weight-decay", dest="weight_decay", type=non_negative_float, default=None, help="weight decay λ")
-    parser.add_argument("--batch-size", dest="batch_size", type=int_in_range(1, 1_000_000), default=None, help="mini-batch size")
-    parser.add_argument("--epochs", type=int_in_range(0, 100_000), default=None, help="epochs in total (with --resume: the new total)")
-    parser.add_argument("--seed", type=int_in_range(0, 2**32 - 1), default=None, help="seed for the weights, batches and generated data (default 0)")
-    parser.add_argument("--samples", dest="n_samples", type=int_in_range(10, 1_000_000), default=None,
-                        help=f"number of points ({', '.join(TWO_D)} only)")
-    parser.add_argument("--noise", type=non_negative_float, default=None, help=f"noise level ({', '.join(TWO_D)} only)")
-    parser.add_argument("--test-fraction", dest="test_fraction", type=open_fraction, default=None,
-                        help="fraction of the data held out for testing (default 0.2; mnist1d has a fixed split)")
-    parser.add_argument("--dtype", choices=["float32", "float64"], default=None, help="float type (default float32)")
+                        help=f"hidden layer sizes, e.g. 128,64 ('none': no hidden layer; up to {HIDDEN_LAYERS.high} "
+                             f"layers of {LAYER_SIZE.low} to {LAYER_SIZE.high} neurons); default: the dataset's")
+    # left out means "the dataset's default" or, with --resume, "the checkpoint's": so every default is None here
+    # (the help shows the declared default)
+    parser.set_defaults(**{name: None for name in TRAIN_PARAMS.names()})
     parser.add_argument("--save", metavar="FILE", type=output_file(".npz"), default=None,
                         help="write a checkpoint (.npz) after every epoch")
     parser.add_argument("--resume", metavar="FILE", type=existing_file, default=None,
                         help="continue the run saved in FILE (its settings are kept; --epochs sets the new total)")
     parser.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg"), default=None,
-                        help="draw loss and accuracy curves (and the decision boundary of a 2-D set)")
+                        help="draw loss, accuracy and learning-rate curves (and the decision boundary of a 2-D set)")
     add_format(parser)
 
 
@@ -96,19 +69,12 @@ def _config(args):
     from ..training import TrainConfig
 
     given = {name: getattr(args, name) for name in _RUN_OPTIONS if getattr(args, name) is not None}
-    given.setdefault("data", "digits")
-    given.setdefault("seed", 0)
-    given.setdefault("dtype", "float32")
-    if args.data != "mnist1d" or args.test_fraction is None:
-        pass
-    else:
-        raise InvalidValueError("--test-fraction does not apply to mnist1d (it has a fixed 4000/1000 split)")
-    info = DATASETS[given["data"]]
-    if info.kind != "2d":
-        for opt, name in (("--samples", "n_samples"), ("--noise", "noise")):
-            if getattr(args, name) is not None:
-                raise InvalidValueError(f"{opt} applies to the 2-D datasets ({', '.join(TWO_D)}), not to {given['data']}")
     return TrainConfig(epochs=args.epochs, **given)
+
+
+def _flag(name: str) -> str:
+    return TRAIN_PARAMS[name].flags[0] if name in TRAIN_PARAMS and TRAIN_PARAMS[name].flags else \
+        "--" + name.replace("_", "-")
 
 
 def _trainer(args):
@@ -121,9 +87,8 @@ def _trainer(args):
     for name in _RUN_OPTIONS:
         value = getattr(args, name)
         if value is not None and value != getattr(saved, name):
-            flag = "--" + {"n_samples": "samples"}.get(name, name).replace("_", "-")
             raise InvalidValueError(
-                f"{flag} {value} differs from the checkpoint's {getattr(saved, name)}; a resumed run keeps its "
+                f"{_flag(name)} {value} differs from the checkpoint's {getattr(saved, name)}; a resumed run keeps its "
                 "settings (only --epochs may change)"
             )
     return trainer
@@ -133,8 +98,47 @@ def _pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.2f}%"
 
 
+def _header(trainer, resumed: bool) -> str:
+    from ..schedules import describe
+
+    c, ds = trainer.config, trainer.dataset
+    first = trainer.average_start()
+    parts = [
+        f"[bold]{c.data}[/]: {len(ds.X_train)} training / {len(ds.X_test)} test examples",
+        f"MLP {trainer.model.sizes} {c.activation} ({trainer.model.num_parameters():,} parameters)",
+        f"{c.optimizer} {describe(c.schedule, c.lr, c.epochs)}"
+        + (f" momentum {c.momentum:g}" if c.optimizer == "sgd" and c.momentum else "")
+        + (f" weight decay {c.weight_decay:g}" if c.weight_decay else ""),
+        f"batch {c.batch_size}",
+        (f"resumed at epoch {trainer.epoch}, " if resumed else "") + f"{c.epochs} epochs"
+        + (f", weights of epochs {first}-{max(first, c.epochs)} averaged" if first is not None and first <= c.epochs else ""),
+        f"seed {c.seed}",
+    ]
+    return "; ".join(parts)
+
+
+def _epoch_line(record, epochs: int) -> str:
+    return (f"epoch {record.epoch:>{len(str(epochs))}}/{epochs}  lr {record.lr:<8.3g} "
+            f"train loss {record.train_loss:.4f}  acc {_pct(record.train_accuracy):>7}   "
+            f"test loss {record.test_loss:.4f}  acc {_pct(record.test_accuracy):>7}")
+
+
+def _overfitting_line(o: dict) -> str:
+    """One sentence on overfitting (``training.overfitting``), whether it was seen or not."""
+    (a, b), (c, d) = o["lowest_epochs"], o["last_epochs"]
+    change = o["test_loss_now"] / o["test_loss_then"] - 1
+    numbers = (f"mean test loss {o['test_loss_then']:.4f} over epochs {a}-{b} (its lowest), {o['test_loss_now']:.4f} "
+               f"over epochs {c}-{d} ({change:+.0%}); mean training loss {o['train_loss_then']:.4f} then, "
+               f"{o['train_loss_now']:.4f} now")
+    if o["detected"]:
+        return f"overfitting: the test loss has been rising since epoch {o['began']} while the training loss fell: {numbers}"
+    return (f"overfitting: none seen: {numbers} (overfitting is the test loss up {o['rise']:.0%} while the training "
+            f"loss falls {o['fall']:.0%})")
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     trainer = _trainer(args)
@@ -143,13 +147,7 @@ def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False)
     text = args.format == "text"
     if text:
-        start = f"resumed at epoch {trainer.epoch}, " if args.resume else ""
-        out.print(f"[bold]{c.data}[/]: {len(trainer.dataset.X_train)} training / {len(trainer.dataset.X_test)} test examples; "
-                  f"MLP {trainer.model.sizes} {c.activation} ({trainer.model.num_parameters():,} parameters); "
-                  f"{c.optimizer} lr {c.lr:g}"
-                  + (f" momentum {c.momentum:g}" if c.optimizer == "sgd" and c.momentum else "")
-                  + (f" weight decay {c.weight_decay:g}" if c.weight_decay else "")
-                  + f"; batch {c.batch_size}; {start}{c.epochs} epochs; seed {c.seed}")
+        out.print(_header(trainer, args.resume is not None))
 
     progress = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
                         TextColumn("{task.fields[status]}"), TimeRemainingColumn(), console=err, transient=True,
@@ -158,16 +156,14 @@ def run(args: argparse.Namespace) -> int:
     def after_epoch(t, record):
         if args.save:
             t.save(args.save)
-        progress.update(task, completed=t.epoch, status=f"test accuracy {_pct(record.test_accuracy)}")
+        progress.update(task, completed=t.epoch,
+                        status=f"lr {record.lr:.3g}  test accuracy {_pct(record.test_accuracy)}")
         if text:
-            progress.console.print(  # printed above the bar
-                f"epoch {record.epoch:>{len(str(c.epochs))}}/{c.epochs}  "
-                f"train loss {record.train_loss:.4f}  acc {_pct(record.train_accuracy):>7}   "
-                f"test loss {record.test_loss:.4f}  acc {_pct(record.test_accuracy):>7}",
-                highlight=False) if progress.live.is_started else out.print(
-                f"epoch {record.epoch:>{len(str(c.epochs))}}/{c.epochs}  "
-                f"train loss {record.train_loss:.4f}  acc {_pct(record.train_accuracy):>7}   "
-                f"test loss {record.test_loss:.4f}  acc {_pct(record.test_accuracy):>7}")
+            line = _epoch_line(record, c.epochs)
+            if progress.live.is_started:
+                progress.console.print(line, highlight=False)  # printed above the bar
+            else:
+                out.print(line)
 
     with progress:
         task = progress.add_task("train", total=max(c.epochs, trainer.epoch), completed=trainer.epoch, status="")
@@ -182,25 +178,32 @@ def run(args: argparse.Namespace) -> int:
         trainer.save(args.save)
     result = trainer.result()
     if args.plot:
-        from ..training import plot_training
+        from ..viz.training import plot_training
 
         plot_training(trainer, args.plot)
+    reported, over = result["reported"], result["overfitting"]
     if args.format == "json":
         print(json.dumps(result))
     elif args.format == "markdown":
-        lines = [f"## chainrule train: {c.data}", "", "| epoch | train loss | train acc | test loss | test acc |",
-                 "|---:|---:|---:|---:|---:|"]
-        lines += [f"| {r['epoch']} | {r['train_loss']:.4f} | {_pct(r['train_accuracy'])} | {r['test_loss']:.4f} | "
-                  f"{_pct(r['test_accuracy'])} |" for r in result["history"]]
+        lines = [f"## chainrule train: {c.data}", "",
+                 "| epoch | lr | train loss | train acc | test loss | test acc |", "|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['epoch']} | {r['lr']:.3g} | {r['train_loss']:.4f} | {_pct(r['train_accuracy'])} | "
+                  f"{r['test_loss']:.4f} | {_pct(r['test_accuracy'])} |" for r in result["history"]]
         lines += ["", f"Final test accuracy: **{_pct(result['test_accuracy'])}** "
-                      f"(target for this dataset: {_pct(result['target_accuracy'])})", ""]
+                      f"(target for this dataset: {_pct(result['target_accuracy'])})", "",
+                  f"Reported weights: {reported['why']}.", ""]
+        if over:
+            lines += [_overfitting_line(over)[0].upper() + _overfitting_line(over)[1:] + ".", ""]
         sys.stdout.write("\n".join(lines))
     else:
         if result["test_accuracy"] is not None:
             out.print(f"[bold]test accuracy {_pct(result['test_accuracy'])}[/] after {result['epochs']} epochs "
                       f"(train loss {result['train_loss']:.4f}; the target for {c.data} is {_pct(result['target_accuracy'])})")
+            out.print(escape(f"reported: {reported['why']}"))
         else:
             out.print("no epochs were trained")
+        if over:
+            out.print(escape(_overfitting_line(over)))
     if args.save and text:
         print(f"Checkpoint written to {args.save}", file=sys.stderr)
     if args.plot and text:

@@ -190,7 +190,7 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> 
     for _ in range(MAX_DRAWS if seed is not None else 1):
         params = draw_params(module.PARAMS, seed, dict(settings), rng)
         try:
-            cost = module.train(**params).graph()
+            cost = lessons.graph(lesson, **params)
         except (InvalidValueError, ArithmeticError) as exc:  # numbers this lesson refuses: draw again
             last_error = exc
             continue

@@ -126,7 +126,11 @@ def step_questions(lesson: str, seed: int | None = None) -> dict:
     return data
 
 
+def exercise_for(lesson: str, seed: int | None, qid: str):
+    """The exercise a question id belongs to: the step-through's (``node:N``, ``edge:E``) or the lesson's own."""
+    return step_exercise(lesson, seed) if qid.startswith(("node:", "edge:")) else build(lesson, seed)
+
+
 def check_step(lesson: str, seed: int | None, qid: str, answer) -> Verdict:
     """Mark one answer of the step-through (``node:N`` or ``edge:E``), or of the exercise's own questions."""
-    exercise = step_exercise(lesson, seed) if qid.startswith(("node:", "edge:")) else build(lesson, seed)
-    return check(exercise, qid, answer)
+    return check(exercise_for(lesson, seed, qid), qid, answer)

@@ -10,7 +10,9 @@ Every lesson module declares:
   returns a result holding the numbers (and ``result.graph()``, the cost
   ``Value`` after one backward pass);
 * ``explain(result)``: the ``Report`` every renderer shows (text, Markdown, JSON);
-* ``PLOTS``, and ``plot(result, path)`` where a picture helps.
+* ``PLOTS``, and ``plot(result, path)`` where a picture helps;
+* optionally ``graph(**params)``: the cost ``Value`` after one backward pass, built without
+  the rest of the lesson's work, for a lesson whose ``train`` is slow (exercises build many).
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def run(name: str, **params):
     return module, module.train(**params)
 
 
+def graph(name: str, **params):
+    """The cost ``Value`` of lesson ``name`` with ``params`` (the rest its defaults), after one backward pass.
+
+    The lesson's own ``graph(**params)`` when it has one (no training, no explanation), else ``train(...).graph()``.
+    """
+    module = load(name)
+    quick = getattr(module, "graph", None)
+    return quick(**params) if quick is not None else module.train(**params).graph()
+
+
 def default_graph(name: str):
     """The cost ``Value`` of lesson ``name`` with its default parameters, after one backward pass."""
-    return run(name)[1].graph()
+    return graph(name)

@@ -173,13 +173,18 @@ NAMES = UNIT_NAMES + (f"b{superscript(2)}",)  # w¹₁ b¹₁ w²₁ w¹₂ b¹�
 
 
 def two_units(theta: list) -> Value:
-    """a(x) = w²₁·tanh(w¹₁x + b¹₁) + w²₂·tanh(w¹₂x + b¹₂) + b², C = Σ over the data of (a(x) − y)²."""
+    """a(x) = w²₁·tanh(w¹₁x + b¹₁) + w²₂·tanh(w¹₂x + b¹₂) + b², C = Σ over the data of (a(x) − y)².
+
+    The values are named for example n: hₖₙ (unit k), aₙ and its share of the cost Cₙ, so that an
+    explanation (or an exercise) can say which number it means.
+    """
     w11, b11, w21, w12, b12, w22, b2 = theta
     terms = []
-    for x, y in zip(DATA_X, DATA_Y):
-        h1 = Value.dot([w11], [x], b11).tanh()
-        h2 = Value.dot([w12], [x], b12).tanh()
-        terms.append((Value.dot([w21, w22], [h1, h2], b2) - y) ** 2)
+    for n, (x, y) in enumerate(zip(DATA_X, DATA_Y), 1):
+        h1 = Value.dot([w11], [x], b11).tanh().named(f"h₁{subscript(n)}")
+        h2 = Value.dot([w12], [x], b12).tanh().named(f"h₂{subscript(n)}")
+        a = Value.dot([w21, w22], [h1, h2], b2).named(f"a{subscript(n)}")
+        terms.append(((a - y) ** 2).named(f"C{subscript(n)}"))
     return Value.sum(terms).named("C")
 
 
@@ -275,6 +280,17 @@ class Twins:
         out.update(twin=self.twin, midpoint_cost=self.midpoint_cost, bump=self.bump, distinct=self.distinct,
                    names=list(NAMES))
         return out
+
+
+def graph(**params) -> Value:
+    """The two-unit network's cost at its initial weights (from ``seed``), after one backward pass.
+
+    What ``train(**params).graph()`` gives, without the descent and the curvatures (which take a second).
+    """
+    p = PARAMS.resolve(params)
+    C = two_units(leaves(initial(p["seed"])))
+    C.backward()
+    return C
 
 
 def twins(seed: int, learning_rate: float, steps: int) -> Twins:

@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import NumericalOverflowError
-from ..explainer.format import num
+from ..explainer.format import num, subscript
 from ..explainer.report import Report, Section, Table
 from ..neuron import MLP
 from ..params import Param, Params
@@ -86,8 +86,16 @@ def weight_behaviour(weights: list[float], optimum: float) -> str:
 
 
 def mlp_cost(net: MLP) -> Value:
-    """The small network's cost: the mean squared error on ``POINTS``."""
-    errors = [(net([x]) - y) ** 2 for x, y in POINTS]
+    """The small network's cost: the mean squared error on ``POINTS``.
+
+    Its values are named for point n: the hidden units hⱼₙ, the output aₙ and the squared error eₙ.
+    """
+    errors = []
+    for n, (x, y) in enumerate(POINTS, 1):
+        a = net([x]).named(f"a{subscript(n)}")
+        for j, h in enumerate((v for v in a.inputs if v.op == "tanh"), 1):
+            h.named(f"h{subscript(j)}{subscript(n)}")
+        errors.append(((a - y) ** 2).named(f"e{subscript(n)}"))
     return (Value.sum(errors) * (1.0 / len(POINTS))).named("C")
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import lessons
 from ..exercises.answers import MAX_CHARS
+from ..errors import InvalidValueError
 from ..exercises.draw import SEED
 from . import api_models as m
 
@@ -29,8 +30,8 @@ router = APIRouter(prefix="/api", tags=["exercises"])
 
 MAX_ID = 64
 ExerciseLesson = Literal[tuple(lessons.LESSONS)]
-Seed = Annotated[Optional[int], Field(ge=SEED.low, le=SEED.high, strict=True,
-                                      description="the learner's numbers (none: the lesson's own)")]
+Seed = Annotated[Optional[m.whole(ge=SEED.low, le=SEED.high)],
+                 Field(description="the learner's numbers (none: the lesson's own)")]
 
 
 class ExerciseRequest(BaseModel):
@@ -97,7 +98,21 @@ def steps(req: StepsRequest) -> dict:
 @router.post("/exercise/check", responses=m.REFUSALS, response_model=Verdict,
              summary="Check one answer: right or wrong, the expected answer, the mistake it is")
 def check(req: CheckRequest) -> dict:
-    """Marks ``answer`` for ``question``: to 3 significant digits for a number, as a function for a formula."""
-    from ..exercises.steps import check_step
+    """Marks ``answer`` for ``question``: to 3 significant digits for a number, as a function for a formula.
 
-    return check_step(req.lesson, req.seed, req.question, req.answer).to_json()
+    Two refusals the schema cannot state name their field: a ``question`` id this lesson's exercise (with these
+    numbers) does not have, and an ``answer`` that is neither a number nor a formula in the lesson's symbols.
+    """
+    from ..exercises.answers import AnswerError
+    from ..exercises.grading import check as mark
+    from ..exercises.steps import exercise_for
+
+    exercise = exercise_for(req.lesson, req.seed, req.question)
+    try:
+        exercise.question(req.question)
+    except InvalidValueError as exc:
+        raise InvalidValueError(f"question: {exc}") from None
+    try:
+        return mark(exercise, req.question, req.answer).to_json()
+    except AnswerError as exc:
+        raise InvalidValueError(f"answer: {exc}") from None

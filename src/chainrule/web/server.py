@@ -52,7 +52,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__
 from ..errors import ChainruleError
-from . import routes
+from . import exercise_routes, routes
 from .capacity import Busy, Capacity
 
 STATIC = Path(str(files("chainrule.web") / "static"))
@@ -452,7 +452,7 @@ def create_app(hosts: Iterable[str] = LOCAL_HOSTS, training: tuple[int, int] = T
     app.state.training = Capacity("training", *training, processes=True)
     app.state.lessons = Capacity("lesson", *lessons)
     app.include_router(routes.router)
-    from .exercise_routes import router as exercises; app.include_router(exercises)  # noqa: E702 - one line to merge
+    app.include_router(exercise_routes.router)
 
     for url, name in PAGES.items():
         app.add_api_route(url, _page(name), methods=["GET", "HEAD"], include_in_schema=False)

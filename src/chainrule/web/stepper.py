@@ -11,8 +11,10 @@ order ``Value.backward`` visits them (the same Kahn order, the same
 additions). ``trace_graph`` adds what the page needs to play it edge by edge:
 where each node is drawn, the sentence of each step (the running product,
 the local derivative, the sum where two paths meet), and, for every
-parameter, the sum over paths of the product of local derivatives. At the
-end each node's running sum is the gradient the engine computes.
+parameter, the sum over paths of the product of local derivatives; and the
+line of generated code that performs each step (``chainrule.compile``: the
+whole graph as a program in ``program``, each event's line in ``code``). At
+the end each node's running sum is the gradient the engine computes.
 
 Formulas come from ``chainrule.explain`` (sympy differentiates each
 operation), numbers from the graph itself: nothing is typed in by hand.
@@ -28,6 +30,7 @@ from ..explainer import trace as explain_trace
 from ..explainer.format import factor, num
 from ..explainer.names import name_nodes, partial
 from ..gradcheck import is_parameter
+from ..codegen import compile as compile_graph
 from ..scalar import Value
 from .api_models import LessonName
 
@@ -88,6 +91,7 @@ def trace_graph(output: Value) -> dict:
     """
     data = explain_trace.trace(output)
     order = output.nodes()
+    program = compile_graph(output)  # every leaf a parameter: every edge has its line of code
     names = name_nodes(output, order)
     place = _layout(order)
     cost = data["cost"]
@@ -131,7 +135,9 @@ def trace_graph(output: Value) -> dict:
         for e in data["edges"]
     ]
     events = []
+    code_lines = program.edge_lines()
     for e, size in zip(data["events"], sizes):
+        code, code_line = code_lines[(e["user"], data["edges"][e["edge"]]["slot"])]
         up = partial(cost_name, e["user_name"]) if e["user"] != cost else f"∂{cost_name}/∂{cost_name}"
         into = partial(cost_name, e["input_name"])
         before, after, contribution = e["input_grad_before"], e["input_grad_after"], e["contribution"]
@@ -148,6 +154,8 @@ def trace_graph(output: Value) -> dict:
                 "after": after,
                 "meets": e["paths_meet"],  # a second (third...) path arrives: the chain rule adds
                 "complete": e["input_complete"],  # every path into this node has now arrived
+                "code": code,  # the line of the compiled backward pass that performs this step (chainrule.compile)
+                "code_line": code_line,  # its number in "program" (from 1)
                 "text": {
                     "chain": f"{up} · {e['derivative']}",
                     "formula": f"{e['derivative']} = {e['local_formula']}" if e["local_formula"] else e["derivative"],
@@ -171,6 +179,7 @@ def trace_graph(output: Value) -> dict:
         "parameters": [k for k, kind in enumerate(kinds) if kind == "parameter"],
         "derivations": _derivations(output, order, names, grad),
         "columns": 1 + max(p["col"] for p in place.values()),
+        "program": program.source,  # the whole graph as straight-line Python: forward, then one line per edge
     }
 
 

@@ -1,0 +1,573 @@
+"""Check a backward pass written by hand: ``check_function(forward, grad, at=params)``.
+
+A learner writes two functions of a dict of parameters,
+
+    def forward(params):            # the cost
+        a = 1.5 * params["w"]
+        return (a - 0.8) ** 2
+
+    def grad(params):               # their own backward pass: dC/d(each parameter)
+        a = 1.5 * params["w"]
+        return {"w": 2 * (a - 0.8) * 1.5}
+
+and chainrule judges ``grad`` against two references:
+
+* its own backprop of ``forward``: ``forward`` is called with ``Value``\\ s in
+  place of the numbers (a parameter may be a number, a list of lists or a
+  numpy array), so the graph is the learner's own computation, and
+  ``backward()`` gives every gradient, each as the chain rule's sum over the
+  edges leaving the parameter (∂C/∂z¹₁ · x₁ = δ¹₁·x₁);
+* central finite differences (C(p + h) − C(p − h)) / 2h with plain floats,
+  which need nothing but ``forward`` (and catch a ``forward`` that hides
+  part of its computation from the graph, such as ``math.exp`` on a
+  ``Value``: then backprop and the differences disagree, and the
+  differences are the reference).
+
+Each entry agrees when |yours − reference| ≤ tolerance·(1 + |reference|).
+A wrong entry is named with the product backprop computed for it and, where
+the numbers allow a diagnosis, what probably went wrong: a factor 2, a
+flipped sign, a path left out or counted twice (``paths`` of the chain rule:
+the products of local derivatives along each path, whose sum is the
+gradient), a matrix transposed.
+
+``check_file(path, "grad")`` does the same for a file, running it as the
+user's own code in a separate process with a time limit (``TIME_LIMIT``) and
+a memory limit: a crash or a hang in it is reported in one line
+(``HandwrittenCodeError``), never as a traceback of chainrule's.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import numbers
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+
+from .errors import InvalidValueError
+
+__all__ = ["check_function", "check_file", "HandCheck", "Entry", "HandwrittenCodeError", "TIME_LIMIT", "H"]
+
+H = 1e-6  # the finite-difference step
+TIME_LIMIT = 30.0  # seconds for the user's file, start-up included
+MEMORY_LIMIT = 4 * 2**30  # bytes of address space for the user's file (where the system can limit it)
+MAX_ENTRIES = 10_000  # numbers in the parameters: finite differences call forward twice for each
+MAX_EXPLAINED = 20  # wrong entries explained with their chain-rule products (the rest are only listed)
+_AGREE_FD = 1e-5  # backprop and finite differences agree to this relative size (the differences are O(h²) off)
+
+
+class HandwrittenCodeError(InvalidValueError):
+    """The user's file or functions could not be run to the end (one line says why)."""
+
+
+@dataclass
+class Entry:
+    """One number of the gradient: yours, backprop's, the finite differences', and what is wrong if it is."""
+
+    name: str  # "w", "W1[0][1]"
+    given: float | None  # None: your grad gave no number here
+    backprop: float | None  # None: chainrule could not backprop your forward
+    numeric: float
+    reference: float
+    ok: bool
+    expected: str = ""  # "∂C/∂z¹₁ · x₁ = 0.0499 · 1.5"
+    diagnosis: str = ""
+
+    def line(self) -> str:
+        """The sentence for a wrong entry."""
+        given = "no number here" if self.given is None else _short(self.given)
+        ref = "backprop gives" if self.backprop is not None and self.reference == self.backprop else \
+            "finite differences give"
+        text = f"∂C/∂{self.name}: you gave {given}, {ref} {_short(self.reference)}"
+        if self.expected:
+            text += f" = {self.expected}"
+        if self.diagnosis:
+            text += f"; {self.diagnosis}"
+        return text
+
+
+@dataclass
+class HandCheck:
+    """The verdict on a hand-written gradient: one ``Entry`` per number, ``ok`` when every one agrees."""
+
+    cost: float
+    entries: list[Entry]
+    tolerance: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.entries) and all(e.ok for e in self.entries)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, "cost": self.cost, "tolerance": self.tolerance, "h": H, "notes": self.notes,
+                "entries": [asdict(e) for e in self.entries]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "HandCheck":
+        return cls(data["cost"], [Entry(**e) for e in data["entries"]], data["tolerance"], list(data["notes"]))
+
+    def lines(self) -> list[str]:
+        rows = [(e.name, "—" if e.given is None else _short(e.given),
+                 "—" if e.backprop is None else _short(e.backprop), _short(e.numeric), "ok" if e.ok else "WRONG")
+                for e in self.entries]
+        head = ("entry", "you gave", "backprop", "finite differences", "")
+        widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
+        out = [f"cost C = {_short(self.cost)} at your parameters", *self.notes, ""]
+        out += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+                for r in [head] + rows]
+        wrong = [e for e in self.entries if not e.ok]
+        if wrong:
+            out += [""] + [e.line() for e in wrong]
+            out += ["", f"{len(wrong)} of {len(self.entries)} entries are wrong (tolerance {self.tolerance:g})"]
+        else:
+            n = len(self.entries)
+            out += ["", f"{'the 1 entry agrees' if n == 1 else f'all {n} entries agree'} (tolerance {self.tolerance:g})"]
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _short(x: float) -> str:
+    text = f"{x:.6g}"
+    return "−" + text[1:] if text.startswith("-") else text  # a real minus sign, as the explanations write it
+
+
+# ------------------------------------------------------------------ the parameters
+def _entries(at: dict) -> list[tuple[str, tuple, float]]:
+    """Every number of the parameters: (key, index, value), in the dict's order, row by row."""
+    import numpy as np
+
+    if not isinstance(at, dict) or not at:
+        raise InvalidValueError(f"the parameters must be a non-empty dict of name -> number, list or array, got "
+                                f"{type(at).__name__}")
+    out = []
+    for key, value in at.items():
+        if not isinstance(key, str):
+            raise InvalidValueError(f"the parameters' names must be strings, got {key!r}")
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"parameter {key!r} is not a number or an array of numbers") from None
+        if isinstance(value, bool) or arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise InvalidValueError(f"parameter {key!r} must hold finite numbers, got {value!r}")
+        for index in np.ndindex(arr.shape):
+            out.append((key, index, float(arr[index])))
+            if len(out) > MAX_ENTRIES:
+                raise InvalidValueError(f"the parameters hold more than {MAX_ENTRIES:,} numbers; check a smaller "
+                                        "network (finite differences run forward twice per number)")
+    return out
+
+
+def _entry_name(key: str, index: tuple) -> str:
+    """'W1[0][1]': the parameter's name (user text, made safe for a terminal) and the entry's index."""
+    return _clean(key, 60) + "".join(f"[{i}]" for i in index)
+
+
+def _replaced(at: dict, fill) -> dict:
+    """A copy of the parameters with each number x at (key, index) replaced by ``fill(key, index, x)``."""
+    import numpy as np
+
+    out = {}
+    for key, value in at.items():
+        if isinstance(value, np.ndarray):
+            arr = np.empty(value.shape, dtype=object)
+            for index in np.ndindex(value.shape):
+                arr[index] = fill(key, index, float(value[index]))
+            out[key] = arr if value.ndim else arr[()]
+        else:
+            out[key] = _fill_nested(value, key, (), fill)
+    return out
+
+
+def _fill_nested(value, key, index, fill):
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fill_nested(v, key, index + (k,), fill) for k, v in enumerate(value))
+    return fill(key, index, float(value))
+
+
+def _moved(at: dict, key: str, index: tuple, x: float) -> dict:
+    """A deep copy of the parameters with one number set to ``x``."""
+    import numpy as np
+
+    out = copy.deepcopy(at)
+    value = out[key]
+    if isinstance(value, np.ndarray):
+        value = value.astype(np.float64)
+        value[index] = x
+        out[key] = value
+    elif not index:
+        out[key] = x
+    else:
+        target = value
+        for i in index[:-1]:
+            target = target[i]
+        target[index[-1]] = x
+    return out
+
+
+def _number(out, what: str) -> float:
+    """The cost ``forward`` returned, as a float (a Value's data, a one-element array)."""
+    from .scalar import Value
+
+    if isinstance(out, Value):
+        return out.data
+    try:
+        import numpy as np
+
+        arr = np.asarray(out, dtype=np.float64)
+        if arr.size == 1 and not isinstance(out, bool):
+            x = float(arr.reshape(()))
+            if math.isfinite(x):
+                return x
+    except (TypeError, ValueError):
+        pass
+    raise InvalidValueError(f"{what} must return one finite number (the cost), got {out!r:.80}")
+
+
+# ------------------------------------------------------------------ references
+def _backprop(forward, at: dict, entries):
+    """chainrule's backprop of ``forward``: (cost Value, {(key, index): leaf}) or (None, why not)."""
+    from .scalar import Value
+
+    leaves = {}
+
+    def leaf(key, index, x):
+        v = Value(x, label=_entry_name(key, index))
+        leaves[(key, index)] = v
+        return v
+
+    try:
+        cost = forward(_replaced(at, leaf))
+    except Exception as exc:  # noqa: BLE001 - the user's forward on Values: any failure means "no backprop"
+        return None, (f"chainrule could not run your forward on Values ({type(exc).__name__}: {_clean(str(exc))}), "
+                      "so finite differences are the reference")
+    if not isinstance(cost, Value):
+        return None, ("your forward, given Values, returned a plain number (does it convert them, e.g. with "
+                      "math.exp or float()? use w.exp(), w.tanh() …), so finite differences are the reference")
+    if not cost.label:
+        cost.label = "C"  # so that the explanations read ∂C/∂w
+    for node in cost.nodes():
+        node.grad = 0.0
+    try:
+        cost.backward()
+    except ArithmeticError as exc:
+        return None, f"backprop of your forward failed ({_clean(str(exc))}), so finite differences are the reference"
+    return (cost, leaves), ""
+
+
+def _finite_differences(forward, at: dict, entries) -> tuple[float, list[float]]:
+    cost = _number(forward(copy.deepcopy(at)), "forward")
+    numeric = []
+    for key, index, x in entries:
+        up = _number(forward(_moved(at, key, index, x + H)), "forward")
+        down = _number(forward(_moved(at, key, index, x - H)), "forward")
+        numeric.append((up - down) / (2 * H))
+    return cost, numeric
+
+
+def _given(grad, at: dict, entries) -> tuple[list[float | None], list[str], dict]:
+    """The learner's gradient, entry by entry (None where it gave no number), notes on its shape, and its arrays."""
+    import numpy as np
+
+    out = grad(copy.deepcopy(at))
+    if not isinstance(out, dict):
+        raise InvalidValueError(f"your grad must return a dict (parameter name -> gradient), got {type(out).__name__}")
+    notes, arrays = [], {}
+    for key in at:
+        if key not in out:
+            notes.append(f"your grad gives no gradient for {key!r}")
+            continue
+        try:
+            arr = np.asarray(out[key], dtype=np.float64)
+        except (TypeError, ValueError):
+            notes.append(f"your grad's {key!r} is not a number or an array of numbers")
+            continue
+        want = np.asarray(at[key], dtype=np.float64).shape
+        if arr.shape != want and arr.size == int(np.prod(want)) and arr.ndim <= 1 and len(want) <= 1:
+            arr = arr.reshape(want)  # a number given as [x], or the other way round
+        arrays[key] = arr
+    extra = [k for k in out if k not in at]
+    if extra:
+        notes.append(f"your grad gives gradients for names that are not parameters: {', '.join(map(repr, extra))}")
+    given = []
+    for key, index, _ in entries:
+        arr = arrays.get(key)
+        if arr is None or arr.shape != np.asarray(at[key], dtype=np.float64).shape:
+            given.append(None)
+        else:
+            given.append(float(arr[index]))
+    for key, arr in arrays.items():
+        want = np.asarray(at[key], dtype=np.float64).shape
+        if arr.shape != want:
+            notes.append(f"your grad's {key!r} has shape {arr.shape}, the parameter has shape {want}"
+                         + (": transposed?" if arr.shape == want[::-1] else ""))
+    return given, notes, arrays
+
+
+# ------------------------------------------------------------------ explaining a wrong entry
+def _edge_products(cost, leaf):
+    """For one parameter: backprop's product, δ · ∂z/∂p summed over the nodes z it feeds, and every path to the cost."""
+    from .explainer import explain
+    from .explainer.format import factor, subscript
+    from .explainer.trace import final_gradients
+
+    grads = final_gradients(cost)
+    edges = [(node, k) for node in cost.nodes() for k, child in enumerate(node.inputs) if child is leaf]
+    mark = (lambda n: subscript(n)) if len(edges) > 1 else (lambda n: "")
+    words = [f"δ{mark(n)} · ∂z{mark(n)}/∂p" for n in range(1, len(edges) + 1)]
+    nums = [f"{factor(grads.get(node, 0.0))} · {factor(node.local[k])}" for node, k in edges]
+    expected = " + ".join(words) + " = " + " + ".join(nums) if words else ""
+    derivation = explain(cost, wrt=[leaf], symbolic=False).parameters[0]
+    return expected, [(term.nodes, term.product) for term in derivation.paths], derivation.listed_all
+
+
+def _through(paths, k: int) -> str:
+    """The first node (from the cost down) that only path k passes through: what tells it from the others."""
+    others = [set(p[0]) for j, p in enumerate(paths) if j != k]
+    for name in paths[k][0][1:-1]:
+        if not any(name in o for o in others):
+            return f"the path through {name}"
+    return "the path " + " ← ".join(paths[k][0])
+
+
+def _diagnose(given: float, ref: float, paths, listed_all: bool, tol: float) -> str:
+    def close(a, b):
+        return abs(a - b) <= tol * (1 + abs(b))
+
+    if ref != 0.0 and close(given, 2 * ref):
+        twice = [k for k, (_, p) in enumerate(paths) if close(given, ref + p)] if len(paths) > 1 else []
+        return ("off by a factor 2: did you count " + (_through(paths, twice[0]) if twice else "a path") + " twice"
+                + ("" if twice else ", or keep the 2 of a square twice") + "?")
+    if ref != 0.0 and close(given, ref / 2):
+        return "half of it: did you drop the 2 of a square (d(a − y)²/da = 2(a − y))?"
+    if ref != 0.0 and close(given, -ref):
+        return "the sign is flipped: (a − y) written (y − a), or a minus lost on the way?"
+    if listed_all and len(paths) > 1:
+        for k, (_, p) in enumerate(paths):
+            if not close(p, 0.0) and close(given, ref - p):
+                return f"you left out {_through(paths, k)} (it adds {_short(p)}): the chain rule adds every path"
+        for k, (_, p) in enumerate(paths):
+            if not close(p, 0.0) and close(given, ref + p):
+                return f"did you count {_through(paths, k)} twice?"
+    if given == 0.0 and ref != 0.0:
+        return "you gave 0: every path from it to the cost adds to its gradient"
+    return ""
+
+
+def _transposed(key, arrays, at, entries, refs, tol) -> bool:
+    import numpy as np
+
+    arr = arrays.get(key)
+    want = np.asarray(at[key], dtype=np.float64)
+    if arr is None or want.ndim != 2:
+        return False
+    ref = np.zeros(want.shape)
+    for (k, index, _), r in zip(entries, refs):
+        if k == key:
+            ref[index] = r
+    if arr.shape == want.shape[::-1] and arr.shape != want.shape:
+        return bool(np.all(np.abs(arr.T - ref) <= tol * (1 + np.abs(ref))))
+    if arr.shape == want.shape and want.shape[0] == want.shape[1]:
+        ok = np.all(np.abs(arr - ref) <= tol * (1 + np.abs(ref)))
+        return bool(not ok and np.all(np.abs(arr.T - ref) <= tol * (1 + np.abs(ref))))
+    return False
+
+
+# ------------------------------------------------------------------ the check
+def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandCheck:
+    """Judge ``grad(params)`` against chainrule's backprop of ``forward(params)`` and finite differences at ``at``.
+
+    See the module docstring. Returns a ``HandCheck``: ``ok`` when every
+    entry agrees; ``str()`` of it is the report.
+    """
+    if not callable(forward) or not callable(grad):
+        raise InvalidValueError("check_function: forward and grad must be functions of the parameters")
+    if not (isinstance(tolerance, numbers.Real) and tolerance > 0 and math.isfinite(tolerance)):
+        raise InvalidValueError(f"check_function: tolerance must be a number > 0, got {tolerance!r}")
+    entries = _entries(at)
+    cost, numeric = _finite_differences(forward, at, entries)
+    given, notes, arrays = _given(grad, at, entries)
+    graph, why_not = _backprop(forward, at, entries)
+    if why_not:
+        notes.append(why_not)
+    backprop: list[float | None] = [None] * len(entries)
+    if graph is not None:
+        cost_value, leaves = graph
+        backprop = [leaves[(k, index)].grad if (k, index) in leaves else 0.0 for k, index, _ in entries]
+        off = [e for e, b, n in zip(entries, backprop, numeric) if abs(b - n) > _AGREE_FD * (1 + abs(n))]
+        if off:
+            notes.append(f"chainrule's backprop of your forward disagrees with finite differences at "
+                         f"{_entry_name(*off[0][:2])} (a kink, or a forward that hides part of its work from the "
+                         "graph, e.g. math.exp on a Value): finite differences are the reference")
+            graph = None
+    refs = [b if graph is not None else n for b, n in zip(backprop, numeric)]
+    out = []
+    transposed = {key for key in at if _transposed(key, arrays, at, entries, refs, tolerance)}
+    explained = 0
+    for (key, index, _), g, b, n, r in zip(entries, given, backprop, numeric, refs):
+        ok = g is not None and abs(g - r) <= tolerance * (1 + abs(r))
+        entry = Entry(_entry_name(key, index), g, b, n, r, ok)
+        if not ok and graph is not None and explained < MAX_EXPLAINED:
+            explained += 1
+            cost_value, leaves = graph
+            entry.expected, paths, listed_all = _edge_products(cost_value, leaves[(key, index)])
+            if g is not None:
+                entry.diagnosis = _diagnose(g, r, paths, listed_all, tolerance)
+        if not ok and key in transposed:
+            entry.diagnosis = (f"your gradient of {key} is the transpose of the right one: the entry for "
+                               f"{key}[j][k] belongs at [k][j]")
+        out.append(entry)
+    if any(e.expected for e in out):
+        notes.append("δ · ∂z/∂p: backprop's product for an entry p, with z the node p feeds, δ = ∂C/∂z its gradient "
+                     "and ∂z/∂p the local derivative (summed over the nodes p feeds)")
+    return HandCheck(cost, out, tolerance, notes)
+
+
+# ------------------------------------------------------------------ a file, in its own process
+def _clean(text: str, limit: int = 240) -> str:
+    """User text for one line of a terminal: control characters escaped, cut to ``limit``."""
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """'my_backprop.py:grad' -> (path, 'grad'); a clear error for anything else."""
+    path, sep, name = str(spec).rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise InvalidValueError(f"--fn: expected FILE.py:FUNCTION (e.g. my_backprop.py:grad), got {_clean(spec)!r}")
+    if not path.endswith(".py"):
+        raise InvalidValueError(f"--fn: {_clean(path)!r} is not a Python file (.py)")
+    if not os.path.isfile(path):
+        raise InvalidValueError(f"--fn: no such file: {_clean(path)!r}")
+    return path, name
+
+
+def check_file(path: str, grad_name: str = "grad", *, forward_name: str = "forward", at_name: str = "params",
+               tolerance: float = 1e-6, time_limit: float = TIME_LIMIT) -> HandCheck:
+    """``check_function`` on the functions of a file, run in a separate Python with a time and memory limit.
+
+    The file defines ``forward``, the gradient function (``grad_name``) and
+    ``params`` (the point to check at). Anything that goes wrong in it (an
+    exception, a hang, the interpreter dying) raises ``HandwrittenCodeError``
+    with one line.
+    """
+    shown = os.path.basename(path)
+    with tempfile.TemporaryDirectory(prefix="chainrule-check-") as tmp:
+        result = os.path.join(tmp, "result.json")
+        errors = os.path.join(tmp, "stderr.txt")
+        command = [sys.executable, "-m", "chainrule.handwritten", os.path.abspath(path), grad_name, forward_name,
+                   at_name, repr(float(tolerance)), result]
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        with open(errors, "wb") as err:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                       cwd=os.path.dirname(os.path.abspath(path)), env=env,
+                                       start_new_session=(os.name == "posix"))
+            try:
+                code = process.wait(timeout=time_limit)
+            except subprocess.TimeoutExpired:
+                _kill(process)
+                raise HandwrittenCodeError(f"{shown} did not finish within {time_limit:g} s (an endless loop, or "
+                                           "a forward too slow to run twice per parameter?)") from None
+        if os.path.exists(result):
+            with open(result, encoding="utf-8") as f:
+                data = json.load(f)
+            if "error" in data:
+                raise HandwrittenCodeError(data["error"])
+            return HandCheck.from_json(data)
+        with open(errors, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 2000))
+            tail = f.read().decode("utf-8", "replace").strip().splitlines()
+        last = _clean(tail[-1]) if tail else ""
+        raise HandwrittenCodeError(f"{shown} stopped the interpreter (exit code {code}) before answering"
+                                   + (f": {last}" if last else ""))
+
+
+def _kill(process) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(process.pid, 9)
+        else:
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _user_error(exc: BaseException, path: str, what: str) -> str:
+    """'my_backprop.py, line 7, in grad: ZeroDivisionError: division by zero', from the deepest frame of the file."""
+    import traceback
+
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename) == os.path.abspath(path):
+            where = f"{os.path.basename(path)}, line {frame.lineno}, in {frame.name}: "
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return _clean(f"{what} failed: {where}{message}", 400)
+
+
+def _limit_resources() -> None:
+    try:
+        import resource
+    except ImportError:  # not on this system (Windows): the time limit still holds
+        return
+    for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_FSIZE, 64 * 2**20)):
+        try:
+            soft, hard = resource.getrlimit(limit)
+            if hard == resource.RLIM_INFINITY or hard > value:
+                resource.setrlimit(limit, (value, hard if hard != resource.RLIM_INFINITY else value))
+        except (ValueError, OSError):
+            pass
+
+
+def _worker(argv: list[str]) -> int:
+    """The separate process of ``check_file``: load the file, check, write the report (or one line of error)."""
+    path, grad_name, forward_name, at_name, tolerance, result = argv
+    _limit_resources()
+    shown = os.path.basename(path)
+
+    def answer(data: dict) -> int:
+        with open(result, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        return 0
+
+    import runpy
+
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        namespace = runpy.run_path(path, run_name="__chainrule_check__")
+    except BaseException as exc:  # noqa: BLE001 - the user's file: report any failure in one line
+        if isinstance(exc, SystemExit):
+            return answer({"error": f"{shown} called exit() while it was loaded"})
+        return answer({"error": _user_error(exc, path, f"loading {shown}")})
+    missing = [n for n in (forward_name, grad_name) if not callable(namespace.get(n))]
+    if missing:
+        defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_"))
+        return answer({"error": f"{shown} defines no function {missing[0]!r} (it defines: "
+                                f"{', '.join(defined[:12]) or 'none'})"})
+    if at_name not in namespace:
+        return answer({"error": f"{shown} defines no {at_name!r}: the parameters to check at, e.g. "
+                                f"{at_name} = {{\"w\": 0.8}}"})
+    try:
+        report = check_function(namespace[forward_name], namespace[grad_name], namespace[at_name],
+                                tolerance=float(tolerance))
+    except InvalidValueError as exc:
+        return answer({"error": _clean(f"{shown}: {exc}", 400)})
+    except BaseException as exc:  # noqa: BLE001 - the user's functions
+        if isinstance(exc, SystemExit):
+            return answer({"error": f"{shown} called exit() while it was checked"})
+        return answer({"error": _user_error(exc, path, f"running {shown}")})
+    return answer(report.to_json())
+
+
+if __name__ == "__main__":
+    sys.exit(_worker(sys.argv[1:]))

@@ -1,0 +1,58 @@
+"""docs/backward-as-code.md and the README's tour show what `chainrule code` prints today, not an old copy."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from chainrule.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "backward-as-code.md"
+README = ROOT / "README.md"
+
+
+class Utf8Out(io.StringIO):
+    encoding = "utf-8"
+
+
+def printed(*argv) -> str:
+    out = Utf8Out()
+    with contextlib.redirect_stdout(out):
+        assert main(["code", *argv]) == 0
+    return out.getvalue()
+
+
+def programs(text: str) -> list[tuple[str, str, str]]:
+    """Every ```python block that is a `chainrule code` program: (lesson, language, the program)."""
+    found = []
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+        m = re.search(r"^# \(chainrule code (\S+) --lang (\S+)\)$", block, flags=re.M)
+        if m:
+            found.append((m.group(1), m.group(2), block))
+    return found
+
+
+DOC_PROGRAMS = programs(DOC.read_text(encoding="utf-8"))
+
+
+def test_the_page_shows_the_video_the_wide_network_and_an_mlp_in_three_languages():
+    shown = {(lesson, lang) for lesson, lang, _ in DOC_PROGRAMS}
+    for lesson in ("simplest", "wide", "learning-rate"):
+        for lang in ("python", "numpy", "torch"):
+            assert (lesson, lang) in shown
+
+
+@pytest.mark.parametrize("lesson, lang, program", DOC_PROGRAMS, ids=[f"{a}-{b}" for a, b, _ in DOC_PROGRAMS])
+def test_each_program_on_the_page_is_what_the_command_prints(lesson, lang, program):
+    assert program == printed(lesson, "--lang", lang)
+
+
+def test_the_readme_tour_shows_chainrule_code_simplest_as_it_prints():
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"```text\n\$ chainrule code simplest\n(.*?)```", text, flags=re.S)
+    assert block and block.group(1) == printed("simplest")
