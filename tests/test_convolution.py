@@ -174,3 +174,14 @@ def test_a_conv1d_layer_writes_its_weight_and_bias_gradients_straight_into_the_m
 def test_bad_shapes_and_settings_get_clear_errors(make, pattern):
     with pytest.raises(InvalidValueError, match=pattern):
         make()
+
+
+def test_detect_anomaly_names_the_convolution_or_pooling_that_made_the_first_infinity():
+    from chainrule.anomaly import AnomalyError, detect_anomaly
+
+    x = Tensor(np.full((1, 4, 1), 1e200))
+    W = Tensor(np.full((2, 1, 1), 1e200), requires_grad=True)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="conv1d"):
+        conv1d(x, W)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="avg_pool1d"):
+        avg_pool1d(Tensor(np.array([[[1.7e308], [1.7e308]]])), 2)

@@ -178,14 +178,14 @@ def conv1d(x, W: Tensor, b: Tensor | None = None, stride: int = 1, padding: int 
     if L_out < 1:
         raise _no_windows("conv1d", L, K, p, d)
     cols = _im2col(X, L_out, taps, s, 0.0)
-    out = cols.reshape(N * L_out, K * C) @ Wd.reshape(K * C, C_out)
-    parents = (x, W)
-    if b is not None:
-        out = _plus_bias("conv1d", out, b, C_out)
-        parents = (x, W, b)
+    parents = (x, W) if b is None else (x, W, b)
     act = None if op == "conv1d" else activation
-    if act is not None:
-        _activate_in_place(out, act)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # (a non-finite result is detect_anomaly's to name)
+        out = cols.reshape(N * L_out, K * C) @ Wd.reshape(K * C, C_out)
+        if b is not None:
+            out = _plus_bias("conv1d", out, b, C_out)
+        if act is not None:
+            _activate_in_place(out, act)
     return _node(out.reshape(N, L_out, C_out), op, parents, _conv1d_backward, (cols, s, p, d, act))
 
 
@@ -320,8 +320,9 @@ def avg_pool1d(x, kernel_size: int, stride: int | None = None, padding: int = 0)
     x = _sequence_input("avg_pool1d", x)
     K, s, L_out, taps = _pool_arguments("avg_pool1d", x, kernel_size, stride, padding)
     cols = _windows(x.data, L_out, taps, s, 0.0)
-    out = np.add.reduce(cols, 2)
-    out *= 1.0 / K
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.add.reduce(cols, 2)
+        out *= 1.0 / K
     return _node(out, "avg_pool1d", (x,), _avg_pool1d_backward, (taps, s, K))
 
 

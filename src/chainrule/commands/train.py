@@ -113,7 +113,7 @@ def _header(trainer, resumed: bool) -> str:
         f"{c.optimizer} {describe(c.schedule, c.lr, c.epochs)}"
         + (f" momentum {c.momentum:g}" if c.optimizer == "sgd" and c.momentum else "")
         + (f" weight decay {c.weight_decay:g}" if c.weight_decay else "")
-        + (f" gradients clipped to length {c.clip:g}" if c.clip else ""),
+        + (f", gradients clipped to length {c.clip:g}" if c.clip else ""),
         f"batch {c.batch_size}",
         (f"resumed at epoch {trainer.epoch}, " if resumed else "") + f"{c.epochs} epochs"
         + (f", weights of epochs {first}-{max(first, c.epochs)} averaged" if first is not None and first <= c.epochs else ""),
