@@ -31,8 +31,11 @@ the dense layer of ``tensor.linear`` applied to every window:
     z = cols · W₂ + b          with W₂ = W reshaped to (K·C_in, C_out)
     dC/dW₂ = colsᵀ · G         (the sum over positions, as one product)
     dC/db = Σ_rows G
-    dC/dcols = G · W₂ᵀ,        then each window's row is added back onto
-                               the positions it was read from (``_col2im``)
+    dC/dx  = G convolved with the flipped kernel (``_input_gradient``):
+             the windows of G, one product, exactly like the forward
+
+(Adding each window's row G·W₂ᵀ back onto the positions it was read from,
+``_col2im``, gives the same numbers; pooling's backward does that.)
 
 Pooling uses the same windows: max pooling keeps each window's largest
 entry (and sends the gradient back to it alone), average pooling its mean
