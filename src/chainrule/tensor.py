@@ -751,21 +751,23 @@ def _is_basic_index(index) -> bool:
 def _sigmoid_in_place(z: np.ndarray) -> np.ndarray:
     """z ← σ(z) = 1/(1 + e⁻ᶻ), without overflow and to full relative precision for any z.
 
-    σ(z) = e^min(z, 0) / (1 + e^−|z|): for z ≥ 0 that is 1/(1 + e⁻ᶻ), for
-    z < 0 it is eᶻ/(1 + eᶻ), the same number. Neither exponent is ever
-    positive, so nothing overflows, and no nearly equal numbers are
-    subtracted, so even σ(−50) ≈ 1.9e−22 keeps all its digits. (Both
-    branches are computed everywhere and no mask is applied: numpy's
-    masked operations are several times slower than a second exp.)
+    With e = e^−|z|, which lies in (0, 1] and so never overflows:
+    σ(z) = 1/(1 + e) for z ≥ 0, and for z < 0 (where e = eᶻ)
+    σ(z) = eᶻ/(eᶻ + 1) = e/(1 + e). Neither form subtracts nearly equal
+    numbers, so even σ(−50) ≈ 1.9e−22 keeps all its digits. Both are
+    1/(1 + e) times e^min(z, 0) (that factor is e for z < 0, exactly 1
+    otherwise), which needs no mask: numpy's masked operations are several
+    times slower than a second exp.
     """
     e = np.empty_like(z)
     np.abs(z, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
     e += 1.0
+    np.divide(1.0, e, out=e)      # 1/(1 + e^−|z|)
     np.minimum(z, 0, out=z)
-    np.exp(z, out=z)
-    np.divide(z, e, out=z)
+    np.exp(z, out=z)              # e^min(z, 0)
+    np.multiply(e, z, out=z)
     return z
 
 
