@@ -32,7 +32,7 @@ test: $(VENV)/.installed-test
 
 # The browser tests check each page, then save its picture where CHAINRULE_SCREENSHOTS says.
 screenshots: $(VENV)/.installed-test
-	CHAINRULE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py -q -p no:cacheprovider
+	CHAINRULE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py tests/test_web_playground.py tests/test_web_pages.py tests/test_web_pages_exercise.py -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py

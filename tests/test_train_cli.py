@@ -133,7 +133,7 @@ def test_divergence_stops_with_the_epoch_and_a_smaller_learning_rate(capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--data", "cifar"], "argument --data: invalid choice"),
+    (["--data", "cifar"], "argument --data: 'cifar' is not a dataset; allowed: digits"),
     (["--layers", "128,x"], "not a list of layer sizes"),
     (["--layers", "0"], "layers[0] = 0 is out of range; allowed: a whole number from 1 to 4096"),
     (["--layers", ",".join(["8"] * 9)], "hidden_layers = 9 is out of range; allowed: a whole number from 0 to 8"),

@@ -332,7 +332,7 @@ def test_playground_divergence_is_reported_not_crashed(client):
         ({"batch_size": 0}, "batch_size", "from 1 to 2000"),
         ({"noise": -0.1}, "noise", "from 0 to 1"),
         ({"grid": 500}, "grid", "from 8 to 80"),
-        ({"test_fraction": 0.9}, "test_fraction", "from 0.1 to 0.5"),
+        ({"test_fraction": 0.95}, "test_fraction", "from 0.1 to 0.9"),
         ({"params": [{"W": [[1.0]], "b": [0.0]}] * 8}, "params", "1 to 7 items"),
         ({"params": []}, "params", "1 to 7 items"),
         ({"points": [[0, 0, True]]}, "points[0][2]", "one of: 0, 1"),

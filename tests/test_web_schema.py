@@ -46,7 +46,7 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 # The refusals of schema-valid requests that the schema cannot foresee: rules across fields (the field they name).
 # The exercise's question ids depend on its lesson and numbers, and an answer's grammar (a number or a formula in
 # the lesson's symbols) is no JSON Schema: both are refused naming their field.
-CROSS_FIELD = {"params", "points", "work budget", "question", "answer"}
+CROSS_FIELD = {"params", "points", "values", "work budget", "focus", "csv", "question", "answer"}
 
 
 def valid_data_is_accepted(ctx, response, case):

@@ -18,6 +18,7 @@ about the test set leaks into training) and integer labels.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -29,7 +30,7 @@ from .errors import InvalidValueError
 __all__ = [
     "Dataset", "DatasetInfo", "ModelRecipe", "DATASETS", "list_datasets", "dataset_info", "load",
     "make_2d", "make_moons", "make_circles", "make_xor", "make_spiral", "load_digits_arrays", "load_mnist1d_arrays",
-    "train_test_split", "standardize", "batches", "TWO_D",
+    "train_test_split", "standardize", "batches", "TWO_D", "is_csv", "csv_info", "load_csv",
 ]
 
 TWO_D = ("moons", "circles", "xor", "spiral")
@@ -190,6 +191,8 @@ def list_datasets() -> list[DatasetInfo]:
 
 
 def dataset_info(name: str) -> DatasetInfo:
+    if is_csv(name):
+        return csv_info(name)
     try:
         return DATASETS[name]
     except (KeyError, TypeError):
@@ -349,6 +352,9 @@ def load(name: str, *, seed: int = 0, n_samples: int | None = None, noise: float
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise InvalidValueError(f"dtype must be float32 or float64, got {dtype}")
+    if info.kind == "csv":
+        return load_csv(name, seed=seed, test_fraction=test_fraction, standardized=standardized, dtype=dtype,
+                        generated=(n_samples, noise))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InvalidValueError(f"seed must be a whole number >= 0, got {seed!r}")
     tf = info.defaults["test_fraction"] if test_fraction is None else test_fraction
@@ -392,3 +398,58 @@ def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
         X, y = X[order], y[order]  # one gather; the batches below are views
     for start in range(0, n, batch_size):
         yield X[start:start + batch_size], y[start:start + batch_size]
+
+
+# ------------------------------------------------------------- your own points
+# The most classes a CSV file of points may label (0 to CSV_MAX_CLASSES − 1): the network gets one output each.
+CSV_MAX_CLASSES = 100
+
+
+def is_csv(name) -> bool:
+    """Whether ``name`` names a CSV file of points rather than a dataset (``chainrule train --data FILE.csv``)."""
+    return isinstance(name, str) and name.lower().endswith(".csv")
+
+
+def csv_info(path: str) -> DatasetInfo:
+    """Your own 2-D points: the 2-D sets' training settings, no published accuracy to reach.
+
+    The file is read (bounded, ``csv_points``) for its number of classes, so that the network a run
+    declares, and a checkpoint of it, are known before any training.
+    """
+    import os
+
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise InvalidValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    return _csv_info(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _csv_info(path: str, mtime_ns: int, size: int) -> DatasetInfo:
+    from .csv_points import read_points
+
+    classes = read_points(path, classes=CSV_MAX_CLASSES).classes
+    return DatasetInfo(path, "your own 2-D points, read from a CSV file (x, y, label)", "csv", 2, classes[-1] + 1,
+                       dict(_2D_TRAINING), None, "your own data: there is no published figure to compare with")
+
+
+def load_csv(path: str, *, seed: int = 0, test_fraction: float | None = None, standardized: bool = True,
+             dtype=np.float32, generated=(None, None)) -> Dataset:
+    """Points read by ``chainrule.csv_points`` (one clear error per bad line), split and standardised like the 2-D sets."""
+    from .csv_points import read_points
+
+    if any(v is not None for v in generated):
+        raise InvalidValueError(f"--samples and --noise apply to the generated datasets ({', '.join(TWO_D)}), not to {path}")
+    points = read_points(path, classes=CSV_MAX_CLASSES)
+    classes = points.classes
+    if len(classes) < 2:
+        raise InvalidValueError(f"{path}: every point has the label {classes[0]}; allowed: points of at least 2 classes")
+    tf = _2D_TRAINING["test_fraction"] if test_fraction is None else test_fraction
+    Xtr, ytr, Xte, yte = train_test_split(points.X, points.labels, tf, seed)
+    mean = std = None
+    if standardized:
+        Xtr, Xte, mean, std = standardize(Xtr, Xte)
+    dtype = np.dtype(dtype)
+    return Dataset(path, Xtr.astype(dtype), ytr, Xte.astype(dtype), yte, classes[-1] + 1,
+                   None if mean is None else mean.astype(dtype), None if std is None else std.astype(dtype))

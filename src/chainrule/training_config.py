@@ -113,7 +113,7 @@ class TrainConfig:
 
     def resolved(self) -> "TrainConfig":
         """A copy with every ``None`` replaced by the dataset's default and every value checked (``TRAIN_PARAMS``)."""
-        data = TRAIN_PARAMS["data"].check(self.data)
+        data = self.data if _data.is_csv(self.data) else TRAIN_PARAMS["data"].check(self.data)  # or your own points
         info = _data.dataset_info(data)
         model = TRAIN_PARAMS["model"].check(self.model)
         d = info.recipe_for(model)[0]
@@ -140,7 +140,7 @@ class TrainConfig:
             c.test_fraction = d["test_fraction"]
         for p in TRAIN_PARAMS:
             value = getattr(c, p.name)
-            if value is not None:
+            if value is not None and not (p.name == "data" and _data.is_csv(value)):
                 setattr(c, p.name, p.check(value))
         c.layers = check_layers(c.layers)
         if c.momentum and c.optimizer != "sgd":

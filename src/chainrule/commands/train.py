@@ -13,6 +13,7 @@ import json
 import os
 import sys
 
+from ..data import DATASETS, is_csv
 from ..errors import InvalidValueError, NonFiniteError
 from ..training_config import HIDDEN_LAYERS, LAYER_SIZE, TRAIN_PARAMS, check_layers
 from .options import add_format, add_params, output_file
@@ -38,6 +39,15 @@ def layer_sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def dataset_or_csv(text: str) -> str:
+    """A dataset's name, or a CSV file of your own points (x, y, label per line)."""
+    if text in DATASETS:
+        return text
+    if is_csv(text):
+        return existing_file(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a dataset; allowed: {', '.join(DATASETS)}, or a FILE.csv of points")
+
+
 def existing_file(text: str) -> str:
     if not os.path.exists(text):
         raise argparse.ArgumentTypeError(f"cannot read {text!r}: no such file")
@@ -52,6 +62,10 @@ _RUN_OPTIONS = tuple(n for n in ["layers", *TRAIN_PARAMS.names()] if n != "epoch
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_params(parser, TRAIN_PARAMS)
+    data = next(a for a in parser._actions if a.dest == "data")  # the declared datasets, or a CSV file of your own
+    data.type, data.choices, data.metavar = dataset_or_csv, None, "NAME|FILE.csv"
+    data.help = (f"dataset: {', '.join(DATASETS)}, or a CSV file of your own points, x, y, label a line "
+                 f"(default: {TRAIN_PARAMS['data'].default})")
     parser.add_argument("--layers", type=layer_sizes, default=None, metavar="N,N,...",
                         help=f"the model's layer sizes: hidden layers' neurons (mlp, e.g. 128,64; 'none': no hidden "
                              f"layer), each convolution's channels (cnn, e.g. 32,32,32), each recurrent layer's units "
@@ -207,9 +221,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n".join(lines))
     else:
         if result["test_accuracy"] is not None:
+            target = result["target_accuracy"]  # None for your own points: nothing published to compare with
             out.print(f"[bold]test accuracy {_pct(result['test_accuracy'])}[/] after {result['epochs']} epochs "
-                      f"(train loss {result['train_loss']:.4f}; the target for {_target_of(c)} is "
-                      f"{_pct(result['target_accuracy'])}; {escape(result['baseline'])})")
+                      f"(train loss {result['train_loss']:.4f}"
+                      + (f"; the target for {_target_of(c)} is {_pct(target)}; {escape(result['baseline'])})"
+                         if target is not None else ")"))
             out.print(escape(f"reported: {reported['why']}"))
         else:
             out.print("no epochs were trained")

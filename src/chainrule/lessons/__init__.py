@@ -13,6 +13,10 @@ Every lesson module declares:
 * ``PLOTS``, and ``plot(result, path)`` where a picture helps;
 * optionally ``graph(**params)``: the cost ``Value`` after one backward pass, built without
   the rest of the lesson's work, for a lesson whose ``train`` is slow (exercises build many).
+* optionally ``STEP_THROUGH``: the parameters of the graph the explorer's step-through (one edge
+  at a time) shows, when the defaults make one too long to step through by hand (recurrent:
+  fewer time steps); ``False`` leaves the lesson out (why-backprop's point is that its paths are
+  too many to list).
 """
 
 from __future__ import annotations
@@ -24,6 +28,19 @@ from . import (activation, batch, chain, conv, convexity, learning_rate, recurre
 # name -> module, in the order of the ladder
 LESSONS = {module.NAME: module for module in (simplest, chain, activation, wide, batch, why_backprop, learning_rate,
                                               softmax, conv, recurrent, convexity)}
+
+
+def step_through() -> tuple[str, ...]:
+    """The lessons the explorer's step-through offers, in the order of the ladder."""
+    return tuple(name for name, module in LESSONS.items() if getattr(module, "STEP_THROUGH", {}) is not False)
+
+
+def step_through_params(name: str) -> dict:
+    """The parameters of lesson ``name``'s step-through graph that differ from its defaults."""
+    params = getattr(load(name), "STEP_THROUGH", {})
+    if params is False:
+        raise InvalidValueError(f"lesson {name!r} has no step-through; lessons with one: {', '.join(step_through())}")
+    return dict(params)
 
 
 def load(name: str):

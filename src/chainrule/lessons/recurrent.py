@@ -67,6 +67,8 @@ PARAMS = Params(
     Param("learning_rate", 0.5, "the learning rate", low=0, low_open=True, high=10, flags=("--lr",), symbol="lr"),
     Param("steps", 10, "descent steps (with and without clipping)", kind="int", low=0, high=1000),
 )
+# The explorer steps through 4 time steps: 20 unrolled steps are 66 nodes in a row, far wider than a page.
+STEP_THROUGH = {"time_steps": 4}
 
 
 @dataclass

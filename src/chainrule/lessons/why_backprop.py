@@ -35,6 +35,7 @@ SUMMARY = ("Why backprop: passes and time for all n gradients by finite differen
            "backprop (2), as n grows (--plot).")
 PLOTS = True
 REPORTS_PROGRESS = True  # train(progress=...) reports each measurement: the command line shows a progress bar
+STEP_THROUGH = False  # its graph (256 weights) is for counting passes, not for stepping through edge by edge
 
 PARAMS = Params(
     Param("max_params", 256, "the largest number of parameters (sizes 1, 4, 16, … up to it)", kind="int",

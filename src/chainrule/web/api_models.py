@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 # The bounds of the issue: the most work one request may ask for.
@@ -53,7 +53,17 @@ WEIGHT_LIMIT = 1e6
 # The playground's work budget: steps × parameters × points per batch, per request (see the module docstring).
 # About a quarter of a second of training on the dev machine; a maximal network still gets 45 steps a call.
 MAX_WORK = 500_000_000
-_LARGEST_STEP = ((2 + 1) * MAX_NEURONS + (MAX_LAYERS - 1) * (MAX_NEURONS + 1) * MAX_NEURONS + (MAX_NEURONS + 1) * 2) * MAX_POINTS
+# How far the page trains (Train stops there and says so): a link retrains to its step when it is opened.
+MAX_TOTAL_STEPS = 100_000
+# A target value of the playground's regression points (the surfaces stay within ±1.5).
+TARGET_LIMIT = 10.0
+# The finest heat map of each neuron's output (a grid of n × n points), and how many points one step-through follows.
+MAX_NEURON_GRID = 24
+MAX_TRACE_EXAMPLES = 4
+# The longest CSV text of points the playground reads: 2,000 lines of 40 characters. Even written as JSON's
+# longest escapes (12 bytes for a character beyond U+FFFF) it stays under the server's body limit (a test checks).
+MAX_CSV_CHARS = 80_000
+_LARGEST_STEP = ((7 + 1) * MAX_NEURONS + (MAX_LAYERS - 1) * (MAX_NEURONS + 1) * MAX_NEURONS + (MAX_NEURONS + 1) * 2) * MAX_POINTS
 assert MAX_WORK >= _LARGEST_STEP, "the budget must allow at least one step of the largest network on the largest batch"
 
 
@@ -149,7 +159,9 @@ SimplestRequest = request_model(
 
 
 # --------------------------------------------------------------------- backprop
-LessonName = Literal["simplest", "chain", "activation", "wide", "batch"]
+from .. import lessons as _lessons  # noqa: E402
+
+LessonName = Literal[_lessons.step_through()]
 
 
 class BackpropRequest(_Strict):
@@ -159,12 +171,25 @@ class BackpropRequest(_Strict):
 
 
 # ------------------------------------------------------------------- playground
-Dataset = Literal["moons", "circles", "xor", "spiral", "custom"]
+from .engine import FEATURES as _FEATURES  # noqa: E402 - the features the engine computes are the ones accepted
+
+CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "custom")
+REGRESSION_SETS = ("plane", "gaussians", "custom_regression")
+Dataset = Literal[CLASSIFICATION_SETS + REGRESSION_SETS]
 Activation = Literal["tanh", "relu", "sigmoid"]
+Feature = Literal[tuple(_FEATURES)]
+Regularization = Literal["none", "l1", "l2"]
+ProblemKind = Literal["classification", "regression"]
 Coord = Annotated[Number, _finite(ge=-COORD_LIMIT, le=COORD_LIMIT)]
+Target = Annotated[Number, _finite(ge=-TARGET_LIMIT, le=TARGET_LIMIT)]
 Weight = Annotated[Number, _finite(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT)]
 Neurons = whole(ge=1, le=MAX_NEURONS)
 ClassLabel = Annotated[Literal[0, 1], BeforeValidator(_no_bool)]
+
+
+def problem_of(dataset: str) -> str:
+    """A dataset's problem: 'regression' for the surfaces and valued points, else 'classification'."""
+    return "regression" if dataset in REGRESSION_SETS else "classification"
 
 
 class LayerParams(_Strict):
@@ -175,48 +200,90 @@ class LayerParams(_Strict):
     b: Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS)]
 
 
-class PlaygroundRequest(_Strict):
-    """A 2-D classification problem, a network, and how many steps to train it.
+def _distinct(names: list) -> list:
+    if len(set(names)) != len(names):
+        raise ValueError("each feature at most once")
+    return names
 
-    The server keeps nothing between calls: to continue training, send back
-    the ``params`` and ``step`` of the last answer. Without ``params`` the
+
+class PlaygroundNetwork(_Strict):
+    """A 2-D problem (points of two classes, or points with a target value) and a network at some step.
+
+    The server keeps nothing between calls: to continue, send back the
+    ``params`` and ``step`` of the last answer. Without ``params`` the
     network starts from its seeded initialisation. Training is deterministic:
-    the minibatch of step t depends only on ``seed`` and t, so 300 steps in
-    one call or in three give the same network.
+    the minibatch of step t depends only on ``seed`` and t.
     """
 
-    dataset: Dataset = "moons"
+    dataset: Dataset = Field("moons", description=(
+        "classification: moons, circles, xor, spiral, or 'custom' (the points field); regression: plane, "
+        "gaussians, or 'custom_regression' (the values field)"))
     points: Annotated[
         list[tuple[Coord, Coord, ClassLabel]],
         Field(max_length=MAX_POINTS, description="the points of the 'custom' dataset: [x, y, class]"),
     ] = []
+    values: Annotated[
+        list[tuple[Coord, Coord, Target]],
+        Field(max_length=MAX_POINTS, description="the points of the 'custom_regression' dataset: [x, y, target value]"),
+    ] = []
     n_points: whole(ge=10, le=MAX_POINTS, description="how many points to generate") = 200
     noise: Annotated[Number, _finite(ge=0, le=1, description="how noisy the generated points are")] = 0.1
     seed: whole(ge=0, le=2**31 - 1, description="seeds the data, the split, the weights and the batches") = 0
-    test_fraction: Annotated[Number, _finite(ge=0.1, le=0.5, description="share of the points kept for testing")] = 0.3
+    test_fraction: Annotated[Number, _finite(ge=0.1, le=0.9, description="share of the points kept for testing")] = 0.3
+    features: Annotated[
+        list[Feature], Field(min_length=1, max_length=len(_FEATURES), json_schema_extra={"uniqueItems": True},
+                             description="what the network reads of each point (each at most once)"),
+        AfterValidator(_distinct),
+    ] = ["x1", "x2"]
     layers: Annotated[
         list[Neurons], Field(max_length=MAX_LAYERS, description="neurons in each hidden layer")
     ] = [8, 8]
     activation: Activation = "tanh"
     learning_rate: Annotated[Number, _finite(gt=0, le=10)] = 0.1
     batch_size: whole(ge=1, le=MAX_POINTS) = 32
-    steps: whole(ge=0, le=MAX_STEPS, description="training steps in this call") = 0
+    regularization: Regularization = Field("none", description="l2 adds rate·½Σw² to the loss, l1 adds rate·Σ|w| (weights, not biases)")
+    regularization_rate: Annotated[Number, _finite(ge=0, le=10, description="the regularization rate λ")] = 0.0
     step: whole(ge=0, le=10**7, description="steps already taken (the 'step' of the last answer)") = 0
     params: Annotated[
         Optional[list[LayerParams]],
         Field(min_length=1, max_length=MAX_LAYERS + 1, description="the network to continue from (the 'params' of the last answer)"),
     ] = None
-    grid: whole(ge=8, le=80, description="resolution of the decision-boundary heatmap") = 40
+
+    @property
+    def problem(self) -> str:
+        return problem_of(self.dataset)
+
+    def sizes(self) -> list[int]:
+        """Neurons per layer: the features, the hidden layers, then 2 logits (classification) or 1 value."""
+        return [len(self.features), *self.layers, 1 if self.problem == "regression" else 2]
 
     def parameters(self) -> int:
-        """Weights and biases of the network 2 → layers → 2: Σ (inputs + 1) × neurons over its layers."""
-        sizes = [2, *self.layers, 2]
+        """Weights and biases of the network: Σ (inputs + 1) × neurons over its layers."""
+        sizes = self.sizes()
         return sum((sizes[k] + 1) * sizes[k + 1] for k in range(len(sizes) - 1))
+
+    def available_points(self) -> int:
+        if self.dataset == "custom":
+            return len(self.points)
+        if self.dataset == "custom_regression":
+            return len(self.values)
+        return self.n_points
 
     def batch_points(self) -> int:
         """Points in one training batch (at most): the batch size, or every point if there are fewer."""
-        available = len(self.points) if self.dataset == "custom" else self.n_points
-        return max(1, min(self.batch_size, available))
+        return max(1, min(self.batch_size, self.available_points()))
+
+
+class PlaygroundRequest(PlaygroundNetwork):
+    """A problem, a network, and how many steps to train it (see ``PlaygroundNetwork``).
+
+    300 steps in one call or in three give the same network.
+    """
+
+    steps: whole(ge=0, le=MAX_STEPS, description="training steps in this call") = 0
+    grid: whole(ge=8, le=80, description="resolution of the decision-boundary heatmap") = 40
+    neuron_grid: whole(ge=0, le=MAX_NEURON_GRID,
+                       description="resolution of each neuron's own heat map (0: none)") = 0
 
     def work(self) -> int:
         """The training work this request asks for: steps × parameters × points per batch (≤ ``MAX_WORK``)."""
@@ -238,6 +305,35 @@ class PlaygroundRequest(_Strict):
                  "work": f"{self.work():,}", "budget": f"{MAX_WORK:,}", "most": self.max_steps_per_call()},
             )
         return self
+
+
+class TraceFocus(_Strict):
+    """What to follow backprop to: a neuron, one of its incoming weights, or its bias.
+
+    ``layer`` counts the network's layers of neurons from 1 (the first hidden
+    layer) to the output layer; ``neuron`` counts within it from 1;
+    ``source`` (for a weight) is the input it multiplies, from 1: a feature
+    for layer 1, a neuron of the layer before otherwise.
+    """
+
+    kind: Literal["neuron", "weight", "bias"] = "weight"
+    layer: whole(ge=1, le=MAX_LAYERS + 1) = 1
+    neuron: whole(ge=1, le=MAX_NEURONS) = 1
+    source: whole(ge=1, le=max(MAX_NEURONS, len(_FEATURES))) = 1
+
+
+class PlaygroundTraceRequest(PlaygroundNetwork):
+    """The backward pass of the current network for the first ``examples`` points of the next step's batch."""
+
+    focus: TraceFocus = TraceFocus()
+    examples: whole(ge=1, le=MAX_TRACE_EXAMPLES, description="how many points of the batch the cost averages") = 1
+
+
+class PointsCsvRequest(_Strict):
+    """CSV text of points, one a line: x, y, label (a class 0 or 1, or for regression the target value)."""
+
+    csv: Annotated[str, Field(max_length=MAX_CSV_CHARS, description="the CSV text: x, y, label per line")]
+    problem: ProblemKind = "classification"
 
 
 # ------------------------------------------------------------------- refusals

@@ -2,10 +2,18 @@
 
 Everything the playground shows is computed here with chainrule:
 
-* the points: ``chainrule.data.make_2d`` (moons, circles, xor, spiral; seeded);
-* the network: ``chainrule.nn.MLP([2, hidden..., 2])``, two logits, one per class;
+* the points: ``chainrule.data.make_2d`` (moons, circles, xor, spiral; seeded)
+  for classification, and two surfaces for regression (``make_surface``);
+* the inputs the network reads: the *features* of each point (x₁, x₂, x₁²,
+  x₂², x₁x₂, sin x₁, sin x₂), as in TensorFlow Playground;
+* the network: ``chainrule.nn.MLP([features, hidden..., outputs])``: two
+  logits (one per class) for classification, one value for regression;
 * the loss: ``chainrule.losses.cross_entropy`` (softmax cross-entropy; for two
-  classes it is the binary cross-entropy of P(class 1) = softmax(z)₁);
+  classes it is the binary cross-entropy of P(class 1) = softmax(z)₁) or
+  ``chainrule.losses.mse_loss`` (the video's (a − y)², averaged);
+* regularization, part of the same graph: L2 adds λ·½Σw² (so each weight's
+  gradient gains λ·w), L1 adds λ·Σ|w| (λ·sign w), over the weights, not the
+  biases; |w| is written relu(w) + relu(−w), so the engine differentiates it;
 * one training step: ``zero_grad()``, ``loss.backward()``, ``chainrule.optim.SGD.step()``.
 
 Plain SGD (no momentum) keeps the optimiser stateless, which is what lets
@@ -19,27 +27,79 @@ import numpy as np
 
 from ..data import make_2d
 from ..errors import InvalidValueError
-from ..losses import accuracy, cross_entropy
+from ..losses import accuracy, cross_entropy, mse_loss
 from ..nn import MLP
 from ..optim import SGD
-from ..tensor import Tensor, no_grad
+from ..tensor import Tensor, linear, no_grad
 
 NAME = "chainrule.nn + chainrule.optim.SGD"
 CLASSES = 2
 
+# The features a network may read, in the page's order: name -> (how it is written, its formula on X = [x₁ x₂]).
+FEATURES = {
+    "x1": ("x₁", lambda X: X[:, 0]),
+    "x2": ("x₂", lambda X: X[:, 1]),
+    "x1^2": ("x₁²", lambda X: X[:, 0] ** 2),
+    "x2^2": ("x₂²", lambda X: X[:, 1] ** 2),
+    "x1*x2": ("x₁x₂", lambda X: X[:, 0] * X[:, 1]),
+    "sin(x1)": ("sin x₁", lambda X: np.sin(X[:, 0])),
+    "sin(x2)": ("sin x₂", lambda X: np.sin(X[:, 1])),
+}
+# The regression surfaces: y = f(x₁, x₂) on the square [-1, 1]².
+SURFACES = ("plane", "gaussians")
+# The bumps of "gaussians": (centre x₁, centre x₂, height); each of width GAUSSIAN_WIDTH.
+GAUSSIANS = ((-0.5, 0.5, 1.0), (0.5, 0.5, -1.0), (-0.5, -0.5, -1.0), (0.5, -0.5, 1.0), (0.0, 0.0, 0.6))
+GAUSSIAN_WIDTH = 0.3
+
 
 def make_dataset(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` seeded 2-D points of two classes, labels 0 and 1."""
+    """``n`` seeded 2-D points: labels 0 and 1 (classification), or target values (the surfaces)."""
+    if name in SURFACES:
+        return make_surface(name, n, noise, seed)
     X, y = make_2d(name, n, noise, seed)
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
-class Network:
-    """An MLP from 2 inputs to 2 logits, built fresh from a seed or from weights sent back by the page."""
+def make_surface(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points uniform in [-1, 1]² and their target value, plus Gaussian noise of standard deviation ``noise``/2.
 
-    def __init__(self, sizes, activation, seed=None, params=None):
+    * plane: y = (x₁ + x₂)/2, a slope from −1 to 1;
+    * gaussians: y = Σ hₖ·exp(−|x − cₖ|²/(2s²)), bumps of heights ±1 (``GAUSSIANS``).
+    """
+    rng = np.random.default_rng([int(seed), 4])
+    X = rng.uniform(-1, 1, (n, 2))
+    if name == "plane":
+        y = (X[:, 0] + X[:, 1]) / 2
+    else:
+        y = np.zeros(n)
+        for cx, cy, height in GAUSSIANS:
+            y += height * np.exp(-((X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2) / (2 * GAUSSIAN_WIDTH ** 2))
+    return X, y + rng.normal(0, noise / 2, n)
+
+
+def features(X: np.ndarray, names) -> np.ndarray:
+    """The network's inputs: one column per feature name, computed from the points' coordinates."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.column_stack([FEATURES[name][1](X) for name in names]) if len(X) else np.zeros((0, len(names)))
+
+
+class Network:
+    """An MLP from the features to 2 logits (classification) or 1 value (regression).
+
+    Built fresh from a seed or from weights sent back by the page. ``regularization``:
+    "none", "l1" or "l2", with its ``rate`` λ. A training step that would send a weight past
+    ±``weight_limit`` (or make it infinite) is not taken: ``sgd_step`` says so.
+    """
+
+    def __init__(self, sizes, activation, problem="classification", seed=None, params=None,
+                 regularization="none", rate=0.0, weight_limit=float("inf")):
+        self.problem = problem
+        self.regularization = regularization if rate > 0 else "none"
+        self.rate = float(rate)
+        self.weight_limit = weight_limit
         self.model = MLP(list(sizes), activation, seed=int(seed or 0), dtype=np.float64)
         self.linears = self.model.layers[0::2]  # Linear, activation, Linear, ...: the Linear layers
+        self.activation = activation
         if params is not None:  # copied into the model's own arrays (views of its flat buffer), never rebound
             for layer, (W, b) in zip(self.linears, params):
                 for p, value in ((layer.weight, W), (layer.bias, b)):
@@ -51,24 +111,66 @@ class Network:
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(layer.weight.data, layer.bias.data) for layer in self.linears]
 
-    def _logits(self, X) -> Tensor:
+    def _outputs(self, X) -> Tensor:
         return self.model(Tensor(np.asarray(X, dtype=np.float64)))
 
-    def predict(self, X) -> np.ndarray:
-        """P(class 1) for each row of X."""
-        with no_grad():
-            return self._logits(X).softmax(axis=-1).data[:, 1]
+    def data_loss(self, out: Tensor, y) -> Tensor:
+        """Cross-entropy of the logits (classification) or mean squared error of the value (regression)."""
+        if self.problem == "regression":
+            return mse_loss(out, Tensor(np.asarray(y, dtype=np.float64).reshape(-1, 1)))
+        return cross_entropy(out, y)
 
-    def evaluate(self, X, y) -> tuple[float, float]:
-        """Mean cross-entropy and accuracy on (X, y)."""
+    def penalty(self) -> Tensor | None:
+        """λ·½Σw² (L2) or λ·Σ|w| (L1) over the weights, as a node of the graph; None without regularization."""
+        if self.regularization == "none":
+            return None
+        total = None
+        for layer in self.linears:
+            w = layer.weight
+            term = (w * w).sum() * 0.5 if self.regularization == "l2" else (w.relu() + (-w).relu()).sum()
+            total = term if total is None else total + term
+        return total * self.rate
+
+    def objective(self, X, y) -> Tensor:
+        """What training minimises: the data loss plus the regularization penalty."""
+        loss = self.data_loss(self._outputs(X), y)
+        penalty = self.penalty()
+        return loss if penalty is None else loss + penalty
+
+    def predict(self, X) -> np.ndarray:
+        """P(class 1) (classification) or the predicted value (regression) for each row of X."""
         with no_grad():
-            z = self._logits(X)
-            return float(cross_entropy(z, y).item()), accuracy(z, y)
+            out = self._outputs(X)
+            return out.data[:, 0] if self.problem == "regression" else out.softmax(axis=-1).data[:, 1]
+
+    def evaluate(self, X, y) -> tuple[float, float | None]:
+        """Mean data loss and accuracy on (X, y); accuracy is None for regression."""
+        with no_grad():
+            out = self._outputs(X)
+            loss = float(self.data_loss(out, y).item())
+            return loss, (None if self.problem == "regression" else accuracy(out, y))
+
+    def neuron_outputs(self, X) -> list[np.ndarray]:
+        """Every neuron's output for each row of X: one (rows, neurons) array per layer, hidden layers then the output.
+
+        A hidden neuron's output is its activation a = f(x W + b); the output layer's is what the page shows of
+        it: P(class 0) and P(class 1) (the softmax of the two logits), or the value.
+        """
+        with no_grad():
+            a = Tensor(np.asarray(X, dtype=np.float64))
+            out = []
+            for layer in self.linears[:-1]:
+                a = linear(a, layer.weight, layer.bias, self.activation)
+                out.append(a.data.copy())
+        with no_grad():
+            last = self._outputs(X)
+            out.append(last.data if self.problem == "regression" else last.softmax(axis=-1).data)
+        return out
 
     def gradients(self, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
-        """∂loss/∂W and ∂loss/∂b of every layer, for the mean loss on (X, y)."""
+        """∂objective/∂W and ∂objective/∂b of every layer, for the mean loss on (X, y) plus the penalty."""
         self.model.zero_grad()
-        cross_entropy(self._logits(X), y).backward()
+        self.objective(X, y).backward()
         out = []
         for layer in self.linears:
             gW = layer.weight.grad if layer.weight.grad is not None else np.zeros_like(layer.weight.data)
@@ -78,13 +180,15 @@ class Network:
         return out
 
     def sgd_step(self, X, y, lr: float) -> bool:
-        """One step of gradient descent on the batch; False (and no change) if a weight would stop being finite."""
+        """One step of gradient descent on the batch; False (and no change) if a weight would leave ±weight_limit."""
         before = [(layer.weight.data.copy(), layer.bias.data.copy()) for layer in self.linears]
         optimizer = SGD(self.model.parameters(), lr=lr)
         optimizer.zero_grad()
-        cross_entropy(self._logits(X), y).backward()
+        self.objective(X, y).backward()
         optimizer.step()
-        if all(np.all(np.isfinite(layer.weight.data)) and np.all(np.isfinite(layer.bias.data)) for layer in self.linears):
+        limit = self.weight_limit
+        if all(np.all(np.abs(layer.weight.data) <= limit) and np.all(np.abs(layer.bias.data) <= limit)
+               for layer in self.linears):  # NaN compares False, so it fails too
             return True
         for layer, (W, b) in zip(self.linears, before):
             np.copyto(layer.weight.data, W)

@@ -11,9 +11,11 @@ nothing and is answered on the event loop, never behind a pool.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
+from ..csv_points import CsvError
 from . import api_models as m
-from . import stepper, playground, simplest_view
+from . import stepper, playground, playground_trace, simplest_view
 
 router = APIRouter(prefix="/api", tags=["explorer"])
 
@@ -28,7 +30,12 @@ async def limits() -> dict:
         "max_steps": m.MAX_STEPS,
         "max_work": m.MAX_WORK,
         "datasets": list(m.Dataset.__args__),
+        "regression_datasets": list(m.REGRESSION_SETS),
         "activations": list(m.Activation.__args__),
+        "features": list(m.Feature.__args__),
+        "max_total_steps": m.MAX_TOTAL_STEPS,
+        "coord_limit": m.COORD_LIMIT,
+        "target_limit": m.TARGET_LIMIT,
         "lessons": stepper.available_lessons(),
     }
 
@@ -58,3 +65,50 @@ async def backprop(req: m.BackpropRequest, request: Request):
 async def train_playground(req: m.PlaygroundRequest, request: Request):
     """Train ``steps`` steps from ``params`` (or from the seeded start) and return the network and its pictures."""
     return await request.app.state.training.run(playground.train, req)
+
+
+@router.post("/playground/trace", response_model=dict, responses=m.REFUSALS,
+             summary="Backprop to one neuron or weight of the playground's network, one edge at a time",
+             description=(
+                 "The network of `params` rebuilt as scalar Values for the first `examples` points of the batch of step "
+                 "`step`, and its backward pass as the step-through page plays it (nodes, edges, one event per edge), "
+                 "restricted to the paths from the focus to the cost; the layers nearest the cost are summarised when "
+                 f"the paths hold more than {playground_trace.MAX_TRACE_EDGES} edges. `focus` must exist in the network "
+                 "and `params` fit it: both are refused with 422 saying so."
+             ))
+async def trace_playground(req: m.PlaygroundTraceRequest, request: Request):
+    """The step-through of backprop to the focused neuron, weight or bias of the current network."""
+    return await request.app.state.training.run(playground_trace.trace, req)
+
+
+@router.post("/playground/points", response_model=dict, responses=m.REFUSALS,
+             summary="Read points from CSV text (x, y, label): the points, or one refusal per bad line",
+             description=(
+                 "Each line is x, y, label (a class 0 or 1; for regression the target value); blank lines, `#` comments "
+                 f"and a header line are skipped; at most {m.MAX_POINTS:,} points, coordinates and targets within "
+                 f"±{m.COORD_LIMIT:g}. Bad lines are refused with 422, one `detail` entry per line (field `csv`)."
+             ))
+async def read_points(req: m.PointsCsvRequest, request: Request):
+    """The points of the CSV text, read by ``chainrule.csv_points``."""
+    try:
+        return await request.app.state.lessons.run(playground.read_csv, req)
+    except CsvError as exc:
+        detail = [{"field": "csv", "message": f"line {n}: {text}" if n else text, "line": n} for n, text in exc.problems]
+        return JSONResponse(status_code=422, content={"error": str(exc), "detail": detail})
+
+
+# ------------------------------------------------------------ lesson parameters
+from typing import Literal  # noqa: E402
+
+from .. import lessons  # noqa: E402
+
+# Every lesson of the ladder.
+AnyLesson = Literal[tuple(lessons.LESSONS)]
+
+
+@router.get("/lessons/{lesson}/params", responses={422: m.REFUSALS[422]},
+            summary="What a lesson accepts: each parameter's default, bounds and help, as declared")
+async def lesson_params(lesson: AnyLesson) -> dict:
+    """The lesson's ``PARAMS`` (``chainrule.params``) as data: the pages build their controls from it, so the
+    page, the API, the command line and the library state one bound per parameter."""
+    return {"lesson": lesson, "params": lessons.load(lesson).PARAMS.to_json()}

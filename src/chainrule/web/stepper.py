@@ -18,6 +18,10 @@ the end each node's running sum is the gradient the engine computes.
 
 Formulas come from ``chainrule.explain`` (sympy differentiates each
 operation), numbers from the graph itself: nothing is typed in by hand.
+
+Where each node and edge is drawn comes from ``graph_layout`` (Graphviz's
+dot, in layer columns, one port per input, every box sized for every text
+it will show: its running sums and the words ``SO_FAR`` included).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ..explainer.names import name_nodes, partial
 from ..gradcheck import is_parameter
 from ..codegen import compile as compile_graph
 from ..scalar import Value
+from . import graph_layout
 from .api_models import LessonName
 
 
@@ -42,11 +47,20 @@ def available_lessons() -> list[str]:
 
 @lru_cache(maxsize=len(LessonName.__args__))
 def trace_lesson(name: str) -> dict:
-    """The step-through of one lesson with its default parameters (cached: a handful, and they never change)."""
-    module, result = lessons.run(name)
-    data = trace_graph(result.graph())
+    """The step-through of one lesson (cached: a handful, and they never change).
+
+    Its default parameters, but for those its ``STEP_THROUGH`` changes (``lessons.step_through_params``).
+    """
+    params = lessons.step_through_params(name)
+    module = lessons.load(name)
+    data = trace_graph(lessons.graph(name, **params))
+    data["params"] = params
     data["lesson"] = name
     data["summary"] = getattr(module, "SUMMARY", "")
+    if params:
+        changed = ", ".join(f"{module.PARAMS[k].symbol or k} = {v} (the lesson's default: {module.PARAMS[k].default})"
+                            for k, v in params.items())
+        data["summary"] += f" Stepped through with {changed}, small enough to follow edge by edge."
     return data
 
 
@@ -59,25 +73,39 @@ def _kind(node: Value, output: Value) -> str:
     return "parameter" if is_parameter(node) else "input"
 
 
-def _layout(order: list[Value]) -> dict:
-    """Column (distance from the leaves) and row of every node, for drawing left to right."""
-    depth = {}
-    for node in order:  # inputs before users
-        depth[node] = 1 + max((depth[c] for c in node.inputs), default=-1)
-    users = {}
-    for node in order:
-        for child in node.inputs:
-            users.setdefault(child, []).append(node)
-    for node in order:  # pull each leaf next to its first user
-        if not node.inputs and node in users:
-            depth[node] = max(0, min(depth[u] for u in users[node]) - 1)
-    rows: dict[int, int] = {}
-    place = {}
-    for node in order:
-        col = depth[node]
-        place[node] = (col, rows.get(col, 0))
-        rows[col] = rows.get(col, 0) + 1
-    return {node: {"col": c, "row": r, "rows": rows[c]} for node, (c, r) in place.items()}
+# What a node shows under its gradient while some of the paths into it have not arrived yet.
+SO_FAR = "so far"
+
+
+def _drawing(order: list[Value], kinds: list[str], nodes: list[dict], edges: list[dict], events: list[dict]) -> dict:
+    """Where the page draws each node and edge (``graph_layout``: dot, in layer columns, one port per input).
+
+    Each box is sized for the widest text it will ever show: its name, its value, every running sum it passes
+    through (and its final gradient), and the word ``SO_FAR``; each port for its edge's local derivative. A
+    layer's parameters get a column of their own: an edge from any other node into a node that reads a parameter
+    spans two columns, so the parameters stand between the activations they multiply and the sums they feed.
+    """
+    grads: dict[int, list[str]] = {n["id"]: [n["grad_text"]] for n in nodes}
+    for e in events:
+        grads[e["source"]].append(e["text"]["after"])
+    reads_parameter = {e["target"] for e in edges if kinds[e["source"]] == "parameter"}
+    ports: dict[int, list[tuple[int, str]]] = {}
+    for e in edges:
+        ports.setdefault(e["target"], []).append((e["slot"], e["local_text"]))
+    boxes = [
+        graph_layout.Box(
+            n["id"],
+            (n["name"], n["value_text"], max(grads[n["id"]] + ["1"], key=graph_layout.text_width), SO_FAR),
+            tuple(text for _, text in sorted(ports.get(n["id"], []))),
+        )
+        for n in nodes
+    ]
+    links = [
+        graph_layout.Link(e["id"], e["source"], e["target"], e["slot"],
+                          minlen=2 if e["target"] in reads_parameter and kinds[e["source"]] != "parameter" else 1)
+        for e in edges
+    ]
+    return graph_layout.lay_out(boxes, links)
 
 
 # --------------------------------------------------------------------- tracing
@@ -93,7 +121,6 @@ def trace_graph(output: Value) -> dict:
     order = output.nodes()
     program = compile_graph(output)  # every leaf a parameter: every edge has its line of code
     names = name_nodes(output, order)
-    place = _layout(order)
     cost = data["cost"]
     cost_name = names[output]
     kinds = [_kind(node, output) for node in order]
@@ -119,7 +146,6 @@ def trace_graph(output: Value) -> dict:
                 "grad": n["grad"],  # d(cost)/d(node) for this one backward pass
                 "grad_text": num(n["grad"], scale=largest.get(n["id"], 0.0)),
                 "engine_grad": node.grad,  # what the node itself holds after the lesson's backward()
-                **place[node],
             }
         )
     edges = [
@@ -127,6 +153,7 @@ def trace_graph(output: Value) -> dict:
             "id": e["id"],
             "source": e["input"],  # the input...
             "target": e["user"],  # ...read by this node
+            "slot": e["slot"],  # ...as its input number slot (the port the edge enters)
             "local": e["local"],
             "local_text": num(e["local"]),
             "derivative": e["derivative"],
@@ -170,6 +197,11 @@ def trace_graph(output: Value) -> dict:
             }
         )
     grad = {node: n["grad"] for node, n in zip(order, nodes)}
+    drawing = _drawing(order, kinds, nodes, edges, events)
+    for n in nodes:
+        n["box"] = drawing["boxes"][n["id"]]
+    for e in edges:
+        e.update(drawing["links"][e["id"]])
     return {
         "cost": cost,
         "cost_name": cost_name,
@@ -178,7 +210,9 @@ def trace_graph(output: Value) -> dict:
         "events": events,
         "parameters": [k for k, kind in enumerate(kinds) if kind == "parameter"],
         "derivations": _derivations(output, order, names, grad),
-        "columns": 1 + max(p["col"] for p in place.values()),
+        "width": drawing["width"],
+        "height": drawing["height"],
+        "so_far": SO_FAR,
         "program": program.source,  # the whole graph as straight-line Python: forward, then one line per edge
     }
 

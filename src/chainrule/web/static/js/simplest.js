@@ -3,54 +3,234 @@
 // State (all in the URL): i, y, w (the starting weight), lr, and k, the number
 // of steps taken. Every change asks /api/simplest for the descent from w to
 // step k and draws the answer; this file computes no number itself.
+//
+// The controls come from the lesson's declaration (GET /api/lessons/simplest/params):
+// each field's label, bounds, and what it refuses are the library's own, so the
+// page, the API and the command line cannot disagree. A value the declaration
+// refuses is marked on its own field with its label and the allowed range, and
+// nothing is sent: the picture and the URL keep the last state that was drawn.
+// Nothing is clamped or rounded: the field holds exactly what is asked for, and
+// the slider beside it moves to the nearest of its stops.
+//
+// Races: every request takes a ticket; a newer request or a reset makes older
+// answers stale, and a stale answer never reaches the picture, the history or
+// the URL (the URL is written only when an answer is drawn).
 "use strict";
 
 (() => {
-  const SPEC = {
-    i: ["number", 1.5],
-    y: ["number", 0.8],
-    w: ["number", 0.8],
-    lr: ["number", 0.1],
-    k: ["int", 0],
-  };
-  const MAX_STEPS = 1000;
-  const RUN_TOLERANCE = 1e-6; // Run stops once |dC/dw| is below this
-  const state = CR.readState(SPEC);
-  state.k = Math.min(Math.max(state.k, 0), MAX_STEPS);
+  // URL key → the declared parameter it sets. k (steps taken) is bounded by the declared most steps.
+  const FIELDS = { i: "input", y: "target", w: "weight", lr: "learning_rate" };
+  const COUNTER = { key: "k", param: "steps", label: "step" };
+  // The sliders' stops: two significant digits, over this many powers of ten below the largest allowed size
+  // (so the values near the defaults are as easy to reach as the far ones). A presentation choice, not a bound.
+  const DECADES = 4;
+  const DEBOUNCE_MS = 350; // a typed value is checked and sent once typing pauses (at once on Enter or leaving)
+
+  let P = null; // parameter name → its declaration
+  const state = {}; // the values asked for (each valid)
+  const invalid = new Set(); // URL keys whose field holds a value the declaration refuses
+  const ladders = {}; // URL key → the slider's stops
   let last = null; // the last answer drawn
   let running = false;
-  let asked = 0; // numbers each request, so a late answer never overwrites a newer one
+  let asked = 0; // numbers each request; a late answer (a smaller ticket) is dropped
 
-  const sliders = { i: "in-i", y: "in-y", w: "in-w", lr: "in-lr" };
+  // ------------------------------------------------------------ declarations
+  /** The label a declaration's help gives: "the input i" → "input i". */
+  const labelOf = (p) => p.help.replace(/^the /, "");
 
-  function syncSliders() {
-    for (const [key, id] of Object.entries(sliders)) {
-      document.getElementById(id).value = state[key];
-      CR.setText(`out-${key}`, String(state[key]));
+  const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+  const quote = (text) => `“${text.length > 24 ? text.slice(0, 23) + "…" : text}”`;
+
+  /**
+   * A typed value checked against its declaration, as the library checks it (chainrule.params.Param.check):
+   * {value} or {error}, the error naming the field by its label on screen and saying what is allowed.
+   */
+  function check(p, label, raw) {
+    const text = String(raw).trim().replace(/\u2212/g, "-"); // a real minus sign, as the page prints them, is a minus
+    const allowed = `allowed: ${p.allowed}`;
+    if (text === "") return { error: `${label}: no value; ${allowed}` };
+    if (!NUMBER.test(text)) return { error: `${label}: ${quote(String(raw).trim())} is not a number; ${allowed}` };
+    const x = Number(text);
+    if (!Number.isFinite(x)) return { error: `${label}: ${text} is not finite; ${allowed}` };
+    if (p.kind === "int" && !Number.isInteger(x)) return { error: `${label}: ${text} is not a whole number; ${allowed}` };
+    const low = p.low !== undefined && (x < p.low || (p.low_open && x === p.low));
+    const high = p.high !== undefined && (x > p.high || (p.high_open && x === p.high));
+    if (low || high) return { error: `${label}: ${text} is out of range; ${allowed}` };
+    if (p.nonzero && x === 0) return { error: `${label}: 0 is not allowed: ${p.nonzero}; ${allowed}` };
+    if (p.nonzero && Math.abs(x) < (p.min_abs || 0)) {
+      return { error: `${label}: ${text} is so close to 0 that its square underflows; ${allowed}` };
     }
+    return { value: x };
   }
 
+  /**
+   * The values a slider stops at, from the declaration: its own step if it declares one, else two significant
+   * digits over DECADES powers of ten (…, 0.98, 0.99, 1, 1.1, …, 99, 100), mirrored below 0 when negatives are
+   * allowed; 0 only if the declaration allows it (the input skips it: a = i·w would be 0 whatever the weight).
+   */
+  function ladder(p) {
+    let values = [];
+    if (p.step) {
+      for (let n = 0; p.low + n * p.step <= p.high; n++) values.push(Number((p.low + n * p.step).toPrecision(12)));
+    } else {
+      const top = Math.max(Math.abs(p.low), Math.abs(p.high));
+      const e0 = Math.floor(Math.log10(top));
+      const sizes = [];
+      for (let e = e0 - DECADES; e <= e0; e++) {
+        for (let m = 10; m < 100; m++) sizes.push(Number(`${m}e${e - 1}`));
+      }
+      values = [...sizes.map((v) => -v).reverse(), 0, ...sizes];
+    }
+    return values.filter((v) => check(p, "", String(v)).value !== undefined);
+  }
+
+  /** The stop nearest to x (the slider's thumb goes there; the field keeps x itself). */
+  function nearest(stops, x) {
+    let lo = 0, hi = stops.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (stops[mid] <= x) lo = mid; else hi = mid;
+    }
+    return Math.abs(stops[hi] - x) < Math.abs(stops[lo] - x) ? hi : lo;
+  }
+
+  // ------------------------------------------------------------------ fields
+  function buildFields() {
+    const box = document.getElementById("fields");
+    const rows = [];
+    for (const [key, name] of Object.entries(FIELDS)) {
+      const p = P[name];
+      const label = labelOf(p);
+      ladders[key] = ladder(p);
+      const slider = CR.el("input", {
+        id: `slide-${key}`, type: "range", min: 0, max: ladders[key].length - 1, step: 1,
+        "aria-label": `${label}, slider`, "data-param": name,
+      });
+      const field = CR.el("input", {
+        id: `in-${key}`, type: "text", inputmode: "decimal", autocomplete: "off", spellcheck: "false",
+        "aria-describedby": `err-${key}`, title: `${label}: ${p.allowed}`, "data-param": name,
+      });
+      rows.push(CR.el("div", { class: "control", "data-key": key },
+        CR.el("label", { for: `in-${key}` }, label), slider, field,
+        CR.el("p", { class: "field-error", id: `err-${key}`, hidden: "" })));
+      slider.addEventListener("input", () => onSlider(key));
+      let timer = null;
+      field.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => commit(key), DEBOUNCE_MS); });
+      field.addEventListener("change", () => { clearTimeout(timer); commit(key); });
+      field.addEventListener("keydown", (e) => { if (e.key === "Enter") { clearTimeout(timer); commit(key); } });
+    }
+    box.replaceChildren(...rows);
+  }
+
+  /** Mark (or clear, with no message) the field of `key`: its own message, and aria-invalid for screen readers. */
+  function mark(key, message) {
+    const err = document.getElementById(`err-${key}`);
+    err.textContent = message || "";
+    err.hidden = !message;
+    const field = document.getElementById(`in-${key}`);
+    if (field) field.setAttribute("aria-invalid", message ? "true" : "false");
+    if (message) invalid.add(key); else invalid.delete(key);
+    document.querySelector("main").dataset.invalid = [...invalid].join(",");
+    if (invalid.size && !last) CR.setText("parabola-desc", "Nothing is drawn until every field holds an allowed value.");
+  }
+
+  function placeSlider(key) {
+    const slider = document.getElementById(`slide-${key}`);
+    slider.value = String(nearest(ladders[key], state[key]));
+    slider.setAttribute("aria-valuetext", String(state[key]));
+  }
+
+  function onSlider(key) {
+    const value = ladders[key][Number(document.getElementById(`slide-${key}`).value)];
+    document.getElementById(`in-${key}`).value = String(value);
+    mark(key, "");
+    changed(key, value);
+  }
+
+  /** A typed value: checked against its declaration; sent only if it and every other field are valid. */
+  function commit(key) {
+    const field = document.getElementById(`in-${key}`);
+    const result = check(P[FIELDS[key]], labelOf(P[FIELDS[key]]), field.value);
+    if (result.error) {
+      mark(key, result.error);
+      stopRun();
+      return;
+    }
+    mark(key, "");
+    if (result.value !== state[key]) changed(key, result.value);
+    else if (!invalid.size && !last) refresh();
+  }
+
+  function changed(key, value) {
+    state[key] = value;
+    state.k = 0; // a new start: the trail begins again
+    placeSlider(key);
+    stopRun();
+    refresh();
+  }
+
+  /** The state in the URL, each value checked; a refused one is shown in its field, marked, and nothing is sent. */
+  function readUrl() {
+    const params = new URLSearchParams(window.location.search);
+    for (const [key, name] of Object.entries(FIELDS)) {
+      const p = P[name];
+      const raw = params.has(key) ? params.get(key) : String(p.default);
+      document.getElementById(`in-${key}`).value = raw;
+      const result = check(p, labelOf(p), raw);
+      if (result.error) {
+        mark(key, result.error);
+        state[key] = p.default;
+      } else {
+        state[key] = result.value;
+      }
+      placeSlider(key);
+    }
+    const steps = P[COUNTER.param];
+    const raw = params.has(COUNTER.key) ? params.get(COUNTER.key) : "0";
+    const result = check(steps, `${COUNTER.label} (${COUNTER.key} in the address)`, raw);
+    state.k = result.error ? 0 : result.value;
+    markCounter(result.error);
+  }
+
+  function markCounter(message) {
+    const err = document.getElementById("err-k");
+    err.textContent = message || "";
+    err.hidden = !message;
+    if (message) invalid.add(COUNTER.key); else invalid.delete(COUNTER.key);
+    document.querySelector("main").dataset.invalid = [...invalid].join(",");
+  }
+
+  // ----------------------------------------------------------------- the API
   async function refresh() {
     const ticket = ++asked;
-    CR.writeState(state);
+    const main = document.querySelector("main");
+    if (invalid.size) { // a refused value: nothing is sent (and older answers are stale)
+      main.dataset.busy = "0";
+      return null;
+    }
+    const asking = { ...state };
     let data;
+    main.dataset.busy = "1";
     try {
       data = await CR.api("/api/simplest", {
-        input: state.i, target: state.y, weight: state.w, learning_rate: state.lr, steps: state.k, tolerance: 0,
+        input: asking.i, target: asking.y, weight: asking.w, learning_rate: asking.lr, steps: asking.k, tolerance: 0,
       });
     } catch (err) {
       if (ticket === asked) {
+        main.dataset.busy = "0";
         CR.showError(err.message);
         stopRun();
       }
       return null;
     }
-    if (ticket !== asked) return null;
+    if (ticket !== asked) return null; // a newer request or a reset came after this one
+    main.dataset.busy = "0";
     CR.showError("");
     // A diverging run stops early: the step counter follows what was really computed.
+    asking.k = data.current.step;
     state.k = data.current.step;
-    CR.writeState(state);
     last = data;
+    CR.writeState(asking); // the URL holds exactly what is drawn
     draw(data);
     return data;
   }
@@ -58,19 +238,22 @@
   // ------------------------------------------------------------------ drawing
   function draw(d) {
     const c = d.current;
-    document.querySelector("main").dataset.step = String(c.step);
+    const main = document.querySelector("main");
+    main.dataset.step = String(c.step);
+    main.dataset.stopped = d.stopped;
     CR.setText("current-step", String(c.step));
     for (const key of ["weight", "activation", "cost", "gradient"]) {
       const node = CR.setText(`current-${key}`, c.text[key]);
       node.dataset.value = String(c[key]);
     }
     CR.setText("update-line", c.update_line);
-    CR.setText("stop-line", d.stop_line);
-    CR.setText("net-i", `i = ${d.steps_text[0] ? trim(d.input) : ""}`);
+    const stop = CR.setText("stop-line", d.stop_line);
+    stop.className = d.stopped === "diverged" ? "stop diverged" : "note stop";
+    CR.setText("net-i", `i = ${d.input}`);
     CR.setText("net-w-label", `w = ${c.text.weight}`);
     CR.setText("net-a", `a = ${c.text.activation}`);
     CR.setText("net-c", `C = ${c.text.cost}`);
-    CR.setText("net-y", `y = ${trim(d.target)}`);
+    CR.setText("net-y", `y = ${d.target}`);
 
     CR.setText("forward", c.forward_lines.join("\n"));
     CR.setText("chain", c.chain_rule_lines.join("\n"));
@@ -88,16 +271,30 @@
 
     drawVerdict(d);
     drawHistory(d);
+    const plot = document.getElementById("parabola");
+    plot.setAttribute("aria-label", d.plot_description);
+    CR.setText("parabola-desc", d.plot_description);
     drawParabola(d);
-    document.getElementById("btn-step").disabled = d.stopped === "diverged" || c.step >= MAX_STEPS;
+    drawLimits(d);
   }
 
-  // The sliders' own values are the user's input: show them as typed.
-  const trim = (x) => String(x);
+  /** Step and Run stop where the engine stopped or at the declared most steps, and say so. */
+  function drawLimits(d) {
+    const most = P[COUNTER.param].high;
+    const atMost = d.current.step >= most;
+    const stepButton = document.getElementById("btn-step");
+    const wasFocused = document.activeElement === stepButton;
+    stepButton.disabled = d.stopped === "diverged" || atMost;
+    if (wasFocused && stepButton.disabled) document.getElementById("btn-reset").focus();
+    let note = "";
+    if (d.stopped === "diverged") note = "Step is off: the descent diverged (above). Lower lr, or Reset to see it again.";
+    else if (atMost) note = `Step is off: ${most} steps is the most the lesson takes (${P[COUNTER.param].allowed}).`;
+    CR.setText("limit-note", note);
+  }
 
   function drawVerdict(d) {
     const verdict = document.getElementById("verdict");
-    verdict.textContent = `lr = ${trim(d.learning_rate)}: ${d.verdict}`;
+    verdict.textContent = `lr = ${d.learning_rate}: ${d.verdict}`;
     verdict.className = "verdict " + (d.verdict.startsWith("diverges") ? "diverges"
       : d.verdict.startsWith("oscillates") ? "oscillates" : "converges");
     verdict.dataset.verdict = d.verdict;
@@ -107,21 +304,32 @@
     drawRateBar(d);
   }
 
-  /** A ruler of learning rates: the stable interval (0, 2/C'') in green, 1/C'' marked, lr as a pin. */
+  /**
+   * A ruler of learning rates from 0 to 1.5 × 2/C'': the stable interval (0, 2/C'') in green, 1/C'' (one step)
+   * marked, lr as a pin. Its marks sit at fixed thirds of the ruler, so their labels never overlap; an lr
+   * beyond the ruler is pinned at its right end and says so.
+   */
   function drawRateBar(d) {
     const bar = document.getElementById("lr-bar");
-    const [lo, hi] = d.stable_learning_rates;
-    const top = Math.max(hi * 1.3, d.learning_rate * 1.1);
-    const x = (v) => 10 + (320 * (v - lo)) / (top - lo);
+    const r = d.ruler;
+    const left = 12, width = 336, top = 1.5 * r.stable;
+    const x = (v) => left + (width * v) / top;
+    const off = d.learning_rate > top;
+    const pin = off ? left + width : x(d.learning_rate);
+    const pinText = off ? `${r.learning_rate_text}, off the ruler →` : r.learning_rate_text;
+    const anchor = pin > left + width / 2 ? "end" : "start";
+    const labelX = anchor === "end" ? Math.min(pin + 6, left + width) : Math.max(pin - 6, left);
+    bar.setAttribute("aria-label", `learning rates: stable from 0 to ${r.stable_text}, one step at ${r.fastest_text}; ` +
+      `${r.learning_rate_text}${off ? ", beyond the ruler" : ""}`);
     bar.replaceChildren(
-      CR.svg("rect", { x: 10, y: 14, width: 320, height: 10, fill: "#fbe3e3", rx: 3 }),
-      CR.svg("rect", { x: x(lo), y: 14, width: x(hi) - x(lo), height: 10, fill: "#cdebd8", rx: 3 }),
-      CR.svg("line", { x1: x(d.fastest_learning_rate), x2: x(d.fastest_learning_rate), y1: 11, y2: 27, stroke: "#1d8a4e", "stroke-width": 1.5 }),
-      CR.svg("text", { x: x(lo), y: 38 }, "0"),
-      CR.svg("text", { x: x(d.fastest_learning_rate), y: 38 }, "1/C''"),
-      CR.svg("text", { x: x(hi), y: 38 }, "2/C''"),
-      CR.svg("path", { d: `M ${x(d.learning_rate)} 12 l -5 -8 h 10 z`, fill: "#1f2933" }),
-      CR.svg("text", { x: Math.min(x(d.learning_rate) + 22, 325), y: 6 }, "lr"),
+      CR.svg("rect", { x: left, y: 22, width, height: 10, fill: "#fbe3e3", rx: 3 }),
+      CR.svg("rect", { x: left, y: 22, width: x(r.stable) - left, height: 10, fill: "#cdebd8", rx: 3 }),
+      CR.svg("line", { x1: x(r.fastest), x2: x(r.fastest), y1: 19, y2: 35, stroke: "#176d3e", "stroke-width": 1.5 }),
+      CR.svg("text", { class: "mark start", x: left, y: 48 }, "0"),
+      CR.svg("text", { class: "mark", x: x(r.fastest), y: 48 }, r.fastest_text),
+      CR.svg("text", { class: "mark", x: x(r.stable), y: 48 }, r.stable_text),
+      CR.svg("path", { d: `M ${pin} 20 l -5 -8 h 10 z`, fill: "#1f2933" }),
+      CR.svg("text", { class: `mark pin ${anchor}`, x: labelX, y: 9 }, pinText),
     );
   }
 
@@ -137,34 +345,43 @@
     wrap.scrollTop = wrap.scrollHeight;
   }
 
+  /** The parabola over every step (the view follows the point); a logarithmic cost axis once the point flew off. */
   function drawParabola(d) {
     if (!window.Plotly) return;
     const c = d.current;
     const [low, high] = d.plot_range;
-    const inside = d.steps.filter((s) => s.weight >= low && s.weight <= high);
+    const log = d.cost_axis === "log";
     const peak = Math.max(...d.parabola.cost);
     const traces = [
       { x: d.parabola.w, y: d.parabola.cost, mode: "lines", name: "C(w)", line: { color: "#5f6c7b", width: 2 }, hoverinfo: "skip" },
       {
-        x: inside.map((s) => s.weight), y: inside.map((s) => s.cost), mode: "lines+markers", name: "steps",
+        x: d.steps.map((s) => s.weight), y: d.steps.map((s) => s.cost), mode: "lines+markers", name: "steps",
         line: { color: "#9bb7e8", width: 1, dash: "dot" }, marker: { color: "#2f6fdd", size: 6 },
         hovertemplate: "w = %{x:.6g}<br>C = %{y:.6g}<extra></extra>",
       },
-      { x: d.tangent.w, y: d.tangent.cost, mode: "lines", name: "tangent", line: { color: "#c53030", width: 2, dash: "dash" }, hoverinfo: "skip" },
+      {
+        x: d.tangent.w, y: d.tangent.cost.map((v) => (log && v <= 0 ? null : v)), mode: "lines", name: "tangent",
+        line: { color: "#c53030", width: 2, dash: "dash" }, hoverinfo: "skip",
+      },
       {
         x: [c.weight], y: [c.cost], mode: "markers", name: "now",
         marker: { color: "#c53030", size: 12, line: { color: "#fff", width: 2 } },
         hovertemplate: "w = %{x:.6g}<br>C = %{y:.6g}<extra></extra>",
       },
-      {
+    ];
+    if (!log) {
+      traces.push({
         x: [d.optimum_weight], y: [0], mode: "markers", name: "minimum w*",
         marker: { symbol: "star", color: "#1d8a4e", size: 13 }, hovertemplate: "w* = %{x:.6g}<extra></extra>",
-      },
-    ];
+      });
+    }
+    const yaxis = log
+      ? { title: { text: "C(w), log scale" }, type: "log", gridcolor: "#eef1f5" }
+      : { title: { text: "C(w)" }, range: [-0.06 * peak, peak * 1.05], gridcolor: "#eef1f5" };
     const layout = Object.assign({}, CR.PLOT_LAYOUT, {
       xaxis: { title: { text: "w" }, range: [low, high], zeroline: false, gridcolor: "#eef1f5" },
-      yaxis: { title: { text: "C(w)" }, range: [-0.06 * peak, peak * 1.05], gridcolor: "#eef1f5" },
-      uirevision: `${state.i}|${state.y}|${state.w}|${state.lr}`,
+      yaxis,
+      uirevision: `${d.input}|${d.target}|${d.initial_weight}|${d.learning_rate}|${d.cost_axis}`,
     });
     Plotly.react("parabola", traces, layout, CR.PLOT_CONFIG);
   }
@@ -177,46 +394,49 @@
 
   async function run() {
     if (running) return stopRun();
+    if (invalid.size) return;
     running = true;
     CR.setText("btn-run", "Pause");
+    const tolerance = P.tolerance.default; // Run stops where the lesson's own descent would: |dC/dw| < tolerance
+    const most = P[COUNTER.param].high;
     while (running) {
       const d = last;
-      if (d && (Math.abs(d.current.gradient) < RUN_TOLERANCE || d.stopped === "diverged" || state.k >= MAX_STEPS)) break;
+      if (d && (Math.abs(d.current.gradient) < tolerance || d.stopped === "diverged" || state.k >= most)) break;
       // The first steps one at a time; later ones faster, so slow rates still finish.
       const stride = state.k < 20 ? 1 : Math.ceil(state.k / 10);
-      state.k = Math.min(MAX_STEPS, state.k + stride);
+      state.k = Math.min(most, state.k + stride);
       const answer = await refresh();
-      if (!answer) break;
+      if (!answer || !running) break;
       await CR.sleep(140);
     }
     stopRun();
   }
 
-  function onSlider(key) {
-    return (event) => {
-      state[key] = Number(event.target.value);
-      state.k = 0; // a new start: the trail begins again
-      stopRun();
-      CR.setText(`out-${key}`, String(state[key]));
-      refresh();
-    };
-  }
-
-  function start() {
+  async function start() {
     CR.whenPlotly(() => { if (last) drawParabola(last); });
-    syncSliders();
-    for (const [key, id] of Object.entries(sliders)) {
-      document.getElementById(id).addEventListener("input", onSlider(key));
+    let declared;
+    try {
+      declared = await fetch("/api/lessons/simplest/params").then((r) => {
+        if (!r.ok) throw new Error();
+        return r.json();
+      });
+    } catch (err) {
+      CR.showError("the explorer's server does not answer: is `chainrule serve` still running?");
+      return;
     }
+    P = Object.fromEntries(declared.params.map((p) => [p.name, p]));
+    buildFields();
+    readUrl();
     document.getElementById("btn-step").addEventListener("click", () => {
       stopRun();
-      state.k = Math.min(MAX_STEPS, state.k + 1);
+      state.k = Math.min(P[COUNTER.param].high, state.k + 1);
       refresh();
     });
     document.getElementById("btn-run").addEventListener("click", run);
     document.getElementById("btn-reset").addEventListener("click", () => {
       stopRun();
       state.k = 0;
+      markCounter("");
       refresh();
     });
     refresh();
