@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from chainrule import lessons
 from chainrule.lessons import wide
 
 
@@ -20,3 +21,18 @@ def test_the_wide_lesson_finishes_for_seeds_0_to_50(width, activation):
         result = wide.train(width=width, activation=activation, seed=seed)
         data = wide.explain(result).to_json()
         assert data["delta"]["max_difference"] < 1e-9, seed
+
+
+SEEDED = [name for name, module in lessons.LESSONS.items() if "seed" in module.PARAMS and name != "wide"]
+# why-backprop times each method on networks up to max_params: its seed only draws the weights, so a small one will do
+SMALL = {"why-backprop": {"max_params": 16}}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", SEEDED)
+def test_every_seeded_lesson_finishes_for_seeds_0_to_50(name):
+    module = lessons.load(name)
+    for seed in range(51):
+        result = module.train(seed=seed, **SMALL.get(name, {}))
+        assert module.explain(result).to_json()["lesson"] == name, seed

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 
 import sympy
 
 from ..explainer.format import factor, num, pretty, substitute
 from ..explainer.report import Math, Report, Section, Table
-from ..explainer.symbolic import as_floats, constant, to_sympy
+from ..explainer.polynomial import Polynomial
+from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Value
 
@@ -101,8 +103,8 @@ class SimplestResult:
     tolerance: float
     max_steps: int
     factors: list[ChainFactor]
-    gradient_formula: sympy.Expr  # exact, e.g. 9w/2 − 12/5
-    cost_formula: sympy.Expr  # expanded: 9w²/4 − 12w/5 + 16/25
+    gradient_formula: Polynomial  # exact, e.g. 9w/2 − 12/5 (written 4.5w − 2.4)
+    cost_formula: Polynomial  # expanded: 9w²/4 − 12w/5 + 16/25
     optimum_weight: float
     curvature: float
     convergence_factor: float
@@ -144,7 +146,7 @@ class SimplestResult:
 
     def gradient_text(self) -> str:
         """The closed form as sympy prints it, parsable back: '4.5*w - 2.4'."""
-        return sympy.sstr(as_floats(self.gradient_formula), full_prec=False)
+        return self.gradient_formula.text()
 
     def graph(self) -> Value:
         """The graph of the first step, rebuilt from fresh leaves, after one backward pass.
@@ -180,7 +182,7 @@ def chain_rule_lines(result: SimplestResult, factors: list[ChainFactor] | None =
 
 def closed_form_line(result: SimplestResult) -> str:
     factors = "·".join(f.in_weight for f in reversed(result.factors))
-    return f"dC/dw = {factors} = {pretty(as_floats(result.gradient_formula))}"
+    return f"dC/dw = {factors} = {pretty(result.gradient_formula.text())}"
 
 
 def typo_line(result: SimplestResult) -> str | None:
@@ -190,14 +192,14 @@ def typo_line(result: SimplestResult) -> str | None:
     other = _analyse(result.input, 0.5).gradient
     return (
         f"The video's on-screen {VIDEO_TYPO} is a typo: that is the formula for y = 0.5 "
-        f"({pretty(as_floats(other))}); with y = {num(result.target)} it is {pretty(as_floats(result.gradient_formula))}."
+        f"({pretty(other.text())}); with y = {num(result.target)} it is {pretty(result.gradient_formula.text())}."
     )
 
 
 def learning_rate_lines(result: SimplestResult) -> list[str]:
     lo, hi = result.stable_learning_rates
     return [
-        f"C(w) = {pretty(as_floats(result.cost_formula))} is a parabola with curvature "
+        f"C(w) = {pretty(result.cost_formula.text())} is a parabola with curvature "
         f"C'' = 2i² = {num(result.curvature)}.",
         f"Each step multiplies (w − w*) by r = 1 − lr·C'' = 1 − {factor(result.learning_rate)}·{factor(result.curvature)}"
         f" = {num(result.convergence_factor)}.",
@@ -271,7 +273,7 @@ def explain(result: SimplestResult) -> Report:
         "forward": {"activation": first.activation, "cost": first.cost},
         "chain_rule": [asdict(f) for f in result.factors],
         "gradient_formula": result.gradient_text(),
-        "gradient_formula_latex": sympy.latex(as_floats(result.gradient_formula)),
+        "gradient_formula_latex": result.gradient_formula.latex(),
         "optimum_weight": result.optimum_weight,
         "curvature": result.curvature,
         "convergence_factor": result.convergence_factor,
@@ -296,27 +298,59 @@ def plot(result: SimplestResult, path: str) -> None:
 _I, _Y, _W = sympy.symbols("i y w")
 
 
-@functools.lru_cache(maxsize=1)
-def _general() -> tuple:
-    """C, dC/dw, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph.
+@dataclass(frozen=True)
+class _InNumbers:
+    """A formula of i and y, ready to be evaluated exactly: numerator and denominator as integer polynomials."""
 
-    C and dC/dw are expanded here, once: with numbers put in for i and y
-    they are then polynomials in w already (i²w² − 2iyw + y², 2i²w − 2iy).
+    numerator: tuple[tuple[tuple[int, int], int], ...]  # ((power of i, power of y), integer coefficient), ...
+    denominator: tuple[tuple[tuple[int, int], int], ...]
+
+    @classmethod
+    def of(cls, expr: sympy.Expr) -> "_InNumbers":
+        top, bottom = sympy.fraction(sympy.together(expr))
+        terms = lambda e: tuple((m, int(c)) for m, c in sympy.Poly(e, _I, _Y).terms())  # noqa: E731
+        return cls(terms(top), terms(bottom))
+
+    def __call__(self, i: Fraction, y: Fraction) -> Fraction:
+        value = lambda terms: sum((c * i**a * y**b for (a, b), c in terms), Fraction(0))  # noqa: E731
+        return value(self.numerator) / value(self.denominator)
+
+
+@dataclass(frozen=True)
+class _General:
+    """What sympy derives from the graph once, with i, y and w as symbols.
+
+    C and dC/dw are expanded, so with numbers for i and y they are
+    polynomials in w (i²w² − 2iyw + y², 2i²w − 2iy): each is kept as its
+    coefficients, formulas of i and y.
     """
+
+    cost: tuple[_InNumbers, ...]
+    gradient: tuple[_InNumbers, ...]
+    activation: tuple[_InNumbers, ...]
+    curvature: _InNumbers
+    optimum: _InNumbers
+
+
+@functools.lru_cache(maxsize=1)
+def _general() -> _General:
+    """C, dC/dw, a, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph."""
     net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
     cost = sympy.expand(to_sympy(net.C, symbols={net.i: _I, net.w: _W, net.y: _Y}))
     gradient = sympy.expand(sympy.diff(cost, _W))
     (optimum,) = sympy.solve(gradient, _W)
     activation = to_sympy(net.a, symbols={net.i: _I, net.w: _W})
-    return cost, gradient, sympy.diff(cost, _W, 2), optimum, activation
+    in_w = lambda e: tuple(_InNumbers.of(c) for c in sympy.Poly(e, _W).all_coeffs())  # noqa: E731
+    return _General(in_w(cost), in_w(gradient), in_w(activation), _InNumbers.of(sympy.diff(cost, _W, 2)),
+                    _InNumbers.of(optimum))
 
 
 @dataclass(frozen=True)
 class _Analysis:
-    """What sympy derives from the graph for given i and y (exact formulas in w)."""
+    """The general formulas with given i and y put in: exact polynomials in w, and C'' and w* as numbers."""
 
-    cost_formula: sympy.Expr
-    gradient: sympy.Expr
+    cost_formula: Polynomial
+    gradient: Polynomial
     curvature: float
     optimum: float
     activation_in_weight: str  # "1.5w"
@@ -324,15 +358,20 @@ class _Analysis:
 
 @functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
 def _analyse(input: float, target: float) -> _Analysis:
-    """The general formulas with this i and y put in: a substitution, no new derivation (and nothing to expand)."""
-    cost, gradient, curvature, optimum, activation = _general()
-    numbers = {_I: constant(input), _Y: constant(target)}
+    """The general formulas with this i and y put in, exactly (i and y as the decimals they are written as).
+
+    No new derivation and no sympy expression: the coefficients sympy derived once are evaluated in exact
+    fractions, and ``Polynomial`` writes the result as sympy would (the explorer does this for every request).
+    """
+    general = _general()
+    i, y = Fraction(repr(float(input))), Fraction(repr(float(target)))  # as chainrule.explainer.symbolic.constant
+    in_w = lambda coefficients: Polynomial("w", tuple(c(i, y) for c in coefficients))  # noqa: E731
     return _Analysis(
-        cost_formula=cost.xreplace(numbers),
-        gradient=gradient.xreplace(numbers),
-        curvature=float(curvature.xreplace(numbers)),
-        optimum=float(optimum.xreplace(numbers)),
-        activation_in_weight=pretty(as_floats(activation.xreplace(numbers))),
+        cost_formula=in_w(general.cost),
+        gradient=in_w(general.gradient),
+        curvature=float(general.curvature(i, y)),
+        optimum=float(general.optimum(i, y)),
+        activation_in_weight=pretty(in_w(general.activation).text()),
     )
 
 
@@ -342,8 +381,8 @@ def activation_in_weight(input: float, target: float) -> str:
 
 
 def gradient_formula(input: float, target: float) -> sympy.Expr:
-    """dC/dw as an exact formula of w, by sympy, from the graph of one forward pass."""
-    return _analyse(float(input), float(target)).gradient
+    """dC/dw as an exact formula of w (sympy), from the graph of one forward pass."""
+    return _analyse(float(input), float(target)).gradient.as_sympy()
 
 
 @dataclass(frozen=True)
@@ -352,7 +391,9 @@ class _FactorTemplate:
 
     name: str  # "dC/da"
     formula: str  # "2(a − y)"
-    derivative: object  # the sympy expression, to evaluate at the numbers
+    derivative: object  # the sympy expression
+    evaluate: object  # the same, compiled to a Python function of the labels (sympy.lambdify): its value at the numbers
+    labels: tuple[str, ...]  # the arguments of evaluate
 
 
 @functools.lru_cache(maxsize=1)
@@ -368,7 +409,10 @@ def _factor_templates() -> tuple[_FactorTemplate, ...]:
     for top, below in ((net.C, net.a), (net.a, net.w)):
         expr = to_sympy(top, symbols={v: s for v, s in sym.items() if v is not top})
         derivative = sympy.factor_terms(sympy.diff(expr, sym[below]))
-        templates.append(_FactorTemplate(f"d{top.label}/d{below.label}", pretty(derivative), derivative))
+        labels = tuple(sorted(str(x) for x in derivative.free_symbols))
+        evaluate = sympy.lambdify([sympy.Symbol(x) for x in labels], derivative, "math")
+        templates.append(_FactorTemplate(f"d{top.label}/d{below.label}", pretty(derivative), derivative, evaluate,
+                                         labels))
     return tuple(templates)
 
 
@@ -376,14 +420,13 @@ def chain_factors(values: dict[str, float], activation_in_weight: str) -> list[C
     """dC/da and da/dw at these numbers (i, y, a): the formulas, then with the numbers put in."""
     numbers = {name: factor(v) for name, v in values.items()}
     in_weight = dict(numbers, a=activation_in_weight)
-    subs = {sympy.Symbol(name): v for name, v in values.items()}
     return [
         ChainFactor(
             name=t.name,
             formula=t.formula,
             with_numbers=substitute(t.formula, numbers),
             in_weight=substitute(t.formula, in_weight),
-            value=float(t.derivative.xreplace(subs)),
+            value=float(t.evaluate(*(values[x] for x in t.labels))),
         )
         for t in _factor_templates()
     ]

@@ -19,7 +19,7 @@ def plot_descent(result, path: str) -> None:
     """Draw C(w) = (i·w − y)², the steps (w_k, C_k) and the tangent of slope dC/dw at each.
 
     ``result`` is a ``chainrule.lessons.simplest.SimplestResult``; the curve
-    is evaluated with the same sympy formula the explanation prints.
+    is evaluated with the same formula the explanation prints (derived by sympy).
     """
     fmt = figure_format(path)
     import matplotlib
@@ -27,9 +27,8 @@ def plot_descent(result, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    import sympy
 
-    cost = sympy.lambdify(sympy.Symbol("w"), result.cost_formula, "numpy")
+    cost = result.cost_formula  # a Polynomial: evaluates arrays too
     weights = [s.weight for s in result.steps]
     w_star = result.optimum_weight
     span = max(abs(w - w_star) for w in weights) or 1.0

@@ -5,7 +5,7 @@ and a step counter k. For each state it asks for one answer holding:
 
 * the descent from the starting weight, steps 0..k (``lessons.simplest.train``);
 * the forward pass and the chain rule *at the current weight* w_k, with numbers;
-* the closed form dC/dw (sympy, as text and as MathML);
+* the closed form dC/dw (derived by sympy, as text and as MathML);
 * the cost parabola C(w) sampled by the engine over every step (the view follows
   a diverging point; its cost axis turns logarithmic once the point flew off),
   the tangent at w_k, and the chart in words (its text alternative);
@@ -17,13 +17,10 @@ The page draws these; it computes nothing itself.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict
 
-import sympy
-
 from ..explainer.format import factor, num, pretty
-from ..explainer.symbolic import as_floats
+from ..explainer.polynomial import Polynomial
 from ..lessons import simplest
 from ..scalar import Value
 from .api_models import SimplestRequest
@@ -32,11 +29,9 @@ from .api_models import SimplestRequest
 PARABOLA_POINTS = 121
 
 
-@functools.lru_cache(maxsize=512)  # bounded; the same few formulas are asked for again and again
-def _mathml(expr: sympy.Expr) -> str:
+def _mathml(formula: Polynomial) -> str:
     """Presentation MathML for a formula, as sympy prints it, wrapped in a <math> element."""
-    body = sympy.printing.mathml(as_floats(expr), printer="presentation")
-    body = body.replace("<mo>-</mo>", "<mo>−</mo>")  # a real minus sign, as on a blackboard
+    body = formula.mathml().replace("<mo>-</mo>", "<mo>−</mo>")  # a real minus sign, as on a blackboard
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>'
 
 
@@ -89,7 +84,7 @@ def _ruler(result: simplest.SimplestResult, lr: float) -> dict:
 def _describe(result, last, low: float, high: float, axis: str) -> str:
     """The parabola chart in words (its text alternative; the step history table holds every point)."""
     scale = "a logarithmic" if axis == "log" else "a linear"
-    return (f"The cost C(w) = {pretty(as_floats(result.cost_formula))} drawn for w from {num(low)} to {num(high)} on "
+    return (f"The cost C(w) = {pretty(result.cost_formula.text())} drawn for w from {num(low)} to {num(high)} on "
             f"{scale} cost axis, with the {len(result.steps)} points of the descent (listed in the step history): "
             f"now at step {last.step}, w = {num(last.weight)}, C = {num(last.cost)}, slope dC/dw = "
             f"{num(last.gradient)}; the minimum is at w* = {num(result.optimum_weight)}, where C = 0.")
@@ -149,9 +144,9 @@ def explore(req: SimplestRequest) -> dict:
                 ),
             },
             "closed_form_line": simplest.closed_form_line(result),
-            "gradient_pretty": pretty(as_floats(result.gradient_formula)),
+            "gradient_pretty": pretty(result.gradient_formula.text()),
             "gradient_mathml": _mathml(result.gradient_formula),
-            "cost_pretty": pretty(as_floats(result.cost_formula)),
+            "cost_pretty": pretty(result.cost_formula.text()),
             "cost_mathml": _mathml(result.cost_formula),
             "typo_line": simplest.typo_line(result),
             "learning_rate_lines": simplest.learning_rate_lines(result),
