@@ -2,9 +2,10 @@
 
 Each case pairs a chainrule expression with the same expression in PyTorch
 (a function of the torch module, so this file never imports torch):
-``test_tensor.py`` checks the chainrule side against finite differences,
-``test_tensor_vs_torch.py`` against PyTorch's autograd (skipped where torch
-is not installed).
+``test_tensor.py`` checks the chainrule side against finite differences
+(``check_grads``), ``test_tensor_vs_torch.py`` against PyTorch's autograd
+(skipped where torch is not installed); the convolution, pooling and
+recurrent cases likewise in ``test_convolution*.py`` and ``test_recurrence*.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import settings, strategies as st
 
+from chainrule.convolution import avg_pool1d, conv1d, max_pool1d, output_length
 from chainrule.losses import cross_entropy, mse_loss
+from chainrule.recurrence import gru, rnn
 from chainrule.tensor import Tensor, concatenate, linear, stack
 
 SETTINGS = settings(max_examples=15, deadline=None)
@@ -139,6 +142,91 @@ def arr(shape, seed, low=None):
     return x
 
 
+# ------------------------------------------- convolution, pooling, recurrence
+# chainrule's sequences are (N, L, C), PyTorch's (N, C, L); a chainrule kernel is (K, C_in, C_out), torch's (C_out, C_in, K)
+def to_torch_layout(x):
+    return x.permute(0, 2, 1).contiguous()
+
+
+@st.composite
+def conv_configs(draw):
+    """(input shape, kernel shape, stride, padding, dilation) with at least one window."""
+    n, c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    k, stride, padding, dilation = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(0, 3)), draw(st.integers(1, 3))
+    length = draw(st.integers(max(1, dilation * (k - 1) + 1 - 2 * padding), 12))
+    assert output_length(length, k, stride, padding, dilation) >= 1
+    return (n, length, c_in), (k, c_in, c_out), stride, padding, dilation
+
+
+def conv_case(stride, padding, dilation, activation=None):
+    """conv1d(x, W, b) in chainrule and in PyTorch (``torch.nn.functional.conv1d`` in its own layout)."""
+    act = {None: lambda torch, z: z, "relu": lambda torch, z: torch.relu(z), "tanh": lambda torch, z: torch.tanh(z),
+           "sigmoid": lambda torch, z: torch.sigmoid(z)}[activation]
+
+    def torch_f(torch, x, W, b):
+        z = torch.nn.functional.conv1d(to_torch_layout(x).contiguous(), W.permute(2, 1, 0).contiguous(), b, stride, padding,
+                                       dilation)
+        return act(torch, to_torch_layout(z))
+
+    return (lambda x, W, b: conv1d(x, W, b, stride, padding, dilation, activation)), torch_f
+
+
+@st.composite
+def pool_configs(draw, dilated=True):
+    """(input shape, kernel_size, stride or None, padding, dilation): padding at most half the kernel, as PyTorch allows."""
+    k, dilation = draw(st.integers(1, 4)), draw(st.integers(1, 3)) if dilated else 1
+    stride = draw(st.one_of(st.none(), st.integers(1, 3)))
+    reach = dilation * (k - 1) + 1
+    padding = draw(st.integers(0, k // 2))
+    # max pooling: at least the window's reach, so that no window lies entirely in the padding (its maximum would be −∞)
+    length = draw(st.integers(reach if dilated else max(1, reach - 2 * padding), 12))
+    return (draw(st.integers(1, 3)), length, draw(st.integers(1, 3))), k, stride, padding, dilation
+
+
+def max_pool_case(k, stride, padding, dilation):
+    return ((lambda x: max_pool1d(x, k, stride, padding, dilation)),
+            (lambda torch, x: to_torch_layout(torch.nn.functional.max_pool1d(to_torch_layout(x), k, stride, padding, dilation))))
+
+
+def avg_pool_case(k, stride, padding):
+    return ((lambda x: avg_pool1d(x, k, stride, padding)),
+            (lambda torch, x: to_torch_layout(torch.nn.functional.avg_pool1d(to_torch_layout(x), k, stride, padding))))
+
+
+@st.composite
+def recurrent_shapes(draw):
+    """(N, T, F, H)."""
+    return draw(st.integers(1, 3)), draw(st.integers(1, 6)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+
+
+def _torch_recurrent(torch, kind, x, W_ih, W_hh, b_ih, b_hh, h0):
+    """A torch GRU (kind "gru") or RNN (kind: its nonlinearity) run on the given chainrule-layout weights (autograd reaches them)."""
+    features, hidden = x.shape[2], W_hh.shape[0]
+    module = (torch.nn.GRU(features, hidden, batch_first=True) if kind == "gru"
+              else torch.nn.RNN(features, hidden, nonlinearity=kind, batch_first=True)).double()
+    weights = {"weight_ih_l0": W_ih.T, "weight_hh_l0": W_hh.T, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
+    out, _ = torch.func.functional_call(module, weights, (x, h0[None]))
+    return out
+
+
+def rnn_case(activation):
+    """rnn(x, W_ih, W_hh, b, h0) in chainrule and PyTorch (whose two biases are b and 0)."""
+    return ((lambda x, W_ih, W_hh, b, h0: rnn(x, W_ih, W_hh, b, h0, activation)),
+            (lambda torch, x, W_ih, W_hh, b, h0: _torch_recurrent(torch, activation, x, W_ih, W_hh, b, torch.zeros_like(b), h0)))
+
+
+GRU_CASE = (gru, lambda torch, x, W_ih, W_hh, b_ih, b_hh, h0: _torch_recurrent(torch, "gru", x, W_ih, W_hh, b_ih, b_hh, h0))
+
+
+def recurrent_arrays(n, t, f, h, gates, seed):
+    """x, W_ih, W_hh, then the biases (two for a GRU, one for an RNN), then h0: modest weights, so tanh is not saturated."""
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((n, t, f)), rng.standard_normal((f, gates * h)) * 0.6,
+              rng.standard_normal((h, gates * h)) * 0.6]
+    arrays += [rng.standard_normal(gates * h) * 0.3 for _ in range(2 if gates == 3 else 1)]
+    return arrays + [rng.standard_normal((n, h)) * 0.5]
+
+
 # ------------------------------------------------------- chainrule's side
 def weights_for(f, arrays):
     """A fixed random R shaped like f's output: every check differentiates sum(f(inputs) · R)."""
@@ -152,3 +240,34 @@ def engine_grads(f, arrays, R):
     out = f(*ts)
     (out * Tensor(R)).sum().backward()
     return out.data, [t.grad for t in ts]
+
+
+# ------------------------------------------------- finite differences
+def numeric_grads(f, arrays, R, eps=1e-6):
+    """Central differences of sum(f(arrays) * R), for every entry of every input array."""
+    grads = []
+    for a in arrays:
+        g = np.zeros_like(a)
+        it = np.nditer(a, flags=["multi_index"])
+        for _ in it:
+            idx = it.multi_index
+            old = a[idx]
+            a[idx] = old + eps
+            up = np.sum(f(*[Tensor(x) for x in arrays]).data * R)
+            a[idx] = old - eps
+            down = np.sum(f(*[Tensor(x) for x in arrays]).data * R)
+            a[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def check_grads(f, *arrays, rtol=1e-5, atol=1e-7):
+    """The engine's gradients of sum(f * R) match central finite differences (float64)."""
+    arrays = [np.array(a, dtype=np.float64) for a in arrays]
+    R = weights_for(f, arrays)
+    expected = numeric_grads(f, arrays, R)
+    _, grads = engine_grads(f, arrays, R)
+    for g, e, a in zip(grads, expected, arrays):
+        assert g is not None and g.shape == a.shape
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol * max(1.0, np.abs(e).max(initial=0.0)))

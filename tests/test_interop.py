@@ -12,7 +12,8 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed: the inter
 
 from chainrule import Value  # noqa: E402
 from chainrule.errors import InvalidValueError  # noqa: E402
-from chainrule.interop import from_torch, to_torch, torch_graph_gradients  # noqa: E402
+from chainrule import models, nn  # noqa: E402
+from chainrule.interop import adapters, from_torch, to_torch, torch_gradients, torch_graph_gradients  # noqa: E402
 from chainrule.losses import cross_entropy  # noqa: E402
 from chainrule.nn import MLP, Dense, Identity, Linear, Module, ReLU, Sequential, Sigmoid, Tanh  # noqa: E402
 from chainrule.tensor import Tensor  # noqa: E402
@@ -129,6 +130,75 @@ def test_unsupported_layers_are_refused_by_name():
 
     with pytest.raises(InvalidValueError, match="cannot convert a Custom"):
         to_torch(Sequential(Linear(2, 2), Custom()))
+
+
+# ------------------------------------------------------- convolutional and recurrent nets
+def _same_function_and_gradients(model, tm, x, y):
+    np.testing.assert_allclose(tm(torch.from_numpy(x)).detach().numpy(), model(Tensor(x)).data, rtol=1e-11, atol=1e-12)
+    loss_c, _ = chainrule_grads(model, x, y)
+    tm.zero_grad()
+    loss = torch.nn.functional.cross_entropy(tm(torch.from_numpy(x)), torch.from_numpy(y))
+    loss.backward()
+    assert loss_c == pytest.approx(float(loss.detach()), abs=1e-12)
+    theirs = torch_gradients(model, tm)
+    assert len(theirs) == len(model.parameters())
+    for p, g in zip(model.parameters(), theirs):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,sizes", [("cnn", [6, 5, 4]), ("gru", [5, 3])])
+def test_a_cnn_and_a_gru_cross_to_torch_and_compute_the_same_function_and_gradients(name, sizes):
+    rng = np.random.default_rng(0)
+    model = models.build(name, 40, 10, sizes, sequence_shape=(40, 1), seed=1, dtype=np.float64)
+    tm = to_torch(model)
+    A = adapters()
+    assert any(isinstance(m, A.ChannelsLast if name == "cnn" else A.Recurrent) for m in tm)
+    _same_function_and_gradients(model, tm, rng.standard_normal((6, 40)), rng.integers(0, 10, 6))
+
+
+def test_every_sequence_layer_crosses_over_strides_paddings_dilations_and_an_rnns_one_bias_included():
+    rng = np.random.default_rng(1)
+    model = Sequential(nn.Reshape(10, 2), nn.RNN(2, 6, "relu", return_sequence=True, seed=0, dtype=np.float64),
+                       nn.AvgPool1d(3, 2, 1), nn.Conv1d(6, 3, 2, 2, 1, 2, seed=1, dtype=np.float64), nn.Tanh(),
+                       nn.MaxPool1d(2, 1), nn.SwapAxes(), nn.Flatten(), nn.Linear(6, 3, seed=2, dtype=np.float64))
+    model.layers[1].bias.data[...] = rng.standard_normal(6)
+    tm = to_torch(model)
+    assert not tm[1].inner.bias_hh_l0.detach().any()
+    _same_function_and_gradients(model, tm, rng.standard_normal((4, 20)), rng.integers(0, 3, 4))
+
+
+@pytest.mark.parametrize("name", ["cnn", "gru"])
+def test_a_round_trip_through_torch_keeps_every_layer_and_weight(name):
+    model = models.build(name, 40, 10, [4, 4], sequence_shape=(40, 1), seed=2)
+    back = from_torch(to_torch(model))
+    assert [type(m) for m in back.layers] == [type(m) for m in model.layers]
+    for a, b in zip(model.parameters(), back.parameters()):
+        assert a.data.dtype == b.data.dtype == np.float32
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_from_torch_runs_a_channels_first_torch_cnn_on_the_same_inputs_by_swapping_axes_around_its_convolutions():
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Conv1d(2, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool1d(2),
+                             torch.nn.Conv1d(4, 3, 3, stride=2, dilation=1), torch.nn.Flatten(), torch.nn.Linear(6, 5)).double()
+    model = from_torch(tm)
+    kinds = [type(m).__name__ for m in model.layers]
+    assert kinds == ["SwapAxes", "Conv1d", "ReLU", "MaxPool1d", "Conv1d", "SwapAxes", "Flatten", "Linear"]
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((3, 2, 12)), rng.integers(0, 5, 3)  # PyTorch's (N, C, L)
+    np.testing.assert_allclose(model(Tensor(x)).data, tm(torch.from_numpy(x)).detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layer,pattern", [
+    (lambda: torch.nn.Conv1d(2, 2, 3, groups=2), r"groups=2"),
+    (lambda: torch.nn.Conv1d(2, 2, 3, padding="same"), r"padding='same'"),
+    (lambda: torch.nn.MaxPool1d(2, ceil_mode=True), r"ceil_mode"),
+    (lambda: torch.nn.Flatten(0), r"start_dim=0"),
+    (lambda: torch.nn.GRU(2, 3), r"is a GRU; supported"),
+])
+def test_torch_layers_chainrule_cannot_compute_are_refused_by_name(layer, pattern):
+    with pytest.raises(InvalidValueError, match=pattern):
+        from_torch(torch.nn.Sequential(layer()))
 
 
 def test_torch_replays_a_value_graph_to_the_same_gradients():

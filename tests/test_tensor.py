@@ -12,46 +12,17 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+from chainrule.convolution import avg_pool1d, conv1d, max_pool1d
 from chainrule.errors import InvalidValueError
 from chainrule.losses import cross_entropy, mse_loss
+from chainrule.recurrence import gru, rnn
 from chainrule.scalar import Value
 from chainrule.tensor import Tensor, concatenate, linear, no_grad, enable_grad, stack
 
 from tensor_cases import (
     ACTIVATIONS, BINARY, INDICES, LINEAR, MSE, REDUCTIONS, SETTINGS, SHAPE_CASES, UNARY, arr, broadcast_pair,
-    concat_case, cross_entropy_case, dims, engine_grads, matmul_shapes, shape_and_axis, shapes, weights_for,
+    check_grads, concat_case, cross_entropy_case, dims, engine_grads, matmul_shapes, shape_and_axis, shapes, weights_for,
 )
-
-
-# ------------------------------------------------------------------ helpers
-def numeric_grads(f, arrays, R, eps=1e-6):
-    """Central differences of sum(f(arrays) * R), for every entry of every input array."""
-    grads = []
-    for a in arrays:
-        g = np.zeros_like(a)
-        it = np.nditer(a, flags=["multi_index"])
-        for _ in it:
-            idx = it.multi_index
-            old = a[idx]
-            a[idx] = old + eps
-            up = np.sum(f(*[Tensor(x) for x in arrays]).data * R)
-            a[idx] = old - eps
-            down = np.sum(f(*[Tensor(x) for x in arrays]).data * R)
-            a[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
-
-
-def check_grads(f, *arrays, rtol=1e-5, atol=1e-7):
-    """The engine's gradients of sum(f * R) match central finite differences (float64)."""
-    arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    R = weights_for(f, arrays)
-    expected = numeric_grads(f, arrays, R)
-    _, grads = engine_grads(f, arrays, R)
-    for g, e, a in zip(grads, expected, arrays):
-        assert g is not None and g.shape == a.shape
-        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol * max(1.0, np.abs(e).max(initial=0.0)))
 
 
 # ----------------------------------------------------- elementwise binary
@@ -269,6 +240,12 @@ RULE_CASES = {
     "transpose": lambda a, b: a.T + b, "index": lambda a, b: a[1:] + b[:2], "concatenate": lambda a, b: concatenate([a, b]),
     "stack": lambda a, b: stack([a, b]), "relu": lambda a, b: a.relu() + b.tanh() + a.sigmoid(),
     "exp log": lambda a, b: a.exp() + (b * b + 1.0).log(), "softmax": lambda a, b: a.softmax() + b.log_softmax(),
+    "flatten": lambda a, b: a.reshape(1, 3, 3).flatten() + b.reshape(1, 9),
+    "conv1d": lambda a, b: conv1d(a.reshape(1, 3, 3), b.reshape(1, 3, 3), b[0], activation="tanh"),
+    "conv1d strided": lambda a, b: conv1d(a.reshape(1, 3, 3), b.reshape(3, 3, 1)[:2], None, 2, 1, 1),
+    "pooling": lambda a, b: max_pool1d(a.reshape(1, 3, 3), 2, 1) + avg_pool1d(b.reshape(1, 3, 3), 2, 1),
+    "rnn": lambda a, b: rnn(a.reshape(1, 3, 3), b, b, b[0], a[:1]),
+    "gru": lambda a, b: gru(a.reshape(3, 1, 3), b, b.reshape(1, 9)[:, :3], b.reshape(9)[:3], b.reshape(9)[3:6], a[:, :1]),
 }
 
 
@@ -436,7 +413,7 @@ def test_every_arithmetic_operator_and_its_reflected_form_come_from_the_one_tabl
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "tanh", "sigmoid", "relu", "softmax", "log_softmax", "sum", "mean", "max",
-                                  "reshape", "transpose", "__getitem__", "__neg__", "astype"])
+                                  "reshape", "flatten", "transpose", "__getitem__", "__neg__", "astype"])
 def test_every_operation_states_its_vector_jacobian_product(name):
     assert "dC/dx" in getattr(Tensor, name).__doc__
 

@@ -20,7 +20,7 @@ COMMANDS = {
     "demo": ("chainrule.commands.demo", "the video's example: one weight, the chain rule with numbers, gradient descent"),
     "lesson": ("chainrule.commands.lesson", "one rung of the ladder of lessons, explained with your numbers (--list to see them)"),
     "graph": ("chainrule.commands.graph", "draw a lesson's computation graph after one backward pass (SVG or PNG, needs Graphviz)"),
-    "train": ("chainrule.commands.train", "train an MLP on digits, MNIST-1D or a 2-D set: progress, metrics, checkpoints, plots"),
+    "train": ("chainrule.commands.train", "train an MLP, CNN or GRU on digits, MNIST-1D or a 2-D set: progress, metrics, checkpoints, plots"),
     "code": ("chainrule.commands.code", "a lesson's backward pass as a program you can run: straight-line Python, numpy matrices or PyTorch"),
     "check": ("chainrule.commands.check", "gradient check of a lesson or a saved model: backprop vs finite differences (and PyTorch)"),
     "serve": ("chainrule.commands.serve", "start the explorer: a local web page to play with backprop (http://127.0.0.1:8000/)"),

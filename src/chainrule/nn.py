@@ -18,6 +18,14 @@ draws uniformly in ±√(6/(n_in + n_out)). Both keep the variance of the
 activations roughly constant through the layers. Biases start at 0.
 Everything is drawn from a seeded ``numpy.random.Generator``, so the same
 seed gives the same network.
+
+Beyond dense layers: ``Conv1d``, ``MaxPool1d``, ``AvgPool1d`` read
+sequences (N, L, C) with the channels last (``chainrule.convolution``),
+``Flatten`` turns them back into rows for a dense layer, ``Reshape`` makes
+rows of samples into sequences, and ``RNN``/``GRU`` carry a state along a
+batch-first sequence (N, T, F) (``chainrule.recurrence``). A convolution's
+weight (K, C_in, C_out) holds one (C_in, C_out) matrix per tap, the way a
+``Linear`` weight is (n_in, n_out).
 """
 
 from __future__ import annotations
@@ -27,11 +35,13 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .errors import InvalidValueError
+from .convolution import avg_pool1d, conv1d, max_pool1d, output_length
+from .recurrence import RNN_ACTIVATIONS, gru, rnn
 from .tensor import FLOAT_DTYPES, Tensor, linear
 
 __all__ = [
     "Parameter", "ParameterBuffer", "Module", "Linear", "Dense", "MLP", "Sequential", "ReLU", "Tanh", "Sigmoid",
-    "Identity",
+    "Identity", "Conv1d", "MaxPool1d", "AvgPool1d", "Flatten", "Reshape", "SwapAxes", "RNN", "GRU",
     "ACTIVATIONS", "INITS",
 ]
 
@@ -265,13 +275,20 @@ def _check_size(what: str, n) -> int:
     return int(n)
 
 
-def _init_weight(n_in: int, n_out: int, init: str, rng: np.random.Generator, dtype) -> np.ndarray:
-    """He (normal, variance 2/n_in) or Xavier/Glorot (uniform ±√(6/(n_in + n_out))) weights, shape (n_in, n_out)."""
+def _init_weight(n_in: int, n_out: int, init: str, rng: np.random.Generator, dtype, shape: tuple | None = None) -> np.ndarray:
+    """He (normal, variance 2/n_in) or Xavier/Glorot (uniform ±√(6/(n_in + n_out))) weights, shape (n_in, n_out).
+
+    ``n_in``/``n_out`` are the fan-in and fan-out: how many inputs each
+    output reads and how many outputs each input feeds. For a convolution
+    they count the taps too (C_in·K and C_out·K), and ``shape`` is the
+    kernel's (K, C_in, C_out).
+    """
+    shape = (n_in, n_out) if shape is None else shape
     if init == "he":
-        w = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
+        w = rng.standard_normal(shape) * np.sqrt(2.0 / n_in)
     else:
         limit = np.sqrt(6.0 / (n_in + n_out))
-        w = rng.uniform(-limit, limit, (n_in, n_out))
+        w = rng.uniform(-limit, limit, shape)
     return w.astype(dtype)
 
 
@@ -294,6 +311,10 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return linear(x, self.weight, self.bias)
+
+    def forward_activated(self, x: Tensor, activation: str) -> Tensor:
+        """f(x W + b) as one node (``Sequential`` runs a Linear and the activation after it this way)."""
+        return linear(x, self.weight, self.bias, activation)
 
     def extra_repr(self) -> str:
         return f"{self.n_in}, {self.n_out}, bias={self.bias is not None}"
@@ -326,6 +347,215 @@ class Dense(Module):
 
     def extra_repr(self) -> str:
         return f"{self.n_in}, {self.n_out}, activation={self.activation!r}, bias={self.bias is not None}"
+
+
+class Conv1d(Module):
+    """z[n, t, o] = b[o] + Σ_k Σ_c x[n, t·s + k·d − p, c] · W[k, c, o]: one small kernel slid along the sequence.
+
+    Input (N, L, in_channels), output (N, L_out, out_channels): channels
+    last, like a dense layer's features (``chainrule.convolution`` explains
+    the layout, the formula and its gradients). ``weight`` has shape
+    (kernel_size, in_channels, out_channels): W[k] maps the channels at
+    tap k to the output channels, as a ``Linear`` weight maps n_in to n_out.
+    ``bias`` (out_channels,). ``init``: "he" (default, normal with variance
+    2/fan_in) or "xavier", with fan_in = in_channels·kernel_size.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                 dilation: int = 1, bias: bool = True, init: str = "he", seed=None, dtype=np.float32):
+        c_in, c_out = _check_size("Conv1d: in_channels", in_channels), _check_size("Conv1d: out_channels", out_channels)
+        k = _check_size("Conv1d: kernel_size", kernel_size)
+        self.stride, self.dilation = _check_size("Conv1d: stride", stride), _check_size("Conv1d: dilation", dilation)
+        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+            raise InvalidValueError(f"Conv1d: padding must be a whole number >= 0, got {padding!r}")
+        if init not in INITS:
+            raise InvalidValueError(f"Conv1d: init must be one of {', '.join(INITS)}, got {init!r}")
+        dtype = _dtype(dtype)
+        self.in_channels, self.out_channels, self.kernel_size, self.padding, self.init = c_in, c_out, k, int(padding), init
+        self.weight = Parameter(_init_weight(c_in * k, c_out * k, init, _rng(seed), dtype, (k, c_in, c_out)), name="weight")
+        self.bias = Parameter(np.zeros(c_out, dtype=dtype), name="bias") if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def forward_activated(self, x: Tensor, activation: str) -> Tensor:
+        """f(conv(x)) as one node (``Sequential`` runs a Conv1d and the activation after it this way)."""
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, activation)
+
+    def output_length(self, length: int) -> int:
+        """How many positions the output has for an input of ``length`` (< 1: the input is too short)."""
+        return output_length(length, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, dilation={self.dilation}, bias={self.bias is not None}")
+
+
+class _Pool(Module):
+    """What both pooling layers share: the window (kernel_size, stride, padding)."""
+
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
+        name = type(self).__name__
+        self.kernel_size = _check_size(f"{name}: kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else _check_size(f"{name}: stride", stride)
+        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or not 0 <= padding <= self.kernel_size // 2:
+            raise InvalidValueError(f"{name}: padding must be a whole number from 0 to kernel_size // 2 = "
+                                    f"{self.kernel_size // 2}, got {padding!r}")
+        self.padding = int(padding)
+
+    def output_length(self, length: int) -> int:
+        return output_length(length, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool1d(_Pool):
+    """m[n, t, c] = max over the window of x[n, ·, c] (``convolution.max_pool1d``); stride defaults to kernel_size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool1d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool1d(_Pool):
+    """m[n, t, c] = the mean over the window of x[n, ·, c] (``convolution.avg_pool1d``); stride defaults to kernel_size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool1d(x, self.kernel_size, self.stride, self.padding)
+
+
+class Flatten(Module):
+    """(N, L, C) → (N, L·C): each example's numbers in one row, for the dense layer that follows (``Tensor.flatten``)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(1)
+
+
+class Reshape(Module):
+    """Each example reshaped to ``shape``, the batch axis kept: ``Reshape(40, 1)`` makes (N, 40) signals (N, 40, 1) sequences."""
+
+    def __init__(self, *shape: int):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        self.shape = tuple(_check_size("Reshape: each size", n) for n in shape)
+        if not self.shape:
+            raise InvalidValueError("Reshape: give the shape of one example, e.g. Reshape(40, 1)")
+
+    def forward(self, x: Tensor) -> Tensor:
+        per_example = int(np.prod(x.data.shape[1:], dtype=np.int64)) if x.data.ndim else 1
+        if x.data.ndim < 1 or per_example != int(np.prod(self.shape, dtype=np.int64)):
+            raise InvalidValueError(f"Reshape: cannot reshape examples of shape {tuple(x.data.shape[1:])} (input "
+                                    f"{tuple(x.data.shape)}) to {self.shape}")
+        return x.reshape((x.data.shape[0], *self.shape))
+
+    def extra_repr(self) -> str:
+        return ", ".join(map(str, self.shape))
+
+
+class SwapAxes(Module):
+    """Two axes of each example exchanged (default 1 and 2): (N, C, L) ↔ (N, L, C), PyTorch's layout ↔ chainrule's.
+
+    ``interop.from_torch`` puts one before a torch convolution that read
+    PyTorch's channels-first (N, C, L), so that the chainrule model reads
+    the same inputs. The batch axis 0 stays where it is.
+    """
+
+    def __init__(self, axis1: int = 1, axis2: int = 2):
+        self.axis1, self.axis2 = _check_size("SwapAxes: axis1", axis1), _check_size("SwapAxes: axis2", axis2)
+        if self.axis1 == self.axis2:
+            raise InvalidValueError(f"SwapAxes: the two axes must differ, got {axis1} and {axis2}")
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.data.ndim <= max(self.axis1, self.axis2):
+            raise InvalidValueError(f"SwapAxes: cannot swap axes {self.axis1} and {self.axis2} of a tensor of shape "
+                                    f"{tuple(x.data.shape)}")
+        axes = list(range(x.data.ndim))
+        axes[self.axis1], axes[self.axis2] = axes[self.axis2], axes[self.axis1]
+        return x.transpose(axes)
+
+    def extra_repr(self) -> str:
+        return f"{self.axis1}, {self.axis2}"
+
+
+def _recurrent_weights(n_in: int, hidden: int, gates: int, rng: np.random.Generator, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """W_ih (n_in, gates·H) and W_hh (H, gates·H), uniform in ±1/√H (PyTorch's default for its recurrent layers)."""
+    limit = 1.0 / np.sqrt(hidden)
+    return (rng.uniform(-limit, limit, (n_in, gates * hidden)).astype(dtype),
+            rng.uniform(-limit, limit, (hidden, gates * hidden)).astype(dtype))
+
+
+class _Recurrent(Module):
+    """What RNN and GRU share: sizes, the output (every state or the last), the initialisation."""
+
+    GATES = 1
+
+    def _setup(self, input_size: int, hidden_size: int, return_sequence: bool, seed, dtype) -> np.random.Generator:
+        """Check and set the sizes, draw the two weights; returns the Generator, for whatever else a cell draws."""
+        name = type(self).__name__
+        self.input_size = _check_size(f"{name}: input_size", input_size)
+        self.hidden_size = _check_size(f"{name}: hidden_size", hidden_size)
+        self.return_sequence = bool(return_sequence)
+        rng, dtype = _rng(seed), _dtype(dtype)
+        w_ih, w_hh = _recurrent_weights(self.input_size, self.hidden_size, self.GATES, rng, dtype)
+        self.weight_ih = Parameter(w_ih, name="weight_ih")
+        self.weight_hh = Parameter(w_hh, name="weight_hh")
+        return rng
+
+    def _output(self, states: Tensor) -> Tensor:
+        """(N, T, H) → itself with ``return_sequence``, else the last state (N, H)."""
+        return states if self.return_sequence else states[:, -1]
+
+
+class RNN(_Recurrent):
+    """hₜ = f(xₜ W_ih + hₜ₋₁ W_hh + b) over a batch-first sequence (N, T, input_size) (``recurrence.rnn``).
+
+    Returns the last state (N, hidden_size), or with ``return_sequence``
+    every state (N, T, hidden_size). ``activation``: "tanh" or "relu".
+    Weights start uniform in ±1/√H (as in PyTorch), the bias at 0; there is
+    one bias (PyTorch's two, b_ih and b_hh, only ever appear as their sum).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh", return_sequence: bool = False,
+                 bias: bool = True, seed=None, dtype=np.float32):
+        if activation not in RNN_ACTIVATIONS:
+            raise InvalidValueError(f"RNN: activation must be one of {', '.join(RNN_ACTIVATIONS)}, got {activation!r}")
+        self._setup(input_size, hidden_size, return_sequence, seed, dtype)
+        self.activation = activation
+        self.bias = Parameter(np.zeros(hidden_size, self.weight_hh.data.dtype), name="bias") if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._output(rnn(x, self.weight_ih, self.weight_hh, self.bias, activation=self.activation))
+
+    def extra_repr(self) -> str:
+        return (f"{self.input_size}, {self.hidden_size}, activation={self.activation!r}, "
+                f"return_sequence={self.return_sequence}, bias={self.bias is not None}")
+
+
+class GRU(_Recurrent):
+    """A gated recurrent unit over a batch-first sequence (N, T, input_size) (``recurrence.gru`` has the equations).
+
+    Returns the last state (N, hidden_size), or with ``return_sequence``
+    every state (N, T, hidden_size). ``weight_ih`` (input_size, 3H) and
+    ``weight_hh`` (H, 3H) hold the gates r, z, n side by side; ``bias_ih``
+    and ``bias_hh`` (3H,) likewise (both are needed: b_hn sits inside the
+    reset gate's product). Weights and biases start uniform in ±1/√H, as in
+    PyTorch.
+    """
+
+    GATES = 3
+
+    def __init__(self, input_size: int, hidden_size: int, return_sequence: bool = False, bias: bool = True, seed=None,
+                 dtype=np.float32):
+        rng = self._setup(input_size, hidden_size, return_sequence, seed, dtype)
+        limit, dtype = 1.0 / np.sqrt(self.hidden_size), self.weight_hh.data.dtype
+        self.bias_ih = Parameter(rng.uniform(-limit, limit, 3 * self.hidden_size).astype(dtype), name="bias_ih") if bias else None
+        self.bias_hh = Parameter(rng.uniform(-limit, limit, 3 * self.hidden_size).astype(dtype), name="bias_hh") if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._output(gru(x, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh))
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, return_sequence={self.return_sequence}, bias={self.bias_ih is not None}"
 
 
 class ReLU(Module):
@@ -371,7 +601,8 @@ class Sequential(Module):
     A ``Linear`` followed by a ``ReLU``, ``Tanh`` or ``Sigmoid`` runs as one
     dense-layer node, a = f(x W + b) (``tensor.linear``): the same numbers,
     bit for bit, as the two modules one after the other, with one node and
-    one array fewer. The pair is read from ``layers`` at every call, so
+    one array fewer. A ``Conv1d`` followed by one of them runs as one
+    convolutional-layer node the same way (``convolution.conv1d``). The pair is read from ``layers`` at every call, so
     replacing a module (``model.layers[1] = Tanh()``) changes what runs.
     Only those exact classes are fused; a subclass runs its own ``forward``.
     """
@@ -391,10 +622,11 @@ class Sequential(Module):
         i = 0
         while i < n:
             layer = layers[i]
-            if type(layer) is Linear and i + 1 < n:
+            kind = type(layer)
+            if (kind is Linear or kind is Conv1d) and i + 1 < n:
                 activation = _FUSED.get(type(layers[i + 1]))
                 if activation is not None:
-                    x = linear(x, layer.weight, layer.bias, activation)
+                    x = layer.forward_activated(x, activation)
                     i += 2
                     continue
             x = layer(x)

@@ -33,6 +33,13 @@ one whose array was replaced (``p.data = new``), one whose gradient is not
 the model's buffer this step. A parameter without a gradient this step
 (``grad`` is None) is left alone, as in PyTorch. The arithmetic is the
 same whatever the stretches: the result is the same, bit for bit.
+
+Gradient clipping (``clip_grad_norm``) runs between ``backward()`` and
+``step()``: when the gradients of all the parameters together, seen as one
+long vector, are longer than ``max_norm``, they are scaled down to that
+length. The direction is kept, only the step is shortened: the cure for the
+exploding gradients of recurrent networks, where one unlucky batch can
+otherwise throw the weights far away.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import numpy as np
 from .errors import InvalidValueError
 from .tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS"]
+__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "clip_grad_norm"]
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -365,3 +372,51 @@ def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_d
     if name == "adam":
         return Adam(params, lr=lr, weight_decay=weight_decay)
     raise InvalidValueError(f"optimizer {name!r} is not one of {', '.join(OPTIMIZERS)}")
+
+
+def clip_grad_norm(params, max_norm: float) -> float:
+    """Scale the gradients in place so that their joint length ‖g‖ = √(Σ g²) over all ``params`` is at most ``max_norm``.
+
+    ``params``: a ``Module`` or tensors (those without a gradient are
+    skipped). When ‖g‖ > max_norm every gradient is multiplied by
+    max_norm/‖g‖ (as ``torch.nn.utils.clip_grad_norm_``, without its 1e-6
+    guard). Returns ‖g‖ before clipping, so a training loop can watch it.
+    A norm that is not finite (the gradients overflowed) leaves the
+    gradients as they are: the step that follows then makes the weights
+    non-finite and the divergence is reported where it happened, instead
+    of being hidden by a scaling with 0 or NaN.
+
+    The gradients are the model's own buffers (the gradient-buffer
+    contract of ``chainrule.tensor``): clipping changes them where they lie.
+    """
+    max_norm = _check("max_norm", max_norm, 0.0)
+    if max_norm == 0.0:
+        raise InvalidValueError("max_norm must be > 0, got 0.0")
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    grads = []
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise InvalidValueError(f"clip_grad_norm: {p!r} is not a tensor")
+        if p.grad is not None:
+            grads.append(p)
+    total = 0.0
+    for p in grads:
+        g = p.grad
+        flat = g.reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            square = float(np.dot(flat, flat))
+        if not math.isfinite(square):  # float32 squares overflow before the gradients do: add them in float64
+            flat = flat.astype(np.float64)
+            square = float(np.dot(flat, flat))
+        total += square
+    norm = math.sqrt(total)
+    if math.isfinite(norm) and norm > max_norm:
+        scale = max_norm / norm
+        for p in grads:
+            g = p.grad
+            if type(g) is np.ndarray and g.flags.writeable:
+                np.multiply(g, scale, out=g)
+            else:
+                p.grad = g * scale
+    return norm

@@ -632,6 +632,22 @@ class Tensor:
     def _reshape_backward(node, g):
         return (g.reshape(node._parents[0].data.shape),)
 
+    def flatten(self, start_axis: int = 1) -> "Tensor":
+        """The axes from ``start_axis`` on joined into one (by default all but the batch axis):  dC/dx = g reshaped back.
+
+        (N, L, C) becomes (N, L·C), read in numpy's order: the last axis
+        changes fastest, so entry (t, c) lands at position t·C + c. This is
+        how a convolution's output becomes the input of a dense layer.
+        """
+        if isinstance(start_axis, bool) or not isinstance(start_axis, (int, np.integer)) or not (
+                -self.ndim <= start_axis < self.ndim):
+            raise InvalidValueError(f"flatten: start_axis {start_axis!r} is out of range for a tensor with {self.ndim} axes "
+                                    f"(shape {_shape_text(self.shape)})")
+        start = int(start_axis) % self.ndim
+        shape = self.data.shape
+        out = self.data.reshape(shape[:start] + (int(np.prod(shape[start:], dtype=np.int64)),))
+        return _node(out, "flatten", (self,), Tensor._reshape_backward)
+
     def transpose(self, *axes) -> "Tensor":
         """Axes permuted (reversed by default):  dC/dx = g permuted back."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -738,16 +754,20 @@ def _sigmoid_in_place(z: np.ndarray) -> np.ndarray:
     With e = e^−|z|, which lies in (0, 1] and so never overflows:
     σ(z) = 1/(1 + e) for z ≥ 0, and for z < 0 (where e = eᶻ)
     σ(z) = eᶻ/(eᶻ + 1) = e/(1 + e). Neither form subtracts nearly equal
-    numbers, so even σ(−50) ≈ 1.9e−22 keeps all its digits.
+    numbers, so even σ(−50) ≈ 1.9e−22 keeps all its digits. Both are
+    1/(1 + e) times e^min(z, 0) (that factor is e for z < 0, exactly 1
+    otherwise), which needs no mask: numpy's masked operations are several
+    times slower than a second exp.
     """
-    negative = z < 0
     e = np.empty_like(z)
     np.abs(z, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    np.add(e, 1.0, out=z)
-    np.divide(1.0, z, out=z)
-    np.multiply(z, e, out=z, where=negative)
+    e += 1.0
+    np.divide(1.0, e, out=e)      # 1/(1 + e^−|z|)
+    np.minimum(z, 0, out=z)
+    np.exp(z, out=z)              # e^min(z, 0)
+    np.multiply(e, z, out=z)
     return z
 
 
@@ -976,29 +996,40 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation: str | None
     out = X @ Wd
     parents = (x, W)
     if b is not None:
-        bd = b.data
-        if bd.shape != (Wd.shape[1],):
-            raise InvalidValueError(f"linear: the bias must have shape ({Wd.shape[1]},), got {_shape_text(bd.shape)}")
-        if out.dtype == bd.dtype:
-            out += bd
-        else:
-            out = out + bd
+        out = _plus_bias("linear", out, b, Wd.shape[1])
         parents = (x, W, b)
     if op == "linear":
         return _node(out, op, parents, _linear_backward)
-    if activation == "relu":  # f applied in place
-        np.maximum(out, 0, out=out)
-    elif activation == "tanh":
-        np.tanh(out, out=out)
-    else:
-        _sigmoid_in_place(out)
+    _activate_in_place(out, activation)
     return _node(out, op, parents, _linear_backward, activation)
+
+
+def _plus_bias(op: str, out: np.ndarray, b: Tensor, n: int) -> np.ndarray:
+    """out + b for a layer's bias b of shape (n,): added in place when the dtypes agree (no temporary array)."""
+    bd = b.data
+    if bd.shape != (n,):
+        raise InvalidValueError(f"{op}: the bias must have shape ({n},), got {_shape_text(bd.shape)}")
+    if out.dtype == bd.dtype:
+        out += bd
+        return out
+    return out + bd
+
+
+def _activate_in_place(z: np.ndarray, activation: str) -> np.ndarray:
+    """z ← f(z) for a layer's activation "relu", "tanh" or "sigmoid" (its backward rule reads f′ off the result)."""
+    if activation == "relu":
+        np.maximum(z, 0, out=z)
+    elif activation == "tanh":
+        np.tanh(z, out=z)
+    else:
+        _sigmoid_in_place(z)
+    return z
 
 
 # activation -> its backward rule (each reads a = f(z) from node.data, which a dense layer's node holds too)
 _ACTIVATION_RULES = {"relu": Tensor._relu_backward, "tanh": Tensor._tanh_backward, "sigmoid": Tensor._sigmoid_backward}
 
-# activation -> the name of the layer's node
+# activation -> the name of the layer's node (other layers, such as conv1d, name theirs the same way)
 _LAYER_OPS = {None: "linear", "linear": "linear", "relu": "linear+relu", "tanh": "linear+tanh", "sigmoid": "linear+sigmoid"}
 
 

@@ -47,15 +47,16 @@ from typing import Callable
 import numpy as np
 
 from . import data as _data
+from . import models as _models
 from . import schedules
 from .averaging import WeightAverage, averaged_epochs
 from .checkpoint import CheckpointReader, save_checkpoint
 from .errors import InvalidValueError, NonFiniteError
 from .losses import cross_entropy
-from .nn import MLP
-from .optim import make_optimizer
+from .nn import Module
+from .optim import clip_grad_norm, make_optimizer
 from .tensor import Tensor, no_grad
-from .training_config import MAX_PARAMETERS, TRAIN_PARAMS, TrainConfig, parameter_count
+from .training_config import MAX_PARAMETERS, TRAIN_PARAMS, TrainConfig
 
 __all__ = ["TrainConfig", "EpochRecord", "Trainer", "train", "overfitting", "MAX_PARAMETERS"]
 
@@ -154,7 +155,7 @@ def overfitting(history: list[EpochRecord], window: int = OVERFIT_WINDOW, rise: 
 
 
 class Trainer:
-    """Trains an ``MLP`` on a ``data.Dataset``, one epoch at a time.
+    """Trains a network (``models``: an MLP, a CNN, a GRU) on a ``data.Dataset``, one epoch at a time.
 
     >>> t = Trainer(TrainConfig(data="moons", epochs=5))
     >>> t.fit(callback=lambda trainer, rec: print(rec.epoch, rec.test_accuracy))  # doctest: +SKIP
@@ -165,13 +166,18 @@ class Trainer:
         c = self.config
         self.dataset = dataset if dataset is not None else _data.load(
             c.data, seed=c.seed, n_samples=c.n_samples, noise=c.noise, test_fraction=c.test_fraction, dtype=c.dtype)
-        sizes = [self.dataset.n_features, *c.layers, self.dataset.n_classes]
-        self.model = MLP(sizes, c.activation, seed=np.random.default_rng([c.seed, 3]), dtype=c.dtype)
+        self.model = self._network(np.random.default_rng([c.seed, 3]))
         self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), lr=c.lr, momentum=c.momentum,
                                         weight_decay=c.weight_decay)
         self.epoch = 0
         self.history: list[EpochRecord] = []
         self.average: WeightAverage | None = None  # the running mean of the averaged epochs' weights
+
+    def _network(self, seed) -> Module:
+        """A new network of the run's kind and sizes (``models.build``), its weights drawn from ``seed``."""
+        c, ds = self.config, self.dataset
+        return _models.build(c.model, ds.n_features, ds.n_classes, c.layers, c.activation,
+                             _data.dataset_info(c.data).sequence_shape, seed=seed, dtype=c.dtype)
 
     # ------------------------------------------------------------ one epoch
     def learning_rate(self, epoch: int | None = None) -> float:
@@ -197,11 +203,7 @@ class Trainer:
         total = 0.0
         with np.errstate(all="ignore"):  # a diverging run is reported below, once, not as numpy warnings
             for xb, yb in self._batches():
-                loss = cross_entropy(model(Tensor(xb)), yb)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                value = float(loss.data)
+                value = self._step(xb, yb)
                 total += value
                 if not math.isfinite(value):
                     break  # nothing learned after this batch would mean anything
@@ -230,6 +232,16 @@ class Trainer:
                 self.average = WeightAverage(epoch)
             self.average.update(model.state_dict())
         return record
+
+    def _step(self, xb: np.ndarray, yb: np.ndarray) -> float:
+        """One mini-batch: forward, backward, the gradient clipped to length ``clip`` (if > 0), the optimizer's step."""
+        loss = cross_entropy(self.model(Tensor(xb)), yb)
+        self.optimizer.zero_grad()
+        loss.backward()
+        if self.config.clip:
+            clip_grad_norm(self.model, self.config.clip)
+        self.optimizer.step()
+        return float(loss.data)
 
     # ---------------------------------------------------- divergence report
     def _batches(self):
@@ -263,10 +275,7 @@ class Trainer:
             with detect_anomaly(), np.errstate(all="ignore"):
                 model.train()
                 for k, (xb, yb) in enumerate(self._batches(), start=1):
-                    loss = cross_entropy(model(Tensor(xb)), yb)
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
+                    self._step(xb, yb)
                     for name, p in params:
                         if not np.isfinite(p.data).all():
                             largest = float(np.max(np.abs(p.grad))) if p.grad is not None else float("nan")
@@ -302,7 +311,7 @@ class Trainer:
         return self.history
 
     # ---------------------------------------------------------- evaluation
-    def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int = 8192, model: MLP | None = None) -> tuple[float, float]:
+    def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int = 8192, model: Module | None = None) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) of the current network (or ``model``) on (X, y), without a graph."""
         model = self.model if model is None else model
         if len(X) == 0:
@@ -315,12 +324,11 @@ class Trainer:
                 correct += int(np.count_nonzero(z.data.argmax(axis=1) == y[i:i + chunk]))
         return loss_sum / len(X), correct / len(X)
 
-    def reported_model(self) -> MLP:
+    def reported_model(self) -> Module:
         """The network the run reports: the weight average when one was kept, else the current weights."""
         if self.average is None or self.average.count == 0:
             return self.model
-        c = self.config
-        model = MLP(self.model.sizes, c.activation, seed=0, dtype=c.dtype)
+        model = self._network(0)
         model.load_state_dict(self.average.mean)
         return model.eval()
 
@@ -366,13 +374,16 @@ class Trainer:
                 ds = self.dataset
                 metrics["train_loss"], metrics["train_accuracy"] = self.evaluate(ds.X_train, ds.y_train, model=model)
                 metrics["test_loss"], metrics["test_accuracy"] = self.evaluate(ds.X_test, ds.y_test, model=model)
+        recipe = _data.dataset_info(self.config.data).recipe_for(self.config.model)
         return {
             "dataset": self.config.data,
             "epochs": self.epoch,
             **metrics,
             "reported": self.reported(),
             "overfitting": overfitting(self.history),
-            "target_accuracy": _data.dataset_info(self.config.data).target_accuracy,
+            "model": self.config.model,
+            "target_accuracy": recipe[1],
+            "baseline": recipe[2],
             "parameters": self.model.num_parameters(),
             "config": self.config.to_json(),
             "history": [r.to_json() for r in self.history],
@@ -480,10 +491,11 @@ def _check_members(ck: CheckpointReader, config: TrainConfig, average: dict | No
     than the file holds; and every array to inflate is capped by what that
     network needs.
     """
-    sizes = config.network_sizes()
-    n = parameter_count(sizes)
+    shapes = config.parameter_shapes()
+    sizes = config.network_name()
+    n = config.parameter_count()
     dtype = np.dtype(config.dtype)
-    largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    largest = max(int(np.prod(shape, dtype=np.int64)) for shape in shapes)
     groups = {"model.": [], "average.": [], "optim.": []}
     limits = {}
     for name, m in ck.members.items():

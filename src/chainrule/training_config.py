@@ -21,14 +21,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+import numpy as np
+
 from . import data as _data
+from . import models as _models
 from .errors import InvalidValueError
 from .nn import ACTIVATIONS
 from .optim import OPTIMIZERS
 from .params import Param, Params
 from .schedules import SCHEDULES
 
-__all__ = ["TRAIN_PARAMS", "LAYER_SIZE", "HIDDEN_LAYERS", "MAX_PARAMETERS", "TrainConfig", "parameter_count"]
+__all__ = ["TRAIN_PARAMS", "LAYER_SIZE", "HIDDEN_LAYERS", "MAX_PARAMETERS", "TrainConfig"]
 
 MAX_PARAMETERS = 20_000_000  # weights and biases of one network: 80 MB in float32, 160 MB in float64
 
@@ -37,13 +40,19 @@ HIDDEN_LAYERS = Param("hidden_layers", None, "hidden layers", kind="int", low=0,
 
 TRAIN_PARAMS = Params(
     Param("data", "digits", "the dataset", kind="choice", choices=tuple(_data.DATASETS)),
-    Param("activation", None, "hidden activation; default: the dataset's", kind="choice", choices=tuple(ACTIVATIONS[:3])),
+    Param("model", "mlp", "the network: " + "; ".join(f"{name}, {_models.SUMMARIES[name]}" for name in _models.MODELS)
+          + "; " + "; ".join(f"{name} fits {', '.join(n for n, i in _data.DATASETS.items() if name in i.fitting_models())}"
+                           for name in _models.MODELS), kind="choice", choices=_models.MODELS),
+    Param("activation", None, "hidden activation (mlp, cnn); default: the dataset's", kind="choice",
+          choices=tuple(ACTIVATIONS[:3])),
     Param("optimizer", None, "optimizer; default: the dataset's", kind="choice", choices=tuple(OPTIMIZERS)),
     Param("lr", None, "learning rate η; default: the dataset's", low=0, low_open=True, symbol="η"),
     Param("schedule", None, "learning-rate schedule over the epochs; default: the dataset's", kind="choice",
           choices=SCHEDULES),
     Param("average", None, "fraction of the last epochs whose weights are averaged into the reported network "
           "(stochastic weight averaging; 0: report the last epoch's weights); default: the dataset's", low=0, high=1),
+    Param("clip", None, "gradient clipping: before each step, gradients longer than this (all of them as one vector) "
+          "are scaled down to this length; 0: none; default: the dataset's", low=0, high=1e6),
     Param("momentum", None, "SGD momentum μ; default: the dataset's", low=0, high=1, high_open=True, symbol="μ"),
     Param("weight_decay", None, "weight decay λ; default: the dataset's", low=0, high=10, symbol="λ"),
     Param("batch_size", None, "mini-batch size; default: the dataset's", kind="int", low=1, high=1_000_000),
@@ -59,14 +68,9 @@ TRAIN_PARAMS = Params(
     Param("dtype", "float32", "float type", kind="choice", choices=("float32", "float64")),
 )
 
-# the settings a dataset's defaults fill in when left out
-_FROM_DATASET = ("layers", "activation", "optimizer", "lr", "schedule", "average", "momentum", "weight_decay",
+# the settings a dataset's defaults (for the chosen model) fill in when left out
+_FROM_DATASET = ("layers", "activation", "optimizer", "lr", "schedule", "average", "clip", "momentum", "weight_decay",
                  "batch_size", "epochs")
-
-
-def parameter_count(sizes: list[int]) -> int:
-    """Weights and biases of an MLP with these layer sizes: Σ (n_in · n_out + n_out)."""
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 def check_layers(layers) -> list[int]:
@@ -89,12 +93,14 @@ class TrainConfig:
     """Everything that defines a training run. ``None`` means "the dataset's default" (see ``data.DATASETS``)."""
 
     data: str = TRAIN_PARAMS["data"].default
-    layers: list[int] | None = None      # hidden layer sizes, e.g. [128, 64]; [] for none
+    model: str = TRAIN_PARAMS["model"].default  # mlp, cnn, gru (models.py)
+    layers: list[int] | None = None      # the model's layer sizes, e.g. [128, 64]; [] for none (mlp only)
     activation: str | None = None        # relu, tanh, sigmoid
     optimizer: str | None = None         # sgd, adam
     lr: float | None = None
     schedule: str | None = None          # constant, cosine, step (schedules.py)
     average: float | None = None         # fraction of the last epochs averaged (averaging.py)
+    clip: float | None = None            # gradient clipping: the longest gradient allowed; 0 for none
     momentum: float | None = None        # SGD only
     weight_decay: float | None = None
     batch_size: int | None = None
@@ -109,9 +115,13 @@ class TrainConfig:
         """A copy with every ``None`` replaced by the dataset's default and every value checked (``TRAIN_PARAMS``)."""
         data = self.data if _data.is_csv(self.data) else TRAIN_PARAMS["data"].check(self.data)  # or your own points
         info = _data.dataset_info(data)
-        d = info.defaults
+        model = TRAIN_PARAMS["model"].check(self.model)
+        d = info.recipe_for(model)[0]
         c = TrainConfig(**asdict(self))
-        c.data = data
+        c.data, c.model = data, model
+        if model == "gru" and c.activation is not None:
+            raise InvalidValueError(f"activation applies to the mlp and cnn models, not to gru (its gates have their own: "
+                                    f"σ and tanh); got activation {c.activation!r}")
         for name in _FROM_DATASET:
             if getattr(c, name) is None:
                 setattr(c, name, d[name])
@@ -135,16 +145,37 @@ class TrainConfig:
         c.layers = check_layers(c.layers)
         if c.momentum and c.optimizer != "sgd":
             raise InvalidValueError(f"momentum applies to the sgd optimizer, not to {c.optimizer}")
-        n = parameter_count(c.network_sizes())
+        if c.model != "mlp" and not c.layers:
+            raise InvalidValueError(f"the {c.model} model needs at least one layer size (--layers)")
+        n = c.parameter_count()
         if n > MAX_PARAMETERS:
-            raise InvalidValueError(f"the network {c.network_sizes()} has {n:,} parameters; at most {MAX_PARAMETERS:,} "
-                                    "are allowed")
+            raise InvalidValueError(f"the network {c.network_name()} has {n:,} parameters; at most "
+                                    f"{MAX_PARAMETERS:,} are allowed")
         return c
 
     def network_sizes(self) -> list[int]:
-        """[inputs, hidden layers..., classes]: known from the dataset's description, before any data is loaded."""
+        """[inputs, layer sizes..., classes]: known from the dataset's description, before any data is loaded."""
         info = _data.dataset_info(self.data)
         return [info.n_features, *(self.layers or []), info.n_classes]
+
+    def parameter_shapes(self) -> list[tuple[int, ...]]:
+        """The shape of every weight and bias of the network these settings declare, before anything is built."""
+        info = _data.dataset_info(self.data)
+        return _models.parameter_shapes(self.model, info.n_features, info.n_classes, self.layers or [],
+                                        info.sequence_shape)
+
+    def parameter_count(self) -> int:
+        """How many weights and biases that network has."""
+        return sum(int(np.prod(s, dtype=np.int64)) for s in self.parameter_shapes())
+
+    def network_name(self) -> str:
+        """How messages name the network: an MLP by its sizes ('[40, 512, 512, 10]'), the others by their description."""
+        return str(self.network_sizes()) if self.model == "mlp" else self.network_description()
+
+    def network_description(self) -> str:
+        """'MLP [40, 512, 512, 10] relu', 'CNN 32-32-32 channels relu', 'GRU 64 units'."""
+        info = _data.dataset_info(self.data)
+        return _models.describe(self.model, info.n_features, info.n_classes, self.layers or [], self.activation)
 
     def to_json(self) -> dict:
         return asdict(self)

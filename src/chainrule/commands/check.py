@@ -76,7 +76,7 @@ def _lesson_reports(name: str, tol: float, use_torch: bool):
 
 # --------------------------------------------------------------- checkpoint
 def _model_from_checkpoint(path: str):
-    """(float64 MLP with the checkpoint's weights, dataset, config); one clear line if anything is off.
+    """(the checkpoint's network in float64 with its weights, dataset, config); one clear line if anything is off.
 
     The checkpoint is read by ``Trainer.resume``, the one reader of training
     checkpoints: what ``chainrule train --resume`` refuses, this refuses too,
@@ -84,11 +84,14 @@ def _model_from_checkpoint(path: str):
     """
     import numpy as np
 
-    from ..nn import MLP
+    from ..data import dataset_info
+    from ..models import build
     from ..training import Trainer
 
     trainer = Trainer.resume(path)
-    model = MLP(trainer.model.sizes, trainer.config.activation, seed=0, dtype=np.float64)
+    c, ds = trainer.config, trainer.dataset
+    model = build(c.model, ds.n_features, ds.n_classes, c.layers, c.activation, dataset_info(c.data).sequence_shape,
+                  seed=0, dtype=np.float64)
     model.load_state_dict({k: v.astype(np.float64) for k, v in trainer.model.state_dict().items()})
     return model, trainer.dataset, trainer.config
 
@@ -112,13 +115,13 @@ def _checkpoint_reports(path: str, tol: float, use_torch: bool, entries: int, ba
 
     fd = gradcheck(cost, params, h=H, atol=tol, rtol=tol, names=names, sample=entries, seed=0)
     reports = [fd]
-    notes = [f"{config.data}: MLP {model.sizes} {config.activation}, float64, a batch of {len(x)} training rows"]
+    notes = [f"{config.data}: {config.network_description()}, float64, a batch of {len(x)} training rows"]
     if any(c.checked for c in fd.checks):
         notes.append(f"finite differences on at most {entries} random entries per parameter (--entries)")
     if use_torch:
         import torch
 
-        from ..interop import to_torch
+        from ..interop import to_torch, torch_gradients
 
         for p in params:
             p.grad = None
@@ -126,12 +129,8 @@ def _checkpoint_reports(path: str, tol: float, use_torch: bool, entries: int, ba
         tm = to_torch(model)
         loss = torch.nn.functional.cross_entropy(tm(torch.from_numpy(x)), torch.from_numpy(y.astype(np.int64)))
         loss.backward()
-        torch_params = [t for m in tm if isinstance(m, torch.nn.Linear) for t in (m.weight, m.bias) if t is not None]
         report = GradCheckReport("pytorch", atol=tol, rtol=tol)
-        for name, p, t in zip(names, params, torch_params):
-            ref = t.grad.detach().numpy()
-            if ref.ndim == 2:
-                ref = ref.T  # torch stores (n_out, n_in)
+        for name, p, ref in zip(names, params, torch_gradients(model, tm)):  # in chainrule's layout
             report.checks.append(compare(name, p.grad.reshape(-1).tolist(), ref.reshape(-1).tolist(), tol, tol))
         reports.append(report)
     return f"checkpoint {path}", reports, notes

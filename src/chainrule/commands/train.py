@@ -1,7 +1,9 @@
-"""``chainrule train``: an MLP on a real dataset, with progress, checkpoints and plots.
+"""``chainrule train``: a network on a real dataset, with progress, checkpoints and plots.
 
-Every option left out takes the dataset's default (``data.DATASETS``), tuned
-to reach the accuracy published for an MLP on that dataset.
+``--model`` picks the network (``models``): an MLP (every dataset), a CNN
+or a GRU (the datasets whose examples are sequences: mnist1d). Every option
+left out takes the dataset's default for that model (``data.DATASETS``),
+tuned to reach the accuracy published for that network on that dataset.
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.help = (f"dataset: {', '.join(DATASETS)}, or a CSV file of your own points, x, y, label a line "
                  f"(default: {TRAIN_PARAMS['data'].default})")
     parser.add_argument("--layers", type=layer_sizes, default=None, metavar="N,N,...",
-                        help=f"hidden layer sizes, e.g. 128,64 ('none': no hidden layer; up to {HIDDEN_LAYERS.high} "
-                             f"layers of {LAYER_SIZE.low} to {LAYER_SIZE.high} neurons); default: the dataset's")
+                        help=f"the model's layer sizes: hidden layers' neurons (mlp, e.g. 128,64; 'none': no hidden "
+                             f"layer), each convolution's channels (cnn, e.g. 32,32,32), each recurrent layer's units "
+                             f"(gru, e.g. 64); up to {HIDDEN_LAYERS.high} layers of {LAYER_SIZE.low} to "
+                             f"{LAYER_SIZE.high}; default: the dataset's for the model")
     # left out means "the dataset's default" or, with --resume, "the checkpoint's": so every default is None here
     # (the help shows the declared default)
     parser.set_defaults(**{name: None for name in TRAIN_PARAMS.names()})
@@ -119,16 +123,22 @@ def _header(trainer, resumed: bool) -> str:
     first = trainer.average_start()
     parts = [
         f"[bold]{c.data}[/]: {len(ds.X_train)} training / {len(ds.X_test)} test examples",
-        f"MLP {trainer.model.sizes} {c.activation} ({trainer.model.num_parameters():,} parameters)",
+        f"{c.network_description()} ({trainer.model.num_parameters():,} parameters)",
         f"{c.optimizer} {describe(c.schedule, c.lr, c.epochs)}"
         + (f" momentum {c.momentum:g}" if c.optimizer == "sgd" and c.momentum else "")
-        + (f" weight decay {c.weight_decay:g}" if c.weight_decay else ""),
+        + (f" weight decay {c.weight_decay:g}" if c.weight_decay else "")
+        + (f", gradients clipped to length {c.clip:g}" if c.clip else ""),
         f"batch {c.batch_size}",
         (f"resumed at epoch {trainer.epoch}, " if resumed else "") + f"{c.epochs} epochs"
         + (f", weights of epochs {first}-{max(first, c.epochs)} averaged" if first is not None and first <= c.epochs else ""),
         f"seed {c.seed}",
     ]
     return "; ".join(parts)
+
+
+def _target_of(c) -> str:
+    """'digits' for a dataset's MLP, 'the cnn on mnist1d' for another model."""
+    return c.data if c.model == "mlp" else f"the {c.model} on {c.data}"
 
 
 def _epoch_line(record, epochs: int) -> str:
@@ -204,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         lines += [f"| {r['epoch']} | {r['lr']:.3g} | {r['train_loss']:.4f} | {_pct(r['train_accuracy'])} | "
                   f"{r['test_loss']:.4f} | {_pct(r['test_accuracy'])} |" for r in result["history"]]
         lines += ["", f"Final test accuracy: **{_pct(result['test_accuracy'])}** "
-                      f"(target for this dataset: {_pct(result['target_accuracy'])})", "",
+                      f"(target for {_target_of(c)}: {_pct(result['target_accuracy'])}; {result['baseline']})", "",
                   f"Reported weights: {reported['why']}.", ""]
         if over:
             lines += [_overfitting_line(over)[0].upper() + _overfitting_line(over)[1:] + ".", ""]
@@ -214,7 +224,8 @@ def run(args: argparse.Namespace) -> int:
             target = result["target_accuracy"]  # None for your own points: nothing published to compare with
             out.print(f"[bold]test accuracy {_pct(result['test_accuracy'])}[/] after {result['epochs']} epochs "
                       f"(train loss {result['train_loss']:.4f}"
-                      + (f"; the target for {c.data} is {_pct(target)})" if target is not None else ")"))
+                      + (f"; the target for {_target_of(c)} is {_pct(target)}; {escape(result['baseline'])})"
+                         if target is not None else ")"))
             out.print(escape(f"reported: {reported['why']}"))
         else:
             out.print("no epochs were trained")

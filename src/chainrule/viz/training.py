@@ -69,6 +69,6 @@ def plot_training(trainer, path: str | os.PathLike) -> None:
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=8, edgecolors="k", linewidths=0.2)
         ax.set(title=f"decision boundary ({ds.name}, standardised inputs)", aspect="equal")
     c = trainer.config
-    fig.suptitle(f"{c.data}: MLP {trainer.model.sizes} {c.activation}, {c.optimizer}, "
+    fig.suptitle(f"{c.data}: {c.network_description()}, {c.optimizer}, "
                  f"{c.schedule} learning rate {c.lr:g}")
     fig.savefig(os.fspath(path))
