@@ -29,7 +29,8 @@ import numpy as np
 
 from .errors import InvalidValueError, MissingDependencyError
 
-__all__ = ["to_torch", "from_torch", "torch_gradients", "adapters", "torch_graph_gradients", "TorchLib"]
+__all__ = ["to_torch", "from_torch", "torch_gradients", "torch_cross_entropy_gradients", "adapters",
+           "torch_graph_gradients", "TorchLib"]
 
 
 def _torch():
@@ -276,6 +277,22 @@ def torch_gradients(model, torch_module) -> list[np.ndarray]:
             grad = _torch_parameter(torch_layer, path).grad
             out.append(None if grad is None else np.ascontiguousarray(_cross(grad.detach().cpu().numpy(), how)))
     return out
+
+
+def torch_cross_entropy_gradients(model, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
+    """dC/dp for each parameter of ``model``, C the mean cross-entropy of ``inputs`` against class ``targets``,
+    computed by PyTorch's autograd on ``to_torch(model)`` (float64 inputs give a float64 answer).
+
+    The arrays come back in ``model``'s layout and in the order of
+    ``model.parameters()`` (``torch_gradients``), so they compare entry by
+    entry with what ``cross_entropy(model(Tensor(inputs)), targets).backward()``
+    leaves in each ``p.grad``: what ``chainrule check CHECKPOINT`` does.
+    """
+    torch = _torch()
+    torch_model = to_torch(model)
+    logits = torch_model(torch.from_numpy(np.ascontiguousarray(inputs)))
+    torch.nn.functional.cross_entropy(logits, torch.from_numpy(np.asarray(targets).astype(np.int64))).backward()
+    return torch_gradients(model, torch_model)
 
 
 def from_torch(module):
