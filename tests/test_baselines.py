@@ -55,12 +55,12 @@ def accuracies() -> dict[tuple[str, str], list[float]]:
     return out
 
 
-def _check(accuracies, name: str, model: str, seeds) -> None:
+def _check(accuracies, name: str, model: str, seeds, margin: float = 0.01) -> None:
     _, target, baseline, _ = data.dataset_info(name).recipe_for(model)
     got = accuracies[name, model]
     shown = f"{name} {model} (target {100 * target:.0f}%; {baseline}): " + ", ".join(
         f"seed {s}: {100 * a:.2f}%" for s, a in zip(seeds, got))
-    assert min(got) >= target - 0.01, shown
+    assert min(got) >= target - margin, shown
     assert statistics.median(got) >= target, shown
 
 
@@ -73,9 +73,9 @@ def test_the_defaults_reach_the_target_on_every_seed_from_0_to_4(accuracies, nam
 @pytest.mark.slow
 @pytest.mark.parametrize("model", OTHER_MODELS)
 def test_the_cnn_and_the_gru_reach_their_targets_on_mnist1d_on_every_seed_from_0_to_2(accuracies, model):
-    # targets: CNN median >= 94% and every seed >= 93% (the paper: 94%); GRU every seed >= 94%, median >= 95%
-    # (the paper: 91%; the PyTorch GRU: 96.0-97.4%)
-    _check(accuracies, "mnist1d", model, OTHER_SEEDS)
+    # the targets: CNN median >= 94% and every seed >= 93% (the paper: 94%); GRU every seed >= 95%
+    # (the paper: 91%; the PyTorch GRU: 96.0-97.4%; ours 96.1-97.9% on seeds 0-7, float32 and float64)
+    _check(accuracies, "mnist1d", model, OTHER_SEEDS, margin=0.0 if model == "gru" else 0.01)
 
 
 @pytest.mark.slow
