@@ -47,17 +47,45 @@ class _Terminal(io.StringIO):
 @pytest.mark.parametrize("width", [40, 60, 100])
 def test_on_a_narrow_terminal_formulas_wrap_between_factors_and_numbers_stay_whole(monkeypatch, width):
     monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "50")  # rich takes a dumb terminal for 80 x 25 unless it is given both
     monkeypatch.setenv("TERM", "dumb")
     stream = _Terminal()
     module, result = lessons.run("chain", depth=6, weights=[0.9])
     emit(module.explain(result), "text", stream)
     text = stream.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= max(width, 46)  # laid out at this width (or its widest formula piece)
     assert "…" not in text
     assert "8.05708·10⁻⁶" in text
     # ∂(a₆ − y)/∂a₆ is never split across lines, nor is any number
     for line in text.splitlines():
         assert not re.search(r"∂\([^)]*$", line), line
         assert not re.search(r"\d·10$", line), line
+
+
+@pytest.mark.parametrize("width", [40, 60, 90, 100])
+@pytest.mark.parametrize("name", ["simplest", "chain", "activation", "learning-rate"])
+def test_prose_wraps_between_words_but_never_inside_a_formula_it_quotes(monkeypatch, name, width):
+    """"that is the formula for y = 0.5 (4.5w − 1.5)" broke inside (4.5w − at 90 columns; a break after = is fine."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "50")  # rich takes a dumb terminal for 80 x 25 unless it is given both
+    monkeypatch.setenv("TERM", "dumb")
+    stream = _Terminal()
+    module, result = lessons.run(name)
+    emit(module.explain(result), "text", stream)
+    for line in stream.getvalue().splitlines():
+        body = line.strip("│ ").strip()
+        # a line never stops at an operator (a formula's own wrap puts the operator at the next line's start)
+        assert not re.search(r"\s[−+·×<>≤≥]$", body), line
+
+
+def test_wrap_prose_keeps_operators_with_their_operands():
+    from chainrule.explainer.report import wrap_prose
+
+    text = "The video's on-screen 4.5w − 1.5 is a typo: that is the formula for y = 0.5 (4.5w − 1.5); 0 < lr < 1/i²"
+    for width in range(12, 80):
+        lines = wrap_prose(text, width).splitlines()
+        assert " ".join(lines) == text
+        assert all(not re.search(r"[−+<]$", x) and not re.match(r"^[−+<=]", x) for x in lines), (width, lines)
 
 
 def test_wrap_formula_breaks_only_at_top_level_operators():

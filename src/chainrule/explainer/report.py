@@ -20,6 +20,7 @@ plain line of the section a formula.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,20 @@ def _text(value: str, ascii: bool) -> str:
     return to_ascii(value) if ascii else value
 
 
+# In prose, a formula such as (4.5w − 1.5) or 0 < lr < 1/i² must not break at its operators' spaces: they become
+# no-break spaces while the prose is wrapped (textwrap breaks only at ASCII whitespace), a break after "=" stays
+_OPERATOR_SPACES = re.compile(r" ([−+·×<>≤≥→]) ")
+_BEFORE_EQUALS = re.compile(r" (?==(?: |$))")
+_NO_BREAK = "\u00a0"
+
+
+def wrap_prose(line: str, width: int) -> str:
+    """``line`` wrapped between words to ``width``, never inside a formula it contains (breaks after "=" allowed)."""
+    held = _BEFORE_EQUALS.sub(_NO_BREAK, _OPERATOR_SPACES.sub(f"{_NO_BREAK}\\1{_NO_BREAK}", line))
+    wrapped = textwrap.wrap(held, width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(wrapped).replace(_NO_BREAK, " ") or line
+
+
 def render_panels(blocks: list[tuple[str, list, str]], width: int | None, ascii: bool) -> list:
     """Rich renderables for ``(title, lines, style)`` blocks: a panel when titled.
 
@@ -94,7 +109,7 @@ def render_panels(blocks: list[tuple[str, list, str]], width: int | None, ascii:
         texts = []
         for line in lines:
             if not isinstance(line, Math):
-                wrapped = "\n".join(textwrap.wrap(line, prose, break_long_words=False, break_on_hyphens=False)) or line
+                wrapped = wrap_prose(line, prose)
                 texts.append(Text(_text(wrapped, ascii), style=style))
                 continue
             pieces = wrap_formula(line.text, inner) if inner is not None else [line.text]
@@ -115,15 +130,29 @@ def render_panels(blocks: list[tuple[str, list, str]], width: int | None, ascii:
     return parts
 
 
-def _rich_table(table: Table, title: str, ascii: bool):
-    from rich import box
-    from rich.table import Table as RichTable
+def _rich_table(table: Table, title: str, ascii: bool, width: int | None = None):
+    """A rich table; on a terminal narrower than the table, one block per row instead (``column: cell`` lines).
 
-    t = RichTable(title=_text(table.title or title, ascii), title_justify="left",
-                  box=box.ASCII if ascii else box.HEAVY_HEAD)
+    Rich squeezes a table wider than the screen, down to columns of no width
+    at all (a 40-column terminal lost the whole "step" column): a cell is
+    never cut here, the rows are stacked instead, as ``psql``'s expanded view.
+    """
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    widths = [max([len(column)] + [len(row[k]) for row in table.rows]) for k, column in enumerate(table.columns)]
+    heading = _text(table.title or title, ascii)
+    if width is not None and sum(w + 3 for w in widths) + 1 > width:  # each cell's padding and border, and the last
+        lines = [Text(heading, style="bold")] if heading else []
+        for row in table.rows:
+            lines.append(Text(_text(f"{table.columns[0]} {row[0]}", ascii), style="bold"))
+            lines += [Text(_text(f"  {column}: {cell}", ascii)) for column, cell in zip(table.columns[1:], row[1:])]
+        return Group(*lines)
+    t = RichTable(title=heading, title_justify="left", box=box.ASCII if ascii else box.HEAVY_HEAD)
     for k, column in enumerate(table.columns):
-        widest = max([len(column)] + [len(row[k]) for row in table.rows]) if table.rows else len(column)
-        t.add_column(_text(column, ascii), justify="left" if k == 0 else "right", no_wrap=True, min_width=widest)
+        t.add_column(_text(column, ascii), justify="left" if k == 0 else "right", no_wrap=True, min_width=widths[k])
     for row in table.rows:
         t.add_row(*(_text(cell, ascii) for cell in row))
     return t
@@ -143,15 +172,16 @@ class Report:
         from rich.console import Group
         from rich.text import Text
 
-        parts: list = [Text(_text(self.title, ascii), style="bold")]
+        heading = (lambda line: line) if width is None else (lambda line: wrap_prose(line, width))
+        parts: list = [Text(_text(heading(self.title), ascii), style="bold")]
         for s in self.sections:
             if s.derivation is not None:
-                parts.append(Text(_text(s.title, ascii), style="bold"))
+                parts.append(Text(_text(heading(s.title), ascii), style="bold"))
                 parts.append(s.derivation.to_text(width=width, ascii=ascii))
             if s.lines:
                 parts += render_panels([(s.title, s.items(), s.style)], width, ascii)
             if s.table is not None:
-                parts.append(_rich_table(s.table, s.title if not s.lines else "", ascii))
+                parts.append(_rich_table(s.table, s.title if not s.lines else "", ascii, width))
         return Group(*parts)
 
     def to_markdown(self) -> str:
