@@ -590,9 +590,10 @@
 
 
   // ------------------------------------------------------------------ drawing
+  /** A number for reading, with the typographic minus the engine's own text uses (one minus per page). */
   function fmt(x, digits = 4) {
     if (x === null || x === undefined) return "—";
-    return Number(x).toPrecision(digits).replace(/\.?0+$/, "").replace(/\.?0+e/, "e");
+    return Number(x).toPrecision(digits).replace(/\.?0+$/, "").replace(/\.?0+e/, "e").replace(/-/g, "−");
   }
 
   function clearPanels() {
