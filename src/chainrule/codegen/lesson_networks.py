@@ -165,6 +165,38 @@ def _why_backprop(result) -> LessonTensors:
                          [(v, "w", (k,)) for k, v in enumerate(ws)])
 
 
+def _softmax(result) -> LessonTensors:
+    """z = w·x + b (one weight and bias per class), p = softmax(z) as the lesson builds it, C = −Σ onehot·ln p."""
+    import numpy as np
+
+    from ..tensor import Tensor
+
+    n = result.network
+    x = Tensor(n.x.data, name="x")
+    w = Tensor([v.data for v in n.weights], requires_grad=True, name="w")
+    b = Tensor([v.data for v in n.biases], requires_grad=True, name="b")
+    z = _named(w * x + b, "z")
+    m = Tensor(n.shift.data, name="m")  # max z, a number (data, not a parameter), as in the lesson
+    e = _named((z - m).exp(), "e")
+    p = _named(e / _named(e.sum(), "S"), "p")
+    onehot = Tensor(np.array(result.onehot), name="onehot")
+    C = _named(-(onehot * p.log()).sum(), "C")  # only the true class's term is not 0: −ln p_y
+    pairs = [(v, "w", (k,)) for k, v in enumerate(n.weights)] + [(v, "b", (k,)) for k, v in enumerate(n.biases)]
+    return LessonTensors(C, n.C, pairs)
+
+
+def _convexity(result) -> LessonTensors:
+    """The two tanh units of the lesson as a 1-2-1 network over its five points: C = Σ (a − y)²."""
+    from ..lessons import convexity as lesson
+
+    cost = result.graph()
+    leaf = _leaves(cost)
+    w11, b11, w21, w12, b12, w22, b2 = (leaf[name] for name in lesson.NAMES)
+    layers = [([[w11], [w12]], [b11, b12], "tanh"), ([[w21, w22]], [b2], "linear")]
+    loss, pairs = _dense([[x] for x in lesson.DATA_X], layers, [[y] for y in lesson.DATA_Y], None)
+    return LessonTensors(loss, cost, pairs)
+
+
 NETWORKS = {
     "simplest": _simplest,
     "chain": _chain,
@@ -173,6 +205,8 @@ NETWORKS = {
     "batch": _batch,
     "why-backprop": _why_backprop,
     "learning-rate": _learning_rate,
+    "softmax": _softmax,
+    "convexity": _convexity,
 }
 
 
