@@ -126,3 +126,5 @@ def test_the_steps_endpoint_and_the_limits_name_only_the_lessons_with_a_step_exe
     refused = client.post("/api/exercise/steps", json={"lesson": "convexity", "seed": 0})
     assert refused.status_code == 422 and "lesson" in refused.text
     assert client.post("/api/exercise/questions", json={"lesson": "convexity", "seed": 0}).status_code == 200
+    step = checked(client, lesson="convexity", seed=0, question="node:0", answer="1")
+    assert step.status_code == 422 and step.json()["detail"][0]["field"] == "question", step.json()

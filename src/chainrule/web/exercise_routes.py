@@ -107,6 +107,10 @@ def check(req: CheckRequest) -> dict:
     from ..exercises.grading import check as mark
     from ..exercises.steps import exercise_for
 
+    if req.question.startswith(("node:", "edge:")) and req.lesson not in lessons.step_exercises():
+        raise InvalidValueError(f"question: {req.question!r} is a step of the step-through, which lesson "
+                                f"{req.lesson!r} does not offer as an exercise; lessons that do: "
+                                f"{', '.join(lessons.step_exercises())}")
     exercise = exercise_for(req.lesson, req.seed, req.question)
     try:
         exercise.question(req.question)
