@@ -153,7 +153,7 @@ KATEX_COMMANDS = {
     r"\frac", r"\partial", r"\cdot", r"\sigma", r"\delta", r"\odot", r"\to", r"\sum", r"\approx", r"\times",
     r"\dots", r"\nabla", r"\eta", r"\lambda", r"\mu", r"\theta", r"\le", r"\ge", r"\tfrac", r"\begin", r"\end",
     r"\left", r"\right", r"\max", r"\ln", r"\tanh", r"\exp", r"\log", r"\xrightarrow", r"\quad", r"\,", r"\\",
-    r"\operatorname", r"\text", r"\Delta", r"\prod", r"\|", r"\lfloor", r"\rfloor",
+    r"\operatorname", r"\text", r"\mathrm", r"\leftarrow", r"\ ", r"\Delta", r"\prod", r"\|", r"\lfloor", r"\rfloor",
 }
 MATH_WORDS = {"max", "exp", "log", "tanh", "bmatrix", "relu", "sigma", "frac", "partial", "cdot", "left", "right",
               "delta", "odot", "nabla", "begin", "end"}
@@ -175,7 +175,7 @@ def check_latex(block: str) -> None:
         assert depth >= 0, block
     assert depth == 0, f"unbalanced braces: {block!r}"
     assert re.findall(r"\\begin\{(\w+)\}", block) == re.findall(r"\\end\{(\w+)\}", block), block
-    for command in re.findall(r"\\[A-Za-z]+|\\[,\\|]", block):
+    for command in re.findall(r"\\[A-Za-z]+|\\[,\\| ]", block):
         assert command in KATEX_COMMANDS, f"unknown command {command} in {block!r}"
     latex2mathml.converter.convert(block)
     words = re.findall(r"[A-Za-z]{4,}", re.sub(r"\\[A-Za-z]+(\{[^}]*\})?", " ", block))
@@ -199,3 +199,16 @@ def test_matrices_and_layer_indices_become_latex():
     assert latex("δ² = [−0.81; −0.94]") == r"\delta ^{2} = \begin{bmatrix} -0.81 \\ -0.94 \end{bmatrix}"
     assert latex("w¹₁₁") == "w^{1}_{11}"
     assert latex("∇ₐC") == r"\nabla_{a}C" and latex("∇C") == r"\nabla C"  # never the unknown \nablaC
+
+
+class _ClosedPipe(io.StringIO):
+    """stdout whose reader has gone away (`chainrule … | head`)."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["exercise", "simplest", "--student", "alice", "--key"]) == 141  # as a tool killed by SIGPIPE
+    assert capsys.readouterr().err == ""  # no "error: [Errno 32] Broken pipe"

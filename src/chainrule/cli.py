@@ -62,6 +62,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot fail a second time."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind stdout (a test's StringIO): nothing left to flush
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
@@ -76,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     prog = f"chainrule {args.command}"
     try:
         return int(args._run(args) or 0)
+    except BrokenPipeError:  # the reader went away (`chainrule … | head`): stop quietly, as other tools do
+        _silence_stdout()
+        return 128 + 13  # killed by SIGPIPE, the status a shell expects of such a tool
     except (ChainruleError, ValueError, OverflowError, ZeroDivisionError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"{prog}: error: {message}", file=sys.stderr)

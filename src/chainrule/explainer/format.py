@@ -183,7 +183,7 @@ _LATEX_WORDS = {"∂": r"\partial ", "·": r" \cdot ", "−": "-", "σ": r"\sigm
                 "ᵀ": "^{T}", "→": r" \to ", "Σ": r"\sum ", "≈": r" \approx ", "×": r" \times ", "′": "'",
                 "…": r"\dots ", "∇": r"\nabla ", "η": r"\eta ", "Δ": r"\Delta ", "Π": r"\prod ", "″": "''",
                 "‖": r"\| ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "₋": "_{-}", "λ": r"\lambda ", "μ": r"\mu ", "θ": r"\theta ",
-                "≤": r" \le ", "≥": r" \ge ", "½": r"\tfrac{1}{2}", "—": "-", "⁄": "/"}
+                "≤": r" \le ", "≥": r" \ge ", "←": r" \leftarrow ", "½": r"\tfrac{1}{2}", "—": "-", "⁄": "/"}
 _SCRIPT_LETTERS = {"ₐ": "a", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₜ": "t"}
 _SUPER_LETTERS = {"ˡ": "l", "ᴸ": "L"}
 
@@ -212,6 +212,9 @@ def latex(text: str) -> str:
     for word, tex in _LATEX_WORDS.items():
         text = text.replace(word, tex)
     text = re.sub(r"\\nabla _", r"\\nabla_", text)
+    # words of our notation set upright, not as a product of italic letters (l·r, n·e·w)
+    text = re.sub(r"(?<![\\\w])lr(?!\w)", r"\\mathrm{lr}", text)
+    text = re.sub(r"(?<![\\\w])new (?=\S)", r"\\text{new}\\ ", text)
     return text
 
 
