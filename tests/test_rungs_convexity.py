@@ -82,3 +82,15 @@ def test_the_two_unit_graph_passes_finite_differences():
 def test_descent_that_diverges_is_refused_with_a_clear_error():
     with pytest.raises(InvalidValueError, match="learning_rate = 5"):
         cx.twins(0, 5.0, 200)
+
+
+def test_the_two_unit_descent_ranks_its_weights_at_every_recorded_step():
+    twins = cx.twins(seed=0, learning_rate=0.05, steps=200)
+    assert [k for k, _ in twins.rankings] == [k for k, _ in twins.history[:-1]]  # each recorded step but the end
+    k, first = twins.rankings[0]
+    C, g = cx.cost_and_gradient(twins.initial)
+    largest = max(range(len(g)), key=lambda n: abs(g[n]))
+    assert k == 0 and cx.NAMES[largest] in first.short()  # the largest |∂C/∂p| of the start, by backprop
+    report = cx.explain(cx.train(steps=200))
+    assert any(s.title == "Which weight matters most, step by step" for s in report.sections)
+    assert report.to_json()["twins"]["rankings"][0]["step"] == 0

@@ -31,10 +31,12 @@ import sympy
 
 from ..errors import InvalidValueError, NonFiniteError, NumericalOverflowError
 from ..explainer.format import num, pretty, subscript, superscript
+from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import as_floats, sigmoid, to_sympy
 from ..params import Param, Params
 from ..scalar import Value
+from .steps import ranking_section
 
 NAME = "convexity"
 SUMMARY = ("Why the cost is not convex: the video's parabola (C″ = 2i² > 0), a sigmoid that makes C″ change sign, and "
@@ -259,6 +261,7 @@ class Twins:
     curvature: list[float]  # backprop, differentiated
     curvature_exact: list[float]  # sympy
     history: list[tuple[int, float]] = field(default_factory=list)  # (step, C) every few steps
+    rankings: list = field(default_factory=list)  # (step, Ranking): which weight matters most, at those steps
 
     @property
     def twin(self) -> list[float]:
@@ -281,6 +284,7 @@ class Twins:
 
     def to_json(self) -> dict:
         out = dict(vars(self))
+        out["rankings"] = [{"step": k, "ranking": r.to_json()} for k, r in self.rankings]
         out.update(twin=self.twin, midpoint_cost=self.midpoint_cost, bump=self.bump, distinct=self.distinct,
                    names=list(NAMES))
         return out
@@ -299,7 +303,7 @@ def graph(**params) -> Value:
 
 def twins(seed: int, learning_rate: float, steps: int) -> Twins:
     theta = initial(seed)
-    start, history = theta[:], []
+    start, history, rankings = theta[:], [], []
     record = max(1, steps // 10)
     for k in range(steps):
         try:
@@ -309,6 +313,7 @@ def twins(seed: int, learning_rate: float, steps: int) -> Twins:
                                     "allowed: a smaller learning rate") from None
         if k % record == 0:
             history.append((k, C))
+            rankings.append((k, rank(list(zip(NAMES, theta, g)), learning_rate)))
         theta = [t - learning_rate * d for t, d in zip(theta, g)]
     C, g = cost_and_gradient(theta)
     history.append((steps, C))
@@ -325,7 +330,7 @@ def twins(seed: int, learning_rate: float, steps: int) -> Twins:
         twin_gradient_norm=math.sqrt(sum(v * v for v in g_twin)),
         flipped_cost=two_units(leaves(flip(theta))).data, slice_s=ss, slice_costs=costs, curvature_at=list(at),
         curvature=[slice_curvature(theta, direction, s) for s in at],
-        curvature_exact=slice_curvature_exact(theta, direction, at), history=history,
+        curvature_exact=slice_curvature_exact(theta, direction, at), history=history, rankings=rankings,
     )
 
 
@@ -430,6 +435,7 @@ def explain(result: ConvexityResult) -> Report:
         Section("Two hidden units: every minimum has a twin", twin_lines),
         Section("A slice through the twins: the bump between them", slice_lines,
                 table=Table(["s", "C(θ(s))"], slice_rows)),
+        ranking_section([{"step": k, "ranking": r} for k, r in t.rankings]),
     ]
     data = {
         "input": i,
