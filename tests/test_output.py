@@ -75,7 +75,27 @@ def test_prose_wraps_between_words_but_never_inside_a_formula_it_quotes(monkeypa
     for line in stream.getvalue().splitlines():
         body = line.strip("│ ").strip()
         # a line never stops at an operator (a formula's own wrap puts the operator at the next line's start)
-        assert not re.search(r"\s[−+·×<>≤≥]$", body), line
+        assert not re.search(r"\s[−+·×<>≤≥←]$", body), line
+
+
+class _Pipe(io.StringIO):
+    """A UTF-8 stream that is not a terminal (a pipe or a file)."""
+
+    encoding = "utf-8"
+
+
+@pytest.mark.parametrize("terminal", [None, 60])
+def test_a_table_s_title_is_never_wrapped_to_the_table_s_width(monkeypatch, terminal):
+    """Three narrow columns (no steps taken) made rich wrap the title as "w ← w − lr ·" / "dC/dw"."""
+    stream = _Pipe()
+    if terminal:
+        monkeypatch.setenv("COLUMNS", str(terminal))
+        monkeypatch.setenv("LINES", "50")
+        monkeypatch.setenv("TERM", "dumb")
+        stream = _Terminal()
+    module, result = lessons.run("simplest", steps=0)
+    emit(module.explain(result), "text", stream)
+    assert "Gradient descent: w ← w − lr · dC/dw\n" in stream.getvalue()
 
 
 def test_wrap_prose_keeps_operators_with_their_operands():
@@ -195,6 +215,12 @@ def test_every_lesson_s_markdown_math_is_valid_latex_without_prose(capsys, name)
         check_latex(block)
 
 
+def test_words_of_the_notation_are_set_upright_in_latex():
+    assert latex("new w₃ = w₃ − lr·∂C/∂w₃") == r"\text{new}\ w_{3} = w_{3} - \mathrm{lr} \cdot \partial C/\partial w_{3}"
+    assert latex("lr₀ ← lr") == r"\mathrm{lr}_{0}  \leftarrow  \mathrm{lr}"
+    assert latex("flr = lrx") == "flr = lrx"  # only the word itself
+
+
 def test_matrices_and_layer_indices_become_latex():
     assert latex("δ² = [−0.81; −0.94]") == r"\delta ^{2} = \begin{bmatrix} -0.81 \\ -0.94 \end{bmatrix}"
     assert latex("w¹₁₁") == "w^{1}_{11}"
@@ -212,3 +238,11 @@ def test_a_reader_that_goes_away_stops_the_command_quietly(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())
     assert main(["exercise", "simplest", "--student", "alice", "--key"]) == 141  # as a tool killed by SIGPIPE
     assert capsys.readouterr().err == ""  # no "error: [Errno 32] Broken pipe"
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["lesson", "recurrent"], ["lesson", "chain", "--format", "json"]])
+def test_a_pipe_closed_by_its_reader_ends_the_command_with_sigpipe_s_status_and_no_message(argv):
+    proc = subprocess.Popen([EXE, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader went away before a byte was read (`| true`)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 141 and err == b"", (proc.returncode, err)  # rich alone gave 1

@@ -86,7 +86,8 @@ def test_descent_that_diverges_is_refused_with_a_clear_error():
 
 def test_the_two_unit_descent_ranks_its_weights_at_every_recorded_step():
     twins = cx.twins(seed=0, learning_rate=0.05, steps=200)
-    assert [k for k, _ in twins.rankings] == [k for k, _ in twins.history[:-1]]  # each recorded step but the end
+    assert [k for k, _ in twins.rankings] == [k for k, _ in twins.history]  # each recorded step, the end too
+    assert [k for k, _ in cx.twins(seed=0, learning_rate=0.05, steps=0).rankings] == [0]  # no descent: its start
     k, first = twins.rankings[0]
     C, g = cx.cost_and_gradient(twins.initial)
     largest = max(range(len(g)), key=lambda n: abs(g[n]))

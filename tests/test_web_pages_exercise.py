@@ -72,9 +72,11 @@ def test_a_network_too_big_to_ask_offers_no_exercise_and_says_where_its_exercise
     page = v.goto("/backprop?lesson=convexity&mode=exercise&seed=3")
     expect(page.locator("main")).to_have_attribute("data-lesson", "convexity")
     expect(page.locator("main")).to_have_attribute("data-mode", "")  # stepped through instead, and said so
-    expect(page.locator("#error")).to_contain_text("chainrule exercise convexity")
+    expect(page.locator("#error")).to_contain_text("is not offered for convexity")
     expect(page.get_by_role("switch", name="I'll compute it")).to_be_disabled()
     expect(page.locator("#exercise-note")).to_contain_text("more than fit one sitting")
+    expect(page.locator("#exercise-note")).to_contain_text("chainrule exercise convexity")
+    assert page.locator("#exercise-switch").get_attribute("aria-describedby") == "exercise-note"
     assert "mode" not in parse_qs(urlparse(page.url).query)
     page.locator("#lesson").select_option("simplest")  # a lesson with one: the switch is back
     expect(page.locator("main")).to_have_attribute("data-lesson", "simplest")

@@ -87,7 +87,8 @@ def test_playground_trains_moons_and_the_link_reproduces_it(visit, screenshots):
     assert query(page)["t"] == step
     shown = {k: page.locator(f"#m-{k}").get_attribute("data-value") for k in ("train-loss", "test-loss", "train-acc", "test-acc")}
     assert float(shown["test-acc"]) >= 0.95
-    expect(page.locator("#net-svg image")).to_have_count(2 + 16 + 16 + 2)  # every neuron's heat map
+    for said, value in accuracies_told(page):  # the picture's description says the metrics' own accuracies
+        assert said == pytest.approx(100 * value, rel=5e-3), (said, value)
     screenshot(page, screenshots, "playground")
 
     other = visit()
@@ -451,6 +452,21 @@ def test_regression_features_regularization_ratio_and_toggles_reach_the_request_
     expect(page.locator("#boundary-text")).to_contain_text("test points hidden")
     assert page.evaluate("() => document.getElementById('boundary-canvas').toDataURL()") != before
     screenshot(page, screenshots, "playground-regression")
+
+
+def accuracies_told(page) -> list[tuple[float, float]]:
+    """(accuracy the picture's description says, in %; the metric's own value) for train and test."""
+    told = re.search(r"Train accuracy (\S+)%, test accuracy (\S+)%", page.locator("#boundary-text").text_content())
+    values = [float(page.locator(f"#m-{k}").get_attribute("data-value")) for k in ("train-acc", "test-acc")]
+    return [(float(said), value) for said, value in zip(told.groups(), values)]
+
+
+def test_the_picture_s_description_says_round_accuracies_whole(visit):
+    # circles after 300 steps: a test accuracy of 100% here, once written "1%" (trailing zeros dropped)
+    page = visit().goto("/playground?data=circles&t=300")
+    wait_step(page, 300, timeout=60_000)
+    for said, value in accuracies_told(page):
+        assert said == pytest.approx(100 * value, rel=5e-3), (said, value)
 
 
 def test_hover_reads_a_weight_click_edits_it_and_the_link_keeps_the_edit(visit):

@@ -31,8 +31,16 @@ def unicode_ok(stream) -> bool:
 
 
 def console(stream=None, ascii: bool | None = None):
-    """A rich Console for ``stream`` that never crops: the terminal's width on a terminal, unbounded elsewhere."""
-    from rich.console import Console
+    """A rich Console for ``stream`` that never crops: the terminal's width on a terminal, unbounded elsewhere.
+
+    A reader that goes away (``chainrule … | head``) raises ``BrokenPipeError`` to the caller, as any other write
+    does (``cli.main`` ends quietly with SIGPIPE's status); rich's own answer would be ``SystemExit(1)``.
+    """
+    from rich.console import Console as RichConsole
+
+    class Console(RichConsole):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
 
     stream = stream or sys.stdout
     if ascii is None:

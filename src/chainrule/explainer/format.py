@@ -213,7 +213,7 @@ def latex(text: str) -> str:
         text = text.replace(word, tex)
     text = re.sub(r"\\nabla _", r"\\nabla_", text)
     # words of our notation set upright, not as a product of italic letters (l·r, n·e·w)
-    text = re.sub(r"(?<![\\\w])lr(?!\w)", r"\\mathrm{lr}", text)
+    text = re.sub(r"(?<![\\\w])lr(?![^\W_])", r"\\mathrm{lr}", text)
     text = re.sub(r"(?<![\\\w])new (?=\S)", r"\\text{new}\\ ", text)
     return text
 

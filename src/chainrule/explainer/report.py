@@ -76,9 +76,9 @@ def _text(value: str, ascii: bool) -> str:
 
 # In prose, a formula such as (4.5w − 1.5) or 0 < lr < 1/i² must not break at its operators' spaces: they become
 # no-break spaces while the prose is wrapped (textwrap breaks only at ASCII whitespace), a break after "=" stays
-_OPERATOR_SPACES = re.compile(r" ([−+·×<>≤≥→]) ")
+_OPERATOR_SPACES = re.compile(r" ([−+·×<>≤≥→←]) ")
 _BEFORE_EQUALS = re.compile(r" (?==(?: |$))")
-_NO_BREAK = "\u00a0"
+_NO_BREAK = "\ue000"  # a private-use character: no text of ours contains it, textwrap never breaks at it
 
 
 def wrap_prose(line: str, width: int) -> str:
@@ -143,19 +143,23 @@ def _rich_table(table: Table, title: str, ascii: bool, width: int | None = None)
     from rich.text import Text
 
     widths = [max([len(column)] + [len(row[k]) for row in table.rows]) for k, column in enumerate(table.columns)]
-    heading = _text(table.title or title, ascii)
-    if width is not None and sum(w + 3 for w in widths) + 1 > width:  # each cell's padding and border, and the last
-        lines = [Text(heading, style="bold")] if heading else []
+    natural = sum(w + 3 for w in widths) + 1  # each cell's padding and border, and the last border
+    # the title is a line of its own, wrapped as prose (rich would wrap it to the table's width, inside a formula)
+    heading = table.title or title
+    if heading:
+        heading = heading if width is None else wrap_prose(heading, width)
+    if width is not None and natural > width:  # too wide for the terminal: one block per row
+        lines = [Text(_text(heading, ascii), style="bold")] if heading else []
         for row in table.rows:
             lines.append(Text(_text(f"{table.columns[0]} {row[0]}", ascii), style="bold"))
             lines += [Text(_text(f"  {column}: {cell}", ascii)) for column, cell in zip(table.columns[1:], row[1:])]
         return Group(*lines)
-    t = RichTable(title=heading, title_justify="left", box=box.ASCII if ascii else box.HEAVY_HEAD)
+    t = RichTable(box=box.ASCII if ascii else box.HEAVY_HEAD)
     for k, column in enumerate(table.columns):
         t.add_column(_text(column, ascii), justify="left" if k == 0 else "right", no_wrap=True, min_width=widths[k])
     for row in table.rows:
         t.add_row(*(_text(cell, ascii) for cell in row))
-    return t
+    return Group(Text(_text(heading, ascii), style="italic", no_wrap=True), t) if heading else t
 
 
 @dataclass

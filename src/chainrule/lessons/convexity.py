@@ -51,8 +51,9 @@ DATA_X = (-2.0, -1.0, 0.0, 1.0, 2.0)
 DATA_Y = (0.0, 0.5, 1.0, 0.5, 0.0)
 SLICE = (-0.25, 1.25, 61)  # s along θ* + s·(twin − θ*)
 
-# the step-through as an exercise would ask 143 questions (43 nodes, 70 edges, more than fit one sitting);
-# `chainrule exercise convexity` asks the network's named values (43 questions)
+# the step-through as an exercise would ask more questions than fit one sitting (a value for each of the graph's
+# nodes, a product for each of its 70 edges: 143 with the lesson's own); `chainrule exercise convexity` asks the
+# network's named values (43 questions)
 STEP_EXERCISE = False
 
 PARAMS = Params(
@@ -317,6 +318,7 @@ def twins(seed: int, learning_rate: float, steps: int) -> Twins:
         theta = [t - learning_rate * d for t, d in zip(theta, g)]
     C, g = cost_and_gradient(theta)
     history.append((steps, C))
+    rankings.append((steps, rank(list(zip(NAMES, theta, g)), learning_rate)))
     twin = swap(theta)
     C_twin, g_twin = cost_and_gradient(twin)
     direction = [b - a for a, b in zip(theta, twin)]

@@ -43,8 +43,9 @@ SUMMARY = ("The learning rate: a hyperparameter. Convergence, oscillation and di
            "and Adam, on the simplest network and a small MLP (--plot).")
 PLOTS = True
 
-# the step-through as an exercise would ask 200 questions (59 nodes, 97 edges, more than fit one sitting);
-# `chainrule exercise learning-rate` asks the network's named values (42 questions)
+# the step-through as an exercise would ask more questions than fit one sitting (a value for each of the graph's
+# nodes, a product for each of its 97 edges: 200 with the lesson's own); `chainrule exercise learning-rate` asks
+# the network's named values (42 questions)
 STEP_EXERCISE = False
 
 PARAMS = Params(

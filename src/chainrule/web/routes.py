@@ -37,7 +37,7 @@ async def limits() -> dict:
         "coord_limit": m.COORD_LIMIT,
         "target_limit": m.TARGET_LIMIT,
         "lessons": stepper.available_lessons(),
-        "exercise_lessons": list(m.StepExerciseName.__args__),
+        "exercise_lessons": list(lessons.step_exercises()),
     }
 
 

@@ -47,7 +47,8 @@
     const lesson = state.lesson;
     let modeNote = "";
     if (exercising() && !exercisable(lesson)) { // never sent: the page says why, and steps through instead
-      modeNote = `exercise mode: ${noExercise(lesson)}`;
+      modeNote = `exercise mode (mode=exercise in the address) is not offered for ${lesson}: showing its step-through; ` +
+        "the note below the controls says why.";
       Object.assign(state, { mode: "", seed: "", marks: "" });
     }
     const exercise = exercising();

@@ -593,7 +593,9 @@
   /** A number for reading, with the typographic minus the engine's own text uses (one minus per page). */
   function fmt(x, digits = 4) {
     if (x === null || x === undefined) return "—";
-    return Number(x).toPrecision(digits).replace(/\.?0+$/, "").replace(/\.?0+e/, "e").replace(/-/g, "−");
+    // toPrecision's trailing zeros go, but only after a decimal point (100 stays 100, 1.500 becomes 1.5)
+    return Number(x).toPrecision(digits).replace(/(\.\d*?)0+(?=e|$)/, "$1").replace(/\.(?=e|$)/, "")
+      .replace(/-/g, "−");
   }
 
   function clearPanels() {
