@@ -74,8 +74,8 @@ def _text(value: str, ascii: bool) -> str:
     return to_ascii(value) if ascii else value
 
 
-# In prose, a formula such as (4.5w − 1.5) or 0 < lr < 1/i² must not break at its operators' spaces: they become
-# no-break spaces while the prose is wrapped (textwrap breaks only at ASCII whitespace), a break after "=" stays
+# In prose, a formula such as (4.5w − 1.5) or 0 < lr < 1/i² must not break at its operators' spaces: they are held
+# by a placeholder while the prose is wrapped (textwrap breaks only at ASCII whitespace); a break after "=" stays
 _OPERATOR_SPACES = re.compile(r" ([−+·×<>≤≥→←]) ")
 _BEFORE_EQUALS = re.compile(r" (?==(?: |$))")
 _NO_BREAK = "\ue000"  # a private-use character: no text of ours contains it, textwrap never breaks at it
@@ -149,7 +149,7 @@ def _rich_table(table: Table, title: str, ascii: bool, width: int | None = None)
     if heading:
         heading = heading if width is None else wrap_prose(heading, width)
     if width is not None and natural > width:  # too wide for the terminal: one block per row
-        lines = [Text(_text(heading, ascii), style="bold")] if heading else []
+        lines = [Text(_text(heading, ascii), style="italic")] if heading else []
         for row in table.rows:
             lines.append(Text(_text(f"{table.columns[0]} {row[0]}", ascii), style="bold"))
             lines += [Text(_text(f"  {column}: {cell}", ascii)) for column, cell in zip(table.columns[1:], row[1:])]
