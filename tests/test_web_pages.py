@@ -644,8 +644,7 @@ def test_home_step_gives_its_focus_to_reset_when_it_disables_itself(visit):
 
 def test_backprop_shows_beside_the_edge_the_line_of_generated_code_that_performs_it(visit):
     trace = stepper.trace_lesson("wide")
-    if "code" not in trace["events"][0]:
-        pytest.skip("the step-through's events carry no code yet (issue 12 §2, the codegen branch)")
+    assert all("code" in event for event in trace["events"])  # every edge carries its line of generated code
     v = visit()
     for k in (1, 16, len(trace["events"])):
         event = trace["events"][k - 1]
