@@ -297,6 +297,9 @@ def test_playground_learns_moons(client):
     settings = dict(dataset="moons", n_points=300, noise=0.1, layers=[16, 16], activation="tanh",
                     learning_rate=0.3, batch_size=32, seed=1)
     d = play(client, steps=1000, **settings)
+    # 210 training and 90 test points; seeds 0-4 of these settings reach 100% on both. 95% allows 4 test points
+    # wrong (one standard error at 95% on 90 points is 2.3 points): a moved boundary passes, one that did not learn
+    # the moons (a line: 84-88% on seeds 0-2) fails
     assert d["metrics"]["train_accuracy"] >= 0.95 and d["metrics"]["test_accuracy"] >= 0.95
     assert d["history"][-1]["train_loss"] < d["history"][0]["train_loss"]
     assert all(g >= 0 for g in d["gradient_norms"])
