@@ -89,5 +89,5 @@ def test_unreadable_files_are_one_clear_error(tmp_path):
         read_points(binary)
     big = tmp_path / "big.csv"
     big.write_text("0,0,1\n" * 100)
-    with pytest.raises(CsvError, match="too large"):
+    with pytest.raises(InvalidValueError, match="larger than 50 bytes; allowed: at most 50"):  # counted as read
         read_points(big, max_bytes=50)

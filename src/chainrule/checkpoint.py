@@ -12,8 +12,9 @@ length before it reads anything. ``CheckpointReader`` looks only at the
 zip's directory and each member's ``.npy`` header before it inflates a
 single array:
 
-* only a regular file is opened (a named pipe would block forever, a device
-  never ends); at most ``MAX_MEMBERS`` members, each named once, none
+* only a regular file is opened (``files.open_regular``, the rule every file
+  a person names meets: a named pipe would block forever, a device never
+  ends); at most ``MAX_MEMBERS`` members, each named once, none
   encrypted, each stored or deflated;
 * every member's bytes lie inside the file, before the directory, and no
   two members share bytes (an "overlapping" zip bomb reuses one compressed
@@ -50,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InvalidValueError
+from .files import open_regular
 
 try:  # POSIX; elsewhere temporaries are not locked and stale ones are left alone
     import fcntl
@@ -179,27 +181,6 @@ def _unreadable(path: str, reason: str) -> InvalidValueError:
     return InvalidValueError(f"{path!r} is not a readable chainrule checkpoint ({reason})")
 
 
-def _open_regular(path: str):
-    """The file opened for reading, or a refusal: missing, a folder, or not a regular file (never blocks)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise InvalidValueError(f"cannot read checkpoint {path!r}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidValueError(f"cannot read checkpoint {path!r}: it is a folder") from None
-    except OSError as exc:
-        raise InvalidValueError(f"cannot read checkpoint {path!r}: {exc.strerror or exc}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        if stat.S_ISDIR(mode):
-            raise InvalidValueError(f"cannot read checkpoint {path!r}: it is a folder")
-        kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a plain file")
-        raise InvalidValueError(f"cannot read checkpoint {path!r}: it is {kind}, not a regular file")
-    return os.fdopen(fd, "rb")
-
-
 def _directory_size(f, path: str, length: int) -> tuple[int, int]:
     """(entries, offset of the central directory) from the end record, refusing archives too big to list."""
     tail = min(length, _EOCD.size + 65535)
@@ -234,7 +215,7 @@ class CheckpointReader:
 
     def __init__(self, path: str | os.PathLike):
         self.path = os.fspath(path)
-        self._file = _open_regular(self.path)
+        self._file = open_regular(self.path, "checkpoint")
         try:
             self._open()
         except BaseException:

@@ -17,7 +17,8 @@ The format::
   ``classes − 1`` (``1`` or ``1.0``; never ``1.5`` or ``yes``); for
   regression the target value, a finite number within ``±target_limit``.
 
-Reading is bounded before it starts: at most ``max_bytes`` characters and
+Reading is bounded: a file must be a regular file and is read at most
+``max_bytes`` bytes far (``files``), text at most ``max_bytes`` characters and
 ``max_points`` points. Every bad line is named with its number and what is
 wrong with it, one line of text each (the first ``MAX_REPORTED`` of them,
 then how many more), and ``CsvError`` carries them all as ``(line, message)``.
@@ -25,6 +26,8 @@ then how many more), and ``CsvError`` carries them all as ``(line, message)``.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import os
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InvalidValueError
+from .files import read_bytes
 
 __all__ = ["Points", "CsvError", "parse_points", "read_points", "to_csv", "KINDS", "MAX_REPORTED"]
 
@@ -50,6 +54,7 @@ class Points:
     X: np.ndarray
     labels: np.ndarray
     kind: str
+    sha256: str = ""  # of the file's bytes, when read from a file (``read_points``)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -168,20 +173,18 @@ def parse_points(text: str, *, kind: str = "classification", classes: int = 2, m
 
 
 def read_points(path: str | os.PathLike, **bounds) -> Points:
-    """The points in the CSV file at ``path`` (its size is checked before it is read)."""
+    """The points in the CSV file at ``path``: a regular file, bounded while it is read (``files.read_bytes``).
+
+    ``Points.sha256`` is the digest of the bytes read: what a checkpoint records to know its data again.
+    """
     source = os.fspath(path)
-    max_bytes = bounds.get("max_bytes", DEFAULT_MAX_BYTES)
+    data = read_bytes(source, bounds.get("max_bytes", DEFAULT_MAX_BYTES), "points file")
     try:
-        size = os.path.getsize(source)
-        if size > max_bytes:
-            raise CsvError([(0, f"{size:,} bytes is too large; allowed: at most {max_bytes:,}")], source)
-        with open(source, encoding="utf-8-sig") as f:  # a spreadsheet's byte-order mark is not part of x
-            text = f.read()
+        text = data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not part of x
     except UnicodeDecodeError:
         raise CsvError([(0, "not UTF-8 text; allowed: a text file of lines x, y, label")], source) from None
-    except OSError as exc:
-        raise InvalidValueError(f"cannot read {source!r}: {exc.strerror or exc}") from None
-    return parse_points(text, source=source, **bounds)
+    points = parse_points(text, source=source, **bounds)
+    return dataclasses.replace(points, sha256=hashlib.sha256(data).hexdigest())
 
 
 def to_csv(points: Points) -> str:

@@ -399,11 +399,22 @@ class Trainer:
         meta = {"kind": "trainer", "config": self.config.to_json(), "epoch": self.epoch,
                 "average": self.average.meta() if self.average is not None else None,
                 "history": [r.to_json() for r in self.history]}
+        if _data.is_csv(self.config.data) and self.dataset.sha256:
+            meta["data_sha256"] = self.dataset.sha256  # your own points are known again by their content, not a path
         save_checkpoint(path, arrays, meta)
 
     @classmethod
-    def resume(cls, path: str | os.PathLike, epochs: int | None = None, dataset: _data.Dataset | None = None) -> "Trainer":
+    def resume(cls, path: str | os.PathLike, epochs: int | None = None, dataset: _data.Dataset | None = None,
+               data: str | None = None) -> "Trainer":
         """A trainer restored from ``save``'s file, ready to continue (``epochs``: a new total, optional).
+
+        ``data`` is the data as the *user* names it (``--data`` beside
+        ``--resume``). A checkpoint says which data it was trained on, but
+        never makes chainrule open a file: a built-in dataset is known by its
+        name, your own points (a CSV file) by the SHA-256 of the file's bytes,
+        and such a file is read only when ``data`` names it; it must then be
+        the same bytes. So a checkpoint from someone else cannot make chainrule
+        read, or quote in an error, a file its author chose.
 
         This is chainrule's one reader of training checkpoints (``chainrule
         train --resume`` and ``chainrule check FILE`` both use it). In order:
@@ -428,9 +439,16 @@ class Trainer:
             if meta.get("kind") != "trainer" or not isinstance(meta.get("config"), dict):
                 raise InvalidValueError(f"{where!r} is a chainrule checkpoint but not of a training run")
             try:
+                digest = _data_digest(meta)
+                meta = dict(meta, config=dict(meta["config"], data=_data_named(meta["config"].get("data"), digest,
+                                                                               data, dataset)))
                 config, epoch, history, average = _run_from_meta(meta, epochs)
                 _check_members(ck, config, average)
                 trainer = cls(config, dataset)
+                if digest is not None and trainer.dataset.sha256 not in (None, digest):
+                    raise InvalidValueError(
+                        f"{trainer.config.data!r} is not the file this run was trained on (its points have sha256 "
+                        f"{trainer.dataset.sha256[:12]}…, the checkpoint's {digest[:12]}…)")
                 _check_names(ck, "model.", trainer.model.state_dict())
                 if average is not None:
                     _check_names(ck, "average.", trainer.model.state_dict())
@@ -453,6 +471,31 @@ class Trainer:
 
 
 # ------------------------------------------------------------ reading a run
+def _data_digest(meta: dict) -> str | None:
+    """The SHA-256 of the CSV file a run trained on, as its checkpoint records it (None for a built-in dataset)."""
+    digest = meta.get("data_sha256")
+    if digest is not None and not (isinstance(digest, str) and len(digest) == 64
+                                   and all(c in "0123456789abcdef" for c in digest)):
+        raise InvalidValueError("damaged metadata: data_sha256 is not a SHA-256 digest (64 hexadecimal digits)")
+    return digest
+
+
+def _data_named(saved, digest: str | None, data: str | None, dataset: _data.Dataset | None):
+    """The data to resume on: the checkpoint's dataset name, or the CSV file the user names; never a path it holds."""
+    if not _data.is_csv(saved) and digest is None:
+        if data is not None and data != saved:
+            raise InvalidValueError(f"--data {data} differs from the checkpoint's {saved}; a resumed run keeps its "
+                                    "settings (only --epochs may change)")
+        return saved  # a dataset's name (or anything else, refused by the settings' own check): no file to open
+    named = data if data is not None else dataset.name if dataset is not None else None
+    if named is None or not _data.is_csv(named):
+        known = f" (sha256 {digest[:12]}…)" if digest else ""
+        raise InvalidValueError(
+            f"this run was trained on your own points, a CSV file{known}: name that file with --data FILE.csv "
+            "(a checkpoint never chooses a file for chainrule to read)")
+    return named
+
+
 def _run_from_meta(meta: dict, epochs: int | None):
     """(config, epoch, history, average meta) from a checkpoint's metadata, every value checked; no arrays yet."""
     raw = dict(meta["config"])

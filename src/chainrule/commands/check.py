@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="checkpoints: at most this many entries checked per parameter (default 24)")
     parser.add_argument("--batch", type=int_in_range(1, 4096), default=16,
                         help="checkpoints: rows of the training set in the checked batch (default 16)")
+    parser.add_argument("--data", metavar="FILE.csv", default=None,
+                        help="checkpoints trained on your own points: that CSV file (the checkpoint knows it by its "
+                             "content's SHA-256 and never opens a file by itself)")
     parser.add_argument("--no-torch", dest="torch", action="store_false", help="skip the comparison with PyTorch")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
@@ -75,7 +78,7 @@ def _lesson_reports(name: str, tol: float, use_torch: bool):
 
 
 # --------------------------------------------------------------- checkpoint
-def _model_from_checkpoint(path: str):
+def _model_from_checkpoint(path: str, data: str | None = None):
     """(the checkpoint's network in float64 with its weights, dataset, config); one clear line if anything is off.
 
     The checkpoint is read by ``Trainer.resume``, the one reader of training
@@ -88,7 +91,7 @@ def _model_from_checkpoint(path: str):
     from ..models import build
     from ..training import Trainer
 
-    trainer = Trainer.resume(path)
+    trainer = Trainer.resume(path, data=data)
     c, ds = trainer.config, trainer.dataset
     model = build(c.model, ds.n_features, ds.n_classes, c.layers, c.activation, dataset_info(c.data).sequence_shape,
                   seed=0, dtype=np.float64)
@@ -96,14 +99,14 @@ def _model_from_checkpoint(path: str):
     return model, trainer.dataset, trainer.config
 
 
-def _checkpoint_reports(path: str, tol: float, use_torch: bool, entries: int, batch: int):
+def _checkpoint_reports(path: str, tol: float, use_torch: bool, entries: int, batch: int, data: str | None):
     import numpy as np
 
     from ..gradcheck import GradCheckReport, compare, gradcheck
     from ..losses import cross_entropy
     from ..tensor import Tensor
 
-    model, ds, config = _model_from_checkpoint(path)
+    model, ds, config = _model_from_checkpoint(path, data)
     x = np.ascontiguousarray(ds.X_train[:batch], dtype=np.float64)
     y = np.asarray(ds.y_train[:batch])
     named = list(model.named_parameters())
@@ -173,10 +176,12 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError("give a LESSON|CHECKPOINT to check, or --fn FILE.py:GRAD for your own backward pass")
     target, tol = args.target, args.tolerance
     use_torch = args.torch and _torch_available()
+    if args.data is not None and target in lessons.LESSONS:
+        raise InvalidValueError("--data applies to a checkpoint trained on your own points, not to a lesson")
     if target in lessons.LESSONS:
         what, reports, notes = _lesson_reports(target, tol, use_torch)
     elif os.path.exists(target) or target.endswith(".npz"):
-        what, reports, notes = _checkpoint_reports(target, tol, use_torch, args.entries, args.batch)
+        what, reports, notes = _checkpoint_reports(target, tol, use_torch, args.entries, args.batch, args.data)
     else:
         raise InvalidValueError(
             f"{target!r} is neither a lesson ({', '.join(lessons.LESSONS)}) nor a checkpoint file "

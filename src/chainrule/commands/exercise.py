@@ -83,7 +83,7 @@ def settings_of(args, module) -> dict:
 
 def read_answers(path: str) -> dict:
     """The answers file: a JSON object of id → answer (text or number), bounded in size."""
-    from ..exercises.files import read_text
+    from ..files import read_text
 
     try:
         data = json.loads(read_text(path, MAX_ANSWERS_BYTES))

@@ -100,7 +100,7 @@ def _trainer(args):
 
     if args.resume is None:
         return Trainer(_config(args))
-    trainer = Trainer.resume(args.resume, epochs=args.epochs)
+    trainer = Trainer.resume(args.resume, epochs=args.epochs, data=args.data)
     saved = trainer.config
     for name in _RUN_OPTIONS:
         value = getattr(args, name)

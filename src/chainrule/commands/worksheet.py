@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_names(path: str) -> list[str]:
-    from ..exercises.files import read_text
+    from ..files import read_text
 
     return read_text(path, MAX_NAMES_BYTES).splitlines()
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InvalidValueError
 from .exercise import build, key_number
-from .files import read_text
+from ..files import read_text
 from .grading import Result, grade
 from .mistakes import MISTAKE_KINDS
 from .questions import QUESTION_KINDS
