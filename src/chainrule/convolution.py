@@ -49,7 +49,8 @@ import functools
 import numpy as np
 
 from .errors import InvalidValueError
-from .tensor import _ACTIVATION_RULES, _LAYER_OPS, Tensor, _activate_in_place, _into_buffer, _node, _plus_bias, _shape_text
+from .tensor import (_ACCUMULATE, _ACTIVATION_RULES, _LAYER_OPS, Tensor, _activate_in_place, _into_buffer, _node,
+                     _plus_bias, _shape_text)
 
 __all__ = ["conv1d", "max_pool1d", "avg_pool1d", "output_length"]
 
@@ -242,19 +243,24 @@ def _conv1d_backward(node, g):
     if x.requires_grad:
         gx = _input_gradient(g.reshape(N, L_out, C_out), W.data, x.data.shape[1], stride, padding, dilation)
     if W.requires_grad:
-        out = _into_buffer(W, x, W.data.shape, g2.dtype if cols2.dtype == g2.dtype else None)
-        if out is None:
+        with _ACCUMULATE:  # W's first gradient, delivered straight into its buffer (as in tensor.linear)
+            out = _into_buffer(W, x, W.data.shape, g2.dtype if cols2.dtype == g2.dtype else None)
+            if out is not None:
+                np.matmul(cols2.T, g2, out=_as_matrix(out, K * C, C_out))
+                gW = W.grad = out
+        if gW is None:
             gW = (cols2.T @ g2).reshape(W.data.shape)
-        else:
-            np.matmul(cols2.T, g2, out=_as_matrix(out, K * C, C_out))
-            gW = out
     if len(parents) == 3:
         b = parents[2]
         gb = None
         if b.requires_grad:  # Σ over every example and position: a product with a row of ones (np.add.reduce
             ones = np.ones(len(g2), g2.dtype)  # along the long axis 0 is 5× slower)
-            out = _into_buffer(b, x, b.data.shape, g2.dtype)
-            gb = ones @ g2 if out is None else np.matmul(ones, g2, out=out)
+            with _ACCUMULATE:
+                out = _into_buffer(b, x, b.data.shape, g2.dtype)
+                if out is not None:
+                    gb = b.grad = np.matmul(ones, g2, out=out)
+            if gb is None:
+                gb = ones @ g2
         return gx, gW, gb
     return gx, gW
 

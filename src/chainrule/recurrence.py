@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InvalidValueError
-from .tensor import Tensor, _node, _shape_text, _sigmoid_in_place, is_grad_enabled
+from .tensor import Tensor, _node, _pass_where_on, _shape_text, _sigmoid_in_place, is_grad_enabled
 
 __all__ = ["rnn", "gru", "RNN_ACTIVATIONS"]
 
@@ -65,7 +65,8 @@ def _operands(op: str, x, W_ih: Tensor, W_hh: Tensor, biases: tuple, h0, gates: 
     Wi, Wh = W_ih.data, W_hh.data
     if Wh.ndim != 2 or Wh.shape[1] != gates * Wh.shape[0] or Wh.shape[0] < 1:
         want = "(H, H)" if gates == 1 else f"(H, {gates}·H)"
-        raise InvalidValueError(f"{op}: the hidden-to-hidden weight must have shape {want} for H units, got {_shape_text(Wh.shape)}")
+        raise InvalidValueError(f"{op}: the hidden-to-hidden weight must have shape {want} for H >= 1 units, got "
+                                f"{_shape_text(Wh.shape)}")
     H = Wh.shape[0]
     if Wi.shape != (F, gates * H):
         raise InvalidValueError(f"{op}: the input-to-hidden weight must have shape ({F}, {gates * H}) for inputs of {F} "
@@ -95,7 +96,7 @@ def _input_products(X: np.ndarray, W_ih: np.ndarray, b: np.ndarray | None) -> tu
     XI = Xt * W_ih if F == 1 else Xt @ W_ih
     if b is not None:
         XI += b
-    return Xt, XI.reshape(T, N, -1)
+    return Xt, XI.reshape(T, N, W_ih.shape[1])  # (the width named: −1 cannot be worked out for an empty batch)
 
 
 def _start(h0: Tensor | None, N: int, H: int, dtype) -> np.ndarray:
@@ -185,7 +186,7 @@ def _rnn_backward(node, g):
         if activation == "tanh":
             da *= 1.0 - ht * ht
         else:
-            da *= ht > 0
+            _pass_where_on(da, ht, out=da)  # relu's mask: an off unit passes on exactly 0, as tensor.relu does
         dh = da @ Wh_T
     DA2 = DA.reshape(T * N, H)
     return _parameter_gradients(node, Xt, _previous_states(Hs, h_start), DA2, DA2, dh)

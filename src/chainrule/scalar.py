@@ -44,8 +44,11 @@ Only the standard library is used, so the engine can be read without numpy.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import sys
+import threading
 import weakref
 
 from . import ops as _ops
@@ -65,11 +68,31 @@ def _number(x, what: str) -> float:
         try:
             x = float(x)
         except OverflowError:
-            raise NumericalOverflowError(f"{what} is too large for a float (at most about 1.8e308): got an integer of "
-                                         f"{x.bit_length() if isinstance(x, int) else '?'} bits") from None
+            raise NumericalOverflowError(f"{what} is too large for a float (at most about 1.8e308): got "
+                                         f"{_size(x)}") from None
     if not _isfinite(x):
         raise InvalidValueError(f"{what} must be a finite number, got {x!r}")
     return x
+
+
+def _size(x) -> str:
+    """How large a number too large for a float is, in words: 'an integer of 1,329 bits (about 1.0e400)'.
+
+    Python's integers and fractions have no size limit; a float stops near
+    1.8e308 (1,024 bits). The whole part of any real number is an integer,
+    so its bit length says how far past that limit the number lies, whatever
+    its type (``Fraction(10**400, 3)``: a Fraction whose whole part has 1,328 bits).
+    """
+    try:
+        whole = abs(math.trunc(x))
+    except (TypeError, ValueError, ArithmeticError):  # a Real type that cannot say: name the type at least
+        return f"a {type(x).__name__}"
+    bits = f"{whole.bit_length():,} bits"
+    text = f"an integer of {bits}" if isinstance(x, int) else f"a {type(x).__name__} whose whole part has {bits}"
+    if whole:
+        exponent = math.log10(whole)  # exact enough for any size: math.log10 reads a big integer without a float
+        text += f" (about {10 ** (exponent % 1):.1f}e{int(exponent)})"
+    return text
 
 
 class Value:
@@ -123,7 +146,9 @@ class Value:
 
         A neuron's weighted input in one node instead of 2n small ones. Any of
         ``weights``, ``inputs`` and ``bias`` may be plain numbers (constants).
-        The additions run in order from 0.0, as ``ops.OPS["dot"]`` folds them.
+        The additions run in order from 0.0, as ``ops.OPS["dot"]`` folds them;
+        a product or a running total that overflows is refused as ``*`` and
+        ``+`` refuse it (``NumericalOverflowError``, naming the term).
         """
         weights = tuple(weights)
         inputs = tuple(inputs)
@@ -169,11 +194,19 @@ class Value:
             total += bias
             const.append(bias)
             constants = True
+        if not _isfinite(total):  # every operand is finite: a product or the running total overflowed
+            raise _fold_overflow("dot", [(_data(w), _data(x)) for w, x in zip(weights, inputs)] + [(_data(bias),)])
         return _result(total, tuple(nodes), tuple(local), "dot", tuple(const) if constants else None)
 
     @staticmethod
     def sum(values) -> "Value":
-        """Σᵢ vᵢ as one node: ∂/∂vᵢ = 1 for every term (plain numbers are constants), added in order from 0.0."""
+        """Σᵢ vᵢ as one node: ∂/∂vᵢ = 1 for every term (plain numbers are constants), added in order from 0.0.
+
+        The terms are added one by one, as ``v₁ + v₂ + …`` would add them, so
+        a running total that overflows is refused as ``+`` refuses it
+        (``NumericalOverflowError``), even where later terms would have
+        brought the exact sum back below 1.8e308.
+        """
         nodes, const = [], []
         constants = False
         total = 0.0
@@ -187,6 +220,9 @@ class Value:
                 total += v
                 const.append(v)
                 constants = True
+        if not _isfinite(total):  # every term is finite: the running total overflowed
+            it = iter(nodes)
+            raise _fold_overflow("sum", [(next(it).data if c is None else c,) for c in const])
         return _result(total, tuple(nodes), (1.0,) * len(nodes), "sum", tuple(const) if constants else None)
 
     # ------------------------------------------------------------ backpropagation
@@ -217,16 +253,32 @@ class Value:
 
         A local derivative that is infinite where the value is finite (√a at
         a = 0) is refused here, naming the edge, before any gradient changes:
-        the forward pass itself is fine, only the slope does not exist.
+        the forward pass itself is fine, only the slope does not exist. One
+        exception, PyTorch's convention: a relu unit that is off passes on no
+        gradient at all, not even an infinite one. So √(relu(x)) at x = −1,
+        whose slope √ has none at relu's 0, has gradient 0 for x, exactly as
+        the function (0 all around x = −1) says; the walk then masks instead
+        of multiplying at such units (``_backward_dag``).
+
+        Threads. Under the GIL, two threads may run ``backward()`` on graphs
+        that share a leaf (the weights) at the same time: a leaf's
+        ``grad += …`` reads a float slot, adds and writes it back, and
+        CPython hands the GIL to another thread only at a loop's jump back or
+        at a call, never inside that statement, so no contribution is lost
+        (a test runs four threads to check it). A free-threaded Python has no
+        such guarantee: there every ``backward()`` runs under one lock
+        (``_serialised``, installed below the class).
         """
-        if _STEEP:
-            _refuse_infinite_slopes(self)
+        masked = _check_infinite_slopes(self) if _STEEP else False
         inputs = self.inputs
         if not inputs:  # backward() on a leaf: d(self)/d(self) = 1, accumulated like every leaf
             self.grad += 1.0
             return
         self.grad = 1.0  # d(self)/d(self)
         node = self
+        if masked:  # infinite slopes that only off relu units receive: the masking walk (step 2) from the top
+            inputs = ()
+            _backward_dag(self, masked=True)
         while len(inputs) == 1:  # 1. the chain at the top
             child = inputs[0]
             inputs = child.inputs
@@ -236,7 +288,8 @@ class Value:
             child.grad = node.local[0] * node.grad  # an intermediate node: its gradient starts afresh at every call
             node = child
         else:
-            _backward_dag(node)
+            if inputs:  # (empty only after the masking walk)
+                _backward_dag(node)
         if _ANOMALY.depth:  # inside chainrule.detect_anomaly(): name the first non-finite gradient
             from .anomaly import check_scalar_backward
 
@@ -266,8 +319,17 @@ class Value:
         return [(child, node, local) for node in self.nodes() for child, local in zip(node.inputs, node.local)]
 
 
-def _backward_dag(root: Value) -> None:
-    """Step 2 of ``Value.backward``: Kahn's order below ``root``, whose gradient is complete."""
+def _backward_dag(root: Value, masked: bool = False) -> None:
+    """Step 2 of ``Value.backward``: Kahn's order below ``root``, whose gradient is complete.
+
+    ``masked``: the graph holds an infinite local derivative whose gradient
+    only ever reaches relu units that are off (``_check_infinite_slopes``).
+    Such a unit's gradient is then ∞, and its slope 0: the product 0 · ∞ is
+    NaN, but an off unit passes nothing on whatever reaches it (PyTorch's
+    relu backward is a mask, not a product), so it hands on exactly 0. With
+    finite gradients the mask and the product agree, which is why the usual
+    walk multiplies.
+    """
     try:
         stack = [root]
         while stack:  # count the users of every intermediate node
@@ -283,6 +345,8 @@ def _backward_dag(root: Value) -> None:
         while ready:
             node = ready.pop()
             g = node.grad
+            if masked and not node.local[0] and node.op == "relu" and not _isfinite(g):
+                g = 0.0  # an off unit (slope 0) passes on nothing, not 0 · ∞ = NaN
             for child, local in zip(node.inputs, node.local):
                 child.grad += local * g
                 if child.inputs:
@@ -453,8 +517,37 @@ def _operand(x, op: str) -> float:
     return _number(x, f"{op}: the constant")
 
 
+def _data(x) -> float:
+    """The number a ``dot`` operand stands for: a Value's data, or the constant itself."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _fold_overflow(name: str, terms: list) -> Exception:
+    """The typed error for a ``sum`` or ``dot`` that overflowed: which term did it, as ``+`` and ``*`` would say.
+
+    ``terms``: one tuple per term, ``(v,)`` for a term added as it is and
+    ``(w, x)`` for a product w·x. Only called once the result came out
+    non-finite (every operand being finite), so the replay below runs on
+    the error path only: it finds the first product, or the first running
+    total, that is not finite.
+    """
+    total = 0.0
+    for k, term in enumerate(terms, 1):
+        value = term[0] * term[1] if len(term) == 2 else term[0]
+        what = f"term {k} of {len(terms)}, " + (f"{term[0]!r} · {term[1]!r}" if len(term) == 2 else f"{value!r}")
+        if not _isfinite(value):
+            return NumericalOverflowError(f"{name}: {what}, is {value!r}: the product is too large for a float "
+                                          "(as * refuses it)")
+        new = total + value
+        if not _isfinite(new):
+            return NumericalOverflowError(f"{name}: result is not finite: the running total {total!r} plus {what}, is "
+                                          f"{new!r} (the terms are added in order, as + adds them)")
+        total = new
+    return NumericalOverflowError(f"{name}: result is not finite")  # (not reached: some term or total overflowed)
+
+
 def _too_large(op: str, x: int) -> Exception:
-    return NumericalOverflowError(f"{op}: the constant is too large for a float: an integer of {x.bit_length()} bits")
+    return NumericalOverflowError(f"{op}: the constant is too large for a float (at most about 1.8e308): got {_size(x)}")
 
 
 def _value_exponent() -> TypeError:
@@ -531,21 +624,63 @@ def _refusal(op, args: tuple, exc: Exception) -> Exception:
     return InvalidValueError(f"{name}: cannot be computed ({_describe(args)}: {exc})")
 
 
-def _refuse_infinite_slopes(output: Value) -> None:
-    """Before a backward pass: refuse it if the graph holds an edge whose local derivative is not finite."""
+def _check_infinite_slopes(output: Value) -> bool:
+    """Before a backward pass: may it run through the graph's infinite local derivatives, and how?
+
+    An edge whose local derivative is infinite (√a at a = 0) sends an
+    infinite gradient into its input, and from there into everything below
+    it, except through a relu unit that is off: that passes on nothing
+    (PyTorch's convention, see ``_backward_dag``). So the infinity is
+    followed down the graph; if it can reach a leaf, the pass is refused here,
+    naming the edge, before any gradient changes. Returns True when there are
+    infinite slopes and every one of them is stopped by off units (the walk
+    must mask), False when the graph has none.
+    """
     suspects = set(_INFINITE_SLOPES)
     if not suspects:
-        return
+        return False
+    masked = False
+    safe: set = set()  # nodes whose whole graph below is known to stop an infinite gradient
     for node in output.nodes():
-        if node in suspects:
-            k = next(k for k, d in enumerate(node.local) if not _isfinite(d))
+        if node not in suspects:
+            continue
+        for k, d in enumerate(node.local):
+            if _isfinite(d):
+                continue
             child = node.inputs[k]
-            operands = ", ".join(repr(x) for x in _ops.operands(node))
-            raise NonFiniteError(
-                f"backward: the local derivative of {node.op} ({operands}; value {node.data!r}) with respect to "
-                f"its input {child.label or ''!s}{' ' if child.label else ''}(value {child.data!r}) is "
-                f"{node.local[k]!r}: the function has no finite slope there, so no gradient flows through it"
-            )
+            if not _stopped_by_off_units(child, safe):
+                operands = ", ".join(repr(x) for x in _ops.operands(node))
+                raise NonFiniteError(
+                    f"backward: the local derivative of {node.op} ({operands}; value {node.data!r}) with respect to "
+                    f"its input {child.label or ''!s}{' ' if child.label else ''}(value {child.data!r}) is "
+                    f"{node.local[k]!r}: the function has no finite slope there, so no gradient flows through it"
+                )
+            masked = True
+    return masked
+
+
+def _stopped_by_off_units(start: Value, safe: set) -> bool:
+    """Whether an infinite gradient arriving at ``start`` is stopped, on every way down, by a relu unit that is off.
+
+    It flows through every edge (a slope of 0 does not stop it: 0 · ∞ is
+    NaN) except out of an off relu (its slope 0 is a mask). Reaching a leaf
+    means a gradient we would have to report as ∞ or NaN. ``safe``: nodes
+    already found to stop it, shared between calls so that no part of the
+    graph is walked twice.
+    """
+    stack, seen = [start], set()
+    while stack:
+        node = stack.pop()
+        if node in safe or node in seen:
+            continue
+        seen.add(node)
+        if not node.inputs:
+            return False
+        if node.op == "relu" and not node.local[0]:
+            continue
+        stack.extend(node.inputs)
+    safe |= seen
+    return True
 
 
 _new_node = object.__new__
@@ -599,3 +734,26 @@ for _name, _key in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), 
 Value.__neg__ = _on_first_use("__neg__", _ops.OPS["neg"])
 for _key in ("exp", "log", "tanh", "sigmoid", "relu"):
     setattr(Value, _key, _on_first_use(_key, _ops.OPS[_key]))
+
+
+# ------------------------------------------------------------------- threads
+def _serialised(backward):
+    """``backward`` run under one lock, so that two threads never add into the same leaf's ``grad`` at once.
+
+    Only installed on a free-threaded Python (3.13t without the GIL), where
+    ``leaf.grad += x`` in two threads at once can lose one of the two
+    additions. Under the GIL that cannot happen (see ``Value.backward``), and
+    a lock would only cost time in the engine's hottest loop.
+    """
+    lock = threading.Lock()
+
+    @functools.wraps(backward)
+    def locked(self) -> None:
+        with lock:
+            backward(self)
+
+    return locked
+
+
+if not getattr(sys, "_is_gil_enabled", lambda: True)():
+    Value.backward = _serialised(Value.backward)

@@ -54,18 +54,27 @@ contract, like PyTorch's ``zero_grad(set_to_none=False)``:
 * a leaf without a buffer (a plain ``Tensor(..., requires_grad=True)``)
   gets a new array of its own at its first backward after ``zero_grad()``:
   nothing you kept is ever written into.
+
+Threads. Several threads may run ``backward()`` at once on graphs that
+share leaves (the same weights, as in data-parallel training): adding into
+a leaf's gradient holds one lock, ``_ACCUMULATE``, so every contribution
+arrives (numpy lets go of the GIL inside ``grad += g``, and two threads'
+additions into one array would otherwise overwrite each other's). Only the
+addition is serialised; the backward rules themselves run side by side.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 import threading
 from typing import Sequence
 
 import numpy as np
 
 from . import anomaly as _anomaly
-from .errors import InvalidValueError
+from .errors import InvalidValueError, NumericalOverflowError
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "concatenate", "stack", "matmul", "linear",
            "FLOAT_DTYPES"]
@@ -240,8 +249,14 @@ def _operand(t: "Tensor", other, op: str) -> "Tensor | None":
         raise InvalidValueError(f"{op}: complex numbers are not supported (got {other!r}); "
                                 "chainrule computes with real float32/float64 numbers")
     if isinstance(other, (int, float, np.number)):  # a number takes the tensor's dtype
+        try:
+            with np.errstate(over="ignore"):
+                return _const(np.asarray(other, dtype=t.data.dtype))
+        except OverflowError:  # an int past any float: the typed error, naming its size
+            _real(other, op)
+    if isinstance(other, numbers.Real):  # Fraction, …: whatever else Value takes as a constant, made a float first
         with np.errstate(over="ignore"):
-            return _const(np.asarray(other, dtype=t.data.dtype))
+            return _const(np.asarray(_real(other, op), dtype=t.data.dtype))
     if isinstance(other, (np.ndarray, list, tuple)):
         try:
             arr = np.asarray(other)
@@ -251,6 +266,22 @@ def _operand(t: "Tensor", other, op: str) -> "Tensor | None":
             arr = _as_float_array(arr, t.data.dtype, f"{op} operand")
         return _const(arr)
     return None
+
+
+def _real(x, op: str) -> float:
+    """A plain real number (int, Fraction, …; not a bool) as a float, or the typed error ``Value`` gives for it.
+
+    Python's integers and fractions have no size limit, a float stops near
+    1.8e308: one too large is a ``NumericalOverflowError`` naming its size,
+    never a raw ``OverflowError``.
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        from .scalar import _size
+
+        raise NumericalOverflowError(f"{op}: the constant is too large for a float (at most about 1.8e308): "
+                                     f"got {_size(x)}") from None
 
 
 class Tensor:
@@ -267,7 +298,9 @@ class Tensor:
     owns that array, copy ``grad`` to keep it).
 
     The arithmetic operators ``+ - * / ** @`` (and their reflected forms, for
-    ``2.0 * x``) are made from the table ``_OPERATORS`` below the class.
+    ``2.0 * x``) are made from the table ``_OPERATORS`` below the class. The
+    other operand may be a tensor, an array, or any real number ``Value``
+    takes as a constant (``Fraction(1, 3)`` too), which takes the tensor's dtype.
     """
 
     __slots__ = ("data", "grad", "grad_buffer", "requires_grad", "name", "_op", "_parents", "_backward", "_ctx",
@@ -376,7 +409,9 @@ class Tensor:
         to report in ``_users`` and the sum of what they sent in ``grad``;
         both are back to 0 and None when the walk ends (a count on the node is
         cheaper than a dictionary keyed by node). So two threads must not run
-        ``backward()`` through the same graph at the same time.
+        ``backward()`` through the same graph at the same time. They may run
+        it through different graphs that share leaves: what a leaf receives is
+        added under a lock (``_receive``), so no contribution is lost.
         """
         if not self.requires_grad:
             raise InvalidValueError(
@@ -398,8 +433,9 @@ class Tensor:
                 raise InvalidValueError(
                     f"backward: grad has shape {_shape_text(grad.shape)} but the tensor has shape {_shape_text(self.shape)}"
                 )
+            grad = grad.copy()  # ours alone: never some leaf's gradient buffer, which a rule may write into (below)
         if self._backward is None:  # backward() called on a leaf
-            _receive(self, grad, given)  # the caller's array is copied, never stored
+            _receive(self, grad, False)  # (ours: the caller's array was copied above, and is never stored)
             return
 
         # 1. how many users does each intermediate node have? (leaves have no backward rule)
@@ -434,14 +470,13 @@ class Tensor:
                 for p, gp in zip(parents, results):
                     if gp is None or not p.requires_grad:
                         continue
+                    if gp is p.grad and gp is p.grad_buffer:  # a rule delivered it: wrote it into the buffer (linear)
+                        continue
                     data = p.data
                     if gp.dtype is not data.dtype and gp.dtype != data.dtype:
                         gp = gp.astype(data.dtype)
                     if p._backward is None:  # a leaf
-                        if gp is p.grad_buffer and p.grad is None:  # a rule wrote it straight into the buffer (linear)
-                            p.grad = gp
-                        else:
-                            _receive(p, gp, gp is g)
+                        _receive(p, gp, gp is g)
                         continue
                     old = p.grad
                     p.grad = gp if old is None else old + gp  # never in place: gp may be shared
@@ -523,18 +558,18 @@ class Tensor:
         return (g * (y * (1.0 - y)),)
 
     def relu(self) -> "Tensor":
-        """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0, so dC/dx = g · [y > 0].
+        """y = max(0, x):  ∂y/∂x = 1 where x > 0, else 0, so dC/dx = g where y > 0 and 0 elsewhere.
 
-        g times the 0/1 mask: no branches, so it is fast (np.where is about 15× slower on a random
-        mask). The price: where g is ±∞ or NaN at an inactive unit, ∞ · 0 gives NaN (PyTorch gives 0);
-        a gradient that is no longer finite has broken the training step either way (``detect_anomaly``
-        names where it began).
+        A mask, not a product (``_pass_where_on``): an off unit passes on
+        exactly 0 whatever g holds there, even ∞ (√relu(x) at x = −1, where √
+        has an infinite slope at relu's 0: 0, not ∞ · 0 = NaN), as PyTorch's
+        relu does and as the scalar engine does.
         """
         return _node(np.maximum(self.data, 0), "relu", (self,), Tensor._relu_backward)
 
     @staticmethod
     def _relu_backward(node, g):
-        return (g * (node.data > 0),)
+        return (_pass_where_on(g, node.data),)
 
     def softmax(self, axis: int = -1) -> "Tensor":
         """pᵢ = e^{xᵢ} / Σⱼ e^{xⱼ}:  dC/dxᵢ = pᵢ (gᵢ − Σⱼ gⱼ pⱼ).
@@ -690,34 +725,79 @@ class Tensor:
 
 
 # ------------------------------------------------------------ accumulation
+# Held while anything is added into a leaf's gradient, by every thread: see "Threads" in the module's docstring.
+# One lock for all leaves, held only for the addition itself (a plain Lock costs well under a microsecond
+# when no other thread holds it; a backward pass takes it once per leaf).
+_ACCUMULATE = threading.Lock()
+
+
 def _receive(leaf: Tensor, g: np.ndarray, shared: bool) -> None:
     """leaf.grad += g: the chain rule's sum over every path into a leaf, under the gradient-buffer contract.
 
     The first gradient of a leaf with a ``grad_buffer`` is written into that
-    array (a rule may have written it there already: ``linear``). Without a
-    buffer, a rule's new array becomes the leaf's gradient as it is (no copy:
-    weight gradients are large); anything that may be flowing elsewhere too
-    (``shared``: the gradient a rule received, or a view) is copied first, so
-    that no two leaves ever share a gradient array.
+    array (a rule may have done so already, under the same lock: ``linear``).
+    Without a buffer, a rule's new array becomes the leaf's gradient as it is
+    (no copy: weight gradients are large); anything that may be flowing
+    elsewhere too (``shared``: the gradient a rule received, or a view) is
+    copied first, so that no two leaves ever share a gradient array.
+
+    Under ``_ACCUMULATE``: reading ``leaf.grad``, deciding, and adding must
+    be one step, or two threads that both see None (or both add in place)
+    lose one of the two contributions.
     """
     shape = leaf.data.shape
     if g.shape != shape:  # a 0-d result of a reduction kept as shape (1,), say
         g = g.reshape(shape)
-    old = leaf.grad
-    if old is None:
-        buffer = leaf.grad_buffer
-        if buffer is not None and buffer.shape == shape:
-            if g is not buffer:
-                np.copyto(buffer, g)
-            leaf.grad = buffer
-        elif shared or type(g) is not _ndarray or g.base is not None or not g.flags.writeable:
-            leaf.grad = np.array(g, dtype=leaf.data.dtype)
+    with _ACCUMULATE:
+        old = leaf.grad
+        if old is None:
+            buffer = leaf.grad_buffer
+            if buffer is not None and buffer.shape == shape:
+                if g is not buffer:
+                    np.copyto(buffer, g)
+                leaf.grad = buffer
+            elif shared or type(g) is not _ndarray or g.base is not None or not g.flags.writeable:
+                leaf.grad = np.array(g, dtype=leaf.data.dtype)
+            else:
+                leaf.grad = g
+        elif type(old) is _ndarray and old.flags.writeable and old.shape == shape:
+            np.add(old, g, out=old)
         else:
-            leaf.grad = g
-    elif type(old) is _ndarray and old.flags.writeable and old.shape == shape:
-        np.add(old, g, out=old)
+            leaf.grad = old + g
+
+
+# float32 and float64, by size in bytes -> the integer of the same width (relu's mask works on the bits)
+_SAME_WIDTH_INT = {4: np.int32, 8: np.int64}
+# Below this many numbers np.where is the quickest exact mask (see _pass_where_on).
+_SMALL_MASK = 2048
+
+
+def _pass_where_on(g: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """relu's backward rule: g where the unit is on (y > 0), exactly +0 where it is off, whatever g holds there.
+
+    A mask, not a product: g · [y > 0] gives ∞ · 0 = NaN at an off unit
+    whose incoming gradient is infinite, but an off unit passes on nothing
+    at all (PyTorch's relu backward selects too). ``np.where`` selects
+    exactly, and is quick for small arrays; on large ones with a random mask
+    it is several times slower than a product (a branch per number that the
+    processor cannot predict). There the mask works on g's bits instead:
+    an integer that is all ones where the unit is on (−1) and all zeros
+    where it is off, ANDed with g's bit pattern, keeps g where on and gives
+    the pattern of +0.0 (all zeros) where off: exact for every g, as fast as
+    the product. ``out``: where to write (it may be g itself).
+    """
+    if g.size <= _SMALL_MASK and out is None:
+        return np.where(y > 0, g, 0.0)
+    ints = _SAME_WIDTH_INT[g.dtype.itemsize]
+    if out is None:
+        out = np.empty(g.shape, g.dtype)
+        bits = out.view(ints)  # the mask is built where the result goes (new memory: g is read intact)
     else:
-        leaf.grad = old + g
+        bits = np.empty(g.shape, ints)  # out may be g itself: the mask needs memory of its own
+    np.greater(y, 0, out=bits, casting="unsafe")  # 1 where on, 0 where off
+    np.negative(bits, out=bits)                    # −1 (every bit set) where on, 0 where off
+    np.bitwise_and(g.view(ints), bits, out=out.view(ints))
+    return out
 
 
 def _check_axis(op: str, axis, ndim: int):
@@ -937,8 +1017,9 @@ def _operator_methods(name: str, forward, number) -> tuple:
     symbol = f"__{name}__"
 
     def method(self, other):
-        if number is not None and isinstance(other, (int, float)) and not isinstance(other, bool):
-            return number(self, float(other))
+        if number is not None and not isinstance(other, bool) and (
+                isinstance(other, (int, float)) or isinstance(other, numbers.Real) and not isinstance(other, np.number)):
+            return number(self, _real(other, symbol))  # x ** 2, x ** Fraction(1, 2): a plain-number exponent
         o = _operand(self, other, symbol)
         if o is None:
             return NotImplemented
@@ -1039,6 +1120,12 @@ def _into_buffer(leaf: Tensor, other: Tensor, shape: tuple, dtype) -> np.ndarray
     Only when the leaf has no gradient yet this pass, its buffer has the
     gradient's shape and dtype, and it is not also the node's input ``other``
     (its gradient for that input would land in the same array).
+
+    Writing a leaf's first gradient is adding into it: a rule calls this,
+    writes into the buffer and sets ``leaf.grad`` to it all under
+    ``_ACCUMULATE`` (another thread's backward could otherwise add into the
+    buffer half-way through, or find ``grad`` still None and overwrite it),
+    and returns the buffer, which ``backward()`` then knows is delivered.
     """
     buffer = leaf.grad_buffer
     if buffer is None or leaf.grad is not None or leaf is other or buffer.dtype != dtype or buffer.shape != shape:
@@ -1054,19 +1141,28 @@ def _linear_backward(node, g):
     x, W = parents[0], parents[1]
     X = x.data
     gx = g @ W.data.T if x.requires_grad else None
-    if X.ndim != 2:
-        X = X.reshape(-1, X.shape[-1])
-        g = g.reshape(-1, g.shape[-1])
+    if X.ndim != 2:  # (…, n_in) → (rows, n_in), the rows counted: −1 cannot be worked out when n_in or n_out is 0
+        rows = math.prod(X.shape[:-1])
+        X = X.reshape(rows, X.shape[-1])
+        g = g.reshape(rows, g.shape[-1])
     gW = None
     if W.requires_grad:
-        out = _into_buffer(W, x, W.data.shape, g.dtype if X.dtype == g.dtype else None)
-        gW = X.T @ g if out is None else np.matmul(X.T, g, out=out)
+        with _ACCUMULATE:  # W's first gradient, delivered straight into its buffer: an addition into a leaf
+            out = _into_buffer(W, x, W.data.shape, g.dtype if X.dtype == g.dtype else None)
+            if out is not None:
+                gW = W.grad = np.matmul(X.T, g, out=out)
+        if gW is None:
+            gW = X.T @ g
     if len(parents) == 3:
         b = parents[2]
         gb = None
         if b.requires_grad:
-            out = _into_buffer(b, x, b.data.shape, g.dtype)  # (b, 1-D, cannot be W)
-            gb = np.add.reduce(g, 0) if out is None else np.add.reduce(g, 0, out=out)
+            with _ACCUMULATE:
+                out = _into_buffer(b, x, b.data.shape, g.dtype)  # (b, 1-D, cannot be W)
+                if out is not None:
+                    gb = b.grad = np.add.reduce(g, 0, out=out)
+            if gb is None:
+                gb = np.add.reduce(g, 0)
         return gx, gW, gb
     return gx, gW
 

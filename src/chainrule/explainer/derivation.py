@@ -25,6 +25,15 @@ Paths explode: a layer of n neurons multiplies their number by n. Past
 instead: for each parameter the number of paths and the few largest ones,
 and for every node the gradient backprop accumulated there, which is how
 backprop avoids the explosion (one visit per edge).
+
+Paths can also be long: a chain of 100,000 operations is one path of
+100,000 factors. A path of more than ``MAX_PATH_FACTORS`` factors shows its
+first and last ``SHOWN_FACTORS`` (the cost's end and the parameter's) and
+says how many it leaves out between them; its product still multiplies
+every factor. A graph of more than ``names.MAX_FORMULA_NODES`` nodes names
+its unlabelled nodes by position (v₇) rather than by formula. So the work
+of explaining grows with the size of the graph, not faster, and the output
+stays a few lines per path whatever the depth.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from ..errors import InvalidValueError
 from ..scalar import Value
 from .format import factor, latex, num, paren, pretty, sympy_latex, to_ascii
 from .report import Math
-from .names import Names, local_formula, name_nodes, partial
+from .names import MAX_FORMULA_NODES, Names, local_formula, name_nodes, partial
 from .paths import count_paths, iter_paths, product_from_cost, top_paths, users_of
 from .. import ops
 from .symbolic import EXACT, as_floats, constant, local_derivative
@@ -59,6 +68,9 @@ TOP_PATHS = 3
 TOP_NODES = 12
 # Closed forms longer than this (in characters) are not printed, only kept in the JSON.
 MAX_CLOSED_FORM = 160
+# A path of more factors than this shows only its first and last SHOWN_FACTORS, and how many it leaves out.
+MAX_PATH_FACTORS = 24
+SHOWN_FACTORS = 4
 
 
 @dataclass
@@ -75,23 +87,49 @@ class EdgeFactor:
 
 @dataclass
 class PathTerm:
-    """One path from the parameter to the cost, written from the cost down, and its product."""
+    """One path from the parameter to the cost, written from the cost down, and its product.
+
+    A long path (``MAX_PATH_FACTORS``) keeps only its first and last
+    ``SHOWN_FACTORS`` factors: ``left_out`` factors lie between them (and
+    ``"…"`` between their nodes' names), and the texts show a … there. The
+    product is always that of every factor.
+    """
 
     nodes: list[str]  # names from the cost down to the parameter: ["C", "a − y", "a", "w"]
     factors: list[EdgeFactor]
     product: float
+    left_out: int = 0  # factors not shown, between factors[:SHOWN_FACTORS] and the rest
 
     def to_json(self) -> dict:
-        return {"nodes": self.nodes, "factors": [f.to_json() for f in self.factors], "product": self.product}
+        return {"nodes": self.nodes, "factors": [f.to_json() for f in self.factors], "product": self.product,
+                "left_out": self.left_out}
+
+    @property
+    def length(self) -> int:
+        """How many factors the path has, shown or not."""
+        return len(self.factors) + self.left_out
+
+    def joined(self, parts: list[str], dot: str = " · ", gap: str = "…") -> str:
+        """One text per factor, joined with ``dot``, and ``gap`` where a long path leaves factors out."""
+        if self.left_out:
+            parts = parts[:SHOWN_FACTORS] + [gap] + parts[SHOWN_FACTORS:]
+        return dot.join(parts)
 
     def chain(self) -> str:
-        return " · ".join(f.derivative for f in self.factors)
+        return self.joined([f.derivative for f in self.factors])
 
     def formulas(self) -> str:
-        return " · ".join(paren(f.formula or f.derivative) for f in self.factors)
+        return self.joined([paren(f.formula or f.derivative) for f in self.factors])
 
     def numbers(self) -> str:
-        return " · ".join(factor(f.value) for f in self.factors)
+        return self.joined([factor(f.value) for f in self.factors])
+
+    def gap_line(self) -> str:
+        """The line that says what a long path leaves out ('' for a path shown whole)."""
+        if not self.left_out:
+            return ""
+        return (f"… stands for {self.left_out:,} of the path's {self.length:,} factors, left out here; the product "
+                "multiplies them all, as backprop does")
 
 
 @dataclass
@@ -256,6 +294,8 @@ def _parameter_items(p: ParameterDerivation) -> list:
         out.append(Math(f"{lead}{path.chain()}"))
         out.append(Math(f"{pad}= {path.formulas()}"))
         out.append(Math(f"{pad}= {path.numbers()} = {num(path.product)}"))
+        if path.left_out:
+            out.append(path.gap_line())
     if p.listed_all and p.n_paths > 1:
         out.append(Math(" + ".join(factor(t.product) for t in p.paths) + f" = {num(p.path_sum, scale=scale)}",
                         note="the sum over the paths"))
@@ -290,8 +330,10 @@ def _parameter_markdown(p: ParameterDerivation, cost: str) -> list[str]:
     if not p.listed_all:
         md += [f"The {len(p.paths)} largest of {p.n_paths} paths:", ""]
     for path in p.paths:
-        chain = r" \cdot ".join(_latex_frac(f.derivative) for f in path.factors)
+        chain = path.joined([_latex_frac(f.derivative) for f in path.factors], r" \cdot ", r"\cdots")
         md += [f"$${chain} = {latex(path.formulas())} = {latex(path.numbers())} = {latex(num(path.product))}$$", ""]
+        if path.left_out:
+            md += [path.gap_line() + ".", ""]
     if p.listed_all and p.n_paths > 1:
         terms = " + ".join(latex(factor(t.product)) for t in p.paths)
         md += ["The sum over the paths:", "", f"$${terms} = {latex(num(p.path_sum, scale=scale))}$$", ""]
@@ -313,17 +355,27 @@ def _latex_frac(derivative: str) -> str:
 
 # ----------------------------------------------------------------- building
 def _path_term(path, names: Names, formulas: dict) -> PathTerm:
+    """The term of one path, from the cost down; a path longer than ``MAX_PATH_FACTORS`` keeps only its two ends.
+
+    Only the factors shown are written out (a formula costs sympy about a
+    millisecond); the product multiplies every factor.
+    """
+    steps = path[::-1]  # from the cost down
+    left_out = 0
+    if len(steps) > MAX_PATH_FACTORS:
+        left_out = len(steps) - 2 * SHOWN_FACTORS
+        steps = steps[:SHOWN_FACTORS] + steps[-SHOWN_FACTORS:]
     factors, nodes = [], []
-    for node, k in reversed(path):  # from the cost down
+    for j, (node, k) in enumerate(steps):
         child = node.inputs[k]
-        if not nodes:
-            nodes.append(names[node])
+        if not nodes or (left_out and j == SHOWN_FACTORS):  # the first node of each shown stretch
+            nodes += ["…", names[node]] if nodes else [names[node]]
         nodes.append(names[child])
         key = (node, k)
         if key not in formulas:
             formulas[key] = local_formula(names, node, k)
         factors.append(EdgeFactor(partial(names[node], names[child]), formulas[key], node.local[k]))
-    return PathTerm(nodes, factors, product_from_cost(path))
+    return PathTerm(nodes, factors, product_from_cost(path), left_out)
 
 
 def _symbolic(cost: Value, params: list[Value], names: Names, all_paths: dict) -> dict:
@@ -383,7 +435,8 @@ def explain(
     """
     if not isinstance(cost, Value):
         raise InvalidValueError(f"explain: the cost must be a Value, got {type(cost).__name__}")
-    names = name_nodes(cost)
+    order = cost.nodes()  # walked once, and handed to every step below
+    names = name_nodes(cost, order, formulas=len(order) <= MAX_FORMULA_NODES)
     if wrt is None:
         params = [n for n in names.order if not n.inputs and not n.op and n is not cost]
     else:
@@ -395,16 +448,16 @@ def explain(
     for k, p in enumerate(outside):
         names.name[p] = p.label or f"p{k}"
     grads = final_gradients(cost)
-    counts = {p: count_paths(cost, p) for p in params}
+    counts = {p: count_paths(cost, p, order) for p in params}
     total_paths = sum(counts.values())
     summarized = total_paths > max_paths
-    users = users_of(cost)
+    users = users_of(cost, order)
     formulas: dict = {}
     all_paths: dict = {}
     derivations = []
     for p in params:
         if summarized:
-            listed = [path for _, path in top_paths(cost, p, TOP_PATHS)]
+            listed = [path for _, path in top_paths(cost, p, TOP_PATHS, order)]
         else:
             listed = list(iter_paths(cost, p, users))
             all_paths[p] = listed

@@ -14,6 +14,12 @@ graph, by these rules, applied to ``cost.nodes()`` (inputs before users):
 Alongside each name comes the sympy expression that stands for the node:
 a symbol for a named node, the formula itself for a node named by its
 formula. Local derivatives are differentiated in these expressions.
+
+A big graph (``formulas=False``; ``explain`` asks for it past
+``MAX_FORMULA_NODES`` nodes) names its unlabelled results by position
+only: writing each node's formula costs sympy about a millisecond, so
+100,000 of them would take minutes, and no one reads 100,000 names. Their
+symbols are then made only for the nodes an explanation actually shows.
 """
 
 from __future__ import annotations
@@ -27,10 +33,26 @@ from .format import pretty, subscript
 from .. import ops
 from .symbolic import DECIMAL, local_derivative
 
-__all__ = ["Names", "name_nodes", "local_formula", "partial", "MAX_FORMULA_NAME"]
+__all__ = ["Names", "name_nodes", "local_formula", "partial", "MAX_FORMULA_NAME", "MAX_FORMULA_NODES"]
 
 # A formula longer than this names its node by position instead (v₇).
 MAX_FORMULA_NAME = 16
+# Graphs with more nodes than this are named by position only, when the caller asks (explain does).
+MAX_FORMULA_NODES = 1000
+
+
+class _Symbols(dict):
+    """node -> the sympy symbol of its name, made the first time someone asks (most nodes of a big graph never are)."""
+
+    def __init__(self, name: dict):
+        super().__init__()
+        self._name = name
+
+    def __missing__(self, node: Value) -> sympy.Expr:
+        symbol = self[node] = sympy.Symbol(self._name[node])
+        return symbol
+
+
 @dataclass
 class Names:
     """The graph's nodes in order, with a name and a sympy expression for each."""
@@ -44,8 +66,12 @@ class Names:
         return self.name[node]
 
 
-def name_nodes(output: Value, order: list[Value] | None = None) -> Names:
-    """Name every node of the graph ending at ``output`` (see the module docstring)."""
+def name_nodes(output: Value, order: list[Value] | None = None, formulas: bool = True) -> Names:
+    """Name every node of the graph ending at ``output`` (see the module docstring).
+
+    ``formulas=False``: unlabelled results are named by position (v₇), not
+    by their formula, and the symbols are made on demand: for big graphs.
+    """
     order = output.nodes() if order is None else order
     index = {node: k for k, node in enumerate(order)}
     counts: dict[str, int] = {}
@@ -55,7 +81,7 @@ def name_nodes(output: Value, order: list[Value] | None = None) -> Names:
     taken = {label for label, n in counts.items() if n == 1}
     numbered: dict[str, int] = {}
     name: dict[Value, str] = {}
-    expr: dict[Value, sympy.Expr] = {}
+    expr: dict[Value, sympy.Expr] = {} if formulas else _Symbols(name)
     for k, node in enumerate(order):
         if node.label:
             text = node.label
@@ -69,17 +95,21 @@ def name_nodes(output: Value, order: list[Value] | None = None) -> Names:
                 numbered[text] = n
                 text = candidate
             taken.add(text)
-            name[node], expr[node] = text, sympy.Symbol(text)
+            name[node] = text
+            if formulas:
+                expr[node] = sympy.Symbol(text)
             continue
         text, e = "", None
-        if node.op:  # a result: its own formula, in the names of its inputs (from the op table)
+        if node.op and formulas:  # a result: its own formula, in the names of its inputs (from the op table)
             e = ops.node_value(node, DECIMAL, [expr[child] for child in node.inputs])
             text = pretty(e)
         if e is None or len(text) > MAX_FORMULA_NAME or text in taken:
             text = f"v{subscript(k)}"
-            e = sympy.Symbol(text)
+            e = sympy.Symbol(text) if formulas else None
         taken.add(text)
-        name[node], expr[node] = text, e
+        name[node] = text
+        if formulas:
+            expr[node] = e
     return Names(order, name, expr, index)
 
 

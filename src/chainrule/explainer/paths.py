@@ -6,10 +6,21 @@ A path is a tuple of steps ``(node, k)``: the edge from ``node.inputs[k]``, whos
 input is the previous node of the path (the first step's input is the
 parameter). Backpropagation never lists paths (their number can grow
 exponentially with depth); these functions exist to show what it computes.
+
+A path may also be long (a chain of 100,000 nodes is one path of 100,000
+steps). While a search extends paths step by step it keeps each one as a
+linked list, ``(step, the path before it)``, so extending it costs one
+tuple whatever its length; a path is spelled out as a tuple only when it is
+handed out (``_spell``). Copying the whole tuple at every step would cost
+time quadratic in the length.
+
+``order``: the graph's nodes, inputs before users (``output.nodes()``), for
+a caller that has it already; walking a big graph once is enough.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 from ..scalar import Value
@@ -17,20 +28,30 @@ from ..scalar import Value
 Path = tuple[tuple[Value, int], ...]
 
 
-def users_of(output: Value) -> dict[Value, list[tuple[Value, int]]]:
+def _spell(linked) -> Path:
+    """A path kept as a linked list ``(step, (step, (… , ())))``, last step first, as the tuple of its steps."""
+    steps = []
+    while linked:
+        step, linked = linked
+        steps.append(step)
+    steps.reverse()
+    return tuple(steps)
+
+
+def users_of(output: Value, order: list[Value] | None = None) -> dict[Value, list[tuple[Value, int]]]:
     """For every node of the graph, the edges ``(user, k)`` that read it."""
-    users: dict[Value, list[tuple[Value, int]]] = {}
-    for node in output.nodes():
-        users.setdefault(node, [])
+    order = output.nodes() if order is None else order
+    users: dict[Value, list[tuple[Value, int]]] = {node: [] for node in order}
+    for node in order:
         for k, child in enumerate(node.inputs):
-            users.setdefault(child, []).append((node, k))
+            users[child].append((node, k))
     return users
 
 
-def count_paths(output: Value, wrt: Value) -> int:
+def count_paths(output: Value, wrt: Value, order: list[Value] | None = None) -> int:
     """How many distinct paths lead from ``wrt`` to ``output`` (counted, not listed)."""
     counts: dict[Value, int] = {}
-    for node in output.nodes():  # inputs before users
+    for node in output.nodes() if order is None else order:  # inputs before users
         if node is wrt:
             counts[node] = 1
         else:
@@ -46,13 +67,13 @@ def iter_paths(output: Value, wrt: Value, users: dict | None = None) -> Iterator
     if wrt is output:
         yield ()
         return
-    stack: list[tuple[Value, Path]] = [(wrt, ())]
+    stack: list[tuple[Value, tuple]] = [(wrt, ())]
     while stack:
-        node, path = stack.pop()
+        node, path = stack.pop()  # (the path so far, linked: see the module's docstring)
         for user, k in reversed(users[node]):
-            step = path + ((user, k),)
+            step = ((user, k), path)
             if user is output:
-                yield step
+                yield _spell(step)
             else:
                 stack.append((user, step))
 
@@ -61,32 +82,37 @@ def product_from_cost(path: Path) -> float:
     """Π of the local derivatives along ``path`` (this path's share of the gradient), multiplied from the cost
     end down, in the order backprop multiplies.
 
-    For a graph with a single path this is bit for bit the gradient ``backward()`` computes.
+    For a graph with a single path this is bit for bit the gradient ``backward()`` computes. As there, a relu
+    unit that is off passes on nothing, even an infinite product (√relu(x) at x = −1: 0, not ∞ · 0 = NaN).
     """
     product = 1.0
     for node, k in reversed(path):
-        product *= node.local[k]
+        local = node.local[k]
+        if not local and node.op == "relu" and not math.isfinite(product):
+            product = 0.0  # an off unit's mask (PyTorch's convention, see scalar._backward_dag)
+        else:
+            product *= local
     return product
 
 
-def top_paths(output: Value, wrt: Value, k: int = 5) -> list[tuple[float, Path]]:
+def top_paths(output: Value, wrt: Value, k: int = 5, order: list[Value] | None = None) -> list[tuple[float, Path]]:
     """The ``k`` paths from ``wrt`` to ``output`` whose products are largest in size, without listing all.
 
     Dynamic programming over the graph: the best paths into a node extend
     the best paths into its inputs (|p·local| grows with |p|), so keeping
     ``k`` per node is enough. Work grows with edges × k, not with the
-    number of paths.
+    number of paths (nor with their length: they are linked lists until the end).
     """
-    best: dict[Value, list[tuple[float, Path]]] = {}
-    for node in output.nodes():  # inputs before users
+    best: dict[Value, list[tuple[float, tuple]]] = {}
+    for node in output.nodes() if order is None else order:  # inputs before users
         if node is wrt:
             best[node] = [(1.0, ())]
             continue
         candidates = []
         for j, (child, local) in enumerate(zip(node.inputs, node.local)):
             for p, path in best.get(child, ()):
-                candidates.append((p * local, path + ((node, j),)))
+                candidates.append((p * local, ((node, j), path)))
         if candidates:
             candidates.sort(key=lambda c: -abs(c[0]))
             best[node] = candidates[:k]
-    return best.get(output, [])
+    return [(p, _spell(path)) for p, path in best.get(output, [])]

@@ -45,7 +45,10 @@ paths_meet, input_complete (every path into the input has now arrived).
 
 from __future__ import annotations
 
-from ..scalar import Value
+import math
+
+from ..scalar import Value, _check_infinite_slopes
+from ..errors import NonFiniteError
 from .names import Names, local_formula, name_nodes, partial
 
 __all__ = ["backward_trace", "trace_nodes", "trace", "replay", "FORMULA_LIMIT"]
@@ -54,14 +57,31 @@ __all__ = ["backward_trace", "trace_nodes", "trace", "replay", "FORMULA_LIMIT"]
 FORMULA_LIMIT = 400
 
 
+def _masks(cost: Value) -> bool:
+    """Whether ``cost.backward()`` walks this graph masking at relu units that are off (``scalar._backward_dag``)."""
+    try:
+        return _check_infinite_slopes(cost)
+    except NonFiniteError:  # backward() refuses this graph; the replay still shows its numbers, ∞ and NaN included
+        return False
+
+
+def _passed(user: Value, g: float, masked: bool) -> float:
+    """The gradient ``user`` hands its inputs: its own, or exactly 0 from an off relu unit when backward masks."""
+    if masked and user.op == "relu" and not user.local[0] and not math.isfinite(g):
+        return 0.0
+    return g
+
+
 def replay(cost: Value):
     """Run ``Value.backward``'s algorithm without touching the graph.
 
     Yields ``(user, k, grad)`` for each edge from ``user.inputs[k]`` as backprop
     processes it, ``grad`` being the dict of running gradients *before* the
     edge's contribution is added. When the generator is exhausted, ``grad``
-    holds d(cost)/d(node) for every node.
+    holds d(cost)/d(node) for every node. Where ``backward()`` masks (an
+    infinite slope that only off relu units receive), the replay masks too.
     """
+    masked = _masks(cost)
     waiting: dict[Value, int] = {}  # intermediate node -> users that have not passed their gradient yet
     stack = [cost]
     while stack:
@@ -76,7 +96,7 @@ def replay(cost: Value):
     ready = [cost]
     while ready:
         node = ready.pop()
-        g = grad[node]
+        g = _passed(node, grad[node], masked)
         for k, (child, local) in enumerate(zip(node.inputs, node.local)):
             grad.setdefault(child, 0.0)
             yield node, k, grad
@@ -147,11 +167,12 @@ def _events(cost: Value, names: Names, edges: list[dict], edge_id: dict) -> list
     for node in names.order:
         for child in node.inputs:
             paths_in[child] += 1
+    masked = _masks(cost)
     for user, k, grad in replay(cost):
         child, local = user.inputs[k], user.local[k]
         g = grad[user]
         before = grad[child]
-        contribution = local * g
+        contribution = local * _passed(user, g, masked)
         arrived[child] = arrived.get(child, 0) + 1
         edge = edges[edge_id[(user, k)]]
         events.append(
