@@ -56,6 +56,8 @@ def test_training_a_tiny_mlp_reduces_the_svm_loss():
         current.backward()
         for p in model.parameters():
             p.data -= 0.1 * p.grad
+    # pure-Python floats on fixed points: the ratio is 0.29 with seed 3 (0.19-0.56 over seeds 0-5, so the bound
+    # is not one lucky seed's); 0.7 only says that 30 steps descended, far from any rounding difference
     assert loss().data < 0.7 * first
 
 

@@ -307,8 +307,8 @@ def compare_graph(seed: int, first=None) -> dict:
     if not theirs[2]:
         # Through a NaN or an infinity, values are whatever each library's formulas make of IEEE's special
         # cases (PyTorch takes x ** −0.5 as rsqrt(x): −inf at x = −0 where pow gives +inf; BLAS may return
-        # +0 where PyTorch has −0, and 1.5/±0 is ±inf; an inactive relu turns an infinite gradient into NaN
-        # in chainrule, 0 in PyTorch): such graphs are not compared.
+        # +0 where PyTorch has −0, and 1.5/±0 is ±inf; max and max-pooling multiply an infinite gradient by
+        # their 0/1 mask, NaN in chainrule where PyTorch passes 0): such graphs are not compared.
         return result
     compared, bad, ill = disagreements(ours[0], [n[0] for n in nudged], theirs[0])
     if not ill:  # an output this sensitive (say −1e150 + x swallowing x) leaves its gradients mere rounding residue

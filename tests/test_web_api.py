@@ -730,8 +730,11 @@ def test_serve_stops_within_seconds_of_a_signal_under_heavy_load(live_server, si
             time.sleep(0.1)
         assert 200 in answered, "the load never got going"
         live_server.proc.send_signal(getattr(signal, signal_name))
-        # the requests in progress get SHUTDOWN_TIMEOUT seconds, and one request takes well under a second
-        live_server.proc.wait(timeout=serve_command.SHUTDOWN_TIMEOUT + 10)
+        # the requests in progress get SHUTDOWN_TIMEOUT seconds, and one request takes well under a second on an idle
+        # machine (bench/bench_load.py measures the time to stop). Here the deadline only tells a hang from a slow
+        # stop: with both cores busy with other work (a CI neighbour, 24 clients, worker processes) the same stop
+        # took more than 13 s once, so the test waits a minute beyond the grace period
+        live_server.proc.wait(timeout=serve_command.SHUTDOWN_TIMEOUT + 60)
     finally:
         stop.set()
         stuck.close()

@@ -63,7 +63,7 @@ def base_url():
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # tells a server that never starts from one slowed by a busy machine
     while True:
         try:
             if httpx.get(url + "/api/limits", timeout=2).status_code == 200:
