@@ -11,7 +11,9 @@ for its exercise):
   input i, the target y, the weight w, the learning rate lr) and every list
   of numbers (the inputs x₁ x₂, the weights w₁ w₂ w₃): one decimal, from
   −2 to 2 and never 0 (from 0.1 to 1 for a quantity that must be positive,
-  the learning rate), always within the declared bounds;
+  the learning rate), always within the declared bounds; the learning
+  rate is then kept only if the step it asks for descends, else drawn again
+  from the rates that do (``descending_rates``, used by ``exercise``);
 * an ``int`` called ``seed`` (the seed of a lesson's initial weights);
 * the rest is the shape of the network and is not drawn: a choice (the
   activation) keeps its default, and a whole number (a size, a count of
@@ -30,7 +32,8 @@ import random
 from ..errors import InvalidValueError
 from ..params import Param
 
-__all__ = ["SEED", "MAX_NAME", "seed_for_student", "draw_params", "structure", "HAND_SIZE", "GRID"]
+__all__ = ["SEED", "MAX_NAME", "seed_for_student", "draw_params", "descending_rates", "structure", "HAND_SIZE",
+           "GRID"]
 
 SEED = Param("seed", 0, "the exercise's numbers: the same seed gives the same exercise", kind="int",
              low=0, high=2**31 - 1)
@@ -96,6 +99,14 @@ def _fits(param: Param, x: float) -> bool:
     except InvalidValueError:
         return False
     return True
+
+
+def descending_rates(param: Param, descends) -> list[float]:
+    """The learning rates of the grid (``POSITIVE_GRID``, within ``param``'s bounds) for which ``descends(lr)``.
+
+    An exercise's learning rate is drawn from these: the update it asks for must lower its own cost.
+    """
+    return [x for x in POSITIVE_GRID if _fits(param, x) and descends(x)]
 
 
 def draw_params(params, seed: int | None, settings: dict | None = None, rng: random.Random | None = None) -> dict:

@@ -12,6 +12,14 @@ significant digits (between ``SMALLEST`` and ``LARGEST`` in size); else the
 next numbers from the same seed are tried (at most ``MAX_DRAWS``), so a
 seed still gives one exercise, always the same.
 
+An exercise that asks for the updated weights descends: its learning rate
+is drawn only from the values of the grid at which the whole update (every
+weight moved by −lr·∂C/∂w at once) lowers that exercise's own cost, checked
+by replaying the graph at the new weights (``cost_after_step``). For the
+simplest network that is lr < 1/i²; in general no formula is needed, the
+cost after the step says it. A learner never practises a "descent" that
+climbs (issue 23).
+
 A lesson whose graph computes through many unnamed nodes (a network built
 without labels) has no exercise: a person could not say which number a
 question asks for. ``MAX_INNER`` and ``MAX_QUESTIONS`` bound that.
@@ -26,13 +34,14 @@ from dataclasses import dataclass, field
 
 from .. import lessons
 from ..errors import InvalidValueError
-from .draw import SEED, draw_params
+from ..gradcheck import evaluate_graph
+from .draw import SEED, descending_rates, draw_params
 from .mistakes import attach_mistakes
 from .network import View, typed_name
 from .questions import Given, Question, build_questions, fill
 from .tolerance import DIGITS
 
-__all__ = ["Exercise", "build", "key_number", "MAX_QUESTIONS", "MAX_INNER", "POINTS"]
+__all__ = ["Exercise", "build", "key_number", "cost_after_step", "MAX_QUESTIONS", "MAX_INNER", "POINTS"]
 
 MAX_DRAWS = 40
 SMALLEST, LARGEST = 1e-4, 1e4
@@ -175,6 +184,28 @@ def _points(questions: list[Question], givens: list[Given], seed) -> list[dict[s
     return out
 
 
+def cost_after_step(exercise: Exercise, learning_rate: float | None = None) -> float | None:
+    """The exercise's cost with every asked weight updated at once, w − lr·∂C/∂w (None: no update is asked).
+
+    ``learning_rate``: another rate than the exercise's own (to try one). The graph is replayed at the new
+    weights (``gradcheck.evaluate_graph``), so this is the cost the network really has after the step.
+    """
+    updates = [q for q in exercise.questions if q.kind == "update"]
+    if not updates:
+        return None
+    lr = exercise.params["learning_rate"] if learning_rate is None else learning_rate
+    moved = {q.below: q.below.data - lr * q.below.grad for q in updates}
+    try:
+        return float(evaluate_graph(exercise.view.cost, moved))
+    except (ArithmeticError, ValueError):
+        return math.inf
+
+
+def _descends(exercise: Exercise, learning_rate: float | None = None) -> bool:
+    after = cost_after_step(exercise, learning_rate)
+    return after is None or after < exercise.view.cost.data
+
+
 def _fault(exercise: Exercise) -> int:
     """How many answers a person could not write well to 3 significant digits (0 for a good draw)."""
     return sum(1 for q in exercise.questions
@@ -195,7 +226,15 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> 
             last_error = exc
             continue
         exercise = _assemble(lesson, module, seed, dict(settings), params, cost, every_node)
-        fault = _fault(exercise)
+        if rng is not None and not _descends(exercise):  # draw the rate again, from those that descend here
+            rates = descending_rates(module.PARAMS["learning_rate"], lambda lr: _descends(exercise, lr))
+            if not rates:
+                last_error = InvalidValueError("no learning rate of the grid lowers this draw's cost")
+                continue
+            params = {**params, "learning_rate": rng.choice(rates)}
+            cost = lessons.graph(lesson, **params)
+            exercise = _assemble(lesson, module, seed, dict(settings), params, cost, every_node)
+        fault = _fault(exercise) + (0 if _descends(exercise) else MAX_QUESTIONS)  # climbing is worse than any number
         if best is None or fault < best[0]:
             best = (fault, exercise)
         if fault == 0:
