@@ -52,7 +52,7 @@ def scalar_gradients(cost) -> list[float]:
 @pytest.mark.parametrize("name", list(lessons.LESSONS))
 def test_the_python_program_of_every_lesson_reproduces_the_engine_bit_for_bit(name):
     namespace = execute(printed(name, "--lang", "python"))
-    cost = lessons.default_graph(name)
+    cost = lessons.graph(name)
     expected = scalar_gradients(cost)
     got = list(namespace["gradients"].values())
     assert [bits(g) for g in got] == [bits(g) for g in expected]

@@ -76,7 +76,7 @@ def test_explain_prints_each_line_with_the_numbers_of_one_call():
 
 @pytest.mark.parametrize("name", list(lessons.LESSONS))
 def test_every_lesson_compiles_to_the_engine_s_gradients_bit_for_bit(name):
-    cost = lessons.default_graph(name)
+    cost = lessons.graph(name)
     leaves = [n for n in cost.nodes() if not n.op]
     expected = engine_gradients(cost, leaves)
     f = chainrule.compile(cost)
@@ -298,7 +298,7 @@ def test_a_diverging_descent_says_so():
 
 
 def test_each_edge_into_a_parameter_s_ancestors_has_its_line_of_code():
-    cost = lessons.default_graph("wide")
+    cost = lessons.graph("wide")
     f = chainrule.compile(cost)
     order = cost.nodes()
     lines = f.edge_lines()

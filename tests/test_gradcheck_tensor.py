@@ -77,7 +77,7 @@ def test_sample_checks_a_bounded_number_of_entries_and_says_so():
 
 def test_a_lesson_graph_replays_to_its_own_cost_and_passes():
     for name in ("simplest", "chain", "wide"):
-        cost = lessons.default_graph(name)
+        cost = lessons.graph(name)
         assert evaluate_graph(cost) == pytest.approx(cost.data, abs=1e-12)
         report = check_graph(cost)
         assert report.ok and len(report.checks) == len(graph_parameters(cost)) >= 1

@@ -86,7 +86,7 @@ def test_every_lesson_runs_in_text_and_markdown(capsys, name):
 def test_every_lesson_result_gives_its_graph_after_one_backward(name):
     from chainrule.explainer.trace import trace_nodes
 
-    cost = lessons.default_graph(name)
+    cost = lessons.graph(name)
     assert cost.grad == 1.0
     leaves = [n for n in cost.nodes() if not n.inputs]
     traced = {e["id"]: e["grad"] for e in trace_nodes(cost)}

@@ -281,3 +281,17 @@ def test_a_model_and_its_buffers_are_freed_by_reference_counting():
         assert buffer() is None  # no cycle between the parameters and their buffer
     finally:
         gc.enable()
+
+
+def test_a_module_of_your_own_fuses_by_declaring_it_not_by_its_class():
+    class Squash(Module):  # not chainrule's Tanh: it says what it applies, and Sequential fuses it
+        fused_activation = "tanh"
+
+        def forward(self, x):
+            return x.tanh()
+
+    model = Sequential(Linear(3, 4, seed=0, dtype=np.float64), Squash())
+    x = np.random.default_rng(2).standard_normal((6, 3))
+    out = model(x)
+    assert out.op == "linear+tanh"  # one dense-layer node
+    np.testing.assert_allclose(out.data, np.tanh(_dense_by_hand(x, model.layers[0], _FUNCTIONS[None])), rtol=1e-12)

@@ -76,4 +76,4 @@ def test_check_and_graph_use_the_lessons_real_networks(capsys, tmp_path):
     assert "all 256 comparisons agree" in out  # the 256-weight network, not one weight
     assert main(["check", "learning-rate", "--no-torch"]) == 0
     assert "all 13 comparisons agree" in capsys.readouterr().out  # MLP(1 → 4 → 1): 13 weights and biases
-    assert len(lessons.default_graph("why-backprop").nodes()) > 256
+    assert len(lessons.graph("why-backprop").nodes()) > 256

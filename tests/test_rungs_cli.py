@@ -25,7 +25,7 @@ def test_check_agrees_with_finite_differences_and_pytorch(capsys, name):
 
 @pytest.mark.parametrize("name", RUNGS)
 def test_the_default_graph_is_small_enough_to_draw(capsys, tmp_path, name):
-    assert len(lessons.default_graph(name).nodes()) < MAX_NODES
+    assert len(lessons.graph(name).nodes()) < MAX_NODES
     assert shutil.which("dot"), "make test needs Graphviz's dot (.ci/run installs it)"
     path = tmp_path / f"{name}.svg"
     assert main(["graph", name, "--out", str(path)]) == 0

@@ -53,4 +53,4 @@ def test_the_program_runs_and_gives_the_steps_final_sums(client):
         last[e["source"]] = e["after"]
     leaves = [n for n in d["nodes"] if not n["op"]]
     assert [grads[name] for name in grads] == [last[n["id"]] for n in leaves]
-    assert cost == lessons.default_graph("wide").data
+    assert cost == lessons.graph("wide").data

@@ -401,7 +401,7 @@ def test_backprop_wide_step_by_step_to_the_end(visit):
     assert met, "somewhere in the wide network two paths meet and the page says so"
     expect(backward).to_be_disabled()
     expect(page.locator("main")).to_have_attribute("data-done", "1")
-    nodes = lessons.default_graph("wide").nodes()
+    nodes = lessons.graph("wide").nodes()
     parameters = [n for n in trace["nodes"] if n["kind"] == "parameter"]
     for n in parameters:
         cell = page.locator(f'td.grad-cell[data-node="{n["id"]}"]')

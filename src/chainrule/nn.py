@@ -147,9 +147,28 @@ class Module:
     """
 
     training: bool = True
+    # The activation this module applies, by name ("relu", "tanh", "sigmoid"), when the layer before it may apply it
+    # inside its own node (``forward_activated``); None for every other module.
+    fused_activation: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in vars(cls):  # a forward of its own is what runs: no fused form inherited from a parent
+            if "fused_activation" not in vars(cls):
+                cls.fused_activation = None
+            if "forward_activated" not in vars(cls):
+                cls.forward_activated = Module.forward_activated
 
     def forward(self, x: Tensor) -> Tensor:
         raise NotImplementedError
+
+    def forward_activated(self, x: Tensor, activation: str) -> Tensor | None:
+        """f(forward(x)) as one node, f the activation named ``activation``; None when this module has no such node.
+
+        ``Sequential`` asks this of a module followed by one whose ``fused_activation`` is set; on None it runs
+        the two one after the other.
+        """
+        return None
 
     def __call__(self, x) -> Tensor:
         if not isinstance(x, Tensor):
@@ -561,6 +580,8 @@ class GRU(_Recurrent):
 class ReLU(Module):
     """a = max(0, z)."""
 
+    fused_activation = "relu"
+
     def forward(self, x):
         return x.relu()
 
@@ -568,12 +589,16 @@ class ReLU(Module):
 class Tanh(Module):
     """a = tanh z."""
 
+    fused_activation = "tanh"
+
     def forward(self, x):
         return x.tanh()
 
 
 class Sigmoid(Module):
     """a = σ(z) = 1/(1 + e⁻ᶻ)."""
+
+    fused_activation = "sigmoid"
 
     def forward(self, x):
         return x.sigmoid()
@@ -589,7 +614,6 @@ class Identity(Module):
 # activation name -> its module, and (for the ones a dense layer applies in place) back
 _ACTIVATION_MODULES = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Identity}
 _ACTIVATION_NAMES = {module: name for name, module in _ACTIVATION_MODULES.items()}
-_FUSED = {module: name for module, name in _ACTIVATION_NAMES.items() if name != "linear"}
 
 
 class Sequential(Module):
@@ -604,7 +628,8 @@ class Sequential(Module):
     one array fewer. A ``Conv1d`` followed by one of them runs as one
     convolutional-layer node the same way (``convolution.conv1d``). The pair is read from ``layers`` at every call, so
     replacing a module (``model.layers[1] = Tanh()``) changes what runs.
-    Only those exact classes are fused; a subclass runs its own ``forward``.
+    A module says what it fuses (``fused_activation``, ``forward_activated``);
+    a subclass that writes its own ``forward`` runs that forward, unfused.
     """
 
     def __init__(self, *layers: Module):
@@ -622,11 +647,11 @@ class Sequential(Module):
         i = 0
         while i < n:
             layer = layers[i]
-            kind = type(layer)
-            if (kind is Linear or kind is Conv1d) and i + 1 < n:
-                activation = _FUSED.get(type(layers[i + 1]))
-                if activation is not None:
-                    x = layer.forward_activated(x, activation)
+            activation = layers[i + 1].fused_activation if i + 1 < n else None
+            if activation is not None:
+                fused = layer.forward_activated(x, activation)
+                if fused is not None:
+                    x = fused
                     i += 2
                     continue
             x = layer(x)

@@ -26,9 +26,21 @@ import json
 import os
 import sys
 
+import numpy as np
+
 from .. import lessons
+from ..data import dataset_info
 from ..errors import InvalidValueError
+from ..explainer.format import to_ascii
+from ..gradcheck import GradCheckReport, check_graph, compare, gradcheck, graph_parameters
+from ..handwritten import check_file, parse_spec
+from ..interop import torch_cross_entropy_gradients, torch_graph_gradients  # torch itself loads on first use
+from ..losses import cross_entropy
+from ..models import build
+from ..tensor import Tensor
+from ..training import Trainer
 from .options import int_in_range, positive_float
+from .output import unicode_ok
 
 H = 1e-6  # the finite-difference step (float64)
 
@@ -58,17 +70,13 @@ def _torch_available() -> bool:
 
 # ------------------------------------------------------------------- lesson
 def _lesson_reports(name: str, tol: float, use_torch: bool):
-    from ..gradcheck import GradCheckReport, check_graph, compare, graph_parameters
-
-    cost = lessons.default_graph(name)
+    cost = lessons.graph(name)
     params = graph_parameters(cost)
     if not params:
         raise InvalidValueError(f"lesson {name!r} has no trainable parameters (leaves labelled w… or b…) to check")
     reports = [check_graph(cost, params, h=H, atol=tol, rtol=tol)]
     notes = []
     if use_torch:
-        from ..interop import torch_graph_gradients
-
         reference = torch_graph_gradients(cost, params)
         report = GradCheckReport("pytorch", atol=tol, rtol=tol)
         for p, r in zip(params, reference):
@@ -85,12 +93,6 @@ def _model_from_checkpoint(path: str, data: str | None = None):
     checkpoints: what ``chainrule train --resume`` refuses, this refuses too,
     for the same reasons, before building anything the file cannot justify.
     """
-    import numpy as np
-
-    from ..data import dataset_info
-    from ..models import build
-    from ..training import Trainer
-
     trainer = Trainer.resume(path, data=data)
     c, ds = trainer.config, trainer.dataset
     model = build(c.model, ds.n_features, ds.n_classes, c.layers, c.activation, dataset_info(c.data).sequence_shape,
@@ -100,12 +102,6 @@ def _model_from_checkpoint(path: str, data: str | None = None):
 
 
 def _checkpoint_reports(path: str, tol: float, use_torch: bool, entries: int, batch: int, data: str | None):
-    import numpy as np
-
-    from ..gradcheck import GradCheckReport, compare, gradcheck
-    from ..losses import cross_entropy
-    from ..tensor import Tensor
-
     model, ds, config = _model_from_checkpoint(path, data)
     x = np.ascontiguousarray(ds.X_train[:batch], dtype=np.float64)
     y = np.asarray(ds.y_train[:batch])
@@ -122,8 +118,6 @@ def _checkpoint_reports(path: str, tol: float, use_torch: bool, entries: int, ba
     if any(c.checked for c in fd.checks):
         notes.append(f"finite differences on at most {entries} random entries per parameter (--entries)")
     if use_torch:
-        from ..interop import torch_cross_entropy_gradients
-
         for p in params:
             p.grad = None
         cost().backward()
@@ -151,9 +145,6 @@ def _table(report) -> list[str]:
 
 def _run_fn(args: argparse.Namespace) -> int:
     """``--fn FILE.py:GRAD``: the learner's gradient against backprop and finite differences (``chainrule.handwritten``)."""
-    from ..handwritten import check_file, parse_spec
-    from .output import unicode_ok
-
     if args.target:
         raise InvalidValueError("give either a LESSON|CHECKPOINT or --fn FILE.py:GRAD, not both")
     report = check_file(*parse_spec(args.fn), tolerance=args.tolerance)
@@ -162,8 +153,6 @@ def _run_fn(args: argparse.Namespace) -> int:
         return 0 if report.ok else 1
     text = "\n".join([f"chainrule check --fn {args.fn}", *report.lines()]) + "\n"
     if not unicode_ok(sys.stdout):
-        from ..explainer.format import to_ascii
-
         text = to_ascii(text)
     sys.stdout.write(text)
     return 0 if report.ok else 1

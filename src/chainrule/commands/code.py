@@ -22,6 +22,13 @@ import json
 import sys
 
 from .. import lessons
+from ..codegen import compile as compile_graph
+from ..codegen.lesson_networks import tensor_network
+from ..codegen.numpy_code import numpy_program
+from ..codegen.torch_code import torch_program
+from ..explainer.format import to_ascii
+from ..gradcheck import is_parameter
+from .output import unicode_ok
 
 LANGUAGES = ("python", "numpy", "torch")
 
@@ -37,14 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def python_program(name: str) -> tuple[str, list[str]]:
     """The lesson's graph as a runnable Python program (``chainrule.compile``), and its parameters' names."""
-    from ..codegen import compile
-    from ..gradcheck import is_parameter
-
-    cost = lessons.default_graph(name)
+    cost = lessons.graph(name)
     leaves = [node for node in cost.nodes() if not node.op]
     params = [leaf for leaf in leaves if is_parameter(leaf)]
     inputs = [leaf for leaf in leaves if not is_parameter(leaf)]
-    f = compile(cost, inputs=inputs, params=params)
+    f = compile_graph(cost, inputs=inputs, params=params)
     cost_name = f.cost_name
     if len(f.arguments) <= 4:
         call = f"{f.name}({', '.join(f'{a}={f.defaults[a]!r}' for a in f.arguments)})"
@@ -60,25 +64,14 @@ def program(name: str, lang: str) -> tuple[str, list[str]]:
     if lang == "python":
         source, params = python_program(name)
     else:
-        from ..codegen.lesson_networks import tensor_network
-
         network = tensor_network(name)
-        if lang == "numpy":
-            from ..codegen.numpy_code import numpy_program
-
-            emitted = numpy_program(network.loss)
-        else:
-            from ..codegen.torch_code import torch_program
-
-            emitted = torch_program(network.loss)
+        emitted = numpy_program(network.loss) if lang == "numpy" else torch_program(network.loss)
         source, params = emitted.source, list(emitted.parameters)
     header = f"# lesson {name}: {lessons.load(name).SUMMARY}\n# (chainrule code {name} --lang {lang})\n"
     return header + source, params
 
 
 def run(args: argparse.Namespace) -> int:
-    from .output import unicode_ok
-
     source, params = program(args.lesson, args.lang)
     ascii = not unicode_ok(sys.stdout)
     if args.format == "json":
@@ -86,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
                                      "code": source}, indent=2, ensure_ascii=ascii) + "\n")
         return 0
     if ascii:
-        from ..explainer.format import to_ascii
-
         source = to_ascii(source)
     sys.stdout.write(source)
     return 0

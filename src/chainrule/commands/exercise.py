@@ -21,6 +21,13 @@ import sys
 
 from .. import lessons
 from ..errors import InvalidValueError
+from ..exercises import grading
+from ..exercises.answers import AnswerError
+from ..exercises.draw import MAX_NAME, SEED, seed_for_student, structure
+from ..exercises.exercise import build
+from ..exercises.session import Session
+from ..explainer.format import num, to_ascii
+from ..files import read_text
 from ..params import Params
 from .options import add_params, int_in_range
 from .output import unicode_ok
@@ -30,8 +37,6 @@ MAX_ANSWERS_BYTES = 1_000_000
 
 def shape_params(module) -> Params:
     """The options that shape a lesson's exercise (its sizes and choices), with the exercise's defaults."""
-    from ..exercises.draw import structure
-
     shape = structure(module.PARAMS)
     return Params(*(dataclasses.replace(p, default=shape[p.name]) for p in module.PARAMS
                     if p.name in shape and p.name != "steps"))
@@ -39,8 +44,6 @@ def shape_params(module) -> Params:
 
 def add_exercise_source(parser: argparse.ArgumentParser) -> None:
     """--seed N or --student NAME: whose numbers (shared by exercise, worksheet and slides)."""
-    from ..exercises.draw import MAX_NAME, SEED
-
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--seed", type=int_in_range(SEED.low, SEED.high), metavar="N",
                      help=f"the exercise's numbers: the same seed gives the same exercise ({SEED.low} to {SEED.high})")
@@ -70,8 +73,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def chosen_seed(args) -> int | None:
-    from ..exercises.draw import seed_for_student
-
     if getattr(args, "student", None) is not None:
         return seed_for_student(args.student)
     return args.seed
@@ -83,8 +84,6 @@ def settings_of(args, module) -> dict:
 
 def read_answers(path: str) -> dict:
     """The answers file: a JSON object of id → answer (text or number), bounded in size."""
-    from ..files import read_text
-
     try:
         data = json.loads(read_text(path, MAX_ANSWERS_BYTES))
     except json.JSONDecodeError as exc:
@@ -101,8 +100,6 @@ class _Out:
     """stdout in our notation, or plain ASCII when it cannot carry it."""
 
     def __init__(self, stream=None):
-        from ..explainer.format import to_ascii
-
         self.stream = stream or sys.stdout
         self.convert = (lambda s: s) if unicode_ok(self.stream) else to_ascii
 
@@ -113,8 +110,6 @@ class _Out:
 
 def head_lines(exercise) -> list[str]:
     """What a learner sees first: the network, the numbers, how to answer."""
-    from ..explainer.format import num
-
     typed = [f"{exercise.spellings(g.key)}" for g in exercise.givens if g.typed not in (None, g.key)]
     typed += [exercise.spellings(q.key) for q in exercise.questions
               if q.kind in ("forward", "cost") and exercise.spellings(q.key) != q.key]
@@ -127,9 +122,6 @@ def head_lines(exercise) -> list[str]:
 
 
 def interactive(exercise, out: _Out, stdin=None) -> int:
-    from ..exercises.answers import AnswerError
-    from ..exercises.session import Session
-
     stdin = stdin or sys.stdin
     session = Session(exercise)
     n = len(exercise.questions)
@@ -166,10 +158,6 @@ def interactive(exercise, out: _Out, stdin=None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..exercises import grading
-    from ..exercises.draw import SEED
-    from ..exercises.exercise import build
-
     if not args.lesson:
         print("\n".join(f"{name:<14} {m.SUMMARY}" for name, m in lessons.LESSONS.items()))
         print("\nRun: chainrule exercise LESSON [--seed N | --student NAME]", file=sys.stderr)

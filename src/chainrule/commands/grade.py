@@ -12,8 +12,11 @@ every answer is right, 1 when some are wrong, 2 for bad input.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
+
+from ..errors import InvalidValueError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _write(path: str, rows: list[dict]) -> None:
-    import csv
-
-    from ..exercises.worksheet import safe_cell
+    from ..exercises.worksheet import safe_cell  # the exercises load sympy and numpy: see run
 
     with open(path, "w", encoding="utf-8", newline="") as f:
         if not rows:
@@ -38,7 +39,8 @@ def _write(path: str, rows: list[dict]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import InvalidValueError
+    # the exercises load sympy and numpy (about 0.6 s), which the options do not need: `grade --help` and a
+    # mistyped option answer at once
     from ..exercises.classroom import ANSWER_COLUMNS, mark_class, read_rows
     from ..exercises.worksheet import KEY_COLUMNS
     from .exercise import _Out

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from .. import lessons
+from ..viz.graph import draw  # Graphviz itself loads when drawing
 from .options import output_file
 
 
@@ -22,9 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..viz.graph import draw
-
-    cost = lessons.default_graph(args.lesson)
+    cost = lessons.graph(args.lesson)
     draw(cost, path=args.out)
     print(f"Graph of lesson {args.lesson!r} ({len(cost.nodes())} nodes) written to {args.out}", file=sys.stderr)
     return 0

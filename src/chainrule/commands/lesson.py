@@ -39,6 +39,7 @@ def list_lines() -> list[str]:
 
 def _progress():
     """A progress bar on stderr for the lessons that take a while (only on a terminal): ``(callback, bar)``."""
+    # rich (about 80 ms) only for these lessons: the others, and every --format json, print without it
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -10,6 +10,8 @@ import argparse
 import math
 import os
 
+from ..errors import InvalidValueError
+
 FORMATS = ("text", "markdown", "json")
 
 
@@ -29,14 +31,6 @@ def positive_float(text: str) -> float:
     x = finite_float(text)
     if x <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
-    return x
-
-
-def non_negative_float(text: str) -> float:
-    """A finite number >= 0."""
-    x = finite_float(text)
-    if x < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
     return x
 
 
@@ -80,25 +74,9 @@ def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
 
 
-def float_in_range(low: float, high: float, *, exclude_low: bool = False):
-    """A finite number with low <= x <= high (low < x when ``exclude_low``)."""
-
-    def parse(text: str) -> float:
-        x = finite_float(text)
-        if x > high or x < low or (exclude_low and x == low):
-            op = "<" if exclude_low else "<="
-            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: {low:g} {op} x <= {high:g}")
-        return x
-
-    parse.__name__ = f"number {low:g}..{high:g}"
-    return parse
-
-
 # ------------------------------------------------------------- declared parameters
 def _param_type(param):
     """The argparse type of one declared parameter: parse the text, then the declaration's own check."""
-    from ..errors import InvalidValueError
-
     whole = param.kind == "int"
 
     def parse(text: str):
@@ -126,21 +104,29 @@ class _Count(argparse.Action):
         setattr(namespace, self.dest, list(values))
 
 
-def add_params(parser: argparse.ArgumentParser, params) -> None:
-    """One option per declared parameter (``chainrule.params``): flag, type, bounds, default and help from it."""
+def add_params(parser: argparse.ArgumentParser, params, own: dict[str, dict] | None = None) -> None:
+    """One option per declared parameter (``chainrule.params``): flag, type, bounds, default and help from it.
+
+    ``own``: for a parameter the command reads its own way, the ``add_argument`` settings that replace the
+    declaration's (``train --data`` takes a declared dataset or a CSV file: ``{"data": {"type": ..., "help": ...}}``).
+    """
+    own = own or {}
+    unknown = set(own) - {p.name for p in params}
+    if unknown:
+        raise ValueError(f"add_params: no declared parameter called {', '.join(sorted(unknown))}")
     for p in params:
         flags = (p.flag, *p.flags)
-        common = dict(dest=p.name, default=p.default, help=p.help_text())
+        settings = dict(dest=p.name, default=p.default, help=p.help_text())
         if p.kind == "choice":
-            parser.add_argument(*flags, choices=list(p.choices), **common)
+            settings.update(choices=list(p.choices))
         elif p.kind == "bool":
-            parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **common)
+            settings.update(action=argparse.BooleanOptionalAction)
         elif p.kind == "floats":
             low, high = p.length
-            nargs = low if low == high else "+"
-            action = type("Count", (_Count,), {"param": p})
-            metavar = tuple(f"X{k}" for k in range(1, low + 1)) if low == high and low > 1 else "X"
-            parser.add_argument(*flags, type=_param_type(p), nargs=nargs, action=action, metavar=metavar,
-                                **dict(common, default=list(p.default)))
+            settings.update(type=_param_type(p), nargs=low if low == high else "+", default=list(p.default),
+                            action=type("Count", (_Count,), {"param": p}),
+                            metavar=tuple(f"X{k}" for k in range(1, low + 1)) if low == high and low > 1 else "X")
         else:
-            parser.add_argument(*flags, type=_param_type(p), metavar="N" if p.kind == "int" else "X", **common)
+            settings.update(type=_param_type(p), metavar="N" if p.kind == "int" else "X")
+        settings.update(own.get(p.name, {}))
+        parser.add_argument(*flags, **settings)

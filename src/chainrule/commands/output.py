@@ -15,6 +15,8 @@ import codecs
 import json
 import sys
 
+from ..explainer.format import to_ascii
+
 # Everything our explanations may print, box drawing included: if the stream cannot encode this, use ASCII.
 _PROBE = "∂−·→—²₁¹⁻σδ⊙ᵀ∇≈×′…≥≤½ᵢⱼ╭─│╰┏━┃┡┩└┴┘"
 
@@ -30,28 +32,6 @@ def unicode_ok(stream) -> bool:
     return True
 
 
-def console(stream=None, ascii: bool | None = None):
-    """A rich Console for ``stream`` that never crops: the terminal's width on a terminal, unbounded elsewhere.
-
-    A reader that goes away (``chainrule … | head``) raises ``BrokenPipeError`` to the caller, as any other write
-    does (``cli.main`` ends quietly with SIGPIPE's status); rich's own answer would be ``SystemExit(1)``.
-    """
-    from rich.console import Console as RichConsole
-
-    class Console(RichConsole):
-        def on_broken_pipe(self) -> None:
-            raise BrokenPipeError(32, "Broken pipe")
-
-    stream = stream or sys.stdout
-    if ascii is None:
-        ascii = not unicode_ok(stream)
-    probe = Console(file=stream)
-    width = probe.width if probe.is_terminal else 100_000
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False,
-                   legacy_windows=False, force_terminal=probe.is_terminal, color_system=probe.color_system,
-                   safe_box=ascii), probe.is_terminal, ascii
-
-
 def emit(report, fmt: str, stream=None) -> None:
     """Print a ``Report`` (``chainrule.explainer.report``) in ``fmt``: text, markdown or json."""
     stream = stream or sys.stdout
@@ -62,10 +42,10 @@ def emit(report, fmt: str, stream=None) -> None:
     if fmt == "markdown":
         text = report.to_markdown()
         if ascii:
-            from ..explainer.format import to_ascii
-
             text = to_ascii(text)
         stream.write(text)
         return
-    out, terminal, ascii = console(stream, ascii)
+    from .console import console  # rich, for text alone (see console.py)
+
+    out, terminal = console(stream, ascii)
     out.print(report.to_text(width=out.width if terminal else None, ascii=ascii), crop=False)

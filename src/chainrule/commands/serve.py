@@ -105,7 +105,7 @@ def allowed_hosts(host: str) -> tuple[str, ...]:
 
 def server_config(sock: socket.socket):
     """Hypercorn's settings for the explorer, serving on the already listening ``sock`` (which it takes over)."""
-    from hypercorn.config import Config
+    from hypercorn.config import Config  # the server and the app (FastAPI) load once serving: see run
 
     config = Config()
     config.bind = [f"fd://{sock.detach()}"]
@@ -125,7 +125,7 @@ async def serve(app, sock: socket.socket, shutdown_trigger: Callable[[], Awaitab
     Then the app's computing pools refuse what still waits (503) and Hypercorn gives the requests in progress
     ``SHUTDOWN_TIMEOUT`` seconds before it cancels them and the app's worker processes stop.
     """
-    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.asyncio import serve as hypercorn_serve  # see run
 
     from ..web.server import stop_computing
 
@@ -161,6 +161,8 @@ async def _signalled() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the app (FastAPI, pydantic, the lessons) and Hypercorn take about a second to import, and the web extra may
+    # not be installed: `serve --help` and a bad --port answer without them
     from ..web import create_app
 
     if args.host not in LOCAL_HOSTS:

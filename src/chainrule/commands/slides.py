@@ -12,6 +12,7 @@ import argparse
 
 from .. import lessons
 from ..errors import InvalidValueError
+from ..exercises.slides import deck
 from .exercise import add_exercise_source, chosen_seed, lesson_parsers, settings_of
 from .options import output_file
 
@@ -24,8 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..exercises.slides import deck
-
     if not args.lesson:
         raise InvalidValueError(f"which lesson? chainrule slides LESSON --out FILE.html; lessons: {', '.join(lessons.LESSONS)}")
     module = lessons.load(args.lesson)

@@ -15,7 +15,10 @@ import sys
 
 from ..data import DATASETS, is_csv
 from ..errors import InvalidValueError, NonFiniteError
+from ..schedules import describe
+from ..training import Trainer, TrainConfig
 from ..training_config import HIDDEN_LAYERS, LAYER_SIZE, TRAIN_PARAMS, check_layers
+from ..viz.training import plot_training  # matplotlib loads when drawing
 from .options import add_format, add_params, output_file
 
 
@@ -61,11 +64,11 @@ _RUN_OPTIONS = tuple(n for n in ["layers", *TRAIN_PARAMS.names()] if n != "epoch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_params(parser, TRAIN_PARAMS)
-    data = next(a for a in parser._actions if a.dest == "data")  # the declared datasets, or a CSV file of your own
-    data.type, data.choices, data.metavar = dataset_or_csv, None, "NAME|FILE.csv"
-    data.help = (f"dataset: {', '.join(DATASETS)}, or a CSV file of your own points, x, y, label a line "
-                 f"(default: {TRAIN_PARAMS['data'].default})")
+    # --data: a declared dataset, or a CSV file of your own points (read by dataset_or_csv, not by the declaration)
+    data = dict(type=dataset_or_csv, choices=None, metavar="NAME|FILE.csv",
+                help=f"dataset: {', '.join(DATASETS)}, or a CSV file of your own points, x, y, label a line "
+                     f"(default: {TRAIN_PARAMS['data'].default})")
+    add_params(parser, TRAIN_PARAMS, own={"data": data})
     parser.add_argument("--layers", type=layer_sizes, default=None, metavar="N,N,...",
                         help=f"the model's layer sizes: hidden layers' neurons (mlp, e.g. 128,64; 'none': no hidden "
                              f"layer), each convolution's channels (cnn, e.g. 32,32,32), each recurrent layer's units "
@@ -84,8 +87,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args):
-    from ..training import TrainConfig
-
     given = {name: getattr(args, name) for name in _RUN_OPTIONS if getattr(args, name) is not None}
     return TrainConfig(epochs=args.epochs, **given)
 
@@ -96,8 +97,6 @@ def _flag(name: str) -> str:
 
 
 def _trainer(args):
-    from ..training import Trainer
-
     if args.resume is None:
         return Trainer(_config(args))
     trainer = Trainer.resume(args.resume, epochs=args.epochs, data=args.data)
@@ -117,8 +116,6 @@ def _pct(x) -> str:
 
 
 def _header(trainer, resumed: bool) -> str:
-    from ..schedules import describe
-
     c, ds = trainer.config, trainer.dataset
     first = trainer.average_start()
     parts = [
@@ -161,6 +158,7 @@ def _overfitting_line(o: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # rich (about 80 ms) only once a run starts: `train --help` and a mistyped option answer without it
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -202,8 +200,6 @@ def run(args: argparse.Namespace) -> int:
         trainer.save(args.save)
     result = trainer.result()
     if args.plot:
-        from ..viz.training import plot_training
-
         plot_training(trainer, args.plot)
     reported, over = result["reported"], result["overfitting"]
     if args.format == "json":

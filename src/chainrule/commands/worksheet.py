@@ -20,6 +20,9 @@ import random
 
 from .. import lessons
 from ..errors import InvalidValueError
+from ..exercises.draw import SEED
+from ..exercises.worksheet import MAX_STUDENTS, render_pdfs, student_names, worksheets, write_worksheets
+from ..files import read_text
 from .exercise import lesson_parsers, settings_of
 from .options import int_in_range
 
@@ -27,9 +30,6 @@ MAX_NAMES_BYTES = 100_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..exercises.draw import SEED
-    from ..exercises.worksheet import MAX_STUDENTS
-
     for p in lesson_parsers(parser):
         who = p.add_mutually_exclusive_group(required=True)
         who.add_argument("--students", type=int_in_range(1, MAX_STUDENTS), metavar="N",
@@ -41,15 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_names(path: str) -> list[str]:
-    from ..files import read_text
-
     return read_text(path, MAX_NAMES_BYTES).splitlines()
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..exercises.draw import SEED
-    from ..exercises.worksheet import render_pdfs, student_names, worksheets, write_worksheets
-
     if not args.lesson:
         raise InvalidValueError(f"which lesson? chainrule worksheet LESSON --students N --out DIR; lessons: {', '.join(lessons.LESSONS)}")
     module = lessons.load(args.lesson)

@@ -72,8 +72,3 @@ def graph(name: str, **params):
     module = load(name)
     quick = getattr(module, "graph", None)
     return quick(**params) if quick is not None else module.train(**params).graph()
-
-
-def default_graph(name: str):
-    """The cost ``Value`` of lesson ``name`` with its default parameters, after one backward pass."""
-    return graph(name)
