@@ -8,6 +8,13 @@ collected into ``docs/benchmarks.md`` under a header naming the machine.
 
 A benchmark that fails still gets its section, with its error; the run goes
 on with the others and exits non-zero at the end.
+
+Besides the Python packages of ``.[test,bench]`` (which ``make bench``
+installs), the benchmarks need these programs (``PROGRAMS``); the run says
+at its start which are missing, and a benchmark that needs one fails:
+
+* ``wrk``: a standard HTTP load generator, for ``bench_load.py``'s varied
+  load (Debian, Ubuntu: ``apt-get install wrk``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
+# Programs the benchmarks need besides Python packages: name -> who needs it and how to install it.
+PROGRAMS = {"wrk": "bench_load.py's standard load generator (Debian, Ubuntu: apt-get install wrk)"}
 
 
 def cpu_model() -> str:
@@ -100,7 +110,14 @@ def run_one(script: Path) -> tuple[str, bool]:
     return "\n".join(failed), False
 
 
+def missing_programs() -> list[str]:
+    """One line for each program of ``PROGRAMS`` that is not installed."""
+    return [f"{name}: {why}" for name, why in PROGRAMS.items() if shutil.which(name) is None]
+
+
 def main() -> int:
+    for line in missing_programs():
+        print(f"make bench needs {line}", file=sys.stderr, flush=True)
     scripts = sorted(BENCH.glob("bench_*.py"))
     if not scripts:
         print("no bench/bench_*.py found", file=sys.stderr)

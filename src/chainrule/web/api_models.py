@@ -14,6 +14,9 @@ everything else is a number or a list of numbers.
 The schema says exactly what is accepted, no more and no less (schemathesis
 holds it to that, ``tests/test_web_schema.py``):
 
+* a list stops at its first bad item (``fail_fast``): a refusal names that
+  one, so that the work and the list of errors stay bounded whatever the
+  body holds;
 * numbers and booleans are strict: ``true``, ``"5"`` or ``"0.1"`` are refused,
   never coerced (pydantic's lax mode would turn them into 1, 5 and 0.1);
 * a whole number may be written ``5`` or ``5.0`` (JSON Schema's ``integer``
@@ -126,7 +129,7 @@ def _field(param):
     number = Annotated[Number, _finite(**bounds)]
     if param.kind == "floats":
         low, high = param.length
-        return list[number], Field(list(param.default), min_length=low, max_length=high, **info)
+        return list[number], Field(list(param.default), min_length=low, max_length=high, fail_fast=True, **info)
     return Annotated[Number, _finite(**bounds)], Field(param.default, **info)
 
 
@@ -196,9 +199,9 @@ def problem_of(dataset: str) -> str:
 class LayerParams(_Strict):
     """One layer's parameters: ``W`` has one row per input and one column per neuron; ``b`` one per neuron."""
 
-    W: Annotated[list[Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS)]],
-                 Field(min_length=1, max_length=MAX_NEURONS)]
-    b: Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS)]
+    W: Annotated[list[Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS, fail_fast=True)]],
+                 Field(min_length=1, max_length=MAX_NEURONS, fail_fast=True)]
+    b: Annotated[list[Weight], Field(min_length=1, max_length=MAX_NEURONS, fail_fast=True)]
 
 
 def _distinct(names: list) -> list:
@@ -221,23 +224,24 @@ class PlaygroundNetwork(_Strict):
         "gaussians, or 'custom_regression' (the values field)"))
     points: Annotated[
         list[tuple[Coord, Coord, ClassLabel]],
-        Field(max_length=MAX_POINTS, description="the points of the 'custom' dataset: [x, y, class]"),
+        Field(max_length=MAX_POINTS, fail_fast=True, description="the points of the 'custom' dataset: [x, y, class]"),
     ] = []
     values: Annotated[
         list[tuple[Coord, Coord, Target]],
-        Field(max_length=MAX_POINTS, description="the points of the 'custom_regression' dataset: [x, y, target value]"),
+        Field(max_length=MAX_POINTS, fail_fast=True,
+              description="the points of the 'custom_regression' dataset: [x, y, target value]"),
     ] = []
     n_points: whole(ge=10, le=MAX_POINTS, description="how many points to generate") = 200
     noise: Annotated[Number, _finite(ge=0, le=1, description="how noisy the generated points are")] = 0.1
     seed: whole(ge=0, le=2**31 - 1, description="seeds the data, the split, the weights and the batches") = 0
     test_fraction: Annotated[Number, _finite(ge=0.1, le=0.9, description="share of the points kept for testing")] = 0.3
     features: Annotated[
-        list[Feature], Field(min_length=1, max_length=len(_FEATURES), json_schema_extra={"uniqueItems": True},
+        list[Feature], Field(min_length=1, max_length=len(_FEATURES), fail_fast=True, json_schema_extra={"uniqueItems": True},
                              description="what the network reads of each point (each at most once)"),
         AfterValidator(_distinct),
     ] = ["x1", "x2"]
     layers: Annotated[
-        list[Neurons], Field(max_length=MAX_LAYERS, description="neurons in each hidden layer")
+        list[Neurons], Field(max_length=MAX_LAYERS, fail_fast=True, description="neurons in each hidden layer")
     ] = [8, 8]
     activation: Activation = "tanh"
     learning_rate: Annotated[Number, _finite(gt=0, le=10)] = 0.1
@@ -247,7 +251,8 @@ class PlaygroundNetwork(_Strict):
     step: whole(ge=0, le=10**7, description="steps already taken (the 'step' of the last answer)") = 0
     params: Annotated[
         Optional[list[LayerParams]],
-        Field(min_length=1, max_length=MAX_LAYERS + 1, description="the network to continue from (the 'params' of the last answer)"),
+        Field(min_length=1, max_length=MAX_LAYERS + 1, fail_fast=True,
+              description="the network to continue from (the 'params' of the last answer)"),
     ] = None
 
     @property
@@ -348,10 +353,12 @@ class Problem(BaseModel):
 
 
 class ApiError(BaseModel):
-    """The body of every refusal (422, 413): ``error`` is one line a person can read; ``detail`` one entry per problem."""
+    """The body of every refusal (422, 413, 503): ``error`` is one line a person can read; ``detail`` one entry per
+    problem, the first few of them; ``more``: how many more problems there are (absent when none)."""
 
     error: str
     detail: list[Problem] = []
+    more: int = Field(0, ge=0, description="problems found beyond those listed in detail")
 
 
 # The refusals every compute endpoint documents in the OpenAPI schema (the body really sent: ``server.py``).

@@ -6,10 +6,16 @@ the computing runs in a pool, and each kind of computing has its own pool
 
 * at most ``workers`` of its requests compute at the same time (an anyio
   ``CapacityLimiter``: first come, first served);
-* at most ``waiting`` more wait for a turn;
+* at most ``waiting`` more wait for a turn, and, with ``max_wait``, only as
+  long as the queue ahead should take at most that many seconds at the
+  pool's recent pace (the mean time a request computes, ``expected_wait``):
+  the queue is as long as the machine is fast, so a slow or busy machine
+  refuses sooner instead of answering late;
 * beyond that a request is refused at once with HTTP 503 and ``Retry-After``
   (how long the queue ahead of it should take at the pool's recent pace), so
-  a flood of heavy requests costs the server no more than reading them.
+  a flood of heavy requests costs the server no more than reading them, and
+  a request admitted is answered within about ``max_wait`` plus its own
+  time, never left to its client's timeout.
 
 A pool computes in threads of this process, or, with ``processes=True``, in
 worker processes of its own. Training (numpy, many small array operations)
@@ -77,19 +83,27 @@ def _one_blas_thread() -> None:
 
 
 class Capacity:
-    """A pool of ``workers`` for one kind of request, with room for ``waiting`` more in its queue."""
+    """A pool of ``workers`` for one kind of request, with room for ``waiting`` more in its queue, and with
+    ``max_wait`` for no more than that many seconds of queue ahead (None: the count alone bounds it).
 
-    def __init__(self, name: str, workers: int, waiting: int, processes: bool = False):
+    ``seconds``: what one request is expected to take before the pool has timed any (a running mean follows).
+    """
+
+    def __init__(self, name: str, workers: int, waiting: int, processes: bool = False,
+                 max_wait: float | None = None, seconds: float = 0.05):
         if workers < 1 or waiting < 0:
             raise ValueError(f"a pool needs at least 1 worker and a queue of at least 0 (got {workers}, {waiting})")
+        if max_wait is not None and max_wait <= 0:
+            raise ValueError(f"max_wait must be a positive number of seconds (got {max_wait})")
         self.name = name
         self.workers = workers
         self.waiting = waiting
         self.processes = processes
+        self.max_wait = max_wait
         self.admitted = 0  # computing or waiting; only touched on the event loop, so no lock is needed
         self.refused = 0
         self.closing = False
-        self._mean_seconds = 0.05  # a running mean of the durations, for Retry-After
+        self._mean_seconds = seconds  # a running mean of the durations, for Retry-After and max_wait
         self._limiter: anyio.CapacityLimiter | None = None
         self._queue: set[anyio.CancelScope] = set()
         self._pool: ProcessPoolExecutor | None = None
@@ -99,10 +113,23 @@ class Capacity:
         """How many requests may be admitted at once: computing plus waiting."""
         return self.workers + self.waiting
 
+    def expected_wait(self) -> float:
+        """Seconds a request admitted now should wait for a worker: the rounds of the queue ahead at the recent pace."""
+        return (self.admitted // self.workers) * self._mean_seconds
+
     def retry_after(self) -> int:
         """Seconds until the queue ahead has drained, at the recent pace (at least 1)."""
         rounds = math.ceil((self.admitted + 1) / self.workers)
         return max(1, math.ceil(rounds * self._mean_seconds))
+
+    def _full(self) -> str | None:
+        """Why the queue takes no one more now (None: it does)."""
+        if self.admitted >= self.limit:
+            return f"{self.limit} {self.name} requests are already computing or waiting"
+        if self.max_wait is not None and self.expected_wait() > self.max_wait:
+            return (f"the {self.admitted} {self.name} requests computing or waiting would keep a new one waiting "
+                    f"about {self.expected_wait():.1f} s, more than the {self.max_wait:g} s allowed")
+        return None
 
     def start(self) -> None:
         """Start the worker processes now rather than on the first request (``chainrule serve`` does)."""
@@ -115,10 +142,10 @@ class Capacity:
         """``compute(request)`` in the pool, answered as JSON; ``Busy`` if the queue is full or the server is stopping."""
         if self.closing:
             raise Busy("the server is stopping; start it again with chainrule serve", 5)
-        if self.admitted >= self.limit:
+        full = self._full()
+        if full is not None:
             self.refused += 1
-            raise Busy(f"the server is busy: {self.limit} {self.name} requests are already computing or waiting; "
-                       f"try again in {self.retry_after()} s", self.retry_after())
+            raise Busy(f"the server is busy: {full}; try again in {self.retry_after()} s", self.retry_after())
         if self._limiter is None:  # created inside the running loop, as anyio wants
             self._limiter = anyio.CapacityLimiter(self.workers)
         self.admitted += 1
@@ -135,7 +162,7 @@ class Capacity:
                 start = time.perf_counter()
                 with anyio.CancelScope(shield=True):  # a started computation is seen through: the slot stays taken
                     body = await self._compute(compute, request)
-                self._mean_seconds = 0.8 * self._mean_seconds + 0.2 * (time.perf_counter() - start)
+                self._mean_seconds = 0.9 * self._mean_seconds + 0.1 * (time.perf_counter() - start)
             finally:
                 self._limiter.release()
         finally:

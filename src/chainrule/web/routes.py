@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..csv_points import CsvError
+from ..csv_points import MAX_REPORTED, CsvError
 from . import api_models as m
 from . import stepper, playground, playground_trace, simplest_view
 
@@ -87,15 +87,20 @@ async def trace_playground(req: m.PlaygroundTraceRequest, request: Request):
              description=(
                  "Each line is x, y, label (a class 0 or 1; for regression the target value); blank lines, `#` comments "
                  f"and a header line are skipped; at most {m.MAX_POINTS:,} points, coordinates and targets within "
-                 f"±{m.COORD_LIMIT:g}. Bad lines are refused with 422, one `detail` entry per line (field `csv`)."
+                 f"±{m.COORD_LIMIT:g}. Bad lines are refused with 422, one `detail` entry per line (field `csv`), the "
+                 f"first {MAX_REPORTED} of them; `more` says how many more."
              ))
 async def read_points(req: m.PointsCsvRequest, request: Request):
     """The points of the CSV text, read by ``chainrule.csv_points``."""
     try:
         return await request.app.state.lessons.run(playground.read_csv, req)
-    except CsvError as exc:
-        detail = [{"field": "csv", "message": f"line {n}: {text}" if n else text, "line": n} for n, text in exc.problems]
-        return JSONResponse(status_code=422, content={"error": str(exc), "detail": detail})
+    except CsvError as exc:  # one entry per bad line, the first MAX_REPORTED of them, and how many more
+        listed = exc.problems[:MAX_REPORTED]
+        detail = [{"field": "csv", "message": f"line {n}: {text}" if n else text, "line": n} for n, text in listed]
+        content = {"error": str(exc), "detail": detail}
+        if len(exc.problems) > len(listed):
+            content["more"] = len(exc.problems) - len(listed)
+        return JSONResponse(status_code=422, content=content)
 
 
 # ------------------------------------------------------------ lesson parameters

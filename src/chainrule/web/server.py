@@ -12,14 +12,22 @@ How it stays safe to leave running on a laptop:
 
 * every request body is checked by a pydantic model with bounds before any
   work starts; a refusal is HTTP 422 with one readable message per problem,
-  naming the field and the allowed range;
-* bodies over ``MAX_BODY_BYTES`` are refused before they are read in full;
+  naming the field and the allowed range, at most ``MAX_LISTED`` of them and
+  how many more (so that no error list grows with the body);
+* bodies over ``MAX_BODY_BYTES`` are refused before they are read in full, and
+  a JSON body with more keys, list items, strings or nesting than its
+  endpoint's schema can use is refused before it is parsed (``BoundJson``,
+  ``bodies.py``): what the event loop spends on a body that fits is bounded
+  by the schema, not by the body;
 * the computing runs in bounded pools (``capacity.py``): at most so many
-  requests compute at once, so many more wait, and the rest get 503 with
-  ``Retry-After``; the pages, static files and ``/api/limits`` never wait
-  behind them;
-* a request is answered only if its ``Host`` is an address of this server
-  (``HostGuard``): a web page elsewhere cannot reach it through DNS rebinding;
+  requests compute at once, so many more wait (for the lessons, no more than
+  about ``LESSONS_MAX_WAIT`` seconds' worth), and the rest get 503 with
+  ``Retry-After`` at once; the pages, static files and ``/api/limits`` never
+  wait behind them;
+* a request is answered only if its one ``Host`` header is an address of
+  this server, written as a host and an optional port (``HostGuard``): a web
+  page elsewhere cannot reach it through DNS rebinding; an empty, malformed
+  or repeated ``Host`` is refused the same way;
 * the server keeps no per-client state, and the pages may only talk to the
   server they came from (Content-Security-Policy).
 
@@ -35,11 +43,12 @@ import contextlib
 import functools
 import gzip
 import hashlib
+import ipaddress
 import re
+import reprlib
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import urlsplit
 
 import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
@@ -52,12 +61,14 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__
 from ..errors import ChainruleError
-from . import exercise_routes, routes
+from . import bodies, exercise_routes, routes
 from .capacity import Busy, Capacity
 
 STATIC = Path(str(files("chainrule.web") / "static"))
 # The largest request body accepted: 2,000 points and a full 6 × 32 network fit in well under this.
 MAX_BODY_BYTES = 1_000_000
+# The most problems one 422 lists; the rest are counted ("and 12 more").
+MAX_LISTED = 5
 # Pages may load scripts, styles and data from this server only; plotly needs inline styles.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -69,9 +80,13 @@ PAGES = {"/": "index.html", "/backprop": "backprop.html", "/playground": "playgr
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # The computing pools: (workers, waiting). Training the playground is the heavy kind: one worker per core of a
 # small laptop, a short queue (each request is within the work budget, about a quarter of a second at most).
-# The lesson networks answer in milliseconds: a few workers and a queue long enough for a classroom.
+# The lesson networks answer in milliseconds: a few workers and a queue long enough for a classroom, which takes
+# no one more once it would keep a new request waiting more than LESSONS_MAX_WAIT seconds at the pool's recent
+# pace (capacity.Capacity.max_wait): on a slow or busy machine the answer is then 503 + Retry-After at once, and
+# what is admitted is answered within about a second, never left to a client's timeout.
 TRAINING_POOL = (2, 16)
 LESSONS_POOL = (4, 1000)
+LESSONS_MAX_WAIT = 0.5
 
 
 def plotly_js_path() -> Path | None:
@@ -193,11 +208,32 @@ def _request_schema(request: Request) -> tuple[dict, dict]:
     return spec, body
 
 
+_SHORT = reprlib.Repr()  # what a refusal quotes of a value: a few items of a list, never all of it
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 2, 6, 6, 4
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 80
+
+
+def _shown(value) -> str:
+    """``value`` as a refusal quotes it: its repr, cut at 60 characters (built from a bounded repr, whatever its size)."""
+    text = _SHORT.repr(value) if isinstance(value, (list, tuple, dict, set, str, int)) else repr(value)[:80]
+    return text[:60] + ("…" if len(text) > 60 else "")
+
+
+def api_refusal(status: int, message: str, field: str = "request body", allowed: str = "", kind: str = "") -> JSONResponse:
+    """A refusal in the documented shape (``api_models.ApiError``): one line, and one problem naming its field."""
+    problem = {"field": field, "message": message}
+    if allowed or kind:
+        problem |= {"allowed": allowed, "type": kind}
+    return JSONResponse(status_code=status, content={"error": message, "detail": [problem]})
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """HTTP 422 whose messages name the field, the problem and the allowed range."""
-    spec, body = _request_schema(request)
+    """HTTP 422 whose messages name the field, the problem and the allowed range: the first ``MAX_LISTED`` problems,
+    and how many more there are."""
+    errors = exc.errors()
+    spec, body = _request_schema(request) if errors else ({}, {})
     problems = []
-    for error in exc.errors():
+    for error in errors[:MAX_LISTED]:
         loc = tuple(error.get("loc", ()))
         message = str(error.get("msg", "invalid value"))
         if error.get("type") == "json_invalid":  # loc is ('body', character position)
@@ -221,13 +257,15 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
         if allowed:
             text += f"; allowed: {allowed}"
         if "input" in error and error.get("type") not in ("missing", "json_invalid", "model_attributes_type"):
-            shown = repr(error["input"])
-            text += f" (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
+            text += f" (got {_shown(error['input'])})"
         problems.append({"field": field, "message": text, "allowed": allowed, "type": error.get("type", "")})
-    return JSONResponse(
-        status_code=422,
-        content={"error": "; ".join(p["message"] for p in problems), "detail": problems},
-    )
+    more = len(errors) - len(problems)
+    line = "; ".join(p["message"] for p in problems)
+    content = {"error": line, "detail": problems}
+    if more > 0:
+        content["error"] = f"{line}; and {more:,} more problem{'s' if more > 1 else ''}"
+        content["more"] = more
+    return JSONResponse(status_code=422, content=content)
 
 
 async def chainrule_error(request: Request, exc: ChainruleError) -> JSONResponse:
@@ -251,7 +289,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return await http_exception_handler(request, exc)
     status, message = exc.status_code, str(exc.detail)
     if status == 400:
-        status, message = 422, "request body: cannot be read as JSON; allowed: a JSON object in UTF-8 text"
+        status, message = 422, _NOT_JSON
     return JSONResponse(status_code=status, content={"error": message, "detail": [{"field": "request body", "message": message}]},
                         headers=getattr(exc, "headers", None))
 
@@ -296,6 +334,12 @@ class HostGuard:
     this computer, typed as an address). Starlette's ``TrustedHostMiddleware``
     takes a fixed list only, which cannot say "the address this connection
     arrived on".
+
+    The header must be exactly one host and an optional port (RFC 9110's
+    ``uri-host [ ":" port ]``): an empty header, a second ``Host``, or one
+    with a path, user, query or stray characters (``127.0.0.1/x``,
+    ``evil@127.0.0.1``, ``127.0.0.1:abc``) is refused like a foreign host,
+    never read generously.
     """
 
     def __init__(self, app, hosts: Iterable[str] = LOCAL_HOSTS):
@@ -305,28 +349,49 @@ class HostGuard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        header = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
-        try:
-            host = urlsplit("//" + header).hostname if header else None
-        except ValueError:
-            host = None
+        given = [value for name, value in scope.get("headers", ()) if name == b"host"]
+        header = given[0].decode("latin-1") if given else ""
+        host = host_of(header) if len(given) == 1 else None
         server = scope.get("server")
         arrived_on = _bare(str(server[0])) if server else None
         if host and (host in self.hosts or host == arrived_on):
             return await self.app(scope, receive, send)
-        shown = header[:60] if header else "(none)"
+        shown = " and ".join(repr(v.decode("latin-1")[:60]) for v in given) if any(given) else "(none)"
         response = PlainTextResponse(
-            f"Host {shown!r} is not an address of this explorer; allowed: {', '.join(sorted(self.hosts))} "
-            "or the address you connected to. (This refuses web pages elsewhere that try to reach the explorer "
-            "through DNS rebinding.)",
+            f"Host {shown} is not an address of this explorer; allowed: {', '.join(sorted(self.hosts))} "
+            "or the address you connected to, with an optional port. (This refuses web pages elsewhere that try to "
+            "reach the explorer through DNS rebinding.)",
             status_code=400,
         )
         await response(scope, receive, send)
 
 
+# A Host header: a name (letters, digits, dots, hyphens) or an IPv4 address, or an IPv6 address in brackets;
+# then an optional port.
+_HOST_HEADER = re.compile(r"(?:\[(?P<ip6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?))"
+                          r"(?::(?P<port>[0-9]{1,5}))?")
+
+
+def host_of(header: str) -> str | None:
+    """The host a ``Host`` header names, as ``_bare`` writes it; None for an empty or malformed header."""
+    match = _HOST_HEADER.fullmatch(header)
+    if match is None or (match["port"] is not None and not 0 < int(match["port"]) <= 65535):
+        return None
+    if match["ip6"] is not None:
+        try:
+            return str(ipaddress.IPv6Address(match["ip6"]))
+        except ValueError:
+            return None
+    return match["name"].lower()
+
+
 def _bare(host: str) -> str:
-    """A host as URLs hold it, lowercase and without IPv6 brackets: '[::1]' → '::1'."""
-    return host.strip().strip("[]").lower()
+    """A host as URLs hold it, lowercase and without IPv6 brackets, an IPv6 address in its short form: '[::1]' → '::1'."""
+    host = host.strip().strip("[]").lower()
+    try:
+        return str(ipaddress.IPv6Address(host)) if ":" in host else host
+    except ValueError:
+        return host
 
 
 class CompressStatic:
@@ -396,6 +461,82 @@ class _TooLarge(Exception):
     pass
 
 
+class BoundJson:
+    """Refuse a JSON body that holds more than its endpoint's schema can use, before anything parses it.
+
+    For each endpoint that takes a JSON body, the schema's bounds (``bodies.shape_of``: keys and list items,
+    strings, lists and objects, nesting depth) are read once from the app's OpenAPI document. A body is then
+    read in full (``LimitBody`` counts its bytes on the way) and its raw bytes are measured against them
+    (``bodies.excess``, linear in bytes methods); one over a bound is answered 422 naming the bound, and one
+    within them goes on to FastAPI, which parses and validates it as before.
+    """
+
+    def __init__(self, app, openapi):
+        self.app = app
+        self.openapi = openapi
+        self._shapes: dict[tuple[str, str], bodies.Shape | None] | None = None
+
+    def shapes(self) -> dict[tuple[str, str], bodies.Shape | None]:
+        """(method, path) → the Shape of its JSON body (None: unbounded, not checked), for every endpoint with one."""
+        if self._shapes is None:
+            spec = self.openapi()
+            found = {}
+            for path, operations in spec.get("paths", {}).items():
+                for method, operation in operations.items():
+                    content = (operation.get("requestBody") or {}).get("content", {})
+                    if "application/json" in content:
+                        found[(method.upper(), path)] = bodies.shape_of(content["application/json"].get("schema", {}), spec)
+            self._shapes = found
+        return self._shapes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or not _is_json(scope):
+            return await self.app(scope, receive, send)
+        shape = self.shapes().get((scope["method"], scope["path"]))
+        if shape is None:
+            return await self.app(scope, receive, send)
+        chunks = []
+        try:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client has gone
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+        except StarletteHTTPException as exc:  # LimitBody: over MAX_BODY_BYTES
+            return await api_refusal(exc.status_code, str(exc.detail))(scope, receive, send)
+        body = b"".join(chunks)
+        if not bodies.looks_like_utf8_json(body):
+            return await api_refusal(422, _NOT_JSON, allowed="a JSON object in UTF-8 text",
+                                     kind="json_invalid")(scope, receive, send)
+        found = bodies.excess(body, shape)
+        if found is not None:
+            what, allowed = found
+            message = (f"request body: {what}, far more than a request to {scope['path']} can use; allowed: {allowed} "
+                       "(each documented field at most once, each list within its length)")
+            return await api_refusal(422, message, allowed=allowed, kind="body_shape")(scope, receive, send)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+_NOT_JSON = "request body: cannot be read as JSON; allowed: a JSON object in UTF-8 text"
+
+
+def _is_json(scope) -> bool:
+    """Whether FastAPI may parse this request's body as JSON (it does for application/json and application/…+json):
+    any Content-Type that says json, generously, so that no spelling of it skips the check."""
+    return any(name == b"content-type" and b"json" in value.lower() for name, value in scope.get("headers", ()))
+
+
 class SecurityHeaders:
     """Add the Content-Security-Policy and friends to every response."""
 
@@ -422,11 +563,12 @@ class SecurityHeaders:
 
 # ------------------------------------------------------------------------ app
 def create_app(hosts: Iterable[str] = LOCAL_HOSTS, training: tuple[int, int] = TRAINING_POOL,
-               lessons: tuple[int, int] = LESSONS_POOL) -> FastAPI:
+               lessons: tuple[int, int] = LESSONS_POOL, lessons_max_wait: float | None = LESSONS_MAX_WAIT) -> FastAPI:
     """The explorer: pages, static files, plotly.js and the JSON API.
 
     ``hosts``: the host names it answers to (besides the address a connection arrives on);
-    ``training`` and ``lessons``: (workers, waiting) of its two computing pools.
+    ``training`` and ``lessons``: (workers, waiting) of its two computing pools; ``lessons_max_wait``: the most
+    seconds of queue the lesson pool admits a request behind (None: its count alone).
     """
     app = FastAPI(
         title="chainrule explorer",
@@ -450,7 +592,7 @@ def create_app(hosts: Iterable[str] = LOCAL_HOSTS, training: tuple[int, int] = T
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Busy, busy_error)
     app.state.training = Capacity("training", *training, processes=True)
-    app.state.lessons = Capacity("lesson", *lessons)
+    app.state.lessons = Capacity("lesson", *lessons, max_wait=lessons_max_wait, seconds=0.005)
     app.include_router(routes.router)
     app.include_router(exercise_routes.router)
 
@@ -479,6 +621,7 @@ def create_app(hosts: Iterable[str] = LOCAL_HOSTS, training: tuple[int, int] = T
         return Response(status_code=204)
 
     app.mount("/static", RevalidateStatic(directory=STATIC), name="static")
+    app.add_middleware(BoundJson, openapi=app.openapi)
     app.add_middleware(CompressStatic)
     app.add_middleware(LimitBody)
     app.add_middleware(HostGuard, hosts=hosts)

@@ -555,6 +555,7 @@
     }
     if (!response.ok) {
       const lines = d.detail && d.detail.length ? d.detail : [{ message: d.error || `HTTP ${response.status}` }];
+      if (d.more) lines.push({ message: `and ${plain(d.more)} more` });
       list.replaceChildren(...lines.map((p) => CR.el("li", {}, p.message)));
       $("csv-text").setAttribute("aria-invalid", "true");
       return;
