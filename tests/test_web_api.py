@@ -417,10 +417,10 @@ def test_serve_binds_localhost_and_warns_when_told_otherwise(capsys, monkeypatch
 
 def test_the_server_keeps_no_unbounded_state(client):
     # The only cache is the handful of lesson traces, bounded by the number of lessons.
-    assert stepper.trace_lesson.cache_info().maxsize == len(stepper.LessonName.__args__)
+    assert stepper.trace_lesson.cache_info().maxsize == len(stepper.available_lessons())
     for seed in range(5):  # many clients, many settings: nothing is remembered between calls
         client.post("/api/playground", json={"seed": seed, "steps": 1, "layers": [2]})
-    assert stepper.trace_lesson.cache_info().currsize <= len(stepper.LessonName.__args__)
+    assert stepper.trace_lesson.cache_info().currsize <= len(stepper.available_lessons())
 
 
 # ------------------------------------------------------- hosts, HEAD, caching

@@ -90,16 +90,6 @@ def _describe(result, last, low: float, high: float, axis: str) -> str:
             f"{num(last.gradient)}; the minimum is at w* = {num(result.optimum_weight)}, where C = 0.")
 
 
-def _status(result: simplest.SimplestResult, last) -> str:
-    """One line on where the descent stands: diverged, at the minimum, or how far from it."""
-    if result.stopped == "diverged":
-        return simplest.stop_line(result)
-    if abs(last.gradient) < 1e-6:
-        return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < 10⁻⁶, "
-                f"w = {num(last.weight)} ≈ w* = y/i = {num(result.optimum_weight)}.")
-    return f"w* = y/i = {num(result.optimum_weight)}; the weight is {num(abs(last.weight - result.optimum_weight))} away."
-
-
 def explore(req: SimplestRequest) -> dict:
     """The whole state of the home page for one request (see the module docstring)."""
     result = simplest.train(**req.model_dump())
@@ -151,7 +141,7 @@ def explore(req: SimplestRequest) -> dict:
             "typo_line": simplest.typo_line(result),
             "learning_rate_lines": simplest.learning_rate_lines(result),
             "warning": simplest.warning(result),
-            "stop_line": _status(result, last),
+            "stop_line": simplest.status_line(result, last),
             "parabola": {"w": ws, "cost": [_cost_at(i, y, w) for w in ws]},
             "tangent": {"w": tangent_w, "cost": tangent_c},
             "plot_range": [low, high],

@@ -37,15 +37,14 @@ from ..gradcheck import is_parameter
 from ..codegen import compile as compile_graph
 from ..scalar import Value
 from . import graph_layout
-from .api_models import LessonName
 
 
 def available_lessons() -> list[str]:
     """The lessons of the step-through page."""
-    return list(LessonName.__args__)
+    return list(lessons.step_through())
 
 
-@lru_cache(maxsize=len(LessonName.__args__))
+@lru_cache(maxsize=len(lessons.step_through()))
 def trace_lesson(name: str) -> dict:
     """The step-through of one lesson (cached: a handful, and they never change).
 

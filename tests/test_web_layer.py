@@ -1,0 +1,55 @@
+"""The web layer holds HTTP; what the pages show is computed by the library (issue 22 §4, first part).
+
+* importing the step-through (``web.stepper``) imports neither FastAPI nor pydantic: it is not HTTP;
+* the home page's stop line is the lesson's (``simplest.status_line``), by the request's own tolerance, and it
+  never calls a far-away weight "at the minimum" because the slope is small (issue 24: i = 1e-8 said "at the
+  minimum after 0 steps").
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chainrule.lessons import simplest
+from chainrule.web import create_app
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_importing_the_step_through_imports_no_http_framework():
+    code = ("import sys, chainrule.web.stepper as s; s.trace_lesson('simplest'); "
+            "print(sorted(m for m in ('fastapi', 'pydantic', 'starlette') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_tiny_input_s_flat_cost_is_not_called_the_minimum(client):
+    d = client.post("/api/simplest", json={"input": 1e-8, "steps": 5}).json()
+    line = d["stop_line"]
+    assert not line.startswith("At the minimum") and "almost flat" in line and "from w* = y/i" in line, line
+
+
+def test_the_stop_line_honours_the_request_s_tolerance(client):
+    tight = client.post("/api/simplest", json={"steps": 100, "tolerance": 1e-9}).json()
+    loose = client.post("/api/simplest", json={"steps": 100, "tolerance": 1e-3}).json()
+    assert "< 1·10⁻⁹" in tight["stop_line"] and "< 0.001" in loose["stop_line"]
+    assert tight["current"]["step"] > loose["current"]["step"]
+    # the page says what the lesson says
+    result = simplest.train(steps=100, tolerance=1e-3)
+    assert loose["stop_line"] == simplest.status_line(result)
+
+
+def test_the_status_line_is_at_the_minimum_only_near_w_star():
+    result = simplest.train(steps=200)
+    assert simplest.status_line(result).startswith("At the minimum after")
+    assert abs(result.steps[-1].weight - result.optimum_weight) <= simplest.AT_MINIMUM * abs(result.optimum_weight)
+    early = simplest.train(steps=2)
+    assert simplest.status_line(early).startswith("w* = y/i = 0.533333; the weight is")
