@@ -22,6 +22,7 @@ from chainrule.cli import main
 from chainrule.commands import serve as serve_command
 from chainrule.lessons import simplest
 from chainrule.web import create_app
+from web_gates import gated
 from chainrule.web import stepper
 
 
@@ -506,22 +507,6 @@ def test_the_page_trains_in_calls_that_fit_the_budget(client):
     assert "max_steps_per_call" in js
 
 
-def _gated(monkeypatch, module, name):
-    """Make module.name block until the returned event is set (the work is real; it only waits first)."""
-    import threading
-
-    gate, started = threading.Event(), threading.Semaphore(0)
-    real = getattr(module, name)
-
-    def waiting(*args):
-        started.release()
-        assert gate.wait(30), "the test never opened the gate"
-        return real(*args)
-
-    monkeypatch.setattr(module, name, waiting)
-    return gate, started
-
-
 def test_a_full_training_pool_refuses_with_503_and_retry_after_while_light_requests_still_answer(monkeypatch):
     import anyio
     import httpx
@@ -530,7 +515,7 @@ def test_a_full_training_pool_refuses_with_503_and_retry_after_while_light_reque
 
     from chainrule.web.capacity import Capacity
 
-    gate, started = _gated(monkeypatch, playground, "train")
+    gate, started = gated(monkeypatch, playground, "train")
     app = create_app()
     # one computing, one waiting, the third refused; in threads, so that the gated train() is the one that runs
     app.state.training = Capacity("training", 1, 1)

@@ -36,6 +36,7 @@ with warnings.catch_warnings():
 
 from chainrule.csv_points import MAX_REPORTED
 from chainrule.web import create_app
+from web_gates import gated
 from chainrule.web import bodies
 from chainrule.web.server import MAX_LISTED, host_of
 
@@ -326,27 +327,13 @@ def test_a_light_request_is_answered_while_bodies_that_would_amplify_arrive(live
 
 
 # ------------------------------------------------------------ full queues
-def _gated(monkeypatch, module, name):
-    """Make module.name wait for the returned gate before it computes (the work is real; it only waits first)."""
-    gate, started = threading.Event(), threading.Semaphore(0)
-    real = getattr(module, name)
-
-    def waiting(*args):
-        started.release()
-        assert gate.wait(30), "the test never opened the gate"
-        return real(*args)
-
-    monkeypatch.setattr(module, name, waiting)
-    return gate, started
-
-
 def test_a_full_lesson_queue_answers_503_with_retry_after_at_once(monkeypatch):
     import anyio
     import httpx
 
     from chainrule.web import simplest_view
 
-    gate, started = _gated(monkeypatch, simplest_view, "explore")
+    gate, started = gated(monkeypatch, simplest_view, "explore")
     app = create_app(lessons=(1, 1))  # one computing, one waiting: the third is refused
 
     async def scenario():
