@@ -16,6 +16,7 @@ from chainrule.errors import InvalidValueError
 from chainrule.explainer import Derivation, explain
 from chainrule.explainer.format import pretty
 from chainrule.explainer.ranking import rank
+from chainrule.explainer.report import Report
 
 from expression_programs import programs, run
 
@@ -127,6 +128,21 @@ def test_renderers_text_markdown_and_json():
     data = json.loads(json.dumps(d.to_json()))
     assert data["parameters"][0]["total"] == pytest.approx(1.2)
     assert data["parameters"][0]["closed_form"] == pretty(sympy.Float(4.5) * sympy.Symbol("w") - sympy.Float(2.4))
+
+
+def test_a_derivation_is_rendered_by_the_one_report_renderer():
+    C, w = video()
+    d = explain(C, wrt=[w])
+    report = d.report()
+    assert isinstance(report, Report)
+    assert render(d.to_text()) == render(report.to_text()) and d.to_markdown() == report.to_markdown(level=3)
+    assert str(d) == str(report)
+    md = d.to_markdown()  # a path: three lines of text, one line of LaTeX
+    assert md.count("$$") == 2 * 3 and md.startswith("### Derivation of the gradients of $C = 0.16$\n")
+    path = [line for line in md.splitlines() if r"\frac{\partial a}{\partial w} = " in line]
+    assert len(path) == 1 and path[0].endswith(r"= 2(a - y)  \cdot  1  \cdot  i = 0.8  \cdot  1  \cdot  1.5 = 1.2$$")
+    text = render(d.to_text())
+    assert "= 2(a − y) · 1 · i" in text and "= 0.8 · 1 · 1.5 = 1.2" in text
 
 
 def test_a_parameter_the_cost_does_not_depend_on_has_no_path_and_zero_gradient():

@@ -1,8 +1,10 @@
-"""The house's layers point down: no import circles, no arrow from the library up into the command line."""
+"""The house's layers point down: docs/architecture.md's table names every module's layer, no import points up it,
+no import circles."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import chainrule
 
 PACKAGE = Path(chainrule.__file__).resolve().parent
+ARCHITECTURE = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 
 
 def _module_name(path: Path) -> str:
@@ -42,6 +45,71 @@ def _imports(path: Path, top_level_only: bool) -> set[str]:
 
 FILES = sorted(PACKAGE.rglob("*.py"))
 MODULES = {_module_name(p) for p in FILES}
+
+
+def _layer_table() -> list[tuple[str, set[str]]]:
+    """docs/architecture.md's layers, top to bottom: (layer, the modules it names and the folders, as prefixes).
+
+    A row names its modules and folders in backticks, as paths under src/chainrule (``cli.py``, ``commands/``,
+    ``codegen/lesson_networks.py``); what a parenthesis says about them (``web/``'s own files, what reads
+    ``files.py``) is description, not a row's member.
+    """
+    lines = ARCHITECTURE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| layer | modules | what it knows |") + 2  # after the header and its rule
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        layer, rest = line.strip("|").split("|", 1)
+        modules = rest.rsplit("|", 1)[0]
+        while re.search(r"\([^()]*\)", modules):
+            modules = re.sub(r"\([^()]*\)", "", modules)
+        named = set()
+        for token in re.findall(r"`([^`]+)`", modules):
+            path = PACKAGE / token
+            if token.endswith("/") and path.is_dir():
+                named.add("chainrule." + token.rstrip("/").replace("/", ".") + ".")
+            elif token.endswith(".py") and path.is_file():
+                named.add(_module_name(path))
+        table.append((layer.strip(), named))
+    return table
+
+
+LAYERS = _layer_table()
+
+
+def _layer(module: str) -> int | None:
+    """The row of ``module`` in the table: its own entry, else its folder's (None: the package's __init__)."""
+    if module == "chainrule":
+        return None  # the public names and __version__: above the table, read by whoever needs them
+    for k, (_, named) in enumerate(LAYERS):
+        if module in named:
+            return k
+    folders = [(len(f), k) for k, (_, named) in enumerate(LAYERS) for f in named if f.endswith(".")
+               and (module + ".").startswith(f)]
+    return max(folders)[1] if folders else None
+
+
+def test_the_architecture_names_every_module_once():
+    seen: dict[str, str] = {}
+    for layer, named in LAYERS:
+        for name in named:
+            assert name not in seen, f"{name} is in two layers of docs/architecture.md: {seen[name]} and {layer}"
+            seen[name] = layer
+    missing = [_module_name(p) for p in FILES if _module_name(p) != "chainrule" and _layer(_module_name(p)) is None]
+    assert not missing, f"docs/architecture.md's layer table does not say where these are: {missing}"
+
+
+def test_every_import_points_down_the_layers():
+    upward = []
+    for path in FILES:
+        name = _module_name(path)
+        mine = _layer(name)
+        for target in _imports(path, top_level_only=False):  # a deferred import counts as much as any
+            theirs = _layer(target)
+            if mine is not None and theirs is not None and theirs < mine:
+                upward.append(f"{name} ({LAYERS[mine][0]}) imports {target} ({LAYERS[theirs][0]})")
+    assert not upward, "imports up the layers of docs/architecture.md:\n" + "\n".join(upward)
 
 
 def test_the_library_never_imports_the_command_line():

@@ -101,11 +101,21 @@ def test_a_table_s_title_is_never_wrapped_to_the_table_s_width(monkeypatch, term
 def test_wrap_prose_keeps_operators_with_their_operands():
     from chainrule.explainer.report import wrap_prose
 
-    text = "The video's on-screen 4.5w − 1.5 is a typo: that is the formula for y = 0.5 (4.5w − 1.5); 0 < lr < 1/i²"
-    for width in range(12, 80):
-        lines = wrap_prose(text, width).splitlines()
-        assert " ".join(lines) == text
-        assert all(not re.search(r"[−+<]$", x) and not re.match(r"^[−+<=]", x) for x in lines), (width, lines)
+    for text in ("The video's on-screen 4.5w − 1.5 is a typo: that is the formula for y = 0.5 (4.5w − 1.5); 0 < lr < 1/i²",
+                 "each step is w = − lr · g, the same for every weight"):  # never before "=", an operator after it
+        for width in range(12, 80):
+            lines = wrap_prose(text, width).splitlines()
+            assert " ".join(lines) == text
+            assert all(not re.search(r"[−+<·]$", x) and not re.match(r"^[−+<=·]", x) for x in lines), (width, lines)
+
+
+def test_wrap_prose_holds_no_character_back_for_itself():
+    from chainrule.explainer.report import wrap_prose
+
+    # every character is the text's own: a private-use one is printed as it came, not turned into a space
+    assert wrap_prose("a\ue000b c d", 3) == "a\ue000b\nc d"
+    assert wrap_prose("  indented,  twice spaced", 100) == "  indented,  twice spaced"
+    assert wrap_prose("a-long-word-alone and more", 5) == "a-long-word-alone\nand\nmore"
 
 
 def test_wrap_formula_breaks_only_at_top_level_operators():

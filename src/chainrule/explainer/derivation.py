@@ -46,11 +46,12 @@ import sympy
 
 from ..errors import InvalidValueError
 from ..scalar import Value
-from .format import factor, latex, num, paren, pretty, sympy_latex, to_ascii
-from .report import Math
+from .format import factor, latex, num, paren, pretty, sympy_latex
 from .names import MAX_FORMULA_NODES, Names, local_formula, name_nodes, partial
 from .paths import count_paths, iter_paths, product_from_cost, top_paths, users_of
 from .. import ops
+from .ranking import rank
+from .report import Math, Prose, Report, Section, Table
 from .symbolic import EXACT, as_floats, constant, local_derivative
 from .trace import final_gradients
 
@@ -171,7 +172,7 @@ class ParameterDerivation:
 
 @dataclass
 class Derivation:
-    """The derivation of ∂C/∂p for each parameter p; render with ``to_text``/``to_markdown``/``to_json``."""
+    """The derivation of ∂C/∂p for each parameter p: ``report()`` shows it (text, Markdown), ``to_json`` holds it."""
 
     cost_name: str
     cost_value: float
@@ -189,67 +190,47 @@ class Derivation:
                 return p
         raise KeyError(f"no parameter named {name!r}; known: {', '.join(p.name for p in self.parameters)}")
 
-    # ----------------------------------------------------------------- text
-    def summary_line(self) -> str:
-        return (
-            f"{self.total_paths} paths in all: too many to list. Backprop never lists them: it visits each of the "
-            f"{self.n_edges} edges once and adds, at every node, the contributions of the paths that meet there. "
-            f"Shown instead: the {TOP_PATHS} largest paths per parameter and the gradient accumulated at each node."
-        )
+    def report(self) -> Report:
+        """The derivation as a ``Report``: the cost, then a section per parameter (and, summarized, per node).
 
-    def lines(self) -> list[str]:
-        """The derivation as plain text lines."""
-        out = [f"{self.cost_name} = {num(self.cost_value)}"]
+        ``explainer.report`` renders it, as it renders every explanation: ``to_text``, ``to_markdown`` and
+        ``str`` below are that renderer's. The numbers are ``to_json``'s.
+        """
+        cost = f"{self.cost_name} = {num(self.cost_value)}"
+        sections = []
         if self.summarized:
-            out.append(self.summary_line())
-        for p in self.parameters:
-            out.append("")
-            out += _parameter_lines(p)
+            summary = (
+                f"{self.total_paths} paths in all: too many to list. Backprop never lists them: it visits each of "
+                f"the {self.n_edges} edges once and adds, at every node, the contributions of the paths that meet "
+                f"there. Shown instead: the {TOP_PATHS} largest paths per parameter and the gradient accumulated at "
+                "each node."
+            )
+            sections.append(Section("", [Prose(summary, f"> {summary}")], style="yellow"))
+        sections += [Section(_parameter_head(p), _parameter_items(p), markdown_title=_parameter_markdown_head(p))
+                     for p in self.parameters]
         if self.summarized and self.node_gradients:
-            out.append("")
-            out.append("Gradients accumulated at the nodes (largest first):")
-            for name, g in self.node_gradients:
-                out.append(f"  {partial(self.cost_name, name)} = {num(g)}")
-        return out
+            table = Table(["node", "gradient"], [[f"${latex(n)}$", num(g)] for n, g in self.node_gradients])
+            sections.append(Section(
+                "Gradients accumulated at the nodes (largest first)",
+                [Math(f"{partial(self.cost_name, n)} = {num(g)}", markdown="") for n, g in self.node_gradients]
+                + [Prose("", table.to_markdown())],
+                markdown_title=""))
+        return Report("", cost, sections, markdown_title=(
+            f"Derivation of the gradients of ${latex(self.cost_name)} = {latex(num(self.cost_value))}$"))
 
     def to_text(self, width: int | None = None, ascii: bool = False):
         """A rich renderable: one panel per parameter (formulas wrapped to ``width`` between factors)."""
-        from rich.console import Group
-        from rich.text import Text
+        return self.report().to_text(width=width, ascii=ascii)
 
-        from .report import render_panels
-
-        head = f"{self.cost_name} = {num(self.cost_value)}"
-        parts = [Text(to_ascii(head) if ascii else head, style="bold")]
-        blocks = []
-        if self.summarized:
-            blocks.append(("", [self.summary_line()], "yellow"))
-        blocks += [(_parameter_head(p), _parameter_items(p), "") for p in self.parameters]
-        if self.summarized and self.node_gradients:
-            blocks.append(("Gradients accumulated at the nodes (largest first)",
-                           [Math(f"{partial(self.cost_name, n)} = {num(g)}") for n, g in self.node_gradients], ""))
-        return Group(*parts, *render_panels(blocks, width, ascii))
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines())
-
-    # ------------------------------------------------------------- markdown
     def to_markdown(self) -> str:
         """Markdown with LaTeX math, one section per parameter."""
-        md = [f"### Derivation of the gradients of ${latex(self.cost_name)} = {latex(num(self.cost_value))}$", ""]
-        if self.summarized:
-            md += [f"> {self.summary_line()}", ""]
-        for p in self.parameters:
-            md += _parameter_markdown(p, self.cost_name)
-        if self.summarized and self.node_gradients:
-            md += ["| node | gradient |", "|---|---:|"]
-            md += [f"| ${latex(n)}$ | {num(g)} |" for n, g in self.node_gradients]
-            md.append("")
-        return "\n".join(md) + "\n"
+        return self.report().to_markdown(level=3)
 
     _repr_markdown_ = to_markdown
 
-    # ----------------------------------------------------------------- json
+    def __str__(self) -> str:
+        return str(self.report())
+
     def to_json(self) -> dict:
         return {
             "cost": self.cost_name,
@@ -265,87 +246,80 @@ class Derivation:
 
     def ranking(self, learning_rate: float):
         """The parameters ranked by |gradient| and by the step they take: see ``explain.ranking``."""
-        from .ranking import rank
-
         return rank([(p.name, p.value, p.total) for p in self.parameters], learning_rate)
 
 
-# ----------------------------------------------------------------- rendering
+# --------------------------------------------------------------- the report
 def _scale(p: ParameterDerivation) -> float:
     """The largest path's size: the gradient is zero up to rounding below ``format.ROUNDING`` times it."""
     return max((abs(t.product) for t in p.paths), default=0.0)
 
 
+def _paths_count(p: ParameterDerivation) -> str:
+    return f"{p.n_paths} path{'s' if p.n_paths != 1 else ''}"
+
+
 def _parameter_head(p: ParameterDerivation) -> str:
-    return f"{p.derivative}   ({p.name} = {num(p.value)}; {p.n_paths} path{'s' if p.n_paths != 1 else ''})"
+    return f"{p.derivative}   ({p.name} = {num(p.value)}; {_paths_count(p)})"
+
+
+def _fraction(p: ParameterDerivation) -> str:
+    """∂C/∂w in LaTeX, as a fraction."""
+    return r"\frac{" + latex(p.derivative).replace("/", "}{") + "}"
+
+
+def _parameter_markdown_head(p: ParameterDerivation) -> str:
+    return f"${_fraction(p)}$ with ${latex(p.name)} = {latex(num(p.value))}$ ({_paths_count(p)})"
 
 
 def _parameter_items(p: ParameterDerivation) -> list:
-    """The body of one parameter's derivation: formulas (``Math``) and prose lines (``str``)."""
+    """The body of one parameter's derivation: formulas (``Math``) and prose (``Prose``), each in text and Markdown."""
     scale = _scale(p)
+    frac = _fraction(p)
     out: list = []
     if p.n_paths == 0:
-        out.append(f"no path leads from {p.name} to the cost: it does not depend on {p.name}")
+        out.append(Prose(f"no path leads from {p.name} to the cost: it does not depend on {p.name}",
+                         f"No path leads from ${latex(p.name)}$ to the cost: it does not depend on it."))
     if not p.listed_all:
-        out.append(f"the {len(p.paths)} largest of {p.n_paths} paths:")
+        out.append(Prose(f"the {len(p.paths)} largest of {p.n_paths} paths:",
+                         f"The {len(p.paths)} largest of {p.n_paths} paths:"))
     for k, path in enumerate(p.paths, 1):
         lead = f"path {k}: " if p.n_paths > 1 else ""
         pad = " " * len(lead)
-        out.append(Math(f"{lead}{path.chain()}"))
-        out.append(Math(f"{pad}= {path.formulas()}"))
-        out.append(Math(f"{pad}= {path.numbers()} = {num(path.product)}"))
+        chain = path.joined([_latex_frac(f.derivative) for f in path.factors], r" \cdot ", r"\cdots")
+        out.append(Math(f"{lead}{path.chain()}", markdown=(  # one line of LaTeX for the three of text
+            f"$${chain} = {latex(path.formulas())} = {latex(path.numbers())} = {latex(num(path.product))}$$")))
+        out.append(Math(f"{pad}= {path.formulas()}", markdown=""))
+        out.append(Math(f"{pad}= {path.numbers()} = {num(path.product)}", markdown=""))
         if path.left_out:
-            out.append(path.gap_line())
+            out.append(Prose(path.gap_line(), path.gap_line() + "."))
     if p.listed_all and p.n_paths > 1:
+        out.append(Prose("", "The sum over the paths:"))
         out.append(Math(" + ".join(factor(t.product) for t in p.paths) + f" = {num(p.path_sum, scale=scale)}",
-                        note="the sum over the paths"))
-    out.append(Math(f"{p.derivative} = {num(p.total, scale=scale)}", note=f"backprop's accumulated gradient, = {p.name}.grad"))
+                        note="the sum over the paths", markdown=(
+                            f"$${' + '.join(latex(factor(t.product)) for t in p.paths)} = "
+                            f"{latex(num(p.path_sum, scale=scale))}$$")))
+    out.append(Math(f"{p.derivative} = {num(p.total, scale=scale)}", note=f"backprop's accumulated gradient, = {p.name}.grad",
+                    markdown=f"$${frac} = {latex(num(p.total, scale=scale))}$$ (backprop's accumulated gradient, "
+                             f"`{p.name}.grad`)"))
     if p.closed_form is not None:
         closed = pretty(as_floats(p.closed_form))
-        if len(closed) <= MAX_CLOSED_FORM:
-            out.append(Math(f"{p.derivative} = {closed}", note="closed form, sympy"))
+        shown = len(closed) <= MAX_CLOSED_FORM
+        if shown:
+            out.append(Math(f"{p.derivative} = {closed}", note="closed form, sympy",
+                            markdown=f"$${frac} = {sympy_latex(as_floats(p.closed_form))}$$ (closed form, sympy)"))
         else:
-            out.append(f"closed form (sympy): {len(closed)} characters long, too long to print (it is in the JSON)")
+            out.append(Prose(f"closed form (sympy): {len(closed)} characters long, too long to print (it is in the "
+                             "JSON)", ""))
         if p.symbolic_check is not None:
-            verdict = "agrees" if p.symbolic_check else "DISAGREES"
-            out.append(f"differentiating the whole cost {verdict} with the chain-rule product of local derivatives")
+            agree = "agrees" if p.symbolic_check else "DISAGREES"
+            marked = "agrees" if p.symbolic_check else "**disagrees**"
+            out.append(Prose(f"differentiating the whole cost {agree} with the chain-rule product of local derivatives",
+                             f"Differentiating the whole cost {marked} with the chain-rule product of local "
+                             "derivatives." if shown else ""))
     elif p.symbolic_skipped:
-        out.append(p.symbolic_skipped)
+        out.append(Prose(p.symbolic_skipped, p.symbolic_skipped[0].upper() + p.symbolic_skipped[1:] + "."))
     return out
-
-
-def _parameter_lines(p: ParameterDerivation) -> list[str]:
-    """The head, then the body as plain text lines."""
-    return [_parameter_head(p)] + [x.plain() if isinstance(x, Math) else x for x in _parameter_items(p)]
-
-
-def _parameter_markdown(p: ParameterDerivation, cost: str) -> list[str]:
-    d = latex(p.derivative).replace("/", "}{").replace(r"\partial ", r"\partial ", 1)
-    frac = r"\frac{" + d + "}"
-    scale = _scale(p)
-    md = [f"#### ${frac}$ with ${latex(p.name)} = {latex(num(p.value))}$ ({p.n_paths} path{'s' if p.n_paths != 1 else ''})",
-          ""]
-    if p.n_paths == 0:
-        md += [f"No path leads from ${latex(p.name)}$ to the cost: it does not depend on it.", ""]
-    if not p.listed_all:
-        md += [f"The {len(p.paths)} largest of {p.n_paths} paths:", ""]
-    for path in p.paths:
-        chain = path.joined([_latex_frac(f.derivative) for f in path.factors], r" \cdot ", r"\cdots")
-        md += [f"$${chain} = {latex(path.formulas())} = {latex(path.numbers())} = {latex(num(path.product))}$$", ""]
-        if path.left_out:
-            md += [path.gap_line() + ".", ""]
-    if p.listed_all and p.n_paths > 1:
-        terms = " + ".join(latex(factor(t.product)) for t in p.paths)
-        md += ["The sum over the paths:", "", f"$${terms} = {latex(num(p.path_sum, scale=scale))}$$", ""]
-    md += [f"$${frac} = {latex(num(p.total, scale=scale))}$$ (backprop's accumulated gradient, `{p.name}.grad`)", ""]
-    if p.closed_form is not None and len(pretty(as_floats(p.closed_form))) <= MAX_CLOSED_FORM:
-        md += [f"$${frac} = {sympy_latex(as_floats(p.closed_form))}$$ (closed form, sympy)", ""]
-        if p.symbolic_check is not None:
-            md += ["Differentiating the whole cost " + ("agrees" if p.symbolic_check else "**disagrees**")
-                   + " with the chain-rule product of local derivatives.", ""]
-    elif p.symbolic_skipped:
-        md += [p.symbolic_skipped[0].upper() + p.symbolic_skipped[1:] + ".", ""]
-    return md
 
 
 def _latex_frac(derivative: str) -> str:

@@ -2,8 +2,9 @@
 
 A lesson (or any explanation) describes what to show as a ``Report``: a
 title, a list of ``Section``s (a title and lines of blackboard notation,
-∂C/∂w = 2(a − y)·i; or a table; or a ``Derivation``) and the numbers behind
-them (``data``, for JSON). The renderers here are the only ones:
+∂C/∂w = 2(a − y)·i; or a table; or a ``Derivation``, shown as the report it
+makes, ``Derivation.report()``) and the numbers behind them (``data``, for
+JSON). The renderers here are the only ones:
 
 * ``to_text``: a rich renderable. Formula lines are wrapped only between
   factors and terms (``format.wrap_formula``), never inside ∂(a − y)/∂a;
@@ -15,22 +16,28 @@ them (``data``, for JSON). The renderers here are the only ones:
 
 A line of a section is a formula (``Math``: math text and an optional prose
 note after it) or prose (a plain ``str``); ``Section.math`` makes every
-plain line of the section a formula.
+plain line of the section a formula. A line whose Markdown is not its text's
+(a derivation's path is three lines of text and one of LaTeX) says so: a
+``Math`` with its own ``markdown``, or ``Prose``, a line of prose with its
+Markdown beside it; either form may be "" (the line is in the other only).
 """
 
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from .format import latex, to_ascii, wrap_formula
 
-__all__ = ["Math", "Table", "Section", "Report", "render_panels", "PROSE_WIDTH"]
+__all__ = ["Math", "Prose", "Table", "Section", "Report", "render_panels", "PROSE_WIDTH"]
 
 # Prose (not formulas) is wrapped between words at this width when the output has no width of its own.
 PROSE_WIDTH = 100
+
+# rich is imported by the text renderers only (about 80 ms): JSON and Markdown, the explorer's API and
+# `--format json`, never load it.
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,29 @@ class Math:
 
     text: str
     note: str = ""
+    markdown: str | None = None  # the Markdown line, when it is not $$LaTeX of text$$ (note); "": none
 
     def plain(self) -> str:
         return f"{self.text}   ({self.note})" if self.note else self.text
+
+    def to_markdown(self) -> str:
+        if self.markdown is not None:
+            return self.markdown
+        return f"$${latex(self.text)}$$" + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A line of prose whose Markdown is written otherwise ("" in either: the line is in the other form only)."""
+
+    text: str
+    markdown: str
+
+    def plain(self) -> str:
+        return self.text
+
+    def to_markdown(self) -> str:
+        return self.markdown
 
 
 @dataclass
@@ -49,6 +76,12 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     title: str = ""
+
+    def to_markdown(self) -> str:
+        """A Markdown table: the first column left, the others right."""
+        return "\n".join(["| " + " | ".join(self.columns) + " |",
+                          "|" + "|".join(["---"] + ["---:"] * (len(self.columns) - 1)) + "|",
+                          *("| " + " | ".join(row) + " |" for row in self.rows)])
 
 
 @dataclass
@@ -59,33 +92,70 @@ class Section:
     lines: list = field(default_factory=list)
     math: bool = False
     table: Table | None = None
-    derivation: Any = None  # a chainrule.explainer.Derivation
+    derivation: Any = None  # a chainrule.explainer.Derivation: its report() is shown here
     style: str = ""  # rich style of the lines, e.g. "bold yellow" for a warning
+    markdown_title: str | None = None  # the Markdown heading, when it is not the title ("": none)
 
     def items(self) -> list:
-        """The lines, each a ``Math`` or a prose ``str``."""
-        return [x if isinstance(x, Math) or not self.math else Math(x) for x in self.lines]
+        """The lines, each a ``Math``, a ``Prose`` or a prose ``str``."""
+        return [x if isinstance(x, (Math, Prose)) or not self.math else Math(x) for x in self.lines]
 
     def plain_lines(self) -> list[str]:
-        return [x.plain() if isinstance(x, Math) else x for x in self.items()]
+        """The lines as plain text (a line of the Markdown only left out)."""
+        return [x if isinstance(x, str) else x.plain() for x in self.items()
+                if not (isinstance(x, Prose) and not x.text)]
 
 
 def _text(value: str, ascii: bool) -> str:
     return to_ascii(value) if ascii else value
 
 
-# In prose, a formula such as (4.5w − 1.5) or 0 < lr < 1/i² must not break at its operators' spaces: they are held
-# by a placeholder while the prose is wrapped (textwrap breaks only at ASCII whitespace); a break after "=" stays
-_OPERATOR_SPACES = re.compile(r" ([−+·×<>≤≥→←]) ")
+# In prose, a formula such as (4.5w − 1.5) or 0 < lr < 1/i² must not break at its operators' spaces, nor before an
+# "=" (a break after "=" stays allowed): those spaces are held, every other space is a place to break
+_OPERATOR_SPACES = re.compile(r" [−+·×<>≤≥→←] ")
 _BEFORE_EQUALS = re.compile(r" (?==(?: |$))")
-_NO_BREAK = "\ue000"  # a private-use character: no text of ours contains it, textwrap never breaks at it
+_SPACES = " \t\n\x0b\x0c\r"
+
+
+def _prose_chunks(line: str) -> list[tuple[bool, str]]:
+    """``line`` cut where prose may break: ``(True, spaces)`` to break at, ``(False, word)`` with the spaces it holds."""
+    held = {m.start() for m in _BEFORE_EQUALS.finditer(line)}
+    for m in _OPERATOR_SPACES.finditer(line):
+        held |= {m.start(), m.end() - 1}
+    pieces = groupby(enumerate(line), key=lambda kc: kc[1] in _SPACES and kc[0] not in held)
+    return [(free, "".join(" " if free else c for _, c in piece)) for free, piece in pieces]
 
 
 def wrap_prose(line: str, width: int) -> str:
-    """``line`` wrapped between words to ``width``, never inside a formula it contains (breaks after "=" allowed)."""
-    held = _BEFORE_EQUALS.sub(_NO_BREAK, _OPERATOR_SPACES.sub(f"{_NO_BREAK}\\1{_NO_BREAK}", line))
-    wrapped = textwrap.wrap(held, width, break_long_words=False, break_on_hyphens=False)
-    return "\n".join(wrapped).replace(_NO_BREAK, " ") or line
+    """``line`` wrapped between words to ``width``, never inside a formula it contains (breaks after "=" allowed).
+
+    Words fill each line as far as they fit (a word longer than ``width`` gets a line of its own, whole); the
+    spaces at a break are dropped, as ``textwrap`` does.
+    """
+    lines: list[str] = []
+    current: list[tuple[bool, str]] = []
+    size = 0
+    for free, chunk in _prose_chunks(line):
+        if free and not current and lines:  # a line never starts with the spaces it broke at
+            continue
+        if current and size + len(chunk) > width:
+            if _joined(current):
+                lines.append(_joined(current))
+            current, size = [], 0
+            if free:
+                continue
+        current.append((free, chunk))
+        size += len(chunk)
+    if _joined(current):
+        lines.append(_joined(current))
+    return "\n".join(lines) or line
+
+
+def _joined(chunks: list[tuple[bool, str]]) -> str:
+    """One line of chunks, without the spaces it ends with."""
+    while chunks and chunks[-1][0]:
+        chunks = chunks[:-1]
+    return "".join(chunk for _, chunk in chunks)
 
 
 def render_panels(blocks: list[tuple[str, list, str]], width: int | None, ascii: bool) -> list:
@@ -108,8 +178,10 @@ def render_panels(blocks: list[tuple[str, list, str]], width: int | None, ascii:
         prose = inner or max([PROSE_WIDTH] + [len(x.plain()) for x in lines if isinstance(x, Math)])
         texts = []
         for line in lines:
+            if isinstance(line, Prose) and not line.text:  # a line of the Markdown only
+                continue
             if not isinstance(line, Math):
-                wrapped = wrap_prose(line, prose)
+                wrapped = wrap_prose(line.text if isinstance(line, Prose) else line, prose)
                 texts.append(Text(_text(wrapped, ascii), style=style))
                 continue
             pieces = wrap_formula(line.text, inner) if inner is not None else [line.text]
@@ -170,6 +242,7 @@ class Report:
     title: str
     sections: list[Section]
     data: dict = field(default_factory=dict)
+    markdown_title: str | None = None  # the Markdown heading, when it is not the title
 
     def to_text(self, width: int | None = None, ascii: bool = False):
         """A rich renderable: the title, then one panel (or table) per section. ``width``: wrap formulas to it."""
@@ -181,35 +254,50 @@ class Report:
         for s in self.sections:
             if s.derivation is not None:
                 parts.append(Text(_text(heading(s.title), ascii), style="bold"))
-                parts.append(s.derivation.to_text(width=width, ascii=ascii))
+                parts.append(s.derivation.report().to_text(width=width, ascii=ascii))
             if s.lines:
                 parts += render_panels([(s.title, s.items(), s.style)], width, ascii)
             if s.table is not None:
                 parts.append(_rich_table(s.table, s.title if not s.lines else "", ascii, width))
         return Group(*parts)
 
-    def to_markdown(self) -> str:
-        """Markdown: formulas as display math in LaTeX, prose as text, tables as tables."""
-        md = [f"## {self.title}", ""]
+    def to_markdown(self, level: int = 2) -> str:
+        """Markdown: formulas as display math in LaTeX, prose as text, tables as tables; the title at ``level``."""
+        return "\n".join(self._markdown(level)).rstrip("\n") + "\n"
+
+    def _markdown(self, level: int) -> list[str]:
+        """The Markdown lines, each block followed by a blank line; sections one level below the title."""
+        title = self.title if self.markdown_title is None else self.markdown_title
+        md = [f"{'#' * level} {title}", ""]
         for s in self.sections:
-            if s.title:
-                md += [f"### {s.title}", ""]
+            title = s.title if s.markdown_title is None else s.markdown_title
+            if title:
+                md += [f"{'#' * (level + 1)} {title}", ""]
             if s.derivation is not None:
-                md += [s.derivation.to_markdown(), ""]
+                md += s.derivation.report()._markdown(level + 1)
             for item in s.items():
-                if isinstance(item, Math):
-                    md.append(f"$${latex(item.text)}$$" + (f" ({item.note})" if item.note else ""))
-                else:
-                    md.append(f"**{item}**" if s.style else item)
-                md.append("")
+                if isinstance(item, str):
+                    md += [f"**{item}**" if s.style else item, ""]
+                elif item.markdown != "":  # "": a line of the text only
+                    md += [item.to_markdown(), ""]
             if s.table is not None:
-                md.append("| " + " | ".join(s.table.columns) + " |")
-                md.append("|" + "|".join(["---"] + ["---:"] * (len(s.table.columns) - 1)) + "|")
-                md += ["| " + " | ".join(row) + " |" for row in s.table.rows]
-                md.append("")
-        return "\n".join(md).rstrip("\n") + "\n"
+                md += [s.table.to_markdown(), ""]
+        return md
 
     _repr_markdown_ = to_markdown
+
+    def __str__(self) -> str:
+        """Plain text: the title, then each section (a blank line and its title first, when it has one)."""
+        out = [self.title]
+        for s in self.sections:
+            if s.title:
+                out += ["", s.title]
+            if s.derivation is not None:
+                out += str(s.derivation.report()).splitlines()
+            out += s.plain_lines()
+            if s.table is not None:
+                out += [" | ".join(s.table.columns), *(" | ".join(row) for row in s.table.rows)]
+        return "\n".join(out)
 
     def to_json(self) -> dict:
         """``data`` with the lesson's name, title and the lines every renderer shows."""
