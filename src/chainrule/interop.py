@@ -439,7 +439,7 @@ def torch_graph_gradients(cost, parameters) -> list[float]:
     Each parameter becomes a 0-d float64 tensor with ``requires_grad``; the
     graph is replayed op by op with the op table's torch library
     (``gradcheck.evaluate_graph`` with ``TorchLib``) and PyTorch's autograd
-    differentiates it: the values come from the same formulas, the
+    differentiates it: the values come from the same op functions, the
     derivatives from PyTorch alone, an independent second opinion on
     chainrule's backward pass.
     """

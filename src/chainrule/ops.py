@@ -1,31 +1,37 @@
-"""What each scalar operation means, written once: its value, its local derivatives, how it prints.
+"""What each scalar operation means, written once: its value and its local derivatives, as Python functions.
 
 Every node of a ``Value`` graph was made by one operation of this table. An
-operation is two things:
+operation is two things, side by side in ``rules`` below (as MiniTorch puts
+an operation's forward and backward together):
 
-* its **value**, a formula in its operands (``a * b``), and
-* one **local derivative** per operand: ∂(value)/∂(operand), a formula in the
-  operands and in ``out``, the value itself (for eᵃ the derivative is
-  ``out``: no need to compute the exponential twice).
+* its **value**, a function of its operands (``lambda a, b: a * b``), and
+* one **local derivative** per operand: ∂(value)/∂(operand), a function of
+  the operands and of ``out``, the value itself (for eᵃ the derivative is
+  ``out``: no need to compute the exponential twice), or a plain number when
+  it is the same everywhere (∂(a + b)/∂a = 1).
 
-The formulas are Python expressions over the operand names and a handful of
-functions (``exp``, ``log``, ``tanh``, ``sigmoid``, ``relu``, ``step``). They
-are the only definition of the operations in chainrule: every consumer
-evaluates these same expressions with its own *library* of those functions:
+They are the only definition of the operations in chainrule. Each consumer
+calls ``rules(f)`` with its own *library* ``f``: the functions ``exp``,
+``log``, ``tanh``, ``sigmoid``, ``relu``, ``step`` and ``constant`` (how a
+plain number is written in its terms), and gets the same functions computing
+in its own numbers:
 
-* the scalar engine (``scalar.Value``): plain floats and ``math``, compiled
-  once into small Python functions (``float_rule``), so a node costs what a
-  hand-written operator would;
-* the explainer (``explain.symbolic``): sympy, to write ∂a/∂w = i and to
+* the scalar engine (``scalar.Value``): plain floats and ``math``
+  (``FLOATS``); each operator of ``Value`` calls these functions;
+* the explainer (``explainer.symbolic``): sympy, to write ∂a/∂w = i and to
   differentiate whole costs;
 * the gradient checker (``gradcheck.evaluate_graph``): floats again, to
   replay a graph with perturbed weights;
 * PyTorch (``interop``): torch tensors, for an independent autograd;
-* the code emitter (``chainrule.compile``, the backward pass as code): the
-  expressions themselves, as text, with the graph's variable names.
+* the code emitter (``chainrule.compile``, the backward pass as code):
+  pieces of code, so ``a * b`` of two names is the expression ``i * w``.
 
-So adding an operation is one entry below (and a method on ``Value`` that
-makes it); a test walks every operation and every library.
+Nothing here is text to be parsed: a formula is shown by calling these
+functions with sympy's library (``explain``), never by reading a string.
+
+So adding an operation is one entry in ``rules``, one in ``_TABLE`` (its
+name, operands and what it means in words) and a method on ``Value`` that
+makes it; a test walks every operation and every library.
 
 How a node records an operation (the graph's public data model, see
 ``scalar.Value``): ``op`` (this table's key), ``inputs`` (the operands that are
@@ -35,21 +41,23 @@ operand: ``None`` for the next input, or the plain number). ``operands(node)``
 puts them back together.
 
 The variadic operations ``sum`` (Σ vᵢ) and ``dot`` (Σ wᵢ·xᵢ + b) are folds:
-``acc`` starts at 0.0 and takes each term in turn, in the order the operands
-were given (the order of the additions matters for the last bit, and every
-library follows it).
+a running total starts at 0.0 and takes each term in turn, in the order the
+operands were given (the order of the additions matters for the last bit,
+and every library follows it); a dot's bias is added last, as ``+`` adds.
 """
 
 from __future__ import annotations
 
-import functools
 import math
+import operator
+import weakref
 
-__all__ = ["Op", "OPS", "FUNCTIONS", "FloatLib", "FLOATS", "operands", "evaluate", "local_derivative",
-           "float_rule", "fold_terms", "functions_of", "input_positions", "node_value", "node_local", "tree"]
+__all__ = ["Op", "Rule", "OPS", "FUNCTIONS", "FUNCTION_FORMS", "FloatLib", "FLOATS", "FLOAT_RULES", "rules",
+           "rules_for", "operands", "evaluate", "local_derivative", "fold_terms", "functions_of", "input_positions",
+           "node_value", "node_local"]
 
-# The functions a formula may call (a library supplies each of them), and how each is written:
-# in Unicode text, in LaTeX, and in words.
+# The functions an operation may call (a library supplies each of them), and how each is written:
+# in Unicode text, in LaTeX, and in words (for display only).
 FUNCTION_FORMS = {
     "exp": ("exp({})", r"e^{{{}}}", "the exponential"),
     "log": ("ln({})", r"\ln\left({}\right)", "the natural logarithm"),
@@ -59,35 +67,80 @@ FUNCTION_FORMS = {
     "step": ("(1 if {} > 0 else 0)", r"[{} > 0]", "the slope of relu: 1 where x > 0, else 0"),
 }
 FUNCTIONS = tuple(FUNCTION_FORMS)
-# The names a formula may use besides the functions: its operands and its own value.
-_OPERAND_NAMES = ("a", "b", "acc", "w", "x", "out")
 
 
-class Op:
-    """One operation: its name in the graph, its operands, its value and local derivatives, how it prints.
+# ------------------------------------------------------------ what each op computes
+class Rule:
+    """One operation in one library's numbers: ``value(*operands)`` and ``slopes[k]``, ∂value/∂(operand k).
 
-    ``value`` and each of ``local`` are Python expressions (see the module
-    docstring). ``text`` and ``latex`` print a node of this operation from
-    its operands' printed forms (``{a}``, ``{b}``); ``precedence`` says how
-    tightly it binds (a higher number binds tighter), for parentheses.
-    ``special``: exact forms for particular constant operands (the square:
-    ``a ** 2`` is computed as ``a * a``, as every library should).
-    ``finite_local``: False when a local derivative can be infinite while the
-    value is finite (√x at 0, 1/x near 0): the engine checks those.
+    A slope is a function ``slope(*operands, out)`` (``out`` is the value),
+    or a number in the library's terms when it does not depend on them.
+    ``special``: exact forms for a particular constant operand,
+    ``{(k, number): Rule}``: the square ``a ** 2`` is computed as ``a * a``
+    (as every library should); the form's slopes are those of the other
+    operands.
     """
 
-    __slots__ = ("name", "word", "operands", "value", "local", "text", "latex", "precedence", "doc", "special",
-                 "finite_local", "variadic")
+    __slots__ = ("value", "slopes", "special")
 
-    def __init__(self, name: str, word: str, operands: tuple, value: str, local: tuple, text: str, latex: str,
-                 precedence: int, doc: str, special: dict | None = None, finite_local: bool = True,
-                 variadic: bool = False):
-        self.name, self.word, self.operands, self.value, self.local = name, word, operands, value, local
-        self.text, self.latex, self.precedence, self.doc = text, latex, precedence, doc
-        self.special, self.finite_local, self.variadic = special or {}, finite_local, variadic
+    def __init__(self, value, *slopes, special: dict | None = None):
+        self.value, self.slopes, self.special = value, slopes, special or {}
 
     def __repr__(self) -> str:
-        return f"Op({self.name!r}: {self.value}; ∂ {', '.join(self.local)})"
+        return f"Rule({self.value!r}, {', '.join(map(repr, self.slopes))})"
+
+
+def rules(f) -> dict[str, Rule]:
+    """Every operation's value and local derivatives, computed with the library ``f``.
+
+    ``f.exp`` … ``f.step`` are the library's functions; ``one`` and ``two``
+    are 1 and 2 in its numbers (exact integers for sympy, floats for the
+    engine, code for the code emitter). The names of the operands are those
+    of ``OPS`` (``a``, ``b``; a fold's running total ``acc`` and its term).
+    """
+    exp, log, tanh, sigmoid, relu, step = f.exp, f.log, f.tanh, f.sigmoid, f.relu, f.step
+    zero, one, two = f.constant(0.0), f.constant(1.0), f.constant(2.0)
+    return {
+        # the value           ∂/∂a                                  ∂/∂b
+        "+": Rule(operator.add,   one,                                  one),
+        "-": Rule(operator.sub,   one,                                  -one),
+        "neg": Rule(operator.neg, -one),
+        "*": Rule(operator.mul,   lambda a, b, out: b,                  lambda a, b, out: a),
+        # ∂/∂b = −a/b², computed as −(a/b)/b so that it does not overflow where a/b is finite
+        "/": Rule(operator.truediv, lambda a, b, out: one / b,          lambda a, b, out: -(out / b)),
+        "**": Rule(operator.pow,  lambda a, b, out: b * a ** (b - one), lambda a, b, out: out * log(a),
+                   special={(1, 2.0): Rule(lambda a, b: a * a, lambda a, b, out: two * a),  # a²: a·a
+                            (1, 0.0): Rule(lambda a, b: one, zero)}),  # a⁰ = 1 everywhere, even at a = 0
+        "exp": Rule(exp,                            lambda a, out: out),
+        "log": Rule(log,                            lambda a, out: one / a),
+        "tanh": Rule(tanh,                          lambda a, out: one - out * out),
+        "sigmoid": Rule(sigmoid,                    lambda a, out: out * (one - out)),
+        "relu": Rule(relu,                          lambda a, out: step(a)),
+        # folds: the value adds one term to the running total acc; the slopes are those of the term
+        "sum": Rule(lambda acc, x: acc + x,         one),
+        "dot": Rule(lambda acc, w, x: acc + w * x,  lambda w, x, out: x,                lambda w, x, out: w),
+    }
+
+
+# ------------------------------------------------------------ what each op is called
+class Op:
+    """One operation: its name in the graph, its operands, what it means in words.
+
+    ``finite_local``: False when a local derivative can be infinite while the
+    value is finite (√x at 0, 1/x near 0): the engine checks those.
+    ``variadic``: a fold over any number of terms (``sum``, ``dot``);
+    ``operands`` then names one term's operands.
+    """
+
+    __slots__ = ("name", "word", "operands", "doc", "finite_local", "variadic")
+
+    def __init__(self, name: str, word: str, operands: tuple, doc: str, finite_local: bool = True,
+                 variadic: bool = False):
+        self.name, self.word, self.operands, self.doc = name, word, operands, doc
+        self.finite_local, self.variadic = finite_local, variadic
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, {self.word}: {self.doc})"
 
     @property
     def arity(self) -> int | None:
@@ -95,95 +148,27 @@ class Op:
         return None if self.variadic else len(self.operands)
 
 
-def _function(name: str, local: tuple[str, ...], doc: str, **more) -> Op:
-    """A function of one operand (exp, tanh, …): its value is the call, and it prints as the function does."""
-    text, latex, _ = FUNCTION_FORMS[name]
-    return Op(name, name, ("a",), f"{name}(a)", local, text.replace("{}", "{a}"), latex.replace("{}", "{a}"), 5, doc,
-              **more)
-
-
-# precedence: 1 sum, 2 product, 3 unary minus, 4 power, 5 function call / atom
 _TABLE = [
-    Op("+", "add", ("a", "b"), "a + b", ("1.0", "1.0"), "{a} + {b}", "{a} + {b}", 1,
-       "a + b: each input moves the sum one for one."),
-    Op("-", "sub", ("a", "b"), "a - b", ("1.0", "-1.0"), "{a} − {b}", "{a} - {b}", 1,
-       "a − b: ∂/∂a = 1, ∂/∂b = −1."),
-    Op("neg", "neg", ("a",), "-a", ("-1.0",), "−{a}", "-{a}", 3, "−a: ∂/∂a = −1."),
-    Op("*", "mul", ("a", "b"), "a * b", ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", 2,
-       "a·b: each factor's derivative is the other factor."),
-    Op("/", "div", ("a", "b"), "a / b", ("1.0 / b", "-(out / b)"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}", 2,
+    Op("+", "add", ("a", "b"), "a + b: each input moves the sum one for one."),
+    Op("-", "sub", ("a", "b"), "a − b: ∂/∂a = 1, ∂/∂b = −1."),
+    Op("neg", "neg", ("a",), "−a: ∂/∂a = −1."),
+    Op("*", "mul", ("a", "b"), "a·b: each factor's derivative is the other factor."),
+    Op("/", "div", ("a", "b"),
        "a/b: ∂/∂a = 1/b, ∂/∂b = −a/b², computed as −(a/b)/b so that it does not overflow where a/b is finite.",
        finite_local=False),
-    Op("**", "pow", ("a", "b"), "a ** b", ("b * a ** (b - 1.0)", "out * log(a)"), "{a}^{b}", "{a}^{{{b}}}", 4,
-       "aᵇ: ∂/∂a = b·aᵇ⁻¹ (a number exponent), ∂/∂b = aᵇ·ln a (a number base > 0).",
-       special={(1, 2.0): ("a * a", "2.0 * a"), (1, 0.0): ("1.0", "0.0")},
+    Op("**", "pow", ("a", "b"), "aᵇ: ∂/∂a = b·aᵇ⁻¹ (a number exponent), ∂/∂b = aᵇ·ln a (a number base > 0).",
        finite_local=False),
-    _function("exp", ("out",), "eᵃ: its own derivative."),
-    _function("log", ("1.0 / a",), "ln a (a > 0): ∂/∂a = 1/a.", finite_local=False),
-    _function("tanh", ("1.0 - out * out",), "tanh a: ∂/∂a = 1 − tanh²a."),
-    _function("sigmoid", ("out * (1.0 - out)",), "σ(a) = 1/(1 + e⁻ᵃ): ∂/∂a = σ(a)(1 − σ(a))."),
-    _function("relu", ("step(a)",), "max(0, a): ∂/∂a = 1 if a > 0 else 0."),
-    Op("sum", "sum", ("x",), "acc + x", ("1.0",), "{terms}", "{terms}", 1,
-       "Σᵢ vᵢ as one node: every term's derivative is 1.", variadic=True),
-    Op("dot", "dot", ("w", "x"), "acc + w * x", ("x", "w"), "{terms}", "{terms}", 1,
-       "Σᵢ wᵢ·xᵢ + b as one node (a neuron's weighted input): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.", variadic=True),
+    Op("exp", "exp", ("a",), "eᵃ: its own derivative."),
+    Op("log", "log", ("a",), "ln a (a > 0): ∂/∂a = 1/a.", finite_local=False),
+    Op("tanh", "tanh", ("a",), "tanh a: ∂/∂a = 1 − tanh²a."),
+    Op("sigmoid", "sigmoid", ("a",), "σ(a) = 1/(1 + e⁻ᵃ): ∂/∂a = σ(a)(1 − σ(a))."),
+    Op("relu", "relu", ("a",), "max(0, a): ∂/∂a = 1 if a > 0 else 0."),
+    Op("sum", "sum", ("x",), "Σᵢ vᵢ as one node: every term's derivative is 1.", variadic=True),
+    Op("dot", "dot", ("w", "x"), "Σᵢ wᵢ·xᵢ + b as one node (a neuron's weighted input): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, "
+       "∂/∂b = 1.", variadic=True),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
-
-
-# ------------------------------------------------------------- the formulas
-def _parse(source: str):
-    """A formula's syntax tree, checked: only numbers, the operand names, the functions, + − * / **."""
-    import ast
-
-    tree = ast.parse(source, mode="eval").body
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if node.id not in _OPERAND_NAMES and node.id not in FUNCTIONS:
-                raise ValueError(f"formula {source!r}: unknown name {node.id!r}")
-        elif isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords or len(node.args) != 1:
-                raise ValueError(f"formula {source!r}: only calls of {', '.join(FUNCTIONS)} with one argument")
-        elif isinstance(node, ast.Constant):
-            if not isinstance(node.value, float):
-                raise ValueError(f"formula {source!r}: numbers are written as floats (1.0, not 1)")
-        elif not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow,
-                                   ast.USub, ast.Load)):
-            raise ValueError(f"formula {source!r}: {type(node).__name__} is not allowed")
-    return tree
-
-
-_DOT_BIAS = "acc + b"  # the tail of a dot: the bias, whose local derivative is 1
-
-
-def formulas() -> list[str]:
-    """Every formula of the table: each op's value, local derivatives and special forms (tests check them all)."""
-    out = []
-    for op in _TABLE:
-        out += [op.value, *op.local, *(s for forms in op.special.values() for s in forms)]
-    return out + [_DOT_BIAS]
-
-
-@functools.lru_cache(maxsize=None)
-def tree(source: str):
-    """The checked syntax tree of one of the table's formulas (for libraries that walk it: printers, emitters)."""
-    if source not in formulas():
-        raise ValueError(f"{source!r} is not a formula of the op table")
-    return _parse(source)
-
-
-def _forms(op: Op, const) -> tuple[str, tuple[str, ...]]:
-    """The value and local formulas for a node whose constant operands are ``const`` (a special form where one matches).
-
-    ``const``: None (every operand is an input) or one entry per operand,
-    None for an input and the number for a constant (``node.const``).
-    """
-    if const is not None:
-        for (k, constant), (value, *local) in op.special.items():
-            if k < len(const) and const[k] is not None and const[k] == constant:
-                return value, tuple(local) + op.local[len(local):]
-    return op.value, op.local
 
 
 # ----------------------------------------------------------- the operands
@@ -206,7 +191,7 @@ def fold_terms(op: Op, args: list) -> tuple[list[tuple], object]:
 
 # ---------------------------------------------------------------- libraries
 class FloatLib:
-    """Plain floats: the functions of the formulas, from ``math``, as the scalar engine computes them."""
+    """Plain floats: the functions of the operations, from ``math``, as the scalar engine computes them."""
 
     exp = staticmethod(math.exp)
     log = staticmethod(math.log)
@@ -235,103 +220,76 @@ class FloatLib:
 
 
 FLOATS = FloatLib()
+FLOAT_RULES = rules(FLOATS)  # the engine's: what ``Value``'s operators call
 
 
 def functions_of(lib) -> dict:
-    """name -> function, for every function a formula may call, from ``lib``."""
+    """name -> function, for every function an operation may call, from ``lib``."""
     return {name: getattr(lib, name) for name in FUNCTIONS}
 
 
-def _eval(source: str, lib, names: dict):
-    """Evaluate one formula with ``lib``'s functions and constants, and the operands' values in ``names``.
+_RULES_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary({FLOATS: FLOAT_RULES})
 
-    The formula's numbers go through ``lib.constant`` too (sympy keeps them exact: 2, not 2.0).
+
+def rules_for(lib) -> dict[str, Rule]:
+    """``rules(lib)``, made once per library object (a library that cannot be remembered gets them afresh)."""
+    try:
+        found = _RULES_OF.get(lib)
+    except TypeError:  # not hashable or not weakly referable
+        return rules(lib)
+    if found is None:
+        found = _RULES_OF[lib] = rules(lib)
+    return found
+
+
+def _form(rule: Rule, const) -> Rule:
+    """The rule for a node whose constant operands are ``const`` (a special form where one matches).
+
+    ``const``: None (every operand is an input) or one entry per operand,
+    None for an input and the number for a constant (``node.const``).
     """
-    code, numbers = _compiled(source)
-    env = functions_of(lib)
-    for k, x in enumerate(numbers):
-        env[f"_k{k}"] = lib.constant(x)
-    return eval(code, env, names)  # noqa: S307 - only the table's own, checked formulas
+    if const is not None and rule.special:
+        for (k, constant), form in rule.special.items():
+            if k < len(const) and const[k] is not None and const[k] == constant:
+                return form
+    return rule
 
 
-@functools.lru_cache(maxsize=None)
-def _compiled(source: str):
-    """A formula compiled once, its numbers turned into names (_k0, _k1, …) that a library binds to its constants."""
-    import ast
-
-    numbers: list[float] = []
-
-    class Numbers(ast.NodeTransformer):
-        def visit_Constant(self, node):
-            numbers.append(node.value)
-            return ast.copy_location(ast.Name(f"_k{len(numbers) - 1}", ast.Load()), node)
-
-    body = Numbers().visit(tree(source))
-    expression = ast.fix_missing_locations(ast.Expression(body))
-    return compile(expression, f"<ops {source}>", "eval"), tuple(numbers)
+def _slope(slope, args, out):
+    """A local derivative: the slope function called on the operands and the value, or the number it is."""
+    return slope(*args, out) if callable(slope) else slope
 
 
 def evaluate(op: Op, lib, args: list, const=None):
     """The value of ``op`` on ``args`` (operands already in ``lib``'s terms); ``const`` as in ``node.const``."""
+    table = rules_for(lib)
     if op.variadic:
         terms, tail = fold_terms(op, args)
+        value = table[op.name].value
         acc = lib.constant(0.0)
         for term in terms:
-            acc = _eval(op.value, lib, dict(zip(op.operands, term), acc=acc))
-        if tail is not None:
-            acc = _eval(_DOT_BIAS, lib, {"acc": acc, "b": tail})
+            acc = value(acc, *term)
+        if tail is not None:  # a dot's bias, added last as + adds it
+            acc = table["+"].value(acc, tail)
         return acc
-    value, _ = _forms(op, const)
-    return _eval(value, lib, dict(zip(op.operands, args)))
+    return _form(table[op.name], const).value(*args)
 
 
 def local_derivative(op: Op, lib, k: int, args: list, out, const=None):
-    """∂(value)/∂(operand k) for ``op`` on ``args``, in ``lib``'s terms; ``out`` is the value."""
+    """∂(value)/∂(operand k) for ``op`` on ``args``, in ``lib``'s terms; ``out`` is the value.
+
+    A fold's local derivative reads its own term only (and a dot's bias, the
+    last operand, has the slope of ``+``).
+    """
+    table = rules_for(lib)
     if op.variadic:
         terms, tail = fold_terms(op, args)
-        width = len(op.operands)
         if tail is not None and k == len(args) - 1:
-            return lib.constant(1.0)
+            return table["+"].slopes[1]
+        width = len(op.operands)
         term, slot = terms[k // width], k % width
-        return _eval(op.local[slot], lib, dict(zip(op.operands, term), out=out))
-    _, local = _forms(op, const)
-    return _eval(local[k], lib, dict(zip(op.operands, args), out=out))
-
-
-# ------------------------------------------------------- the engine's rules
-_RULES: dict = {}
-
-
-def float_rule(op: Op, mask: tuple[bool, ...], constants: tuple = ()):
-    """The scalar engine's function for ``op``: ``rule(*operand values) -> (value, locals of the inputs)``.
-
-    ``mask[k]`` says whether operand k is a ``Value`` (it gets a local
-    derivative) or a plain number. The function is the table's formulas
-    compiled once into straight Python (``out = a * b; return out, (b, a)``),
-    so calling it costs what a hand-written operator costs. ``constants``:
-    ``(k, number)`` of a constant operand whose special form applies (the
-    square). ``rule.value`` and ``rule.locals`` compute the value alone and
-    each local derivative alone (``slope(*operands, out)``), for the engine's
-    careful path when the rule raises.
-    """
-    key = (op.name, mask, constants)
-    rule = _RULES.get(key)
-    if rule is None:
-        const = [None] * len(op.operands)
-        for k, c in constants:
-            const[k] = c
-        value, local = _forms(op, const if constants else None)
-        params = ", ".join(op.operands)
-        slopes = [local[k] for k, is_input in enumerate(mask) if is_input]
-        source = (f"def rule({params}):\n    out = {value}\n    return out, ({', '.join(slopes)},)\n"
-                  f"def value({params}):\n    return {value}\n")
-        source += "".join(f"def slope{k}({params}, out):\n    return {d}\n" for k, d in enumerate(slopes))
-        namespace = functions_of(FLOATS)
-        exec(compile(source, f"<ops.float_rule {op.word}>", "exec"), namespace)  # noqa: S102 - the table's formulas
-        rule = _RULES[key] = namespace["rule"]
-        rule.value = namespace["value"]  # for the careful path: the value alone, then each slope alone
-        rule.locals = tuple(namespace[f"slope{k}"] for k in range(len(slopes)))
-    return rule
+        return _slope(table[op.name].slopes[slot], term, out)
+    return _slope(_form(table[op.name], const).slopes[k], args, out)
 
 
 # ---------------------------------------------------------------- nodes

@@ -49,7 +49,6 @@ import math
 import numbers
 import sys
 import threading
-import weakref
 
 from . import ops as _ops
 from .anomaly import _state as _ANOMALY
@@ -105,7 +104,7 @@ class Value:
     you reset them with ``zero_grad()``.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "inputs", "local", "const", "_waiting", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "inputs", "local", "const", "_waiting", "_steep", "__weakref__")
 
     def __init__(self, data, label: str = ""):
         self.data = _number(data, "Value data")
@@ -116,6 +115,7 @@ class Value:
         self.local = ()
         self.const = None
         self._waiting = 0  # used by backward() only: see there
+        self._steep = False  # whether an edge at or below this node has no finite slope: see backward()
 
     # ------------------------------------------------------------------ helpers
     def named(self, label: str) -> "Value":
@@ -136,7 +136,8 @@ class Value:
 
     # ------------------------------------------------- arithmetic and functions
     # The operators (+ − · / ** and their reflected forms, −a) and the functions (exp, log, tanh,
-    # sigmoid, relu) are made from the table ``chainrule.ops`` below the class: see ``_define_operator``.
+    # sigmoid, relu) are set below the class, each made by ``_binary``, ``_reflected`` or ``_unary`` from
+    # its entry in ``chainrule.ops``: ordinary functions that call the op's value and slope functions.
     # A plain number taking part is a constant: it is recorded in ``const`` (for explanations and
     # replays) but is not a node of the graph.
 
@@ -157,7 +158,7 @@ class Value:
                 f"dot: got {len(weights)} weights for {len(inputs)} inputs; they must be the same length"
             )
         nodes, local, const = [], [], []
-        constants = False
+        constants = steep = False
         total = 0.0
         for w, x in zip(weights, inputs):
             if isinstance(w, Value):
@@ -166,12 +167,16 @@ class Value:
                     nodes += (w, x)
                     local += (x.data, w.data)
                     const += (None, None)
+                    if w._steep or x._steep:
+                        steep = True
                     continue
                 x = _operand(x, "dot")
                 total += w.data * x
                 nodes.append(w)
                 local.append(x)
                 const += (None, x)
+                if w._steep:
+                    steep = True
             else:
                 w = _operand(w, "dot")
                 if isinstance(x, Value):
@@ -179,6 +184,8 @@ class Value:
                     nodes.append(x)
                     local.append(w)
                     const += (w, None)
+                    if x._steep:
+                        steep = True
                 else:
                     x = _operand(x, "dot")
                     total += w * x
@@ -189,6 +196,8 @@ class Value:
             nodes.append(bias)
             local.append(1.0)
             const.append(None)
+            if bias._steep:
+                steep = True
         else:
             bias = _operand(bias, "dot")
             total += bias
@@ -196,7 +205,7 @@ class Value:
             constants = True
         if not _isfinite(total):  # every operand is finite: a product or the running total overflowed
             raise _fold_overflow("dot", [(_data(w), _data(x)) for w, x in zip(weights, inputs)] + [(_data(bias),)])
-        return _result(total, tuple(nodes), tuple(local), "dot", tuple(const) if constants else None)
+        return _result(total, tuple(nodes), tuple(local), "dot", tuple(const) if constants else None, steep)
 
     @staticmethod
     def sum(values) -> "Value":
@@ -208,13 +217,15 @@ class Value:
         brought the exact sum back below 1.8e308.
         """
         nodes, const = [], []
-        constants = False
+        constants = steep = False
         total = 0.0
         for v in values:
             if isinstance(v, Value):
                 nodes.append(v)
                 total += v.data
                 const.append(None)
+                if v._steep:
+                    steep = True
             else:
                 v = _operand(v, "sum")
                 total += v
@@ -223,7 +234,7 @@ class Value:
         if not _isfinite(total):  # every term is finite: the running total overflowed
             it = iter(nodes)
             raise _fold_overflow("sum", [(next(it).data if c is None else c,) for c in const])
-        return _result(total, tuple(nodes), (1.0,) * len(nodes), "sum", tuple(const) if constants else None)
+        return _result(total, tuple(nodes), (1.0,) * len(nodes), "sum", tuple(const) if constants else None, steep)
 
     # ------------------------------------------------------------ backpropagation
     def backward(self) -> None:
@@ -269,7 +280,7 @@ class Value:
         such guarantee: there every ``backward()`` runs under one lock
         (``_serialised``, installed below the class).
         """
-        masked = _check_infinite_slopes(self) if _STEEP else False
+        masked = _check_infinite_slopes(self) if self._steep else False
         inputs = self.inputs
         if not inputs:  # backward() on a leaf: d(self)/d(self) = 1, accumulated like every leaf
             self.grad += 1.0
@@ -314,10 +325,6 @@ class Value:
                     stack.append((child, False))
         return order
 
-    def graph_edges(self) -> list[tuple["Value", "Value", float]]:
-        """Every edge ``(input, node, local derivative)`` of the graph that ends here, node by node."""
-        return [(child, node, local) for node in self.nodes() for child, local in zip(node.inputs, node.local)]
-
 
 def _backward_dag(root: Value, masked: bool = False) -> None:
     """Step 2 of ``Value.backward``: Kahn's order below ``root``, whose gradient is complete.
@@ -361,139 +368,195 @@ def _backward_dag(root: Value, masked: bool = False) -> None:
 
 
 # --------------------------------------------------------------- the operations
-# Each operator of ``Value`` is written by one of the two templates below, filled with the formulas of its
-# entry in ``chainrule.ops`` (its value and its local derivatives): every operation is defined once, in the
-# table, and still runs as straight Python with no call in between (making nodes is the engine's hot path).
-# ``Value.__mul__``, for example, is this template with value ``a * b`` and local derivatives ``(b, a)``.
-# (``inspect.getsource`` cannot show generated code; ``_operator_source(op, reflected)`` returns it.)
-_BINARY_TEMPLATE = """
-def method(self, other):
-    if type(other) is float:  # the most common constant, as in 1.5 * w - 0.8: the cheapest test first
-        pass
-    elif type(other) is int:  # w ** 2, 1 - w
+# Every operator of ``Value`` is made by one of the three functions below from its entry in ``chainrule.ops``:
+# ``_binary`` (``w * x``, ``w - 0.8``), ``_reflected`` (a number on the left: ``1.5 * w``) and ``_unary`` (``w.tanh()``,
+# ``-w``). Each returns an ordinary function that calls the op's own value and slope functions (``ops.FLOAT_RULES``)
+# and makes the node: step into ``w * x`` with a debugger and you are in it. Making nodes is the engine's hot path,
+# so the node's slots are filled right there, without a call to ``_result``.
+_CANNOT = (ArithmeticError, ValueError, TypeError)  # what the float functions raise where they are undefined
+
+
+def _forms(rule, k: int) -> dict:
+    """The op's exact forms for a constant operand k, as ``{number: (value, slope, slope is a function)}``.
+
+    (A form's slope is finite wherever its value is: a ** 2 is a·a, slope 2a.)
+    """
+    return {c: (form.value, form.slopes[0], callable(form.slopes[0])) for (j, c), form in rule.special.items()
+            if j == k}
+
+
+def _named(function, op, name: str):
+    function.__name__, function.__qualname__, function.__doc__ = name, f"Value.{name}", op.doc
+    return function
+
+
+def _binary(op, name: str):
+    """The operator ``self <op> other`` (``Value.__mul__``, ``__add__``, …) for a binary op of the table.
+
+    ``other`` is a ``Value`` (``_with_value``) or a plain number: a constant,
+    recorded in ``const`` but not a node of the graph. Then only ``self`` gets
+    a local derivative: the op's slope for its first operand, or the number
+    it is when it is the same everywhere (∂(a − b)/∂a = 1).
+    """
+    key, checked = op.name, not op.finite_local  # checked: may a slope be infinite where the value is finite?
+    rule = _ops.FLOAT_RULES[key]
+    value, slope = rule.value, rule.slopes[0]
+    fixed = not callable(slope)
+    forms = _forms(rule, 1)  # exact forms for a constant b: a ** 2 is a * a
+
+    def operator(self, other):
+        if type(other) is float:  # the most common constant, as in 1.5 * w - 0.8: the cheapest test first
+            pass
+        elif type(other) is int:  # w ** 2, 1 - w
+            try:
+                other = float(other)
+            except OverflowError:
+                raise _too_large(key, other) from None
+        elif isinstance(other, Value):
+            return _with_value(op, rule, self, other)
+        else:
+            other = _constant(other, key)
+            if other is NotImplemented:
+                return other
+        a, b = self.data, other
+        steep = self._steep  # an edge below self has no finite slope, or (checked below) this one has none
         try:
-            other = float(other)
-        except OverflowError:
-            raise _too_large(NAME, other) from None
-    elif type(other) is Value or isinstance(other, Value):
-        {a}, {b} = self.data, other.data
-        try:
-            out = {value}
-            local = ({both})
-            finite = _isfinite(out){steep_both}
+            if forms and b in forms:
+                form_value, form_slope, called = forms[b]
+                out = form_value(a, b)
+                local = (form_slope(a, b, out) if called else form_slope,)
+            else:
+                out = value(a, b)
+                local = (slope,) if fixed else (slope(a, b, out),)
+                if checked and not steep:
+                    steep = not _isfinite(local[0])
+            finite = _isfinite(out)
         except _CANNOT as exc:
-            return _apply_carefully(OP, _float_rule(OP, (True, True), ()), ({self}, {other}), (a, b), None, exc)
+            return _apply_carefully(op, (self,), (a, b), (None, b), exc)
         if not finite:
-            raise _overflow(OP, (a, b), out)
+            raise _overflow(op, (a, b), out)
         node = _new_node(Value)
         node.data = out
         node.grad = 0.0
         node.label = ""
-        node.op = NAME
-        node.inputs = ({self}, {other})
+        node.op = key
+        node.inputs = (self,)
         node.local = local
-        node.const = None
-        node._waiting = 0{remember_both}
+        node.const = (None, b)
+        node._waiting = 0
+        node._steep = steep
         return node
-    else:
-        other = _constant(other, NAME)
-        if other is NotImplemented:
-            return other
-    {a}, {b} = self.data, other
-    try:{forms}
+
+    return _named(operator, op, name)
+
+
+def _reflected(op, name: str):
+    """The operator ``other <op> self`` where ``other`` is a plain number (``Value.__rmul__`` for 1.5 * w, …).
+
+    Python calls it when the number on the left does not know ``Value``; the
+    number is the op's first operand, so ``self`` gets the slope of the second.
+    """
+    key, checked = op.name, not op.finite_local
+    rule = _ops.FLOAT_RULES[key]
+    value, slope = rule.value, rule.slopes[1]
+    fixed = not callable(slope)
+    forms = _forms(rule, 0)  # exact forms for a constant a (the table has none today)
+
+    def operator(self, other):
+        if type(other) is float:
+            pass
+        elif type(other) is int:
+            try:
+                other = float(other)
+            except OverflowError:
+                raise _too_large(key, other) from None
+        elif isinstance(other, Value):  # (only when other's class is a subclass of self's)
+            return _with_value(op, rule, other, self)
+        else:
+            other = _constant(other, key)
+            if other is NotImplemented:
+                return other
+        a, b = other, self.data
+        steep = self._steep  # an edge below self has no finite slope, or (checked below) this one has none
+        try:
+            if forms and a in forms:
+                form_value, form_slope, called = forms[a]
+                out = form_value(a, b)
+                local = (form_slope(a, b, out) if called else form_slope,)
+            else:
+                out = value(a, b)
+                local = (slope,) if fixed else (slope(a, b, out),)
+                if checked and not steep:
+                    steep = not _isfinite(local[0])
+            finite = _isfinite(out)
+        except _CANNOT as exc:
+            return _apply_carefully(op, (self,), (a, b), (a, None), exc)
+        if not finite:
+            raise _overflow(op, (a, b), out)
+        node = _new_node(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node.op = key
+        node.inputs = (self,)
+        node.local = local
+        node.const = (a, None)
+        node._waiting = 0
+        node._steep = steep
+        return node
+
+    return _named(operator, op, name)
+
+
+def _with_value(op, rule, left: Value, right: Value) -> Value:
+    """``left <op> right`` for two ``Value``s: both are inputs, each gets its slope (``w * x``: x and w)."""
+    if op.name == "**":
+        raise _value_exponent()
+    a, b = left.data, right.data
+    slope_a, slope_b = rule.slopes
+    try:
+        out = rule.value(a, b)
+        local = (slope_a(a, b, out) if callable(slope_a) else slope_a,
+                 slope_b(a, b, out) if callable(slope_b) else slope_b)
         finite = _isfinite(out)
     except _CANNOT as exc:
-        return _apply_carefully(OP, _float_rule(OP, {mask}, ()), (self,), (a, b), {const}, exc)
+        return _apply_carefully(op, (left, right), (a, b), None, exc)
     if not finite:
-        raise _overflow(OP, (a, b), out)
-    node = _new_node(Value)  # the slots filled here rather than by _result(): one call fewer per node
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node.op = NAME
-    node.inputs = (self,)
-    node.local = local
-    node.const = {const}
-    node._waiting = 0{remember}
-    return node
-"""
-
-_UNARY_TEMPLATE = """
-def method(self):
-    a = self.data
-    try:
-        out = {value}
-        local = ({one},)
-        finite = _isfinite(out){steep}
-    except _CANNOT as exc:
-        return _apply_carefully(OP, _float_rule(OP, (True,), ()), (self,), (a,), None, exc)
-    if not finite:
-        raise _overflow(OP, (a,), out)
-    node = _new_node(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node.op = NAME
-    node.inputs = (self,)
-    node.local = local
-    node.const = None
-    node._waiting = 0{remember}
-    return node
-"""
-
-_CANNOT = (ArithmeticError, ValueError, TypeError)  # what the float formulas raise where they are undefined
+        raise _overflow(op, (a, b), out)
+    steep = left._steep or right._steep or not op.finite_local and not (_isfinite(local[0]) and _isfinite(local[1]))
+    return _result(out, (left, right), local, op.name, None, steep)
 
 
-def _steep(indent: int) -> str:
-    """For an op with ``finite_local=False``: note whether a local derivative came out infinite."""
-    return f"\n{' ' * indent}steep = not (_isfinite(local[0]) and _isfinite(local[-1]))"
+def _unary(op, name: str):
+    """The function of one ``Value`` (``Value.tanh``, ``exp``, ``log``, ``sigmoid``, ``relu``, and ``-w``)."""
+    key, checked = op.name, not op.finite_local
+    rule = _ops.FLOAT_RULES[key]
+    value, slope = rule.value, rule.slopes[0]
+    fixed = not callable(slope)
 
+    def operation(self):
+        a = self.data
+        try:
+            out = value(a)
+            local = (slope,) if fixed else (slope(a, out),)
+            finite = _isfinite(out)
+        except _CANNOT as exc:
+            return _apply_carefully(op, (self,), (a,), None, exc)
+        if not finite:
+            raise _overflow(op, (a,), out)
+        node = _new_node(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node.op = key
+        node.inputs = (self,)
+        node.local = local
+        node.const = None
+        node._waiting = 0
+        node._steep = self._steep or checked and not _isfinite(local[0])
+        return node
 
-def _remember(indent: int) -> str:
-    """...and remember such a node, so that ``backward()`` refuses to multiply through it."""
-    pad = " " * indent
-    return f"\n{pad}if steep:\n{pad}    _INFINITE_SLOPES.add(node)"
-
-
-def _operator_source(op, reflected: bool = False) -> str:
-    """The Python source of the operator method for ``op`` (reflected: the number is on the left, as in 1.5 * w)."""
-    checked = not op.finite_local
-    if op.arity == 1:
-        return _UNARY_TEMPLATE.format(value=op.value, one=op.local[0], steep=_steep(8) if checked else "",
-                                      remember=_remember(4) if checked else "")
-    self_name, other_name = ("other", "self") if reflected else ("self", "other")
-    a, b = ("b", "a") if reflected else ("a", "b")  # the Value is the right operand of a reflected operator
-    number = "a" if reflected else "b"  # the operand that is a plain number
-    const = "(a, None)" if reflected else "(None, b)"
-    one = op.local[1] if reflected else op.local[0]
-    # the exact forms for particular constants (the square a ** 2 is a * a), then the formula itself
-    forms, keyword = "", "if"
-    for (k, constant), (value, *local) in op.special.items():
-        if "ab"[k] == number:
-            forms += (f"\n        {keyword} {number} == {constant!r}:\n            out = {value}\n"
-                      f"            local = ({local[0]},)" + ("\n            steep = False" if checked else ""))
-            keyword = "elif"
-    pad = "            " if forms else "        "
-    generic = f"\n{pad}out = {op.value}\n{pad}local = ({one},)" + (_steep(len(pad)) if checked else "")
-    forms = forms + "\n        else:" + generic if forms else generic
-    source = _BINARY_TEMPLATE
-    if op.name == "**" and not reflected:  # a ** b with b a Value: refused, with a hint (see _value_exponent)
-        source = source.replace("        {a}, {b} = self.data, other.data\n", "        raise _value_exponent()\n", 1)
-    return source.format(
-        a=a, b=b, self=self_name, other=other_name, value=op.value, both=", ".join(op.local), forms=forms,
-        mask=(False, True) if reflected else (True, False), const=const,
-        steep_both=_steep(12) if checked else "", remember_both=_remember(8) if checked else "",
-        remember=_remember(4) if checked else "")
-
-
-def _define_operator(op, reflected: bool = False):
-    """The operator method for ``op``, compiled from ``_operator_source`` in this module's namespace."""
-    namespace = dict(globals(), OP=op, NAME=op.name)
-    namespace.update(_ops.functions_of(_ops.FLOATS))
-    exec(compile(_operator_source(op, reflected), f"<chainrule.scalar {op.word}>", "exec"), namespace)  # noqa: S102
-    method = namespace["method"]
-    method.__doc__ = op.doc
-    return method
+    return _named(operation, op, name)
 
 
 def _constant(x, op: str):
@@ -561,39 +624,32 @@ def _overflow(op, args: tuple, out) -> Exception:
     return NumericalOverflowError(f"{op.name}: result {out!r} is not finite ({_describe(args)})")
 
 
-_float_rule = _ops.float_rule
-
-# Nodes whose local derivative is infinite (or NaN) while their value is finite: √a at 0, 1/a for tiny a.
-# backward() refuses to multiply through them; the set forgets a node when the node is freed.
-_INFINITE_SLOPES: "weakref.WeakSet[Value]" = weakref.WeakSet()
-_STEEP = _INFINITE_SLOPES.data  # its set of weak references: cheap to test for emptiness in every backward()
-
-
-def _apply_carefully(op, rule, inputs: tuple, args: tuple, const, exc: Exception) -> Value:
-    """The rule failed: the value alone, then each local derivative alone (one that fails is infinite).
+def _apply_carefully(op, inputs: tuple, args: tuple, const, exc: Exception) -> Value:
+    """The op failed on these numbers: its value alone, then each input's slope alone (one that fails is infinite).
 
     A value that cannot be computed is refused here. A finite value whose
     slope does not exist (aᵖ at a = 0 for 0 < p < 1) makes its node, with an
     infinite local derivative that ``backward()`` refuses, naming it.
+    ``const`` as in ``node.const``; ``exc`` is what the op raised.
     """
+    rule = _ops._form(_ops.FLOAT_RULES[op.name], const)
     try:
         out = rule.value(*args)
         finite = _isfinite(out)
-    except (ArithmeticError, ValueError, TypeError) as exc2:
+    except _CANNOT as exc2:
         raise _refusal(op, args, exc2) from None
     if not finite:
         raise NumericalOverflowError(f"{op.name}: result {out!r} is not finite ({_describe(args)})")
     local = []
-    for slope in rule.locals:
+    for k in range(len(args)) if const is None else [k for k, c in enumerate(const) if c is None]:
         try:
-            local.append(slope(*args, out))
+            local.append(_ops._slope(rule.slopes[k], args, out))
         except ArithmeticError:  # 1/0 inside the slope: infinitely steep here
             local.append(math.inf)
         except (ValueError, TypeError) as exc2:  # the slope is undefined here (ln of a negative base)
             raise _refusal(op, args, exc2) from None
-    node = _result(out, inputs, tuple(local), op.name, const)
-    _INFINITE_SLOPES.add(node)
-    return node
+    steep = any(x._steep for x in inputs) or not all(_isfinite(d) for d in local)
+    return _result(out, inputs, tuple(local), op.name, const, steep)
 
 
 def _describe(args: tuple) -> str:
@@ -636,13 +692,12 @@ def _check_infinite_slopes(output: Value) -> bool:
     infinite slopes and every one of them is stopped by off units (the walk
     must mask), False when the graph has none.
     """
-    suspects = set(_INFINITE_SLOPES)
-    if not suspects:
+    if not output._steep:
         return False
     masked = False
     safe: set = set()  # nodes whose whole graph below is known to stop an infinite gradient
     for node in output.nodes():
-        if node not in suspects:
+        if not node._steep:  # no infinite slope at this node or below it
             continue
         for k, d in enumerate(node.local):
             if _isfinite(d):
@@ -686,7 +741,7 @@ def _stopped_by_off_units(start: Value, safe: set) -> bool:
 _new_node = object.__new__
 
 
-def _result(data: float, inputs: tuple, local: tuple, op: str, const=None) -> Value:
+def _result(data: float, inputs: tuple, local: tuple, op: str, const=None, steep: bool = False) -> Value:
     """The node an operation returns, its slots filled directly.
 
     Every operation makes one node, so making nodes is the engine's hot path.
@@ -706,34 +761,17 @@ def _result(data: float, inputs: tuple, local: tuple, op: str, const=None) -> Va
     node.local = local
     node.const = const
     node._waiting = 0
+    node._steep = steep
     return node
 
 
 # ------------------------------------------------------------ the operators, from the table
-def _on_first_use(name: str, op, reflected: bool = False):
-    """A stand-in for an operator that compiles the real one from the table the first time it is called.
-
-    Compiling all sixteen operators costs a few milliseconds, which every
-    ``import chainrule`` (and every ``chainrule --help``) would pay; this way
-    a program pays only for the operators it uses, once. The real method then
-    replaces the stand-in on the class, so later calls go straight to it.
-    """
-    def first_call(self, *other):
-        method = _define_operator(op, reflected)
-        setattr(Value, name, method)
-        return method(self, *other)
-
-    first_call.__name__ = name
-    first_call.__doc__ = op.doc
-    return first_call
-
-
 for _name, _key in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**")):
-    setattr(Value, f"__{_name}__", _on_first_use(f"__{_name}__", _ops.OPS[_key]))
-    setattr(Value, f"__r{_name}__", _on_first_use(f"__r{_name}__", _ops.OPS[_key], reflected=True))
-Value.__neg__ = _on_first_use("__neg__", _ops.OPS["neg"])
+    setattr(Value, f"__{_name}__", _binary(_ops.OPS[_key], f"__{_name}__"))
+    setattr(Value, f"__r{_name}__", _reflected(_ops.OPS[_key], f"__r{_name}__"))
+Value.__neg__ = _unary(_ops.OPS["neg"], "__neg__")
 for _key in ("exp", "log", "tanh", "sigmoid", "relu"):
-    setattr(Value, _key, _on_first_use(_key, _ops.OPS[_key]))
+    setattr(Value, _key, _unary(_ops.OPS[_key], _key))
 
 
 # ------------------------------------------------------------------- threads

@@ -4,8 +4,8 @@
   straight-line Python function (the forward pass, then one line per edge of
   the backward pass in ``Value.backward``'s order), equal to the engine bit
   for bit; ``chainrule.compile`` is this. Its pieces: ``pycode`` (the op
-  table's formulas evaluated into Python code: the emitter's library of
-  ``chainrule.ops``) and ``identifiers`` (safe names built from labels).
+  table's functions called on pieces of Python code: the emitter's library
+  of ``chainrule.ops``) and ``identifiers`` (safe names built from labels).
 * ``numpy_code`` and ``torch_code``: a ``Tensor`` graph as a numpy program
   (forward and backward with matrices, the tensor engine's rules) and as a
   PyTorch program (forward, then ``loss.backward()``); ``tensor_ops`` writes

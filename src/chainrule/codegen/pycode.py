@@ -1,9 +1,9 @@
-"""Python expressions as a library of the op table: the formulas, evaluated into code.
+"""Python expressions as a library of the op table: its functions, called on pieces of code.
 
-Every consumer of ``chainrule.ops`` evaluates the same formulas with its own
-library of the functions ``exp log tanh sigmoid relu step``: floats for the
-engine, sympy for the explainer, torch for the cross-check. This is the
-library whose values are *pieces of code*. An operand is a ``Code`` (a
+Every consumer of ``chainrule.ops`` calls the same value and slope functions
+with its own library of the functions ``exp log tanh sigmoid relu step``:
+floats for the engine, sympy for the explainer, torch for the cross-check.
+This is the library whose values are *pieces of code*. An operand is a ``Code`` (a
 variable name or a number); ``a * b`` of two ``Code``\\ s is the ``Code``
 ``a * b``; ``PythonLib.exp(a)`` is ``exp(a)``. So ``ops.node_value(node,
 PYTHON, [Code.name("i"), Code.name("w")])`` is the expression ``i * w``, and
@@ -11,7 +11,7 @@ PYTHON, [Code.name("i"), Code.name("w")])`` is the expression ``i * w``, and
 only what the table says, with the graph's variable names (never a label).
 
 Exactness. The emitted program must compute what the engine computes, bit
-for bit, so an expression keeps the formula's exact tree: parentheses are put
+for bit, so an expression keeps the operation's exact tree: parentheses are put
 wherever Python's precedence would otherwise regroup it (``g * (1.0 - t *
 t)``), and nothing is reassociated. Only operations on two numbers are done
 here (``3.0 - 1.0`` is written ``2.0``): the same IEEE operation the engine

@@ -21,11 +21,11 @@ The video's graph, compiled::
     (0.16000000000000003, {'w': 1.2000000000000002})
 
 How it is written. The forward pass is one line per node, in the graph's
-order (inputs before users): the node's value formula from the op table
-(``chainrule.ops``), evaluated with the code library ``pycode.PythonLib``,
-in the nodes' variable names. The backward pass is one line per edge,
+order (inputs before users): the node's value function from the op table
+(``chainrule.ops``), called with the code library ``pycode.PythonLib`` on
+the nodes' variable names. The backward pass is one line per edge,
 ``g_child += g_user * (∂user/∂child)``, the local derivative again the
-table's formula: in exactly the order ``Value.backward`` makes its
+table's slope function: in exactly the order ``Value.backward`` makes its
 additions (``explainer.trace.replay``: the chain at the top, then Kahn's
 order), so the results equal the engine's bit for bit. A node's first
 contribution is written ``=``, later ones ``+=``: that is where paths meet.
@@ -203,13 +203,13 @@ class _Emitter:
         return [self.ref(next(it)) if c is None else self.lib.constant(c) for c in const]
 
     def local(self, node: Value, k: int, positions: list[int], args: list[Code]) -> Code:
-        """∂node/∂(its k-th input) as code: the table's formula (``ops.local_derivative``).
+        """∂node/∂(its k-th input) as code: the table's slope function (``ops.local_derivative``).
 
         A fold's local derivative depends on its own term only (``ops.local_derivative``
         reads the term and, for the tail of a dot, nothing): it is given that
         term alone, so a node of n terms costs n, not n², to write. And most
         local derivatives are one of the operands or a number (∂(w·x)/∂w = x,
-        ∂(a + b)/∂a = 1): each formula is evaluated once per (operation,
+        ∂(a + b)/∂a = 1): each slope is called once per (operation,
         operand, constants) with stand-in names, and when it comes out as one
         of them, the operand itself is the answer; anything else is evaluated
         with the real operands.
@@ -234,7 +234,7 @@ class _Emitter:
             stand_ins = [Code.name(f"_{j}") for j in range(len(args))]
             try:
                 template = ops.local_derivative(op, self.lib, p, stand_ins, Code.name("_out"), const)
-            except ValueError:  # a formula that cannot take stand-ins (relu of a number): always in full
+            except ValueError:  # a slope that cannot take stand-ins (relu of a number): always in full
                 template = Code.name("?")
             self._templates[key] = template
         if template.is_number:
@@ -423,7 +423,7 @@ class CompiledGraph:
     def _load(source: str, name: str):
         namespace: dict = {"__name__": f"chainrule.compiled.{name}"}
         code = builtins.compile(source, f"<chainrule.compile {name}>", "exec")
-        exec(code, namespace)  # noqa: S102 - code made only from the op table's formulas and checked identifiers
+        exec(code, namespace)  # noqa: S102 - code made only by the op table's functions and checked identifiers
         return namespace[name]
 
     # ------------------------------------------------------------ calling

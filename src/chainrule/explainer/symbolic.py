@@ -1,12 +1,13 @@
 """A ``Value`` graph as a sympy expression, and each edge's local derivative as a formula.
 
 The engine stores every local derivative as a number. To write it as a
-formula (∂a/∂w = i, ∂C/∂a = 2(a − y)) we evaluate the operation's own
-formulas from ``chainrule.ops`` with sympy instead of floats: ``SympyLib``
-is the table's sympy *library* (exp, log, tanh, and σ, relu and the relu
-slope as functions of their own, so that formulas read σ(z)(1 − σ(z)) and
-``1 if z > 0 else 0``, the forms learners know). Everything printed as a
-formula comes from here; nothing is typed by hand for one example.
+formula (∂a/∂w = i, ∂C/∂a = 2(a − y)) we call the operation's own value
+and slope functions from ``chainrule.ops`` with sympy expressions instead
+of floats: ``SympyLib`` is the table's sympy *library* (exp, log, tanh, and
+σ, relu and the relu slope as functions of their own, so that formulas read
+σ(z)(1 − σ(z)) and ``1 if z > 0 else 0``, the forms learners know).
+Everything printed as a formula comes from here; nothing is typed by hand
+for one example, and no formula is ever read from text.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def local_derivative(node: Value, k: int, operands: list, exact: bool = True, ke
         out = ops.node_value(node, lib, list(operands))
     if not keep_factored:
         return ops.node_local(node, lib, k, list(operands), out)
-    factored = _FactoredLib(lib)
+    factored = _factored(lib)
     result = ops.node_local(node, factored, k, [_Factored(e) for e in operands], _Factored(out))
     return result.e if isinstance(result, _Factored) else lib.constant(result)
 
@@ -259,6 +260,12 @@ def _mul(x, y):
         return x * y
     # as written: sympy would distribute a number over a sum (2a − 2y) and reorder the factors
     return sympy.Mul(x, y, evaluate=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _factored(lib) -> "_FactoredLib":
+    """One ``_FactoredLib`` per library, so that its op rules (``ops.rules_for``) are made once."""
+    return _FactoredLib(lib)
 
 
 class _FactoredLib:
