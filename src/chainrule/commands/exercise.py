@@ -96,7 +96,7 @@ def read_answers(path: str) -> dict:
     return data
 
 
-class _Out:
+class Out:
     """stdout in our notation, or plain ASCII when it cannot carry it."""
 
     def __init__(self, stream=None):
@@ -121,7 +121,7 @@ def head_lines(exercise) -> list[str]:
     return lines
 
 
-def interactive(exercise, out: _Out, stdin=None) -> int:
+def interactive(exercise, out: Out, stdin=None) -> int:
     stdin = stdin or sys.stdin
     session = Session(exercise)
     n = len(exercise.questions)
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         fresh = False
     exercise = build(args.lesson, seed, settings_of(args, module))
-    out = _Out()
+    out = Out()
     if args.answers:
         result = grading.grade(exercise, read_answers(args.answers))
         if args.format == "json":

@@ -43,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
     # mistyped option answer at once
     from ..exercises.classroom import ANSWER_COLUMNS, mark_class, read_rows
     from ..exercises.worksheet import KEY_COLUMNS
-    from .exercise import _Out
+    from .exercise import Out
 
     marks = mark_class(read_rows(args.key, KEY_COLUMNS), read_rows(args.answers, ANSWER_COLUMNS))
-    out = _Out()
+    out = Out()
     if args.format == "json":
         out(json.dumps(marks.to_json(), ensure_ascii=False, indent=2))
     else:
