@@ -76,9 +76,9 @@ class Rule:
     A slope is a function ``slope(*operands, out)`` (``out`` is the value),
     or a number in the library's terms when it does not depend on them.
     ``special``: exact forms for a particular constant operand,
-    ``{(k, number): Rule}``: the square ``a ** 2`` is computed as ``a * a``
-    (as every library should); the form's slopes are those of the other
-    operands.
+    ``{(k, number): form}``, where ``form(*operands)`` gives the value and
+    the slope of the other operand together: the square ``a ** 2`` is
+    computed as ``a * a``, its slope as ``2 * a`` (as every library should).
     """
 
     __slots__ = ("value", "slopes", "special")
@@ -109,8 +109,8 @@ def rules(f) -> dict[str, Rule]:
         # ∂/∂b = −a/b², computed as −(a/b)/b so that it does not overflow where a/b is finite
         "/": Rule(operator.truediv, lambda a, b, out: one / b,          lambda a, b, out: -(out / b)),
         "**": Rule(operator.pow,  lambda a, b, out: b * a ** (b - one), lambda a, b, out: out * log(a),
-                   special={(1, 2.0): Rule(lambda a, b: a * a, lambda a, b, out: two * a),  # a²: a·a
-                            (1, 0.0): Rule(lambda a, b: one, zero)}),  # a⁰ = 1 everywhere, even at a = 0
+                   special={(1, 2.0): lambda a, b: (a * a, two * a),  # a²: a·a, and its slope 2a
+                            (1, 0.0): lambda a, b: (one, zero)}),  # a⁰ = 1 everywhere (even at a = 0): slope 0
         "exp": Rule(exp,                            lambda a, out: out),
         "log": Rule(log,                            lambda a, out: one / a),
         "tanh": Rule(tanh,                          lambda a, out: one - out * out),
@@ -242,8 +242,8 @@ def rules_for(lib) -> dict[str, Rule]:
     return found
 
 
-def _form(rule: Rule, const) -> Rule:
-    """The rule for a node whose constant operands are ``const`` (a special form where one matches).
+def _special(rule: Rule, const):
+    """The exact form for a node whose constant operands are ``const`` (``Rule.special``), or None.
 
     ``const``: None (every operand is an input) or one entry per operand,
     None for an input and the number for a constant (``node.const``).
@@ -252,7 +252,7 @@ def _form(rule: Rule, const) -> Rule:
         for (k, constant), form in rule.special.items():
             if k < len(const) and const[k] is not None and const[k] == constant:
                 return form
-    return rule
+    return None
 
 
 def _slope(slope, args, out):
@@ -272,7 +272,9 @@ def evaluate(op: Op, lib, args: list, const=None):
         if tail is not None:  # a dot's bias, added last as + adds it
             acc = table["+"].value(acc, tail)
         return acc
-    return _form(table[op.name], const).value(*args)
+    rule = table[op.name]
+    form = _special(rule, const)
+    return rule.value(*args) if form is None else form(*args)[0]
 
 
 def local_derivative(op: Op, lib, k: int, args: list, out, const=None):
@@ -289,7 +291,9 @@ def local_derivative(op: Op, lib, k: int, args: list, out, const=None):
         width = len(op.operands)
         term, slot = terms[k // width], k % width
         return _slope(table[op.name].slopes[slot], term, out)
-    return _slope(_form(table[op.name], const).slopes[k], args, out)
+    rule = table[op.name]
+    form = _special(rule, const)
+    return _slope(rule.slopes[k], args, out) if form is None else form(*args)[1]
 
 
 # ---------------------------------------------------------------- nodes

@@ -22,7 +22,8 @@ The graph. Every operation creates a new node that keeps
 That is the whole graph, and it is public: the explainer, the drawings, the
 gradient checker and the code emitter all read these four attributes. What
 each operation means (its value and its local derivatives) is written once,
-in ``chainrule.ops``; the operators below compute with those formulas.
+as Python functions, in ``chainrule.ops``; the operators below call them
+(``Value.__mul__`` calls the table's ``*``: step into it with a debugger).
 
 The chain rule then says that the derivative of the cost with respect to any
 node is the sum, over every path from that node to the cost, of the product
@@ -264,12 +265,14 @@ class Value:
 
         A local derivative that is infinite where the value is finite (√a at
         a = 0) is refused here, naming the edge, before any gradient changes:
-        the forward pass itself is fine, only the slope does not exist. One
+        the forward pass itself is fine, only the slope does not exist. Such a
+        node marks itself, and every node computed from it inherits the mark
+        (``_steep``), so one test on the output says whether to look. One
         exception, PyTorch's convention: a relu unit that is off passes on no
         gradient at all, not even an infinite one. So √(relu(x)) at x = −1,
         whose slope √ has none at relu's 0, has gradient 0 for x, exactly as
         the function (0 all around x = −1) says; the walk then masks instead
-        of multiplying at such units (``_backward_dag``).
+        of multiplying at such units (``_backward_steep``).
 
         Threads. Under the GIL, two threads may run ``backward()`` on graphs
         that share a leaf (the weights) at the same time: a leaf's
@@ -280,27 +283,26 @@ class Value:
         such guarantee: there every ``backward()`` runs under one lock
         (``_serialised``, installed below the class).
         """
-        masked = _check_infinite_slopes(self) if self._steep else False
         inputs = self.inputs
         if not inputs:  # backward() on a leaf: d(self)/d(self) = 1, accumulated like every leaf
             self.grad += 1.0
             return
-        self.grad = 1.0  # d(self)/d(self)
+        if self._steep:  # an edge below has no finite slope: refused, or masked by off relu units
+            _backward_steep(self)
+            return
+        self.grad = g = 1.0  # d(self)/d(self); g: the gradient of the node we are at
         node = self
-        if masked:  # infinite slopes that only off relu units receive: the masking walk (step 2) from the top
-            inputs = ()
-            _backward_dag(self, masked=True)
         while len(inputs) == 1:  # 1. the chain at the top
             child = inputs[0]
+            g = node.local[0] * g
             inputs = child.inputs
             if not inputs:  # a leaf: accumulate, and the walk is over
-                child.grad += node.local[0] * node.grad
+                child.grad += g
                 break
-            child.grad = node.local[0] * node.grad  # an intermediate node: its gradient starts afresh at every call
+            child.grad = g  # an intermediate node: its gradient starts afresh at every call
             node = child
         else:
-            if inputs:  # (empty only after the masking walk)
-                _backward_dag(node)
+            _backward_dag(node)
         if _ANOMALY.depth:  # inside chainrule.detect_anomaly(): name the first non-finite gradient
             from .anomaly import check_scalar_backward
 
@@ -324,6 +326,22 @@ class Value:
                 if child not in seen:
                     stack.append((child, False))
         return order
+
+
+def _backward_steep(root: Value) -> None:
+    """``Value.backward`` for a graph with an infinite local derivative (``root._steep``).
+
+    Refused, naming the edge, unless every such edge only feeds relu units
+    that are off (``_check_infinite_slopes``); then the walk masks at those
+    units (``_backward_dag``).
+    """
+    _check_infinite_slopes(root)  # raises NonFiniteError, or the infinities are stopped by off units
+    root.grad = 1.0
+    _backward_dag(root, masked=True)
+    if _ANOMALY.depth:
+        from .anomaly import check_scalar_backward
+
+        check_scalar_backward(root)
 
 
 def _backward_dag(root: Value, masked: bool = False) -> None:
@@ -368,69 +386,194 @@ def _backward_dag(root: Value, masked: bool = False) -> None:
 
 
 # --------------------------------------------------------------- the operations
-# Every operator of ``Value`` is made by one of the three functions below from its entry in ``chainrule.ops``:
-# ``_binary`` (``w * x``, ``w - 0.8``), ``_reflected`` (a number on the left: ``1.5 * w``) and ``_unary`` (``w.tanh()``,
-# ``-w``). Each returns an ordinary function that calls the op's own value and slope functions (``ops.FLOAT_RULES``)
+# Every operator of ``Value`` is made from its entry in ``chainrule.ops`` by one of the functions below: ``_binary``
+# (w * x, w - 0.8), ``_reflected`` (a number on the left: 1.5 * w), ``_power`` (w ** 2) and ``_unary`` (w.tanh(),
+# -w). Each returns an ordinary function that calls the op's own value and slope functions (``ops.FLOAT_RULES``)
 # and makes the node: step into ``w * x`` with a debugger and you are in it. Making nodes is the engine's hot path,
-# so the node's slots are filled right there, without a call to ``_result``.
+# so these functions are short and straight: the node's slots are filled right there (no call to ``_result``), and
+# a slope that is a number is made into the node's ``local`` once (``(1.0,)`` for w − 0.8), not at every node.
 _CANNOT = (ArithmeticError, ValueError, TypeError)  # what the float functions raise where they are undefined
 
 
-def _forms(rule, k: int) -> dict:
-    """The op's exact forms for a constant operand k, as ``{number: (value, slope, slope is a function)}``.
-
-    (A form's slope is finite wherever its value is: a ** 2 is a·a, slope 2a.)
-    """
-    return {c: (form.value, form.slopes[0], callable(form.slopes[0])) for (j, c), form in rule.special.items()
-            if j == k}
-
-
 def _named(function, op, name: str):
+    """``function`` named as the method it becomes (``Value.__mul__``), with the op's description as its docstring."""
     function.__name__, function.__qualname__, function.__doc__ = name, f"Value.{name}", op.doc
     return function
 
 
-def _binary(op, name: str):
-    """The operator ``self <op> other`` (``Value.__mul__``, ``__add__``, …) for a binary op of the table.
+def _no_forms(rule, key: str):
+    """The float rule of an op whose operator knows no exact forms (only ``_power`` does: a ** 2 is a·a)."""
+    if rule.special:
+        raise NotImplementedError(f"{key}: exact forms (Rule.special) are read by _power only")
+    return rule
 
-    ``other`` is a ``Value`` (``_with_value``) or a plain number: a constant,
-    recorded in ``const`` but not a node of the graph. Then only ``self`` gets
-    a local derivative: the op's slope for its first operand, or the number
-    it is when it is the same everywhere (∂(a − b)/∂a = 1).
+
+def _fixed(slope) -> tuple:
+    """A slope that is a number, as a node's ``local`` made once: ``(1.0,)``; ``()`` for a slope function."""
+    return () if callable(slope) else (slope,)
+
+
+def _is_the_constant(slope, k: int) -> bool:
+    """Whether ``slope`` returns its k-th operand as it is: ∂(c·b)/∂b = c, the number c multiplies by.
+
+    Found once, by calling the slope on stand-ins; the operator then takes
+    the constant as the node's local derivative without calling the slope.
     """
-    key, checked = op.name, not op.finite_local  # checked: may a slope be infinite where the value is finite?
-    rule = _ops.FLOAT_RULES[key]
-    value, slope = rule.value, rule.slopes[0]
-    fixed = not callable(slope)
-    forms = _forms(rule, 1)  # exact forms for a constant b: a ** 2 is a * a
+    stand_ins = (object(), object(), object())  # a, b, out
+    try:
+        return callable(slope) and slope(*stand_ins) is stand_ins[k]
+    except TypeError:  # the slope computes with its operands (1/b, 2a): it must be called
+        return False
+
+
+def _binary(op, name: str):
+    """``self <op> other`` for a binary op of the table: ``Value.__add__``, ``__sub__``, ``__mul__``, ``__truediv__``.
+
+    ``other`` is a ``Value`` (both are inputs, each gets its slope: for
+    ``w * x``, x and w) or a plain number: a constant, recorded in ``const``
+    but not a node of the graph. Then only ``self`` gets a local derivative:
+    the op's slope for its first operand.
+    """
+    key, checked = op.name, not op.finite_local  # checked: can a slope be infinite where the value is finite (1/b)?
+    rule = _no_forms(_ops.FLOAT_RULES[key], key)
+    value, (slope, slope_b) = rule.value, rule.slopes
+    fixed, constant = _fixed(slope), _is_the_constant(slope, 1)  # (1.0,) for a − b; True for a·b
+    both = () if callable(slope) or callable(slope_b) else (slope, slope_b)  # (1.0, −1.0) for a − b
 
     def operator(self, other):
         if type(other) is float:  # the most common constant, as in 1.5 * w - 0.8: the cheapest test first
             pass
-        elif type(other) is int:  # w ** 2, 1 - w
+        elif type(other) is int:  # 1 - w
             try:
                 other = float(other)
             except OverflowError:
                 raise _too_large(key, other) from None
         elif isinstance(other, Value):
-            return _with_value(op, rule, self, other)
+            a, b = self.data, other.data
+            try:
+                out = value(a, b)
+                local = both or (slope(a, b, out), slope_b(a, b, out))
+                finite = _isfinite(out)
+            except _CANNOT as exc:
+                return _apply_carefully(op, (self, other), (a, b), None, exc)
+            if not finite:
+                raise _overflow(op, (a, b), out)
+            steep = self._steep or other._steep or checked and not (_isfinite(local[0]) and _isfinite(local[1]))
+            return _result(out, (self, other), local, key, None, steep)
         else:
             other = _constant(other, key)
             if other is NotImplemented:
                 return other
         a, b = self.data, other
-        steep = self._steep  # an edge below self has no finite slope, or (checked below) this one has none
         try:
-            if forms and b in forms:
-                form_value, form_slope, called = forms[b]
-                out = form_value(a, b)
-                local = (form_slope(a, b, out) if called else form_slope,)
-            else:
-                out = value(a, b)
-                local = (slope,) if fixed else (slope(a, b, out),)
-                if checked and not steep:
-                    steep = not _isfinite(local[0])
+            out = value(a, b)
+            local = fixed or ((b,) if constant else (slope(a, b, out),))
             finite = _isfinite(out)
+        except _CANNOT as exc:
+            return _apply_carefully(op, (self,), (a, b), (None, b), exc)
+        if not finite:
+            raise _overflow(op, (a, b), out)
+        node = _new_node(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node.op = key
+        node.inputs = (self,)
+        node.local = local
+        node.const = (None, b)
+        node._waiting = 0
+        node._steep = self._steep or checked and not _isfinite(local[0])
+        return node
+
+    return _named(operator, op, name)
+
+
+def _reflected(op, name: str):
+    """``other <op> self`` where ``other`` is a plain number: ``Value.__rmul__`` for 1.5 * w, ``__rsub__``, ….
+
+    Python calls it when the number on the left does not know ``Value``. The
+    number is the op's first operand, so ``self`` gets the slope of the second.
+    """
+    key, checked = op.name, not op.finite_local
+    rule = _ops.FLOAT_RULES[key]
+    if any(k == 0 for k, _ in rule.special):
+        raise NotImplementedError(f"{key}: exact forms for a constant first operand are not read by _reflected")
+    value, slope = rule.value, rule.slopes[1]
+    fixed, constant = _fixed(slope), _is_the_constant(slope, 0)  # (−1.0,) for c − b; True for c·b
+
+    def operator(self, other):
+        if type(other) is float:
+            pass
+        elif type(other) is int:
+            try:
+                other = float(other)
+            except OverflowError:
+                raise _too_large(key, other) from None
+        else:
+            other = _constant(other, key)
+            if other is NotImplemented:
+                return other
+        a, b = other, self.data
+        try:
+            out = value(a, b)
+            local = fixed or ((a,) if constant else (slope(a, b, out),))
+            finite = _isfinite(out)  # (a TypeError for a complex power: (−8) ** w at w = 1/3)
+        except _CANNOT as exc:
+            return _apply_carefully(op, (self,), (a, b), (a, None), exc)
+        if not finite:
+            raise _overflow(op, (a, b), out)
+        node = _new_node(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node.op = key
+        node.inputs = (self,)
+        node.local = local
+        node.const = (a, None)
+        node._waiting = 0
+        node._steep = self._steep or checked and not _isfinite(local[0])
+        return node
+
+    return _named(operator, op, name)
+
+
+def _power(op, name: str):
+    """``self ** exponent`` for a number exponent (``Value.__pow__``), with the table's exact forms: a ** 2 is a·a.
+
+    A ``Value`` exponent is refused (see ``_value_exponent``); ``c ** w``
+    with a number base is ``_reflected``.
+    """
+    key = op.name
+    rule = _ops.FLOAT_RULES[key]
+    value, slope = rule.value, rule.slopes[0]
+    forms = {c: form for (k, c), form in rule.special.items() if k == 1}  # by exponent: 2.0 → the square
+
+    def power(self, exponent):
+        if type(exponent) is int:  # w ** 2: the most common exponent
+            try:
+                exponent = float(exponent)
+            except OverflowError:
+                raise _too_large(key, exponent) from None
+        elif type(exponent) is float:
+            pass
+        elif isinstance(exponent, Value):
+            raise _value_exponent()
+        else:
+            exponent = _constant(exponent, key)
+            if exponent is NotImplemented:
+                return exponent
+        a, b = self.data, exponent
+        form = forms.get(b)
+        try:
+            if form is None:
+                out = value(a, b)
+                local = (slope(a, b, out),)
+                steep = self._steep or not _isfinite(local[0])  # √a at a = 0: no finite slope
+            else:  # an exact form, value and slope at once: its slope is finite wherever its value is
+                out, slope_here = form(a, b)
+                local = (slope_here,)
+                steep = self._steep
+            finite = _isfinite(out)  # (a TypeError for a complex result: (−8) ** (1/3))
         except _CANNOT as exc:
             return _apply_carefully(op, (self,), (a, b), (None, b), exc)
         if not finite:
@@ -447,98 +590,21 @@ def _binary(op, name: str):
         node._steep = steep
         return node
 
-    return _named(operator, op, name)
-
-
-def _reflected(op, name: str):
-    """The operator ``other <op> self`` where ``other`` is a plain number (``Value.__rmul__`` for 1.5 * w, …).
-
-    Python calls it when the number on the left does not know ``Value``; the
-    number is the op's first operand, so ``self`` gets the slope of the second.
-    """
-    key, checked = op.name, not op.finite_local
-    rule = _ops.FLOAT_RULES[key]
-    value, slope = rule.value, rule.slopes[1]
-    fixed = not callable(slope)
-    forms = _forms(rule, 0)  # exact forms for a constant a (the table has none today)
-
-    def operator(self, other):
-        if type(other) is float:
-            pass
-        elif type(other) is int:
-            try:
-                other = float(other)
-            except OverflowError:
-                raise _too_large(key, other) from None
-        elif isinstance(other, Value):  # (only when other's class is a subclass of self's)
-            return _with_value(op, rule, other, self)
-        else:
-            other = _constant(other, key)
-            if other is NotImplemented:
-                return other
-        a, b = other, self.data
-        steep = self._steep  # an edge below self has no finite slope, or (checked below) this one has none
-        try:
-            if forms and a in forms:
-                form_value, form_slope, called = forms[a]
-                out = form_value(a, b)
-                local = (form_slope(a, b, out) if called else form_slope,)
-            else:
-                out = value(a, b)
-                local = (slope,) if fixed else (slope(a, b, out),)
-                if checked and not steep:
-                    steep = not _isfinite(local[0])
-            finite = _isfinite(out)
-        except _CANNOT as exc:
-            return _apply_carefully(op, (self,), (a, b), (a, None), exc)
-        if not finite:
-            raise _overflow(op, (a, b), out)
-        node = _new_node(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = ""
-        node.op = key
-        node.inputs = (self,)
-        node.local = local
-        node.const = (a, None)
-        node._waiting = 0
-        node._steep = steep
-        return node
-
-    return _named(operator, op, name)
-
-
-def _with_value(op, rule, left: Value, right: Value) -> Value:
-    """``left <op> right`` for two ``Value``s: both are inputs, each gets its slope (``w * x``: x and w)."""
-    if op.name == "**":
-        raise _value_exponent()
-    a, b = left.data, right.data
-    slope_a, slope_b = rule.slopes
-    try:
-        out = rule.value(a, b)
-        local = (slope_a(a, b, out) if callable(slope_a) else slope_a,
-                 slope_b(a, b, out) if callable(slope_b) else slope_b)
-        finite = _isfinite(out)
-    except _CANNOT as exc:
-        return _apply_carefully(op, (left, right), (a, b), None, exc)
-    if not finite:
-        raise _overflow(op, (a, b), out)
-    steep = left._steep or right._steep or not op.finite_local and not (_isfinite(local[0]) and _isfinite(local[1]))
-    return _result(out, (left, right), local, op.name, None, steep)
+    return _named(power, op, name)
 
 
 def _unary(op, name: str):
-    """The function of one ``Value`` (``Value.tanh``, ``exp``, ``log``, ``sigmoid``, ``relu``, and ``-w``)."""
+    """The function of one ``Value``: ``Value.tanh``, ``exp``, ``log``, ``sigmoid``, ``relu``, and ``-w``."""
     key, checked = op.name, not op.finite_local
-    rule = _ops.FLOAT_RULES[key]
+    rule = _no_forms(_ops.FLOAT_RULES[key], key)
     value, slope = rule.value, rule.slopes[0]
-    fixed = not callable(slope)
+    fixed = _fixed(slope)
 
     def operation(self):
         a = self.data
         try:
             out = value(a)
-            local = (slope,) if fixed else (slope(a, out),)
+            local = fixed or (slope(a, out),)
             finite = _isfinite(out)
         except _CANNOT as exc:
             return _apply_carefully(op, (self,), (a,), None, exc)
@@ -632,9 +698,8 @@ def _apply_carefully(op, inputs: tuple, args: tuple, const, exc: Exception) -> V
     infinite local derivative that ``backward()`` refuses, naming it.
     ``const`` as in ``node.const``; ``exc`` is what the op raised.
     """
-    rule = _ops._form(_ops.FLOAT_RULES[op.name], const)
     try:
-        out = rule.value(*args)
+        out = _ops.evaluate(op, _ops.FLOATS, list(args), const)
         finite = _isfinite(out)
     except _CANNOT as exc2:
         raise _refusal(op, args, exc2) from None
@@ -643,7 +708,7 @@ def _apply_carefully(op, inputs: tuple, args: tuple, const, exc: Exception) -> V
     local = []
     for k in range(len(args)) if const is None else [k for k, c in enumerate(const) if c is None]:
         try:
-            local.append(_ops._slope(rule.slopes[k], args, out))
+            local.append(_ops.local_derivative(op, _ops.FLOATS, k, list(args), out, const))
         except ArithmeticError:  # 1/0 inside the slope: infinitely steep here
             local.append(math.inf)
         except (ValueError, TypeError) as exc2:  # the slope is undefined here (ln of a negative base)
@@ -690,7 +755,8 @@ def _check_infinite_slopes(output: Value) -> bool:
     followed down the graph; if it can reach a leaf, the pass is refused here,
     naming the edge, before any gradient changes. Returns True when there are
     infinite slopes and every one of them is stopped by off units (the walk
-    must mask), False when the graph has none.
+    must mask), False when the graph has none (``output._steep`` is False:
+    each node knows whether an infinite slope lies at or below it).
     """
     if not output._steep:
         return False
@@ -767,7 +833,8 @@ def _result(data: float, inputs: tuple, local: tuple, op: str, const=None, steep
 
 # ------------------------------------------------------------ the operators, from the table
 for _name, _key in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**")):
-    setattr(Value, f"__{_name}__", _binary(_ops.OPS[_key], f"__{_name}__"))
+    _made = _power if _key == "**" else _binary
+    setattr(Value, f"__{_name}__", _made(_ops.OPS[_key], f"__{_name}__"))
     setattr(Value, f"__r{_name}__", _reflected(_ops.OPS[_key], f"__r{_name}__"))
 Value.__neg__ = _unary(_ops.OPS["neg"], "__neg__")
 for _key in ("exp", "log", "tanh", "sigmoid", "relu"):
