@@ -298,6 +298,8 @@ class Value:
             inputs = child.inputs
             if not inputs:  # a leaf: accumulate, and the walk is over
                 child.grad += g
+                if _isfinite(child.grad):  # so is every gradient above it (∞ and NaN carry down a chain):
+                    return  # nothing for detect_anomaly() to name
                 break
             child.grad = g  # an intermediate node: its gradient starts afresh at every call
             node = child
