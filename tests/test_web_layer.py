@@ -47,6 +47,13 @@ def test_the_stop_line_honours_the_request_s_tolerance(client):
     assert loose["stop_line"] == simplest.status_line(result)
 
 
+def test_a_page_that_steps_without_stopping_early_is_judged_by_the_lesson_s_tolerance(client):
+    # the home page asks for exactly k steps (tolerance 0); where it stands is judged by the declared 1e-6
+    d = client.post("/api/simplest", json={"steps": 60, "tolerance": 0}).json()
+    assert d["current"]["step"] == 60 and d["stop_line"].startswith("At the minimum after 60 steps"), d["stop_line"]
+    assert "< 1·10⁻⁶" in d["stop_line"]
+
+
 def test_the_status_line_is_at_the_minimum_only_near_w_star():
     result = simplest.train(steps=200)
     assert simplest.status_line(result).startswith("At the minimum after")

@@ -251,21 +251,24 @@ AT_MINIMUM = 1e-3
 def status_line(result: SimplestResult, last=None) -> str:
     """Where the descent stands at step ``last`` (default: the last step), in one line, by the run's own rules.
 
-    The stop test is the run's: |dC/dw| below ``result.tolerance`` (the request's, not a fixed number). A
-    slope that small is not always a weight near w*: with a tiny input the cost is almost flat everywhere
-    (C″ = 2i²), so the line says how far w still is when it is not within ``AT_MINIMUM`` of w*.
+    The stop test is the run's: |dC/dw| below ``result.tolerance`` (the request's, not a fixed number); a
+    tolerance of 0 asks for every step without stopping early (the explorer steps k at a time), and then the
+    lesson's declared tolerance judges where the descent stands. A slope that small is not always a weight
+    near w*: with a tiny input the cost is almost flat everywhere (C″ = 2i²), so the line says how far w
+    still is when it is not within ``AT_MINIMUM`` of w*.
     """
     last = result.steps[-1] if last is None else last
+    tolerance = result.tolerance or PARAMS["tolerance"].default
     w_star = result.optimum_weight
     away = abs(last.weight - w_star)
     if result.stopped == "diverged" and last is result.steps[-1]:
         return stop_line(result)
-    if abs(last.gradient) < result.tolerance:
+    if abs(last.gradient) < tolerance:
         if away <= AT_MINIMUM * max(1.0, abs(w_star)):
             return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < "
-                    f"{num(result.tolerance)}, w = {num(last.weight)} ≈ w* = y/i = {num(w_star)}.")
+                    f"{num(tolerance)}, w = {num(last.weight)} ≈ w* = y/i = {num(w_star)}.")
         return (f"Stopped after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} is below the tolerance "
-                f"{num(result.tolerance)}, yet w = {num(last.weight)} is {num(away)} from w* = y/i = {num(w_star)}: "
+                f"{num(tolerance)}, yet w = {num(last.weight)} is {num(away)} from w* = y/i = {num(w_star)}: "
                 f"with i = {num(result.input)} the cost is almost flat (C″ = 2i² = {num(2 * result.input ** 2)}), "
                 "so its slope is tiny far from the minimum.")
     return f"w* = y/i = {num(w_star)}; the weight is {num(away)} away."
