@@ -455,10 +455,9 @@ def _binary(op, name: str):
             try:
                 out = value(a, b)
                 local = both or (slope(a, b, out), slope_b(a, b, out))
-                finite = _isfinite(out)
             except _CANNOT as exc:
                 return _apply_carefully(op, (self, other), (a, b), None, exc)
-            if not finite:
+            if not _isfinite(out):  # (+ − · / of floats give a float: only ±∞ or NaN to refuse)
                 raise _overflow(op, (a, b), out)
             steep = self._steep or other._steep or checked and not (_isfinite(local[0]) and _isfinite(local[1]))
             return _result(out, (self, other), local, key, None, steep)
@@ -470,10 +469,9 @@ def _binary(op, name: str):
         try:
             out = value(a, b)
             local = fixed or ((b,) if constant else (slope(a, b, out),))
-            finite = _isfinite(out)
         except _CANNOT as exc:
             return _apply_carefully(op, (self,), (a, b), (None, b), exc)
-        if not finite:
+        if not _isfinite(out):  # (+ − · / of floats give a float: only ±∞ or NaN to refuse)
             raise _overflow(op, (a, b), out)
         node = _new_node(Value)
         node.data = out
@@ -607,10 +605,9 @@ def _unary(op, name: str):
         try:
             out = value(a)
             local = fixed or (slope(a, out),)
-            finite = _isfinite(out)
         except _CANNOT as exc:
             return _apply_carefully(op, (self,), (a,), None, exc)
-        if not finite:
+        if not _isfinite(out):  # (the functions of a float give a float)
             raise _overflow(op, (a,), out)
         node = _new_node(Value)
         node.data = out
