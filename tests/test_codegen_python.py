@@ -342,3 +342,17 @@ def test_the_emitted_sigmoid_and_branches_are_the_float_library_s_exactly():
         assert bits(namespace["sigmoid"](x)) == bits(ops.FLOATS.sigmoid(x)), x
         assert bits(relu(x)) == bits(ops.FLOATS.relu(x)), x
         assert bits(step(x)) == bits(ops.FLOATS.step(x)), x
+
+
+def test_compiling_again_and_again_keeps_nothing_alive():
+    import gc
+
+    w, i, y = Value(0.8, label="w"), Value(1.5, label="i"), Value(0.8, label="y")
+    cost = ((i * w - y) ** 2).named("C")
+    chainrule.compile(cost, inputs=[i, y], params=[w])  # (imports and first-use caches)
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(30):
+        chainrule.compile(cost, inputs=[i, y], params=[w])
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100  # each compile's emitter, code and library are freed

@@ -176,3 +176,20 @@ def test_each_node_records_which_operand_was_a_constant():
     assert (w - 0.8).const == (None, 0.8) and (0.8 - w).const == (0.8, None) and (w * w).const is None
     assert ops.operands(0.8 - w) == [0.8, w]
     assert ops.operands(Value.dot([w, 2.0], [3.0, w], 1.0)) == [w, 3.0, 2.0, w, 1.0]  # w₁, x₁, w₂, x₂, b
+
+
+def test_a_library_s_functions_are_made_once_and_go_when_the_library_goes():
+    import gc
+    import weakref
+
+    class Bound(ops.FloatLib):  # functions that are bound methods hold their library, as the code emitter's do
+        def exp(self, a):
+            return math.exp(a)
+
+    lib = Bound()
+    assert ops.rules_for(lib) is ops.rules_for(lib)
+    assert ops.node_value(Value(0.5).exp(), lib, [0.5]) == math.exp(0.5)
+    gone = weakref.ref(lib)
+    del lib
+    gc.collect()
+    assert gone() is None  # no cache anywhere keeps it (or what it holds) alive

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import math
 import operator
-import weakref
 
 __all__ = ["Op", "Rule", "OPS", "FUNCTIONS", "FUNCTION_FORMS", "FloatLib", "FLOATS", "FLOAT_RULES", "rules",
            "rules_for", "operands", "evaluate", "local_derivative", "fold_terms", "functions_of", "input_positions",
@@ -221,6 +220,7 @@ class FloatLib:
 
 FLOATS = FloatLib()
 FLOAT_RULES = rules(FLOATS)  # the engine's: what ``Value``'s operators call
+FLOATS._op_rules = FLOAT_RULES
 
 
 def functions_of(lib) -> dict:
@@ -228,17 +228,20 @@ def functions_of(lib) -> dict:
     return {name: getattr(lib, name) for name in FUNCTIONS}
 
 
-_RULES_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary({FLOATS: FLOAT_RULES})
-
-
 def rules_for(lib) -> dict[str, Rule]:
-    """``rules(lib)``, made once per library object (a library that cannot be remembered gets them afresh)."""
-    try:
-        found = _RULES_OF.get(lib)
-    except TypeError:  # not hashable or not weakly referable
+    """``rules(lib)``, made once per library object and kept on it (``lib._op_rules``), so it goes when ``lib`` goes.
+
+    (A library without a ``__dict__`` gets them afresh at every call. The
+    table lives on the library rather than in a cache keyed by it: its
+    functions may be the library's own bound methods, which would keep the
+    library, and whatever it holds, alive in such a cache forever.)
+    """
+    memo = getattr(lib, "__dict__", None)
+    if memo is None:
         return rules(lib)
+    found = memo.get("_op_rules")  # (from the object itself: never a fallback __getattr__'s answer)
     if found is None:
-        found = _RULES_OF[lib] = rules(lib)
+        found = memo["_op_rules"] = rules(lib)
     return found
 
 
