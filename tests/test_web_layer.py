@@ -60,3 +60,13 @@ def test_the_status_line_is_at_the_minimum_only_near_w_star():
     assert abs(result.steps[-1].weight - result.optimum_weight) <= simplest.AT_MINIMUM * abs(result.optimum_weight)
     early = simplest.train(steps=2)
     assert simplest.status_line(early).startswith("w* = y/i = 0.533333; the weight is")
+
+
+def test_a_fresh_worker_process_computes_with_one_blas_thread():
+    # the pool's initializer runs in a spawned interpreter that has not loaded numpy yet; the limit must still
+    # reach OpenBLAS (it once limited nothing, and two workers ran two BLAS threads each on 2 cores)
+    code = ("from chainrule.web.capacity import _one_blas_thread; _one_blas_thread(); "
+            "import numpy; from threadpoolctl import threadpool_info; "
+            "print(max((i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'), default=1))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "1", out.stdout + out.stderr

@@ -76,7 +76,13 @@ def _one_blas_thread() -> None:
     OpenBLAS would otherwise start a thread per core in every worker, and threads that spin waiting
     for each other on oversubscribed cores made a training request 5 to 80 times slower on the
     2-core dev machine under load.
+
+    threadpoolctl limits only the BLAS libraries already loaded, so numpy is imported first: a fresh
+    worker (spawned) has not loaded it yet, and since ``import chainrule.web`` no longer imports the server
+    (and numpy with it), a limit set before numpy loaded limited nothing and two workers ran two OpenBLAS
+    threads each on 2 cores (48 heavy clients: 0 answers in 15 s instead of 34).
     """
+    import numpy  # noqa: F401  (loads OpenBLAS, so that the limit below reaches it)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
