@@ -4,17 +4,19 @@ Every node of a ``Value`` graph was made by one operation of this table. An
 operation is two things, side by side in ``rules`` below (as MiniTorch puts
 an operation's forward and backward together):
 
-* its **value**, a function of its operands (``lambda a, b: a * b``), and
+* its **value**, a function of its operands (``operator.mul`` for a · b,
+  the library's ``tanh`` for tanh a, ``lambda acc, x: acc + x`` for one
+  term of a sum), and
 * one **local derivative** per operand: ∂(value)/∂(operand), a function of
   the operands and of ``out``, the value itself (for eᵃ the derivative is
   ``out``: no need to compute the exponential twice), or a plain number when
   it is the same everywhere (∂(a + b)/∂a = 1).
 
 They are the only definition of the operations in chainrule. Each consumer
-calls ``rules(f)`` with its own *library* ``f``: the functions ``exp``,
-``log``, ``tanh``, ``sigmoid``, ``relu``, ``step`` and ``constant`` (how a
-plain number is written in its terms), and gets the same functions computing
-in its own numbers:
+calls ``rules(f)`` (``rules_for(lib)``: made once per library) with its own
+*library* ``f``: the functions ``exp``, ``log``, ``tanh``, ``sigmoid``,
+``relu``, ``step`` and ``constant`` (how a plain number is written in its
+terms), and gets the same functions computing in its own numbers:
 
 * the scalar engine (``scalar.Value``): plain floats and ``math``
   (``FLOATS``); each operator of ``Value`` calls these functions;
@@ -92,32 +94,36 @@ class Rule:
 def rules(f) -> dict[str, Rule]:
     """Every operation's value and local derivatives, computed with the library ``f``.
 
-    ``f.exp`` … ``f.step`` are the library's functions; ``one`` and ``two``
-    are 1 and 2 in its numbers (exact integers for sympy, floats for the
-    engine, code for the code emitter). The names of the operands are those
-    of ``OPS`` (``a``, ``b``; a fold's running total ``acc`` and its term).
+    ``f.exp`` … ``f.step`` are the library's functions; ``zero``, ``one``
+    and ``two`` are 0, 1 and 2 in its numbers (exact integers for sympy,
+    floats for the engine, code for the code emitter). The names of the
+    operands are those of ``OPS`` (``a``, ``b``; a fold's running total
+    ``acc`` and its term). Where a value is one of Python's operators
+    (``operator.mul`` is ``a * b``) or one of the library's functions, it is
+    that function itself, not a lambda around it: every node of the engine
+    calls it, and a call of a built-in costs less than a call of a lambda.
     """
     exp, log, tanh, sigmoid, relu, step = f.exp, f.log, f.tanh, f.sigmoid, f.relu, f.step
     zero, one, two = f.constant(0.0), f.constant(1.0), f.constant(2.0)
     return {
-        # the value           ∂/∂a                                  ∂/∂b
-        "+": Rule(operator.add,   one,                                  one),
-        "-": Rule(operator.sub,   one,                                  -one),
-        "neg": Rule(operator.neg, -one),
-        "*": Rule(operator.mul,   lambda a, b, out: b,                  lambda a, b, out: a),
+        #               the value           ∂/∂a                                  ∂/∂b
+        "+": Rule(      operator.add,       one,                                  one),
+        "-": Rule(      operator.sub,       one,                                  -one),
+        "neg": Rule(    operator.neg,       -one),
+        "*": Rule(      operator.mul,       lambda a, b, out: b,                  lambda a, b, out: a),
         # ∂/∂b = −a/b², computed as −(a/b)/b so that it does not overflow where a/b is finite
-        "/": Rule(operator.truediv, lambda a, b, out: one / b,          lambda a, b, out: -(out / b)),
-        "**": Rule(operator.pow,  lambda a, b, out: b * a ** (b - one), lambda a, b, out: out * log(a),
+        "/": Rule(      operator.truediv,   lambda a, b, out: one / b,            lambda a, b, out: -(out / b)),
+        "**": Rule(     operator.pow,       lambda a, b, out: b * a ** (b - one), lambda a, b, out: out * log(a),
                    special={(1, 2.0): lambda a, b: (a * a, two * a),  # a²: a·a, and its slope 2a
                             (1, 0.0): lambda a, b: (one, zero)}),  # a⁰ = 1 everywhere (even at a = 0): slope 0
-        "exp": Rule(exp,                            lambda a, out: out),
-        "log": Rule(log,                            lambda a, out: one / a),
-        "tanh": Rule(tanh,                          lambda a, out: one - out * out),
-        "sigmoid": Rule(sigmoid,                    lambda a, out: out * (one - out)),
-        "relu": Rule(relu,                          lambda a, out: step(a)),
+        "exp": Rule(    exp,                lambda a, out: out),
+        "log": Rule(    log,                lambda a, out: one / a),
+        "tanh": Rule(   tanh,               lambda a, out: one - out * out),
+        "sigmoid": Rule(sigmoid,            lambda a, out: out * (one - out)),
+        "relu": Rule(   relu,               lambda a, out: step(a)),
         # folds: the value adds one term to the running total acc; the slopes are those of the term
-        "sum": Rule(lambda acc, x: acc + x,         one),
-        "dot": Rule(lambda acc, w, x: acc + w * x,  lambda w, x, out: x,                lambda w, x, out: w),
+        "sum": Rule(    lambda acc, x: acc + x,         one),
+        "dot": Rule(    lambda acc, w, x: acc + w * x,  lambda w, x, out: x,  lambda w, x, out: w),
     }
 
 
