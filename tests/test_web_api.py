@@ -23,6 +23,7 @@ from chainrule.cli import main
 from chainrule.commands import serve as serve_command
 from chainrule.lessons import simplest
 from chainrule.web import create_app
+from live_server import LiveServer
 from web_gates import gated
 from chainrule.web import stepper
 
@@ -594,43 +595,6 @@ def test_closing_a_pool_refuses_what_waits_and_lets_what_computes_finish():
 
 
 # ----------------------------------------------- a real server under abuse
-class LiveServer:
-    """``chainrule serve`` in its own process on a free port, as a learner starts it; stopped at the end."""
-
-    def __init__(self):
-        import subprocess
-        import sys
-        import time
-
-        import httpx
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        code = f"import sys; from chainrule.cli import main; sys.exit(main(['serve', '--port', '{self.port}']))"
-        self.proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stderr.read()
-            try:
-                if httpx.get(self.url + "/api/limits", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail("chainrule serve did not answer within 60 s")
-
-    def stop(self):
-        import subprocess
-
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        self.proc.stderr.close()
-
-
 @pytest.fixture
 def live_server():
     server = LiveServer()

@@ -19,9 +19,6 @@ answered while heavy bodies arrive.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 import warnings
@@ -36,6 +33,7 @@ with warnings.catch_warnings():
 
 from chainrule.csv_points import MAX_REPORTED
 from chainrule.web import create_app
+from live_server import LiveServer
 from web_gates import gated
 from chainrule.web import bodies
 from chainrule.web.server import MAX_LISTED, host_of
@@ -213,59 +211,6 @@ def test_a_host_header_names_a_host_and_an_optional_port(header, host):
 ])
 def test_an_empty_or_malformed_host_header_names_no_host(header):
     assert host_of(header) is None
-
-
-class LiveServer:
-    """``chainrule serve`` in its own process on a free loopback port, as a learner starts it."""
-
-    def __init__(self):
-        import httpx
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        code = f"import sys; from chainrule.cli import main; sys.exit(main(['serve', '--port', '{self.port}']))"
-        self.proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stderr.read()
-            try:
-                if httpx.get(self.url + "/api/limits", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail("chainrule serve did not answer within 60 s")
-
-    def raw(self, request: bytes) -> tuple[int, bytes]:
-        """Send ``request`` as it is on a new connection; the status and the body of the answer."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
-            s.sendall(request)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            head, _, rest = data.partition(b"\r\n\r\n")
-            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
-            while len(rest) < length:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                rest += chunk
-        return int(head.split(b" ", 2)[1]), rest
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        self.proc.stderr.close()
 
 
 @pytest.fixture(scope="module")
