@@ -16,7 +16,7 @@ from chainrule.exercises.draw import GRID, POSITIVE_GRID, SEED
 from chainrule.exercises.exercise import _build
 from chainrule.gradcheck import is_parameter
 from chainrule.params import Param, Params
-from chainrule.scalar import Value
+from chainrule.scalar import Parameter, Value
 
 LESSONS = ["simplest", "chain", "activation", "wide", "batch", "why-backprop"]
 SEEDS = [None, 0, 1, 7, 2024, SEED.high]
@@ -180,7 +180,7 @@ def _mean_lesson() -> types.ModuleType:
 
     def train(**params):
         p = module.PARAMS.resolve(params)
-        w, b, y = Value(p["weight"], label="w"), Value(p["bias"], label="b"), Value(p["target"], label="y")
+        w, b, y = Parameter(p["weight"], label="w"), Parameter(p["bias"], label="b"), Value(p["target"], label="y")
         errors = []
         for k, x in enumerate(p["inputs"], 1):
             z = Value.dot([w], [Value(x, label=f"x{'₁₂'[k - 1]}")], b).named(f"z{'₁₂'[k - 1]}")

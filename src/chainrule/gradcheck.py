@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 
 from . import ops
 from .errors import InvalidValueError
+from .scalar import Parameter
 
 __all__ = [
     "gradcheck",
@@ -214,16 +215,12 @@ def gradcheck(
 
 # ------------------------------------------------------- finished scalar graphs
 def is_parameter(node) -> bool:
-    """A trainable leaf, by the lessons' naming convention: labelled w…, u…, v…, b…, θ…, weight… or bias….
+    """A trainable leaf: a node made as a ``Parameter`` (``chainrule.parameter``), whatever its label.
 
-    (u and v are the input and output weights of a recurrent unit.) Every
-    other leaf (an input i or x, a target y, a state h, a constant) is data,
-    not a parameter.
+    Every other leaf (an input i or x, a target y, a state h, a constant) is
+    a given, not a parameter; nothing is decided from names.
     """
-    if node.inputs or node.op:
-        return False
-    label = (node.label or "").lower()
-    return label[:1] in ("w", "u", "v", "b", "θ") or label.startswith(("weight", "bias"))
+    return isinstance(node, Parameter)
 
 
 def graph_parameters(cost) -> list:

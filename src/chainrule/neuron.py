@@ -14,7 +14,7 @@ examples run unchanged. ``chainrule.nn`` tells the same story with matrices.
 from __future__ import annotations
 
 from .errors import InvalidValueError
-from .scalar import Value
+from .scalar import Parameter, Value
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -49,8 +49,8 @@ class Neuron(ScalarModule):
         self.activation = _check_activation(activation)
         if rng is None:
             import random as rng  # Python's shared generator, as micrograd's neurons use
-        self.w = [Value(rng.uniform(-1.0, 1.0), label="w") for _ in range(n_inputs)]
-        self.b = Value(0.0, label="b")
+        self.w = [Parameter(rng.uniform(-1.0, 1.0), label="w") for _ in range(n_inputs)]
+        self.b = Parameter(0.0, label="b")
 
     def __call__(self, x):
         z = Value.dot(self.w, x, self.b)

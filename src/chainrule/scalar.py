@@ -55,7 +55,7 @@ from . import ops as _ops
 from .anomaly import _state as _ANOMALY
 from .errors import InvalidValueError, NonFiniteError, NumericalOverflowError
 
-__all__ = ["Value"]
+__all__ = ["Value", "Parameter", "parameter"]
 
 _isfinite = math.isfinite
 
@@ -801,6 +801,37 @@ def _stopped_by_off_units(start: Value, safe: set) -> bool:
         stack.extend(node.inputs)
     safe |= seen
     return True
+
+
+class Parameter(Value):
+    """A leaf that training changes: a weight or a bias. Every other leaf is a *given* (an input, a target).
+
+    A parameter is marked where it is made, never guessed from its label:
+    ``Parameter(0.8, label="w")`` (or ``parameter(0.8, "w")``) is a weight
+    whatever it is called, ``Value(0.3, label="w_fixed")`` is a given. The
+    explainer ranks the parameters, the exercises ask their gradients, the
+    step-through draws them as weights and ``chainrule code`` makes them the
+    program's parameters. Operations on a parameter make plain ``Value``\\ s.
+    """
+
+    __slots__ = ()
+
+
+def parameter(value, label: str = ""):
+    """``value`` as a parameter (a weight or bias that descent changes), labelled ``label``.
+
+    A number or a ``Value`` (its number) gives a ``Parameter``; a
+    ``chainrule.Tensor`` gives a tensor leaf with ``requires_grad=True``, so a
+    lesson written once builds both the scalar graph and its tensor form.
+    """
+    if isinstance(value, Value):
+        return Parameter(value.data, label=label or value.label)
+    if isinstance(value, numbers.Real):
+        return Parameter(value, label=label)
+    tensor = sys.modules.get("chainrule.tensor")
+    if tensor is not None and isinstance(value, tensor.Tensor):
+        return tensor.Tensor(value.data, requires_grad=True, name=label or value.name)
+    raise InvalidValueError(f"parameter: {value!r} is not a number; a parameter starts at a finite number")
 
 
 _new_node = object.__new__

@@ -28,7 +28,7 @@ from ..explainer.ranking import rank
 from ..explainer.report import Report, Section, Table
 from ..explainer.symbolic import as_floats, to_sympy
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
 
 NAME = "activation"
@@ -92,7 +92,7 @@ class ActivationResult:
     def cost_at(self, weight: float, bias: float) -> float:
         """C at (w, b), by the engine's forward pass."""
         n = self.network
-        return forward(n.i, Value(weight), Value(bias), n.y, self.activation).C.data
+        return forward(n.i, Parameter(weight), Parameter(bias), n.y, self.activation).C.data
 
 
 def _dead_reason(z: float) -> str:
@@ -162,7 +162,7 @@ def train(**params) -> ActivationResult:
     p = PARAMS.resolve(params)
     activation, lr = p["activation"], p["learning_rate"]
     i, y = Value(p["input"], label="i"), Value(p["target"], label="y")
-    w, b = Value(p["weight"], label="w"), Value(p["bias"], label="b")
+    w, b = Parameter(p["weight"], label="w"), Parameter(p["bias"], label="b")
     first = forward(i, w, b, y, activation)
     first.C.backward()
     derivation = derive(first.C, wrt=[w, b])
@@ -179,7 +179,7 @@ def train(**params) -> ActivationResult:
     wv, bv = p["weight"], p["bias"]
     for k in range(p["steps"] + 1):
         try:
-            ww, bb = Value(wv, label="w"), Value(bv, label="b")
+            ww, bb = Parameter(wv, label="w"), Parameter(bv, label="b")
             net = forward(fresh(i), ww, bb, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
         except OVERFLOW as exc:
             result.stopped = diverged(k, exc)

@@ -34,7 +34,7 @@ from ..explainer.forward import forward_lines
 from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import OVERFLOW, diverged, fresh, stop_section
 
 NAME = "batch"
@@ -71,7 +71,7 @@ def forward(i1: Value, i2: Value, w: Value, y: Value, reduction: str = "sum") ->
 
 def example_gradient(i: Value, w: Value, y: Value) -> float:
     """dCₖ/dw for one example alone, Cₖ = (i·w − y)², by the engine."""
-    w_alone = Value(w.data, label="w")
+    w_alone = Parameter(w.data, label="w")
     cost = ((fresh(i) * w_alone).named("a") - fresh(y)) ** 2
     cost.backward()
     return w_alone.grad
@@ -219,10 +219,10 @@ def train(**params) -> BatchResult:
         raise InvalidValueError("inputs: both are 0, so the weight changes nothing; give a non-zero input")
     i1, i2 = Value(inputs[0], label="i₁"), Value(inputs[1], label="i₂")
     y = Value(p["target"], label="y")
-    w = Value(p["weight"], label="w")
+    w = Parameter(p["weight"], label="w")
     net = forward(i1, i2, w, y)
     net.C.backward()
-    w_mean = Value(p["weight"], label="w")
+    w_mean = Parameter(p["weight"], label="w")
     mean = forward(fresh(i1), fresh(i2), w_mean, fresh(y), "mean")
     mean.C.backward()
     result = BatchResult(inputs, p["target"], p["weight"], lr, net, mean, derive(net.C, wrt=[w]),
@@ -231,7 +231,7 @@ def train(**params) -> BatchResult:
         rows, wv = [], p["weight"]
         for k in range(p["steps"] + 1):
             try:
-                wn = Value(wv, label="w")
+                wn = Parameter(wv, label="w")
                 n = forward(fresh(i1), fresh(i2), wn, fresh(y), reduction)  # fresh leaves for every step
             except OVERFLOW as exc:
                 result.stopped = "; ".join(filter(None, [result.stopped, f"{reduction}: " + diverged(k, exc)]))

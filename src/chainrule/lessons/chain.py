@@ -27,7 +27,7 @@ from ..explainer.forward import forward_lines
 from ..explainer.ranking import Ranking, rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import OVERFLOW, diverged, ranking_section, stop_section
 
 NAME = "chain"
@@ -124,7 +124,7 @@ def train(**params) -> ChainResult:
     depth, lr = p["depth"], p["learning_rate"]
     i, y = Value(p["input"], label="i"), Value(p["target"], label="y")
     # the initial weights, repeated as often as needed to fill the chain
-    weights = [Value(p["weights"][(k - 1) % len(p["weights"])], label=f"w{subscript(k)}") for k in range(1, depth + 1)]
+    weights = [Parameter(p["weights"][(k - 1) % len(p["weights"])], label=f"w{subscript(k)}") for k in range(1, depth + 1)]
     first = forward(i, weights, y)
     first.C.backward()
     derivation = derive(first.C, wrt=weights)
@@ -133,7 +133,7 @@ def train(**params) -> ChainResult:
     current = [w.data for w in weights]
     for k in range(p["steps"] + 1):
         try:
-            ws = [Value(x, label=w.label) for x, w in zip(current, weights)]
+            ws = [Parameter(x, label=w.label) for x, w in zip(current, weights)]
             net = forward(Value(i.data, label="i"), ws, Value(y.data, label="y"))  # fresh leaves for every step
         except OVERFLOW as exc:
             result.stopped = diverged(k, exc)

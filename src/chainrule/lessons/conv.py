@@ -38,7 +38,7 @@ from ..explainer.forward import forward_lines
 from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import fresh, ranking_section
 
 NAME = "conv"
@@ -363,8 +363,8 @@ def curvatures(signal: list[float], kernel: list[float], bias: float, targets: l
 
     def grad(at: list[float]) -> list[float]:
         x = [Value(v, label=f"x{subscript(j)}") for j, v in enumerate(signal, 1)]
-        ws = [Value(v) for v in at[:-1]]
-        b = Value(at[-1])
+        ws = [Parameter(v) for v in at[:-1]]
+        b = Parameter(at[-1])
         forward(x, ws, b, targets, stride, padding).C.backward()
         return [w.grad for w in ws] + [b.grad]
 
@@ -382,8 +382,8 @@ def curvatures(signal: list[float], kernel: list[float], bias: float, targets: l
 def _run(signal: list[float], kernel: list[float], bias: float, target_kernel: list[float], stride: int,
          padding: int) -> Network:
     x = [Value(v, label=f"x{subscript(j)}") for j, v in enumerate(signal, 1)]
-    ws = [Value(v, label=f"w{subscript(k)}") for k, v in enumerate(kernel, 1)]
-    net = forward(x, ws, Value(bias, label="b"), correlate(signal, target_kernel, stride, padding), stride, padding)
+    ws = [Parameter(v, label=f"w{subscript(k)}") for k, v in enumerate(kernel, 1)]
+    net = forward(x, ws, Parameter(bias, label="b"), correlate(signal, target_kernel, stride, padding), stride, padding)
     net.C.backward()
     return net
 
@@ -421,8 +421,8 @@ def train(**params) -> ConvResult:
     result.flattest, result.curvature = curvatures(signal, kernel, p["bias"], net.targets, stride, padding)
     ws, b = list(kernel), p["bias"]
     for k in range(p["steps"] + 1):
-        wn = [Value(v, label=w.label) for v, w in zip(ws, net.kernel)]
-        bn = Value(b, label="b")
+        wn = [Parameter(v, label=w.label) for v, w in zip(ws, net.kernel)]
+        bn = Parameter(b, label="b")
         try:
             step = forward([fresh(x) for x in net.x], wn, bn, net.targets, stride, padding)  # fresh leaves every step
             step.C.backward()

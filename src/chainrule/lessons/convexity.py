@@ -35,7 +35,7 @@ from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import as_floats, sigmoid, to_sympy
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import ranking_section
 
 NAME = "convexity"
@@ -84,7 +84,7 @@ def through_sigmoid(i: float, w: Value, y: float) -> Value:
 
 def gradient(build, i: float, y: float, weight: float) -> float:
     """C′(w) by one backward pass."""
-    w = Value(weight, label="w")
+    w = Parameter(weight, label="w")
     build(i, w, y).backward()
     return w.grad
 
@@ -154,7 +154,7 @@ def _in_activation(second: sympy.Expr, i: float) -> tuple[str, str, list[float]]
 
 def curve(name: str, build, i: float, y: float) -> Curve:
     w_sym = sympy.Symbol("w")
-    leaf = Value(0.0, label="w")
+    leaf = Parameter(0.0, label="w")
     cost = to_sympy(build(i, leaf, y), symbols={leaf: w_sym})
     second = sympy.diff(cost, w_sym, 2)
     formula, variable, exact_changes = _in_activation(second, i)
@@ -196,7 +196,7 @@ def two_units(theta: list) -> Value:
 
 
 def leaves(theta: list[float]) -> list[Value]:
-    return [Value(v, label=name) for v, name in zip(theta, NAMES)]
+    return [Parameter(v, label=name) for v, name in zip(theta, NAMES)]
 
 
 def cost_and_gradient(theta: list[float]) -> tuple[float, list[float]]:
@@ -373,7 +373,7 @@ def explain(result: ConvexityResult) -> Report:
     w_sym = sympy.Symbol("w")
 
     def table(c: Curve, build) -> Table:
-        leaf = Value(0.0, label="w")
+        leaf = Parameter(0.0, label="w")
         second = sympy.diff(to_sympy(build(i, leaf, y), symbols={leaf: w_sym}), w_sym, 2)
         rows = [[num(w), num(build(i, Value(w), y).data), num(gradient(build, i, y, w)),
                  num(curvature(build, i, y, w)), num(float(second.subs(w_sym, w).evalf()))] for w in CURVATURE_AT]

@@ -35,7 +35,7 @@ from ..explainer.format import num, subscript
 from ..explainer.report import Report, Section, Table
 from ..neuron import MLP
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from . import simplest
 
 NAME = "learning-rate"

@@ -36,7 +36,7 @@ from ..explainer.forward import forward_lines
 from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import ranking_section
 
 NAME = "recurrent"
@@ -105,7 +105,7 @@ def sequence(inputs: list[float], length: int) -> list[float]:
 
 def run(weight: float, input_weight: float, inputs: list[float], target: float) -> Network:
     """One forward and one backward pass on fresh leaves."""
-    net = forward(Value(weight, label="w"), Value(input_weight, label="u"), inputs, target)
+    net = forward(Parameter(weight, label="w"), Parameter(input_weight, label="u"), inputs, target)
     net.C.backward()
     return net
 

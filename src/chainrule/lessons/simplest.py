@@ -32,7 +32,7 @@ from ..explainer.report import Math, Report, Section, Table
 from ..explainer.polynomial import Polynomial
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 
 NAME = "simplest"
 SUMMARY = "The video's example: i —w→ a, C = (a − y)², the chain rule with numbers and gradient descent."
@@ -155,7 +155,7 @@ class SimplestResult:
         the descent and have accumulated the gradients of every step.
         """
         n = self.network
-        fresh = forward(*(Value(v.data, label=v.label) for v in (n.i, n.w, n.y)))
+        fresh = forward(*(type(v)(v.data, label=v.label) for v in (n.i, n.w, n.y)))
         fresh.C.backward()
         return fresh.C
 
@@ -365,7 +365,7 @@ class _General:
 @functools.lru_cache(maxsize=1)
 def _general() -> _General:
     """C, dC/dw, a, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph."""
-    net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
+    net = forward(Value(1.0, label="i"), Parameter(1.0, label="w"), Value(1.0, label="y"))
     cost = sympy.expand(to_sympy(net.C, symbols={net.i: _I, net.w: _W, net.y: _Y}))
     gradient = sympy.expand(sympy.diff(cost, _W))
     (optimum,) = sympy.solve(gradient, _W)
@@ -433,7 +433,7 @@ def _factor_templates() -> tuple[_FactorTemplate, ...]:
     Unlabelled intermediate nodes (a − y) are folded into the labelled node
     that uses them, so the chain runs over the named quantities w → a → C.
     """
-    net = forward(Value(1.0, label="i"), Value(1.0, label="w"), Value(1.0, label="y"))
+    net = forward(Value(1.0, label="i"), Parameter(1.0, label="w"), Value(1.0, label="y"))
     sym = {v: sympy.Symbol(v.label) for v in (net.i, net.w, net.y, net.a)}
     templates = []
     for top, below in ((net.C, net.a), (net.a, net.w)):
@@ -476,7 +476,7 @@ def train(**params) -> SimplestResult:
     steps, tolerance); the rest take the video's numbers.
     """
     p = PARAMS.resolve(params)
-    i_node, w_node, y_node = Value(p["input"], label="i"), Value(p["weight"], label="w"), Value(p["target"], label="y")
+    i_node, w_node, y_node = Value(p["input"], label="i"), Parameter(p["weight"], label="w"), Value(p["target"], label="y")
     first = forward(i_node, w_node, y_node)
     first.C.backward()
     analysis = _analyse(p["input"], p["target"])
@@ -499,7 +499,7 @@ def train(**params) -> SimplestResult:
 
     # Gradient descent with the engine: a fresh graph for each step, as in any training loop.
     lr, tolerance, w_star = p["learning_rate"], p["tolerance"], analysis.optimum
-    w_node = Value(p["weight"], label="w")
+    w_node = Parameter(p["weight"], label="w")
     distances = []
     for k in range(p["steps"] + 1):
         net = forward(i_node, w_node, y_node)

@@ -36,7 +36,7 @@ from ..explainer.forward import forward_lines
 from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import fresh, ranking_section
 
 NAME = "softmax"
@@ -336,8 +336,8 @@ def train(**params) -> SoftmaxResult:
     p = PARAMS.resolve(params)
     target, lr = p["target"], p["learning_rate"]
     x = Value(p["input"], label="x")
-    weights = [Value(v, label=f"w{subscript(k)}") for k, v in enumerate(p["weights"], 1)]
-    biases = [Value(v, label=f"b{subscript(k)}") for k, v in enumerate(p["biases"], 1)]
+    weights = [Parameter(v, label=f"w{subscript(k)}") for k, v in enumerate(p["weights"], 1)]
+    biases = [Parameter(v, label=f"b{subscript(k)}") for k, v in enumerate(p["biases"], 1)]
     net = forward(x, weights, biases, target)
     net.C.backward()
     probabilities = [q.data for q in net.probabilities]
@@ -351,8 +351,8 @@ def train(**params) -> SoftmaxResult:
     )
     ws, bs = list(p["weights"]), list(p["biases"])
     for k in range(p["steps"] + 1):
-        wn = [Value(v, label=w.label) for v, w in zip(ws, weights)]
-        bn = [Value(v, label=b.label) for v, b in zip(bs, biases)]
+        wn = [Parameter(v, label=w.label) for v, w in zip(ws, weights)]
+        bn = [Parameter(v, label=b.label) for v, b in zip(bs, biases)]
         step = forward(fresh(x), wn, bn, target)  # fresh leaves: the explained graph keeps its one pass
         step.C.backward()
         params_now = wn + bn

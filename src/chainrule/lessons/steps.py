@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import InvalidValueError, NumericalOverflowError
 from ..explainer.report import Section, Table
-from ..scalar import Value
+from ..scalar import Parameter, Value
 
 # What a descent step raises when its numbers outgrow a float: the lesson stops there and says so.
 OVERFLOW = (NumericalOverflowError, InvalidValueError)
@@ -19,7 +19,7 @@ OVERFLOW = (NumericalOverflowError, InvalidValueError)
 
 def fresh(v: Value) -> Value:
     """A new leaf with the same number and label: each step builds its own graph (the explained one keeps its pass)."""
-    return Value(v.data, label=v.label)
+    return type(v)(v.data, label=v.label)
 
 
 def diverged(step: int, exc: Exception) -> str:

@@ -28,7 +28,7 @@ from typing import Callable
 from ..explainer.format import num
 from ..explainer.report import Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 
 NAME = "why-backprop"
 SUMMARY = ("Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and "
@@ -51,7 +51,7 @@ NETWORK = "one tanh neuron with n inputs: z = Σₖ wₖ·xₖ, a = tanh(z), C =
 
 def network(weights: list[float], inputs: list[float], target: float) -> tuple[list[Value], Value]:
     """Forward pass: z = Σₖ wₖ·xₖ, a = tanh(z), C = (a − y)²."""
-    ws = [Value(w, label="w") for w in weights]
+    ws = [Parameter(w, label="w") for w in weights]
     z = Value.dot(ws, inputs).named("z")
     C = ((z.tanh().named("a") - target) ** 2).named("C")
     return ws, C

@@ -29,7 +29,7 @@ from ..explainer.paths import count_paths
 from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
 
 NAME = "wide"
@@ -80,9 +80,9 @@ def forward(x: list[Value], params, y: Value, activation: str) -> Network:
     layers = []
     last = len(params)
     for l, (W, b) in enumerate(params, 1):
-        Ws = [[w if isinstance(w, Value) else Value(w, label=f"w{superscript(l)}{subscript(j)}{subscript(k)}")
+        Ws = [[w if isinstance(w, Value) else Parameter(w, label=f"w{superscript(l)}{subscript(j)}{subscript(k)}")
                for k, w in enumerate(row, 1)] for j, row in enumerate(W, 1)]
-        bs = [v if isinstance(v, Value) else Value(v, label=f"b{superscript(l)}{subscript(j)}") for j, v in enumerate(b, 1)]
+        bs = [v if isinstance(v, Value) else Parameter(v, label=f"b{superscript(l)}{subscript(j)}") for j, v in enumerate(b, 1)]
         zs, acts = [], []
         for j, (row, bias) in enumerate(zip(Ws, bs), 1):
             z = Value.dot(row, a_prev, bias)

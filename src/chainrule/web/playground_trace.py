@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidValueError
-from ..scalar import Value
+from ..scalar import Parameter, Value
 from . import engine, playground, stepper
 from .api_models import PlaygroundTraceRequest
 
@@ -95,10 +95,10 @@ def _leaves(params, keys: set[tuple]) -> dict[tuple, Value]:
     for key in sorted(keys):
         if key[0] == "w":
             _, k, i, j = key
-            out[key] = Value(float(params[k - 1][0][i - 1, j - 1]), label=_label("w", k, j, i))
+            out[key] = Parameter(float(params[k - 1][0][i - 1, j - 1]), label=_label("w", k, j, i))
         else:
             _, k, j = key
-            out[key] = Value(float(params[k - 1][1][j - 1]), label=_label("b", k, j))
+            out[key] = Parameter(float(params[k - 1][1][j - 1]), label=_label("b", k, j))
     return out
 
 
