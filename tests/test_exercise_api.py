@@ -107,7 +107,7 @@ def test_the_schema_documents_the_new_endpoints_and_their_bounds(client):
 
 @pytest.mark.parametrize("lesson", lessons.step_through())
 def test_the_step_exercise_is_offered_exactly_for_the_lessons_whose_questions_fit_one_sitting(lesson):
-    """``STEP_EXERCISE = False`` is declared, not measured at start-up: this keeps the declaration true."""
+    """``Lesson(step_exercise=False)`` is declared, not measured at start-up: this keeps the declaration true."""
     from chainrule.errors import InvalidValueError
     from chainrule.exercises.exercise import MAX_QUESTIONS
     from chainrule.exercises.steps import step_questions

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
-import types
 
 import pytest
 
@@ -15,6 +15,7 @@ from chainrule.exercises import build, seed_for_student
 from chainrule.exercises.draw import GRID, POSITIVE_GRID, SEED
 from chainrule.exercises.exercise import _build
 from chainrule.gradcheck import is_parameter
+from chainrule.lessons.contract import Lesson
 from chainrule.params import Param, Params
 from chainrule.scalar import Parameter, Value
 
@@ -88,8 +89,8 @@ def test_the_numbers_are_drawn_within_the_lessons_declared_bounds(lesson):
     module = lessons.load(lesson)
     for seed in range(12):
         ex = build(lesson, seed)
-        assert module.PARAMS.resolve(ex.params)  # every value obeys its declaration
-        for p in module.PARAMS:
+        assert module.params.resolve(ex.params)  # every value obeys its declaration
+        for p in module.params:
             if p.name not in ex.params:  # not drawn, not shaping the network: the lesson's default
                 continue
             value = ex.params[p.name]
@@ -142,28 +143,25 @@ def test_the_shape_of_the_network_can_be_set_and_is_small_by_default():
 
 
 def test_a_lesson_computed_through_unnamed_nodes_is_refused_saying_why(monkeypatch):
-    module = _mean_lesson()
-    real_train = module.train
+    mean = _mean_lesson()
 
     def unnamed(**params):  # the same network with none of its values named
-        result = real_train(**params)
-        for node in result.cost.nodes():
+        cost = mean.graph(**params)
+        for node in cost.nodes():
             if node.op:
                 node.label = ""
-        return result
+        return cost
 
-    module.NAME, module.train = "unnamed", unnamed
-    monkeypatch.setitem(lessons.LESSONS, module.NAME, module)
+    lesson = dataclasses.replace(mean, name="unnamed", graph=unnamed)
+    monkeypatch.setitem(lessons.LESSONS, lesson.name, lesson)
     with pytest.raises(InvalidValueError, match="has no exercise: its graph computes through .* unnamed nodes"):
-        build(module.NAME, 1)
+        build(lesson.name, 1)
 
 
 # ------------------------------------------------------- a rung nobody wrote an exercise for
-def _mean_lesson() -> types.ModuleType:
+def _mean_lesson() -> Lesson:
     """A lesson the exercises have never seen: two examples through one tanh neuron, the mean of their costs."""
-    module = types.ModuleType("mean_tanh")
-    module.NAME, module.SUMMARY, module.PLOTS = "mean-tanh", "two examples, one tanh neuron, the mean cost", False
-    module.PARAMS = Params(
+    params = Params(
         Param("inputs", (1.5, 0.5), "the inputs", kind="floats", low=-10, high=10, length=(2, 2)),
         Param("target", 0.3, "the target y", low=-10, high=10, symbol="y"),
         Param("weight", 0.8, "the weight w", low=-10, high=10, symbol="w"),
@@ -171,15 +169,8 @@ def _mean_lesson() -> types.ModuleType:
         Param("learning_rate", 0.1, "the learning rate", low=0, low_open=True, high=1, symbol="lr"),
     )
 
-    class Result:
-        def __init__(self, cost):
-            self.cost = cost
-
-        def graph(self):
-            return self.cost
-
-    def train(**params):
-        p = module.PARAMS.resolve(params)
+    def graph(**given):
+        p = params.resolve(given)
         w, b, y = Parameter(p["weight"], label="w"), Parameter(p["bias"], label="b"), Value(p["target"], label="y")
         errors = []
         for k, x in enumerate(p["inputs"], 1):
@@ -188,17 +179,16 @@ def _mean_lesson() -> types.ModuleType:
             errors.append((a - y) ** 2)
         C = (Value.sum(errors) * 0.5).named("C")
         C.backward()
-        return Result(C)
+        return C
 
-    module.train = train
-    module.explain = lambda result: None
-    return module
+    return Lesson(name="mean-tanh", summary="two examples, one tanh neuron, the mean cost", params=params,
+                  graph=graph, train=graph, explain=lambda result: None)
 
 
 def test_a_new_lesson_gets_its_exercise_and_its_mistakes_from_its_graph_alone(monkeypatch):
-    module = _mean_lesson()
-    monkeypatch.setitem(lessons.LESSONS, module.NAME, module)
-    ex = build(module.NAME, 3)
+    lesson = _mean_lesson()
+    monkeypatch.setitem(lessons.LESSONS, lesson.name, lesson)
+    ex = build(lesson.name, 3)
     assert ids(ex) == ["z1", "a1", "z2", "a2", "C", "dC/da2", "da2/dz2", "dC/dz2", "dC/da1", "da1/dz1", "dC/dz1",
                        "dz1/db", "dz2/db", "dC/db", "dz1/dw", "dz2/dw", "dC/dw", "w_new", "b_new"]
     kinds = {m.kind for q in ex.questions for m in q.mistakes}

@@ -23,7 +23,7 @@ def test_the_wide_lesson_finishes_for_seeds_0_to_50(width, activation):
         assert data["delta"]["max_difference"] < 1e-9, seed
 
 
-SEEDED = [name for name, module in lessons.LESSONS.items() if "seed" in module.PARAMS and name != "wide"]
+SEEDED = [name for name, lesson in lessons.LESSONS.items() if "seed" in lesson.params and name != "wide"]
 # why-backprop times each method on networks up to max_params: its seed only draws the weights, so a small one will do
 SMALL = {"why-backprop": {"max_params": 16}}
 

@@ -12,7 +12,7 @@ from chainrule.commands.options import add_params
 from chainrule.errors import InvalidValueError
 from chainrule.params import Param, Params
 
-ALL = [(name, p) for name, module in lessons.LESSONS.items() for p in module.PARAMS]
+ALL = [(name, p) for name, lesson in lessons.LESSONS.items() for p in lesson.params]
 
 
 def _outside(p: Param):
@@ -43,10 +43,10 @@ def test_the_library_and_the_command_line_refuse_the_same_values_with_the_same_w
 def test_every_default_is_within_its_own_bounds_and_the_help_shows_it(name):
     module = lessons.LESSONS[name]
     parser = argparse.ArgumentParser()
-    add_params(parser, module.PARAMS)
+    add_params(parser, module.params)
     defaults = vars(parser.parse_args([]))
-    assert defaults == {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default) for p in module.PARAMS}
-    for p in module.PARAMS:
+    assert defaults == {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default) for p in module.params}
+    for p in module.params:
         assert "(default" in p.help_text() and "default" not in p.help  # written in from the declaration
 
 

@@ -34,7 +34,7 @@ def client():
 def test_each_lessons_declared_parameters_are_served_as_declared(client, name):
     r = client.get(f"/api/lessons/{name}/params")
     assert r.status_code == 200
-    declared = json.loads(json.dumps(lessons.load(name).PARAMS.to_json()))  # as JSON has it: a tuple is a list
+    declared = json.loads(json.dumps(lessons.load(name).params.to_json()))  # as JSON has it: a tuple is a list
     assert r.json() == {"lesson": name, "params": declared}
 
 
@@ -112,7 +112,7 @@ def test_the_step_through_offers_every_rung_whose_graph_can_be_followed_by_hand(
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_each_step_through_drawing_fits_a_page_at_a_readable_size(lesson):
     t = stepper.trace_lesson(lesson)
-    assert t["width"] <= READABLE_WIDTH, f"{lesson}: {t['width']} px wide; shrink its STEP_THROUGH parameters"
+    assert t["width"] <= READABLE_WIDTH, f"{lesson}: {t['width']} px wide; shrink its Lesson.step_through parameters"
 
 
 def test_recurrent_is_stepped_through_over_fewer_time_steps_and_says_so(client):

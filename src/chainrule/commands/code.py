@@ -67,7 +67,7 @@ def program(name: str, lang: str) -> tuple[str, list[str]]:
         network = tensor_network(name)
         emitted = numpy_program(network.loss) if lang == "numpy" else torch_program(network.loss)
         source, params = emitted.source, list(emitted.parameters)
-    header = f"# lesson {name}: {lessons.load(name).SUMMARY}\n# (chainrule code {name} --lang {lang})\n"
+    header = f"# lesson {name}: {lessons.load(name).summary}\n# (chainrule code {name} --lang {lang})\n"
     return header + source, params
 
 

@@ -37,8 +37,8 @@ MAX_ANSWERS_BYTES = 1_000_000
 
 def shape_params(module) -> Params:
     """The options that shape a lesson's exercise (its sizes and choices), with the exercise's defaults."""
-    shape = structure(module.PARAMS)
-    return Params(*(dataclasses.replace(p, default=shape[p.name]) for p in module.PARAMS
+    shape = structure(module.params)
+    return Params(*(dataclasses.replace(p, default=shape[p.name]) for p in module.params
                     if p.name in shape and p.name != "steps"))
 
 
@@ -56,7 +56,7 @@ def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPar
     sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
     out = []
     for name, module in lessons.LESSONS.items():
-        p = sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY)
+        p = sub.add_parser(name, help=module.summary, description=module.summary)
         add_params(p, shape_params(module))
         out.append(p)
     return out
@@ -159,7 +159,7 @@ def interactive(exercise, out: Out, stdin=None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if not args.lesson:
-        print("\n".join(f"{name:<14} {m.SUMMARY}" for name, m in lessons.LESSONS.items()))
+        print("\n".join(f"{name:<14} {m.summary}" for name, m in lessons.LESSONS.items()))
         print("\nRun: chainrule exercise LESSON [--seed N | --student NAME]", file=sys.stderr)
         return 0
     module = lessons.load(args.lesson)

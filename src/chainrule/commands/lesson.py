@@ -1,6 +1,6 @@
 """``chainrule lesson NAME``: one rung of the ladder, built, trained and explained with your numbers.
 
-Each lesson's options come from its declared parameters (``PARAMS``, see
+Each lesson's options come from its declared parameters (``Lesson.params``, see
 ``chainrule.params``); this command adds ``--format text|markdown|json`` to
 every lesson and ``--plot FILE`` to those that draw. ``chainrule lesson
 --list`` lists the lessons.
@@ -18,9 +18,9 @@ from .output import emit
 
 def add_lesson_arguments(parser: argparse.ArgumentParser, module) -> None:
     """The options of one lesson: its parameters, --format, and --plot when it draws."""
-    add_params(parser, module.PARAMS)
+    add_params(parser, module.params)
     add_format(parser)
-    if module.PLOTS:
+    if module.plots:
         parser.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg"),
                             help="draw the lesson's picture (PNG or SVG)")
 
@@ -29,12 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the lessons, one line each")
     sub = parser.add_subparsers(dest="lesson", metavar="NAME", parser_class=type(parser))
     for name, module in lessons.LESSONS.items():
-        add_lesson_arguments(sub.add_parser(name, help=module.SUMMARY, description=module.SUMMARY), module)
+        add_lesson_arguments(sub.add_parser(name, help=module.summary, description=module.summary), module)
 
 
 def list_lines() -> list[str]:
     width = max(len(name) for name in lessons.LESSONS)
-    return [f"{name:<{width}}  {module.SUMMARY}" for name, module in lessons.LESSONS.items()]
+    return [f"{name:<{width}}  {module.summary}" for name, module in lessons.LESSONS.items()]
 
 
 def _progress():
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
             print("\nRun: chainrule lesson NAME [--format text|markdown|json]", file=sys.stderr)
         return 0
     module = lessons.load(args.lesson)
-    params = {p.name: getattr(args, p.name) for p in module.PARAMS}
-    if getattr(module, "REPORTS_PROGRESS", False):  # a lesson that measures, and takes a while
+    params = {p.name: getattr(args, p.name) for p in module.params}
+    if module.reports_progress:  # a lesson that measures, and takes a while
         callback, bar = _progress()
         with bar:
             result = module.train(progress=callback, **params)

@@ -4,7 +4,7 @@ The same seed always gives the same exercise, on any machine: the numbers
 come from Python's ``random.Random(seed)`` (the same Mersenne Twister
 everywhere), and everything after is the engine's arithmetic.
 
-What is drawn, read from the lesson's ``PARAMS`` (no lesson writes anything
+What is drawn, read from the lesson's ``params`` (no lesson writes anything
 for its exercise):
 
 * a number the network computes with (a ``float`` with a ``symbol``: the

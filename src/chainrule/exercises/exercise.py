@@ -143,8 +143,8 @@ def _assemble(lesson: str, module, seed, settings, params, cost, every_node: boo
             f"could not say which number it asks for (an exercise needs at most {MAX_INNER} unnamed nodes inside one "
             f"named value; label the network's values)")
     learning_rate = None
-    if "learning_rate" in module.PARAMS and not every_node:
-        p = module.PARAMS["learning_rate"]
+    if "learning_rate" in module.params and not every_node:
+        p = module.params["learning_rate"]
         symbol = p.symbol or "lr"
         learning_rate = Given(symbol, typed_name(symbol), float(params["learning_rate"]), "the learning rate")
     position = {n: k for k, n in enumerate(cost.nodes())}
@@ -168,7 +168,7 @@ def _assemble(lesson: str, module, seed, settings, params, cost, every_node: boo
         if typed:
             names.setdefault(typed, k)
     return Exercise(lesson, seed, dict(settings), params, view, givens, questions, env,
-                    _points(questions, givens, seed), names, getattr(module, "SUMMARY", ""))
+                    _points(questions, givens, seed), names, module.summary)
 
 
 def _points(questions: list[Question], givens: list[Given], seed) -> list[dict[str, float]]:
@@ -219,7 +219,7 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> 
     best: tuple[int, Exercise] | None = None
     last_error = None
     for _ in range(MAX_DRAWS if seed is not None else 1):
-        params = draw_params(module.PARAMS, seed, dict(settings), rng)
+        params = draw_params(module.params, seed, dict(settings), rng)
         try:
             cost = lessons.graph(lesson, **params)
         except (InvalidValueError, ArithmeticError) as exc:  # numbers this lesson refuses: draw again
@@ -227,7 +227,7 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> 
             continue
         exercise = _assemble(lesson, module, seed, dict(settings), params, cost, every_node)
         if rng is not None and not _descends(exercise):  # draw the rate again, from those that descend here
-            rates = descending_rates(module.PARAMS["learning_rate"], lambda lr: _descends(exercise, lr))
+            rates = descending_rates(module.params["learning_rate"], lambda lr: _descends(exercise, lr))
             if not rates:
                 last_error = InvalidValueError("no learning rate of the grid lowers this draw's cost")
                 continue

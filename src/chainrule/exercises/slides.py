@@ -166,7 +166,7 @@ def slides_of(ex: Exercise) -> list[str]:
 
 def _plot(module, ex: Exercise) -> str:
     """The lesson's plot as inline SVG, with the exercise's numbers ('' for a lesson that draws nothing)."""
-    if not getattr(module, "PLOTS", False):
+    if not module.plots:
         return ""
     result = module.train(**ex.params)
     with tempfile.TemporaryDirectory() as folder:

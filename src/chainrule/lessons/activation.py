@@ -29,11 +29,11 @@ from ..explainer.report import Report, Section, Table
 from ..explainer.symbolic import as_floats, to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
 
 NAME = "activation"
 SUMMARY = "A bias and an activation (sigmoid, tanh, relu): f′(z) joins the chain, and the cost stops being a parabola (--plot)."
-PLOTS = True
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 PARAMS = Params(
@@ -191,3 +191,11 @@ def train(**params) -> ActivationResult:
                                "ranking": rank([("w", wv, ww.grad), ("b", bv, bb.grad)], lr, reason)})
         wv, bv = wv - lr * ww.grad, bv - lr * bb.grad
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)

@@ -35,12 +35,12 @@ from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import OVERFLOW, diverged, fresh, stop_section
 
 NAME = "batch"
 SUMMARY = ("A batch of two through one weight: C = (a₁ − y)² + (a₂ − y)², the two paths add; what each example "
            "wants w to do, and the sum or mean of their nudges (--plot).")
-PLOTS = True
 
 PARAMS = Params(
     Param("inputs", (1.5, 0.5), "the two examples' inputs i₁ i₂", kind="floats", low=-1e3, high=1e3, length=(2, 2)),
@@ -242,3 +242,11 @@ def train(**params) -> BatchResult:
             wv -= lr * wn.grad
         result.history[reduction] = rows
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)

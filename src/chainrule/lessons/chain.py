@@ -28,11 +28,11 @@ from ..explainer.ranking import Ranking, rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import OVERFLOW, diverged, ranking_section, stop_section
 
 NAME = "chain"
 SUMMARY = "A chain i —w₁→ a₁ —w₂→ … (--depth): the chain rule as one product, and the delta shorthand δₖ = δₖ₊₁·wₖ₊₁."
-PLOTS = False
 MAX_DEPTH = 12
 
 PARAMS = Params(
@@ -144,3 +144,11 @@ def train(**params) -> ChainResult:
                                "ranking": rank([(w.label, w.data, w.grad) for w in ws], lr)})
         current = [w.data - lr * g for w, g in zip(ws, grads)]
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain)

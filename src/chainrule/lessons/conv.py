@@ -39,12 +39,12 @@ from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import fresh, ranking_section
 
 NAME = "conv"
 SUMMARY = ("A 1-D convolution: one kernel at every position, so ∂C/∂wₖ adds δₜ·input over the positions (paths add) "
            "and ∂C/∂x is δ under the flipped kernel; stride and padding (--plot).")
-PLOTS = True
 MAX_SIGNAL = 12
 MAX_KERNEL = 5
 # The other (stride, padding) pairs the lesson runs, to show what each does to the numbers.
@@ -434,3 +434,11 @@ def train(**params) -> ConvResult:
         ws = [w.data - lr * w.grad for w in wn]
         b = bn.data - lr * bn.grad
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)

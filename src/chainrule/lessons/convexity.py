@@ -36,12 +36,12 @@ from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import as_floats, sigmoid, to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import ranking_section
 
 NAME = "convexity"
 SUMMARY = ("Why the cost is not convex: the video's parabola (C″ = 2i² > 0), a sigmoid that makes C″ change sign, and "
            "two hidden units whose swap gives every minimum a twin (--plot).")
-PLOTS = True
 # The curvature of the one-weight costs is sampled on this grid of w (and shown at the few points below).
 GRID = (-6.0, 6.0, 121)
 CURVATURE_AT = (-4.0, -2.0, 0.0, 1.0, 3.0)
@@ -50,11 +50,6 @@ H = 1e-4  # central differences of the gradient
 DATA_X = (-2.0, -1.0, 0.0, 1.0, 2.0)
 DATA_Y = (0.0, 0.5, 1.0, 0.5, 0.0)
 SLICE = (-0.25, 1.25, 61)  # s along θ* + s·(twin − θ*)
-
-# the step-through as an exercise would ask more questions than fit one sitting (a value for each of the graph's
-# nodes, a product for each of its 70 edges: 143 with the lesson's own); `chainrule exercise convexity` asks the
-# network's named values (43 questions)
-STEP_EXERCISE = False
 
 PARAMS = Params(
     Param("input", 1.5, "the input i of the one-weight costs", low=-10, high=10, symbol="i", min_abs=1e-3,
@@ -480,3 +475,12 @@ def train(**params) -> ConvexityResult:
     sig = curve("sigmoid", through_sigmoid, i, y)
     return ConvexityResult(i, y, curve("parabola", parabola, i, y), sig,
                            twins(p["seed"], p["learning_rate"], p["steps"]), _chord(sig))
+
+
+LESSON = Lesson(
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    # the step-through as an exercise would ask more questions than fit one sitting (a value for each of the
+    # graph's nodes, a product for each of its 70 edges: 143 with the lesson's own); `chainrule exercise
+    # convexity` asks the network's named values (43 questions)
+    step_exercise=False,
+)

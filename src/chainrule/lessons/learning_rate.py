@@ -35,18 +35,13 @@ from ..explainer.format import num, subscript
 from ..explainer.report import Report, Section, Table
 from ..neuron import MLP
 from ..params import Param, Params
-from ..scalar import Parameter, Value
+from ..scalar import Value
+from .contract import Lesson
 from . import simplest
 
 NAME = "learning-rate"
 SUMMARY = ("The learning rate: a hyperparameter. Convergence, oscillation and divergence, a range test, schedules "
            "and Adam, on the simplest network and a small MLP (--plot).")
-PLOTS = True
-
-# the step-through as an exercise would ask more questions than fit one sitting (a value for each of the graph's
-# nodes, a product for each of its 97 edges: 200 with the lesson's own); `chainrule exercise learning-rate` asks
-# the network's named values (42 questions)
-STEP_EXERCISE = False
 
 PARAMS = Params(
     Param("steps", 60, "descent steps at each rate", kind="int", low=1, high=500),
@@ -283,3 +278,17 @@ def train(**params) -> LearningRateResult:
         result.schedules.append(Sweep(SCHEDULE_RATE, costs, behaviour(costs), schedule))
     result.adam, result.adam_first_step = adam_steps(steps, seed)
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    # the step-through as an exercise would ask more questions than fit one sitting (a value for each of the
+    # graph's nodes, a product for each of its 97 edges: 200 with the lesson's own); `chainrule exercise
+    # learning-rate` asks the network's named values (42 questions)
+    step_exercise=False,
+)

@@ -37,12 +37,12 @@ from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import ranking_section
 
 NAME = "recurrent"
 SUMMARY = ("A recurrent tanh unit over T steps (--time-steps): backprop through time, one path per step, the same w; "
            "the product of T factors w·tanh′, vanishing, exploding, clipping (--plot).")
-PLOTS = True
 MAX_TIME_STEPS = 100
 # The weights compared as the sequence grows, and the sequence lengths.
 SWEEP_WEIGHTS = (0.5, 0.9, 1.2, 1.5, 2.0)
@@ -67,8 +67,6 @@ PARAMS = Params(
     Param("learning_rate", 0.5, "the learning rate", low=0, low_open=True, high=10, flags=("--lr",), symbol="lr"),
     Param("steps", 10, "descent steps (with and without clipping)", kind="int", low=0, high=1000),
 )
-# The explorer steps through 4 time steps: 20 unrolled steps are 66 nodes in a row, far wider than a page.
-STEP_THROUGH = {"time_steps": 4}
 
 
 @dataclass
@@ -383,3 +381,15 @@ def train(**params) -> RecurrentResult:
     result.plain = descend(p["weight"], p["input_weight"], inputs, p["target"], lr, p["steps"], None)
     result.clipped = descend(p["weight"], p["input_weight"], inputs, p["target"], lr, p["steps"], p["clip"])
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    # the explorer steps through 4 time steps: 20 unrolled steps are 66 nodes in a row, far wider than a page
+    step_through={"time_steps": 4},
+)

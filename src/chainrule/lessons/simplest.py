@@ -33,10 +33,10 @@ from ..explainer.polynomial import Polynomial
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 
 NAME = "simplest"
 SUMMARY = "The video's example: i —w→ a, C = (a − y)², the chain rule with numbers and gradient descent."
-PLOTS = True
 
 PARAMS = Params(
     Param("input", 1.5, "the input i", low=-100, high=100, symbol="i", min_abs=1e-150,
@@ -518,3 +518,11 @@ def train(**params) -> SimplestResult:
             break
         w_node.data -= lr * w_node.grad
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)

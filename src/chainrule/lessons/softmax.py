@@ -37,12 +37,12 @@ from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import fresh, ranking_section
 
 NAME = "softmax"
 SUMMARY = ("Softmax and cross-entropy, three classes: the Jacobian ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ) and why ∂C/∂z collapses "
            "to p − onehot(y) (--plot).")
-PLOTS = True
 CLASSES = 3
 
 PARAMS = Params(
@@ -364,3 +364,11 @@ def train(**params) -> SoftmaxResult:
         ws = [w.data - lr * w.grad for w in wn]
         bs = [b.data - lr * b.grad for b in bn]
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import InvalidValueError, NumericalOverflowError
 from ..explainer.report import Section, Table
-from ..scalar import Parameter, Value
+from ..scalar import Value
 
 # What a descent step raises when its numbers outgrow a float: the lesson stops there and says so.
 OVERFLOW = (NumericalOverflowError, InvalidValueError)

@@ -29,13 +29,11 @@ from ..explainer.format import num
 from ..explainer.report import Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 
 NAME = "why-backprop"
 SUMMARY = ("Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and "
            "backprop (2), as n grows (--plot).")
-PLOTS = True
-REPORTS_PROGRESS = True  # train(progress=...) reports each measurement: the command line shows a progress bar
-STEP_THROUGH = False  # its graph (256 weights) is for counting passes, not for stepping through edge by edge
 
 PARAMS = Params(
     Param("max_params", 256, "the largest number of parameters (sizes 1, 4, 16, … up to it)", kind="int",
@@ -187,3 +185,15 @@ def train(progress: Callable[[int, int], None] | None = None, **params) -> WhyBa
         result.rows.append(Row(n, passes, seconds, repeats, diff))
         result.example = (weights, inputs, target)
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    reports_progress=True,  # train(progress=...) reports each measurement: the command line shows a progress bar
+    step_through=None,  # its graph (256 weights) is for counting passes, not for stepping through edge by edge
+)

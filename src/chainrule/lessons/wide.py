@@ -30,12 +30,12 @@ from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
+from .contract import Lesson
 from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
 
 NAME = "wide"
 SUMMARY = ("Two or three neurons per layer (--width): a weight reaches the cost by several paths that add, then the "
            "matrix form δˡ = (Wˡ⁺¹)ᵀδˡ⁺¹ ⊙ f′(zˡ).")
-PLOTS = False
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 PARAMS = Params(
@@ -192,3 +192,11 @@ def train(**params) -> WideResult:
             for layer in net.layers
         ]
     return result
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains."""
+    return train(**params).graph()
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain)

@@ -43,6 +43,9 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from .. import lessons as _lessons
+from .engine import FEATURES as _FEATURES  # the features the engine computes are the ones accepted
+
 # The bounds of the issue: the most work one request may ask for.
 MAX_LAYERS = 6
 MAX_NEURONS = 32
@@ -153,17 +156,13 @@ def request_model(name: str, params, doc: str):
 
 
 # --------------------------------------------------------------------- simplest
-from ..lessons import simplest as _simplest  # noqa: E402 - the lesson's parameters make the model
-
 SimplestRequest = request_model(
-    "SimplestRequest", _simplest.PARAMS,
+    "SimplestRequest", _lessons.load("simplest").params,  # the lesson's parameters make the model
     "The video's network i —w→ a, C = (a − y)², and ``steps`` steps of gradient descent from ``weight``.",
 )
 
 
 # --------------------------------------------------------------------- backprop
-from .. import lessons as _lessons  # noqa: E402
-
 LessonName = Literal[_lessons.step_through()]
 StepExerciseName = Literal[_lessons.step_exercises()]
 
@@ -175,8 +174,6 @@ class BackpropRequest(_Strict):
 
 
 # ------------------------------------------------------------------- playground
-from .engine import FEATURES as _FEATURES  # noqa: E402 - the features the engine computes are the ones accepted
-
 CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "custom")
 REGRESSION_SETS = ("plane", "gaussians", "custom_regression")
 Dataset = Literal[CLASSIFICATION_SETS + REGRESSION_SETS]

@@ -10,9 +10,12 @@ nothing and is answered on the event loop, never behind a pool.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from .. import lessons
 from ..csv_points import MAX_REPORTED, CsvError
 from . import api_models as m
 from . import stepper, playground, playground_trace, simplest_view
@@ -104,10 +107,6 @@ async def read_points(req: m.PointsCsvRequest, request: Request):
 
 
 # ------------------------------------------------------------ lesson parameters
-from typing import Literal  # noqa: E402
-
-from .. import lessons  # noqa: E402
-
 # Every lesson of the ladder.
 AnyLesson = Literal[tuple(lessons.LESSONS)]
 
@@ -115,6 +114,6 @@ AnyLesson = Literal[tuple(lessons.LESSONS)]
 @router.get("/lessons/{lesson}/params", responses={422: m.REFUSALS[422]},
             summary="What a lesson accepts: each parameter's default, bounds and help, as declared")
 async def lesson_params(lesson: AnyLesson) -> dict:
-    """The lesson's ``PARAMS`` (``chainrule.params``) as data: the pages build their controls from it, so the
+    """The lesson's ``params`` (``chainrule.params``) as data: the pages build their controls from it, so the
     page, the API, the command line and the library state one bound per parameter."""
-    return {"lesson": lesson, "params": lessons.load(lesson).PARAMS.to_json()}
+    return {"lesson": lesson, "params": lessons.load(lesson).params.to_json()}

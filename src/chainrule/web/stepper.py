@@ -55,9 +55,9 @@ def trace_lesson(name: str) -> dict:
     data = trace_graph(lessons.graph(name, **params))
     data["params"] = params
     data["lesson"] = name
-    data["summary"] = getattr(module, "SUMMARY", "")
+    data["summary"] = module.summary
     if params:
-        changed = ", ".join(f"{module.PARAMS[k].symbol or k} = {v} (the lesson's default: {module.PARAMS[k].default})"
+        changed = ", ".join(f"{module.params[k].symbol or k} = {v} (the lesson's default: {module.params[k].default})"
                             for k, v in params.items())
         data["summary"] += f" Stepped through with {changed}, small enough to follow edge by edge."
     return data

@@ -1,0 +1,131 @@
+"""Gradient descent, once for every lesson: w ← w − lr·∂C/∂w, one typed record per step.
+
+Every lesson that descends calls ``descend`` with a function that builds its
+cost from the parameters' current numbers. At each step ``descend`` builds a
+fresh graph (the explained one keeps its single backward pass), runs the
+backward pass, reads the gradient of every ``Parameter`` of the graph, ranks
+them (the video's question, "which weight matters most?", asked at every step)
+and moves each parameter against its gradient::
+
+    C, gradients at w₀ → w₁ = w₀ − lr·∂C/∂w(w₀) → C, gradients at w₁ → …
+
+The history is a list of ``Step``\\ s, one shape for every lesson: the
+command line's tables, ``--format json``, the explorer, the exercises and the
+plots all read the same records. A descent whose numbers outgrow a float
+stops there and says so (``Descent.stopped``), instead of printing inf or NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..errors import InvalidValueError, NumericalOverflowError
+from ..explainer.ranking import Ranking, rank
+from ..explainer.report import Section, Table
+from ..gradcheck import graph_parameters
+
+__all__ = ["Step", "Descent", "descend", "diverged", "ranking_section", "OVERFLOW"]
+
+# What a descent step raises when its numbers outgrow a float: the descent stops there and says so.
+OVERFLOW = (NumericalOverflowError, InvalidValueError)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the descent: the cost and every parameter's number and gradient *before* it moves."""
+
+    step: int
+    cost: float
+    parameters: dict[str, float]
+    gradients: dict[str, float]
+    ranking: Ranking
+
+    def to_json(self) -> dict:
+        return {"step": self.step, "cost": self.cost, "parameters": dict(self.parameters),
+                "gradients": dict(self.gradients), "ranking": self.ranking.to_json()}
+
+
+@dataclass
+class Descent:
+    """A descent's history (``steps``, the first one before any move) and why it stopped early, if it did."""
+
+    learning_rate: float
+    steps: list[Step] = field(default_factory=list)
+    stopped: str = ""
+
+    @property
+    def costs(self) -> list[float]:
+        return [s.cost for s in self.steps]
+
+    def values(self, name: str) -> list[float]:
+        """Parameter ``name``'s number at every step."""
+        return [s.parameters[name] for s in self.steps]
+
+    @property
+    def final(self) -> dict[str, float]:
+        """The parameters after the last recorded step has moved them (the numbers the descent ends at)."""
+        if not self.steps:
+            return {}
+        last = self.steps[-1]
+        return {n: v - self.learning_rate * last.gradients[n] for n, v in last.parameters.items()}
+
+    def to_json(self) -> dict:
+        return {"learning_rate": self.learning_rate, "steps": [s.to_json() for s in self.steps],
+                "stopped": self.stopped}
+
+
+def diverged(step: int, exc: Exception) -> str:
+    """The line a lesson shows when its descent stopped because the numbers left the floats."""
+    return (f"Descent stopped at step {step}: it diverged, and its numbers outgrew a float ({exc}). "
+            "The learning rate is too large for this network: try a smaller one.")
+
+
+def descend(build: Callable[[dict[str, float]], object], start: Mapping[str, float], learning_rate: float,
+            steps: int, *, reason: Callable[[object], str] | None = None,
+            stop: Callable[[Step], str] | None = None) -> Descent:
+    """``steps`` steps of gradient descent from ``start`` (parameter name → number); ``steps + 1`` records.
+
+    ``build(values)`` returns the cost ``Value`` (before ``backward()``) with
+    the parameters at ``values``; its ``Parameter`` leaves, found by label,
+    are the ones that move. ``reason(cost)``: what the ranking says when no
+    gradient reaches the parameters (e.g. "the ReLU is off"). ``stop(step)``:
+    a non-empty line ends the descent after that record (e.g. "at the
+    minimum"), kept in ``Descent.stopped``.
+    """
+    descent = Descent(learning_rate)
+    current = dict(start)
+    for k in range(steps + 1):
+        try:
+            cost = build(current)
+            cost.backward()
+        except OVERFLOW as exc:
+            descent.stopped = diverged(k, exc)
+            break
+        found = {p.label: p for p in graph_parameters(cost)}
+        missing = [name for name in current if name not in found]
+        if missing:
+            raise InvalidValueError(f"descent: the graph has no parameter labelled {', '.join(missing)}")
+        gradients = {name: found[name].grad for name in current}
+        record = Step(k, cost.data, dict(current), gradients,
+                      rank([(name, current[name], gradients[name]) for name in current], learning_rate,
+                           reason(cost) if reason is not None else ""))
+        descent.steps.append(record)
+        why = stop(record) if stop is not None else ""
+        if why:
+            descent.stopped = why
+            break
+        current = {name: value - learning_rate * gradients[name] for name, value in current.items()}
+    return descent
+
+
+def ranking_section(steps: list[Step]) -> Section:
+    """One row per step: the parameter the cost is most sensitive to, and the one whose relative step is largest."""
+    rows = [[str(s.step), s.ranking.short(), s.ranking.short_relative()] for s in steps]
+    return Section("Which weight matters most, step by step",
+                   table=Table(["step", "largest |∂C/∂p|", "largest |step|/|p|"], rows))
+
+
+def stop_section(stopped: str) -> list[Section]:
+    """The warning section of a descent that stopped early, or nothing."""
+    return [Section("", [stopped], style="bold red")] if stopped else []
