@@ -62,14 +62,6 @@ class Descent:
         """Parameter ``name``'s number at every step."""
         return [s.parameters[name] for s in self.steps]
 
-    @property
-    def final(self) -> dict[str, float]:
-        """The parameters after the last recorded step has moved them (the numbers the descent ends at)."""
-        if not self.steps:
-            return {}
-        last = self.steps[-1]
-        return {n: v - self.learning_rate * last.gradients[n] for n, v in last.parameters.items()}
-
     def to_json(self) -> dict:
         return {"learning_rate": self.learning_rate, "steps": [s.to_json() for s in self.steps],
                 "stopped": self.stopped}
@@ -83,7 +75,9 @@ def diverged(step: int, exc: Exception) -> str:
 
 def descend(build: Callable[[dict[str, float]], object], start: Mapping[str, float], learning_rate: float,
             steps: int, *, reason: Callable[[object], str] | None = None,
-            stop: Callable[[Step], str] | None = None) -> Descent:
+            stop: Callable[[Step], str] | None = None,
+            direction: Callable[[dict[str, float]], dict[str, float]] | None = None,
+            schedule: Callable[[int], float] | None = None) -> Descent:
     """``steps`` steps of gradient descent from ``start`` (parameter name → number); ``steps + 1`` records.
 
     ``build(values)`` returns the cost ``Value`` (before ``backward()``) with
@@ -91,11 +85,16 @@ def descend(build: Callable[[dict[str, float]], object], start: Mapping[str, flo
     are the ones that move. ``reason(cost)``: what the ranking says when no
     gradient reaches the parameters (e.g. "the ReLU is off"). ``stop(step)``:
     a non-empty line ends the descent after that record (e.g. "at the
-    minimum"), kept in ``Descent.stopped``.
+    minimum"), kept in ``Descent.stopped``. ``direction(gradients)``: the
+    vector the step moves against, when it is not the gradient itself (e.g.
+    the gradient clipped to a largest norm); the records keep the true
+    gradients. ``schedule(k)``: the learning rate of step ``k`` when it
+    changes from step to step (``learning_rate`` is then the first one).
     """
     descent = Descent(learning_rate)
     current = dict(start)
     for k in range(steps + 1):
+        lr = schedule(k) if schedule is not None else learning_rate
         try:
             cost = build(current)
             cost.backward()
@@ -108,14 +107,15 @@ def descend(build: Callable[[dict[str, float]], object], start: Mapping[str, flo
             raise InvalidValueError(f"descent: the graph has no parameter labelled {', '.join(missing)}")
         gradients = {name: found[name].grad for name in current}
         record = Step(k, cost.data, dict(current), gradients,
-                      rank([(name, current[name], gradients[name]) for name in current], learning_rate,
+                      rank([(name, current[name], gradients[name]) for name in current], lr,
                            reason(cost) if reason is not None else ""))
         descent.steps.append(record)
         why = stop(record) if stop is not None else ""
         if why:
             descent.stopped = why
             break
-        current = {name: value - learning_rate * gradients[name] for name, value in current.items()}
+        moves = direction(gradients) if direction is not None else gradients
+        current = {name: value - lr * moves[name] for name, value in current.items()}
     return descent
 
 
