@@ -15,12 +15,14 @@ import pytest
 class LiveServer:
     """A running ``chainrule serve``; ``stop()`` ends it (SIGTERM first, so its worker processes go with it)."""
 
-    def __init__(self):
+    def __init__(self, *extra: str):
+        """``extra``: more options of ``chainrule serve`` (e.g. ``--lesson-file FILE``)."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        code = f"import sys; from chainrule.cli import main; sys.exit(main(['serve', '--port', '{self.port}']))"
+        argv = ["serve", "--port", str(self.port), *extra]
+        code = f"import sys; from chainrule.cli import main; sys.exit(main({argv!r}))"
         self.proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -18,7 +18,7 @@ from .errors import (
 )
 from .gradcheck import gradcheck
 from .neuron import MLP, Layer, Neuron
-from .scalar import Value
+from .scalar import Parameter, Value, parameter
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 # first use, so that `import chainrule` and the command line start quickly.
 _LAZY = {
     "explain": ("chainrule.explainer.derivation", "explain"),
+    "lesson": ("chainrule.lessons.own", "lesson"),
     "Derivation": ("chainrule.explainer.derivation", "Derivation"),
     "draw": ("chainrule.viz.graph", "draw"),
     "Tensor": ("chainrule.tensor", "Tensor"),
@@ -62,6 +63,9 @@ def __getattr__(name):
 
 __all__ = [
     "Value",
+    "Parameter",
+    "parameter",
+    "lesson",
     "explain",
     "Derivation",
     "draw",

@@ -48,6 +48,13 @@ def _chosen(argv: list[str]) -> str | None:
     return None
 
 
+def _take_file(argv: list[str]) -> list[str]:
+    """``argv`` with ``--file FILE`` replaced by the name of the lesson FILE defines (``commands.lesson_file``)."""
+    from .commands.lesson_file import take_file  # only when --file is given: `chainrule --help` stays quick
+
+    return take_file(argv)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; the options of the subcommand named in ``argv`` (all of them when ``argv`` is None)."""
     parser = _Parser(prog="chainrule", description="Backpropagation you can run, read and check.")
@@ -75,6 +82,13 @@ def _silence_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if any(arg.startswith("--file") for arg in argv):  # a lesson of the user's own: see commands.lesson_file
+        try:
+            argv = _take_file(argv)
+        except (ChainruleError, ValueError, OSError) as exc:
+            prog = " ".join(filter(None, ["chainrule", _chosen(argv)]))
+            print(f"{prog}: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
     parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)

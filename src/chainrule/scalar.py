@@ -812,20 +812,30 @@ class Parameter(Value):
     explainer ranks the parameters, the exercises ask their gradients, the
     step-through draws them as weights and ``chainrule code`` makes them the
     program's parameters. Operations on a parameter make plain ``Value``\\ s.
+
+    ``origin``: the label of the given it was made from (``parameter(w, "w")``
+    with ``w`` a lesson's argument), so that a lesson's descent knows which of
+    its numbers to move; "" when it was made from a plain number.
     """
 
-    __slots__ = ()
+    __slots__ = ("origin",)
+
+    def __init__(self, data, label: str = "", origin: str = ""):
+        super().__init__(data, label)
+        self.origin = origin
 
 
 def parameter(value, label: str = ""):
     """``value`` as a parameter (a weight or bias that descent changes), labelled ``label``.
 
-    A number or a ``Value`` (its number) gives a ``Parameter``; a
-    ``chainrule.Tensor`` gives a tensor leaf with ``requires_grad=True``, so a
-    lesson written once builds both the scalar graph and its tensor form.
+    A number gives a ``Parameter``; a ``Value`` (a lesson's given argument)
+    gives a ``Parameter`` with its number that remembers where it came from
+    (``origin``); a ``chainrule.Tensor`` gives a tensor leaf with
+    ``requires_grad=True``, so a lesson written once builds both the scalar
+    graph and its tensor form.
     """
     if isinstance(value, Value):
-        return Parameter(value.data, label=label or value.label)
+        return Parameter(value.data, label=label or value.label, origin=value.label)
     if isinstance(value, numbers.Real):
         return Parameter(value, label=label)
     tensor = sys.modules.get("chainrule.tensor")

@@ -354,6 +354,11 @@ class Tensor:
             extra += f", op={self._op!r}"
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
+    def named(self, name: str) -> "Tensor":
+        """Set ``name`` and return ``self``, as ``Value.named``: a lesson's forward reads the same with either engine."""
+        self.name = name
+        return self
+
     def numpy(self) -> np.ndarray:
         """The data array itself (not a copy)."""
         return self.data

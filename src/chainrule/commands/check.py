@@ -40,6 +40,7 @@ from ..models import build
 from ..tensor import Tensor
 from ..training import Trainer
 from .options import int_in_range, positive_float
+from .lesson_file import add_file_option
 from .output import unicode_ok
 
 H = 1e-6  # the finite-difference step (float64)
@@ -48,6 +49,7 @@ H = 1e-6  # the finite-difference step (float64)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="LESSON|CHECKPOINT", nargs="?",
                         help=f"a lesson ({', '.join(lessons.LESSONS)}) or a .npz saved by `chainrule train --save`")
+    add_file_option(parser)
     parser.add_argument("--fn", metavar="FILE.py:GRAD",
                         help="check your own backward pass instead: FILE defines forward(params) -> cost, "
                              "GRAD(params) -> dict of gradients and params (the point); run in its own process")

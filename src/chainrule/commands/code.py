@@ -28,6 +28,7 @@ from ..codegen.numpy_code import numpy_program
 from ..codegen.torch_code import torch_program
 from ..explainer.format import to_ascii
 from ..gradcheck import is_parameter
+from .lesson_file import add_file_option
 from .output import unicode_ok
 
 LANGUAGES = ("python", "numpy", "torch")
@@ -36,6 +37,7 @@ LANGUAGES = ("python", "numpy", "torch")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lesson", metavar="LESSON", choices=list(lessons.LESSONS),
                         help="the lesson whose network to print: " + ", ".join(lessons.LESSONS))
+    add_file_option(parser)
     parser.add_argument("--lang", choices=LANGUAGES, default="python",
                         help="python: straight-line scalar code (chainrule.compile); numpy: matrices, forward and "
                              "backward; torch: the forward pass in PyTorch and loss.backward() (default: python)")
@@ -64,7 +66,8 @@ def program(name: str, lang: str) -> tuple[str, list[str]]:
     if lang == "python":
         source, params = python_program(name)
     else:
-        network = tensor_network(name)
+        lesson = lessons.load(name)
+        network = lesson.tensors() if lesson.tensors is not None else tensor_network(name)
         emitted = numpy_program(network.loss) if lang == "numpy" else torch_program(network.loss)
         source, params = emitted.source, list(emitted.parameters)
     header = f"# lesson {name}: {lessons.load(name).summary}\n# (chainrule code {name} --lang {lang})\n"

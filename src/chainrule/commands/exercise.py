@@ -30,6 +30,7 @@ from ..explainer.format import num, to_ascii
 from ..files import read_text
 from ..params import Params
 from .options import add_params, int_in_range
+from .lesson_file import add_file_option
 from .output import unicode_ok
 
 MAX_ANSWERS_BYTES = 1_000_000
@@ -53,6 +54,7 @@ def add_exercise_source(parser: argparse.ArgumentParser) -> None:
 
 def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     """One subcommand per lesson (exercise, worksheet, slides), with the options that shape its exercise."""
+    add_file_option(parser)
     sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
     out = []
     for name, module in lessons.LESSONS.items():

@@ -12,12 +12,14 @@ import sys
 
 from .. import lessons
 from ..viz.graph import draw  # Graphviz itself loads when drawing
+from .lesson_file import add_file_option
 from .options import output_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lesson", metavar="LESSON", choices=list(lessons.LESSONS),
                         help="the lesson whose graph to draw: " + ", ".join(lessons.LESSONS))
+    add_file_option(parser)
     parser.add_argument("--out", metavar="FILE", required=True, type=output_file(".svg", ".png"),
                         help="the picture to write (.svg or .png)")
 

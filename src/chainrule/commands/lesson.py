@@ -13,6 +13,7 @@ import sys
 
 from .. import lessons
 from .options import add_format, add_params, output_file
+from .lesson_file import add_file_option
 from .output import emit
 
 
@@ -27,6 +28,7 @@ def add_lesson_arguments(parser: argparse.ArgumentParser, module) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the lessons, one line each")
+    add_file_option(parser)
     sub = parser.add_subparsers(dest="lesson", metavar="NAME", parser_class=type(parser))
     for name, module in lessons.LESSONS.items():
         add_lesson_arguments(sub.add_parser(name, help=module.summary, description=module.summary), module)

@@ -65,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="address to listen on (default 127.0.0.1: this computer only)")
     parser.add_argument("--port", type=int_in_range(1, 65535), default=8000, help="port to listen on (default 8000)")
     parser.add_argument("--open", action="store_true", help="open the explorer in the web browser")
+    parser.add_argument("--lesson-file", metavar="FILE.py", action="append", default=[],
+                        help="add a lesson of your own (a Python file with one @lesson function) to the step-through "
+                             "and the exercises; read once at start-up, never over HTTP (may be repeated)")
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -161,6 +164,11 @@ async def _signalled() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    own = []
+    if args.lesson_file:  # before the app is built: its request models list the lessons they accept
+        from ..lessons.from_file import load_file
+
+        own = [load_file(path) for path in args.lesson_file]
     # the app (FastAPI, pydantic, the lessons) and Hypercorn take about a second to import, and the web extra may
     # not be installed: `serve --help` and a bad --port answer without them
     from ..web import create_app
@@ -175,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
     url = url_for(args.host, args.port)
     app = create_app(hosts=allowed_hosts(args.host))
     app.state.training.start()  # the training workers start while the browser opens
+    for lesson in own:
+        print(f"chainrule explorer: lesson {lesson.name!r} from {lesson.source}", file=sys.stderr)
     print(f"chainrule explorer: {url}  (Ctrl+C to stop)", file=sys.stderr)
     if args.open:
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()

@@ -38,10 +38,16 @@ __all__ = ["Quantity", "View", "typed_name", "Override", "edge_formula", "times"
 _SUP = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
 _SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9"}
 _NAME = re.compile(r"([^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹₀-₉]+)([⁰¹²³⁴⁵⁶⁷⁸⁹]*)([₀-₉]*)")
+_TYPED = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a name already typed on a keyboard: v0, w_fixed, theta
 
 
 def typed_name(name: str) -> str | None:
-    """How a name is typed on a keyboard: w₁ → w1, a¹₁ → a1_1 (layer 1, neuron 1), w³₁₂ → w3_12; None for a − y."""
+    """How a name is typed on a keyboard: w₁ → w1, a¹₁ → a1_1 (layer 1, neuron 1), w³₁₂ → w3_12; None for a − y.
+
+    A name that is typed already (a teacher's own lesson's v0 or w_fixed) stays as it is.
+    """
+    if _TYPED.fullmatch(name):
+        return name
     m = _NAME.fullmatch(name)
     if not m:
         return None

@@ -21,10 +21,14 @@ BUILT_IN = (simplest, chain, activation, wide, batch, why_backprop, learning_rat
 
 
 def register(lesson: Lesson) -> Lesson:
-    """Add ``lesson`` to the ladder (after the others); a clear error if it is not a ``Lesson`` or its name is taken."""
+    """Add ``lesson`` to the ladder (after the others); a clear error if it is not a ``Lesson`` or its name is taken.
+
+    The same file loaded again replaces its lesson (a teacher editing it in a notebook).
+    """
     if not isinstance(lesson, Lesson):
         raise LessonError(f"only a chainrule Lesson can be registered, got {type(lesson).__name__}")
-    if lesson.name in LESSONS and LESSONS[lesson.name] is not lesson:
+    known = LESSONS.get(lesson.name)
+    if known is not None and known is not lesson and not (lesson.source and known.source == lesson.source):
         raise LessonError(f"a lesson called {lesson.name!r} exists already; give yours another name")
     LESSONS[lesson.name] = lesson
     return lesson
