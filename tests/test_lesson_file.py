@@ -322,3 +322,18 @@ def test_serve_refuses_a_bad_lesson_file_at_start_up(tmp_path):
     path = write(tmp_path, "no_lesson.py", source)
     code, _, err = run("serve", "--port", "1", "--lesson-file", path)
     assert code == 2 and says in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------ the docs page
+def test_the_docs_page_shows_the_example_file_and_what_it_prints():
+    with open(os.path.join(ROOT, "docs", "own-lesson.md"), encoding="utf-8") as f:
+        page = f.read()
+    with open(EXAMPLE, encoding="utf-8") as f:
+        assert f.read() in page  # the file the tests run is the file the page shows
+    text = ok("lesson", "--file", EXAMPLE)
+    for quoted in ("∂C/∂w = (−2.58263) · 1 · 0.915137 · 1 · 0.5 = −1.18173",
+                   "∂C/∂w = −1.18173   (backprop's accumulated gradient, = w.grad)"):
+        assert quoted in page and quoted in text
+    steps = json.loads(ok("lesson", "--file", EXAMPLE, "--format", "json"))["steps"]
+    assert "C falls from 1.66749 to 0.186893 in five steps" in page
+    assert (f"{steps[0]['cost']:.6g}", f"{steps[-1]['cost']:.6g}", len(steps) - 1) == ("1.66749", "0.186893", 5)
