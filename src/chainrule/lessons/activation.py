@@ -12,25 +12,27 @@ simplest network it was the constant 2i²), and far from the answer the
 slope f′(z) flattens, so the gradient fades (the sigmoid's plateaus). A relu
 that is off (z ≤ 0) has slope 0: no gradient reaches w or b at all, and
 descent cannot move them: a dead unit. ``--plot`` draws the cost over the
-weight and the bias, with the descent.
+weight and the bias, with the descent. The same ``forward`` run with
+``chainrule.Tensor`` leaves is the neuron's tensor form (``tensors``), from
+which ``chainrule code activation --lang numpy|torch`` is written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import num, pretty
 from ..explainer.forward import forward_lines
-from ..explainer.ranking import rank
 from ..explainer.report import Report, Section, Table
 from ..explainer.symbolic import as_floats, to_sympy
 from ..params import Param, Params
-from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
+from ..scalar import Parameter, Value, parameter
+from ..tensor import Tensor
+from .contract import Lesson, LessonTensors
+from .descent import Descent, descend, ranking_section, stop_section
 
 NAME = "activation"
 SUMMARY = "A bias and an activation (sigmoid, tanh, relu): f′(z) joins the chain, and the cost stops being a parabola (--plot)."
@@ -61,7 +63,12 @@ class Network:
 
 
 def forward(i: Value, w: Value, b: Value, y: Value, activation: str) -> Network:
-    """z = w·i + b, a = f(z), C = (a − y)²."""
+    """z = w·i + b, a = f(z), C = (a − y)².
+
+    With ``chainrule.Tensor`` leaves the same lines build the tensor form
+    (``tensors``): the tensor engine has the same operators, the same three
+    activations and ``named``.
+    """
     z = (w * i + b).named("z")
     a = getattr(z, activation)().named("a")
     C = ((a - y) ** 2).named("C")
@@ -78,11 +85,21 @@ class ActivationResult:
     derivation: Derivation
     cost_formula: sympy.Expr  # C(w, b)
     curvature: list[tuple[float, float | None]]  # (w, d²C/dw² at b)
-    history: list[dict] = field(default_factory=list)
-    stopped: str = ""  # why the descent stopped early (it diverged), if it did
+    descent: Descent  # one Step per step: the cost, w and b and their gradients, the ranking
+
+    @property
+    def stopped(self) -> str:
+        """Why the descent stopped early (it diverged), if it did."""
+        return self.descent.stopped
 
     def graph(self) -> Value:
         return self.network.C
+
+    def activations(self) -> list[float]:
+        """The output a = f(w·i + b) at every step of the descent, by the engine's forward pass."""
+        n = self.network
+        return [forward(n.i, Parameter(s.parameters["w"]), Parameter(s.parameters["b"]), n.y, self.activation).a.data
+                for s in self.descent.steps]
 
     @property
     def dead(self) -> bool:
@@ -95,9 +112,13 @@ class ActivationResult:
         return forward(n.i, Parameter(weight), Parameter(bias), n.y, self.activation).C.data
 
 
-def _dead_reason(z: float) -> str:
-    return (f"the ReLU is off (z = {num(z)} ≤ 0), so its slope f′(z) is 0 and no gradient flows back through it: "
-            "a dead unit")
+def _dead_reason(cost: Value) -> str:
+    """Why no gradient reaches w and b, when the graph's ReLU is off (its input z ≤ 0); "" otherwise."""
+    for node in cost.nodes():
+        if node.op == "relu" and node.inputs[0].data <= 0.0:
+            return (f"the ReLU is off (z = {num(node.inputs[0].data)} ≤ 0), so its slope f′(z) is 0 and no gradient "
+                    "flows back through it: a dead unit")
+    return ""
 
 
 def explain(result: ActivationResult) -> Report:
@@ -109,7 +130,8 @@ def explain(result: ActivationResult) -> Report:
         f"A parabola has the same curvature everywhere (the simplest network: 2i² = {num(2 * result.input**2)}); "
         f"through {result.activation} it changes from place to place: the cost is no longer a parabola.",
     ]
-    first = result.history[0]["ranking"]
+    steps = result.descent.steps
+    first = steps[0].ranking
     sections = [
         Section("Forward pass", forward_lines(n.C), math=True),
         Section("Chain rule: the activation's slope f′(z) joins the product", derivation=result.derivation),
@@ -126,12 +148,12 @@ def explain(result: ActivationResult) -> Report:
         Section("The cost landscape", landscape),
         Section("Which parameter matters most, at the first step", [first.verdict()],
                 table=Table(first.columns(), first.rows())),
-        ranking_section(result.history),
+        ranking_section(steps),
         Section(
             f"Gradient descent (lr = {num(result.learning_rate)})",
             table=Table(["step", "w", "b", "a", "C", "dC/dw", "dC/db"], [
-                [str(h["step"]), num(h["weight"]), num(h["bias"]), num(h["activation"]), num(h["cost"]),
-                 num(h["dC_dw"]), num(h["dC_db"])] for h in result.history]),
+                [str(s.step), num(s.parameters["w"]), num(s.parameters["b"]), num(a), num(s.cost),
+                 num(s.gradients["w"]), num(s.gradients["b"])] for s, a in zip(steps, result.activations())]),
         ),
         *stop_section(result.stopped),
     ]
@@ -145,7 +167,8 @@ def explain(result: ActivationResult) -> Report:
         "ranking": first.to_json(),
         "cost_formula": pretty(as_floats(result.cost_formula)),
         "curvature": [{"weight": w, "d2C_dw2": c} for w, c in result.curvature],
-        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "steps": [s.to_json() for s in steps],
+        "activations": result.activations(),
         "stopped": result.stopped,
     }
     title = f"A bias and an activation: z = w·i + b, a = {result.activation}(z), C = (a − y)²"
@@ -158,13 +181,24 @@ def plot(result: ActivationResult, path: str) -> None:
     plot_landscape(result, path)
 
 
+def _first(p: dict) -> Network:
+    """The neuron at its initial weight and bias, after one backward pass: the graph the lesson explains."""
+    net = forward(Value(p["input"], label="i"), Parameter(p["weight"], label="w"), Parameter(p["bias"], label="b"),
+                  Value(p["target"], label="y"), p["activation"])
+    net.C.backward()
+    return net
+
+
+def graph(**params) -> Value:
+    """The cost after one backward pass: the graph ``train`` explains, without its sympy and its descent."""
+    return _first(PARAMS.resolve(params)).C
+
+
 def train(**params) -> ActivationResult:
     p = PARAMS.resolve(params)
     activation, lr = p["activation"], p["learning_rate"]
-    i, y = Value(p["input"], label="i"), Value(p["target"], label="y")
-    w, b = Parameter(p["weight"], label="w"), Parameter(p["bias"], label="b")
-    first = forward(i, w, b, y, activation)
-    first.C.backward()
+    first = _first(p)
+    i, w, b, y = first.i, first.w, first.b, first.y
     derivation = derive(first.C, wrt=[w, b])
     cost = to_sympy(first.C, [w, b])
     second = sympy.diff(cost, sympy.Symbol("w"), 2)
@@ -175,27 +209,28 @@ def train(**params) -> ActivationResult:
         except (TypeError, ValueError):  # relu's kink: no second derivative there
             c = None
         curvature.append((at, c))
-    result = ActivationResult(activation, p["input"], p["target"], lr, first, derivation, cost, curvature)
-    wv, bv = p["weight"], p["bias"]
-    for k in range(p["steps"] + 1):
-        try:
-            ww, bb = Parameter(wv, label="w"), Parameter(bv, label="b")
-            net = forward(fresh(i), ww, bb, fresh(y), activation)  # fresh leaves: the explained graph keeps one pass
-        except OVERFLOW as exc:
-            result.stopped = diverged(k, exc)
-            break
-        net.C.backward()
-        reason = _dead_reason(net.z.data) if activation == "relu" and net.z.data <= 0.0 else ""
-        result.history.append({"step": k, "weight": wv, "bias": bv, "activation": net.a.data, "cost": net.C.data,
-                               "dC_dw": ww.grad, "dC_db": bb.grad,
-                               "ranking": rank([("w", wv, ww.grad), ("b", bv, bb.grad)], lr, reason)})
-        wv, bv = wv - lr * ww.grad, bv - lr * bb.grad
-    return result
+
+    def step_cost(values: dict[str, float]) -> Value:
+        """C at (w, b) = ``values``, on fresh leaves: the explained graph keeps its one pass."""
+        return forward(Value(i.data, label="i"), Parameter(values["w"], label="w"), Parameter(values["b"], label="b"),
+                       Value(y.data, label="y"), activation).C
+
+    descent = descend(step_cost, {"w": p["weight"], "b": p["bias"]}, lr, p["steps"], reason=_dead_reason)
+    return ActivationResult(activation, p["input"], p["target"], lr, first, derivation, cost, curvature, descent)
 
 
-def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+def tensors(**params) -> LessonTensors:
+    """The neuron as tensors: ``forward`` itself, run with one-number ``chainrule.Tensor`` leaves.
+
+    w and b are tensors that need their gradient (``pairs``: each beside the
+    scalar parameter it stands for); i and y are data.
+    """
+    p = PARAMS.resolve(params)
+    scalar = _first(p)
+    w, b = parameter(Tensor(scalar.w.data), "w"), parameter(Tensor(scalar.b.data), "b")
+    net = forward(Tensor(scalar.i.data, name="i"), w, b, Tensor(scalar.y.data, name="y"), p["activation"])
+    return LessonTensors(net.C, scalar.C, [(scalar.w, "w", ()), (scalar.b, "b", ())])
 
 
-LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+                tensors=tensors)

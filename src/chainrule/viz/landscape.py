@@ -21,8 +21,7 @@ def plot_landscape(result, path: str) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    ws = [h["weight"] for h in result.history]
-    bs = [h["bias"] for h in result.history]
+    ws, bs = result.descent.values("w"), result.descent.values("b")
     cw, cb = float(np.mean(ws)), float(np.mean(bs))
     span = max(3.0, 1.5 * max(np.ptp(ws), np.ptp(bs)))
     W = np.linspace(cw - span, cw + span, GRID)
