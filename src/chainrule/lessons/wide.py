@@ -13,25 +13,27 @@ matrix form of backprop:
 
 The lesson lists the paths of one weight, then computes every gradient by
 the matrix form, with the example's numbers, and checks them against the
-engine's.
+engine's. Its tensor form (``tensors``) is that matrix form as a network of
+``chainrule.Tensor``\\ s, z = a·W + b a layer at a time, from which ``chainrule
+code wide --lang numpy|torch`` is written.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.delta import DeltaForm, LayerNodes, delta_form
 from ..explainer.format import num, subscript, superscript
 from ..explainer.forward import forward_lines
 from ..explainer.paths import count_paths
-from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import OVERFLOW, diverged, fresh, ranking_section, stop_section
+from .contract import Lesson, LessonTensors
+from .descent import Descent, descend, ranking_section, stop_section
+from .tensor_form import dense
 
 NAME = "wide"
 SUMMARY = ("Two or three neurons per layer (--width): a weight reaches the cost by several paths that add, then the "
@@ -62,6 +64,11 @@ class Network:
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in [w for row in layer.weights for w in row] + layer.biases]
+
+    def numbers(self, values: dict[str, float]) -> list[tuple[list[list[float]], list[float]]]:
+        """``values`` (parameter label → number) laid out as this network's layers, for ``forward``."""
+        return [([[values[w.label] for w in row] for row in layer.weights], [values[b.label] for b in layer.biases])
+                for layer in self.layers]
 
 
 def initial_parameters(width: int, n_inputs: int, seed: int) -> list[tuple[list[list[float]], list[float]]]:
@@ -110,17 +117,27 @@ class WideResult:
     derivation: Derivation  # of the first weight: its paths
     delta: DeltaForm
     path_counts: list[tuple[str, int]]
-    history: list[dict] = field(default_factory=list)
-    stopped: str = ""  # why the descent stopped early (it diverged), if it did
+    descent: Descent  # one Step per step: the cost, every weight and bias and its gradient, the ranking
+
+    @property
+    def stopped(self) -> str:
+        """Why the descent stopped early (it diverged), if it did."""
+        return self.descent.stopped
 
     def graph(self) -> Value:
         return self.network.C
+
+    def outputs(self) -> list[float]:
+        """The network's output a at every step of the descent, by the engine's forward pass."""
+        n = self.network
+        return [forward(n.x, n.numbers(s.parameters), n.y, self.activation).output.data for s in self.descent.steps]
 
 
 def explain(result: WideResult) -> Report:
     first = result.derivation.parameters[0]
     n_paths = ", ".join(f"{name}: {n}" for name, n in result.path_counts)
-    ranking = result.history[0]["ranking"]
+    steps = result.descent.steps
+    ranking = steps[0].ranking
     title = (f"{result.width} neurons per layer: x({len(result.inputs)}) → {result.width} {result.activation} → "
              f"{result.width} {result.activation} → a (linear),  C = (a − y)²")
     sections = [
@@ -133,10 +150,10 @@ def explain(result: WideResult) -> Report:
                 + [f"largest difference from the engine's gradients: {num(result.delta.max_difference)}"]),
         Section("Which weight matters most, at the first step", [ranking.verdict()],
                 table=Table(ranking.columns(), ranking.rows()[:8], title="the 8 largest gradients")),
-        ranking_section(result.history),
+        ranking_section(steps),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
-                table=Table(["step", "a", "C"], [[str(h["step"]), num(h["output"]), num(h["cost"])]
-                                                 for h in result.history])),
+                table=Table(["step", "a", "C"], [[str(s.step), num(a), num(s.cost)]
+                                                 for s, a in zip(steps, result.outputs())])),
         *stop_section(result.stopped),
     ]
     data = {
@@ -149,7 +166,8 @@ def explain(result: WideResult) -> Report:
         "path_counts": dict(result.path_counts),
         "delta": result.delta.to_json(),
         "ranking": ranking.to_json(),
-        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "steps": [s.to_json() for s in steps],
+        "outputs": result.outputs(),
         "stopped": result.stopped,
     }
     return Report(NAME, title, sections, data)
@@ -163,40 +181,60 @@ def _dead_reason(net: Network) -> str:
     return ""
 
 
-def train(**params) -> WideResult:
-    p = PARAMS.resolve(params)
-    width, activation, lr = p["width"], p["activation"], p["learning_rate"]
-    inputs = [float(v) for v in p["inputs"]]
-    x = [Value(v, label=f"x{subscript(k)}") for k, v in enumerate(inputs, 1)]
-    y = Value(p["target"], label="y")
-    weights = initial_parameters(width, len(x), p["seed"])
-    first = forward(x, weights, y, activation)
-    first.C.backward()
-    w11 = first.layers[0].weights[0][0]
-    derivation = derive(first.C, wrt=[w11])
-    counts = [(q.label, count_paths(first.C, q)) for q in first.parameters()]
-    result = WideResult(width, activation, inputs, p["target"], lr, first, derivation,
-                        delta_form(x, first.layers, first.C), counts)
-    for k in range(p["steps"] + 1):
-        try:
-            net = forward([fresh(v) for v in x], weights, fresh(y), activation)  # fresh leaves for every step
-        except OVERFLOW as exc:
-            result.stopped = diverged(k, exc)
-            break
-        net.C.backward()
-        ranking = rank([(q.label, q.data, q.grad) for q in net.parameters()], lr, _dead_reason(net))
-        result.history.append({"step": k, "output": net.output.data, "cost": net.C.data, "ranking": ranking})
-        weights = [
-            ([[w.data - lr * w.grad for w in row] for row in layer.weights],
-             [b.data - lr * b.grad for b in layer.biases])
-            for layer in net.layers
-        ]
-    return result
+def _first(p: dict) -> Network:
+    """The network at its seeded weights, after one backward pass: the graph the lesson explains."""
+    x = [Value(float(v), label=f"x{subscript(k)}") for k, v in enumerate(p["inputs"], 1)]
+    net = forward(x, initial_parameters(p["width"], len(x), p["seed"]), Value(p["target"], label="y"),
+                  p["activation"])
+    net.C.backward()
+    return net
 
 
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass: the graph ``train`` explains, without its paths and its descent."""
+    return _first(PARAMS.resolve(params)).C
 
 
-LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain)
+def train(**params) -> WideResult:
+    p = PARAMS.resolve(params)
+    width, activation, lr = p["width"], p["activation"], p["learning_rate"]
+    first = _first(p)
+    x, y = first.x, first.y
+    w11 = first.layers[0].weights[0][0]
+    derivation = derive(first.C, wrt=[w11])
+    counts = [(q.label, count_paths(first.C, q)) for q in first.parameters()]
+    built: list[Network] = []  # the network of the step being taken: its ReLUs say why no gradient flows
+
+    def cost(values: dict[str, float]) -> Value:
+        """C at the parameters ``values``, on fresh leaves: the explained graph keeps its one pass."""
+        built[:] = [forward([Value(v.data, label=v.label) for v in x], first.numbers(values),
+                            Value(y.data, label="y"), activation)]
+        return built[0].C
+
+    descent = descend(cost, {q.label: q.data for q in first.parameters()}, lr, p["steps"],
+                      reason=lambda _: _dead_reason(built[0]))
+    return WideResult(width, activation, [v.data for v in x], p["target"], lr, first, derivation,
+                      delta_form(x, first.layers, first.C), counts, descent)
+
+
+def tensors(**params) -> LessonTensors:
+    """The network as tensors, the matrix form: z = a·W + b a layer at a time, the example a row (``dense``).
+
+    ``forward`` computes neuron j's zˡⱼ = Σₖ wˡⱼₖ aˡ⁻¹ₖ + bˡⱼ one number at a
+    time; here layer l is one product: the row aˡ⁻¹ (1 × inputs) times the
+    matrix Wˡ (inputs × neurons) whose column j holds neuron j's weights, so
+    wˡⱼₖ is ``W{l}[k-1, j-1]``, and bˡⱼ is ``b{l}[j-1]``. Rows being examples,
+    the backward pass reads δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ f′(zˡ) and ∂C/∂Wˡ = aˡ⁻¹ᵀ δˡ:
+    the module docstring's column form, transposed. Every number is read from
+    the scalar network, and ``pairs`` holds each scalar parameter beside its
+    matrix entry.
+    """
+    p = PARAMS.resolve(params)
+    scalar = _first(p)
+    layers = [(layer.weights, layer.biases, p["activation"]) for layer in scalar.layers]
+    loss, pairs = dense([[v.data for v in scalar.x]], layers, [[scalar.y.data]])
+    return LessonTensors(loss, scalar.C, pairs)
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain,
+                tensors=tensors)
