@@ -34,20 +34,23 @@ def test_the_two_default_examples_disagree_and_the_mean_takes_their_average():
     r = batch.train()
     first, second = r.examples()
     assert first["wants"] == "w smaller" and second["wants"] == "w larger"  # a₁ = 1.2 > y, a₂ = 0.4 < y
-    for row in r.history["mean"]:
-        assert row["gradient"] == pytest.approx(sum(row["examples"]) / 2, rel=1e-12)
-        for i, g in zip(r.inputs, row["examples"]):
-            numeric = (own_cost(i, row["weight"] + H, r.target) - own_cost(i, row["weight"] - H, r.target)) / (2 * H)
+    for step, alone in zip(r.descents["mean"].steps, r.example_gradients["mean"], strict=True):
+        assert step.gradients["w"] == pytest.approx(sum(alone) / 2, rel=1e-12)
+        w = step.parameters["w"]
+        for i, g in zip(r.inputs, alone):
+            numeric = (own_cost(i, w + H, r.target) - own_cost(i, w - H, r.target)) / (2 * H)
             assert g == pytest.approx(numeric, abs=1e-7)
-    for row in r.history["sum"]:
-        assert row["gradient"] == pytest.approx(sum(row["examples"]), rel=1e-12)
+    for step, alone in zip(r.descents["sum"].steps, r.example_gradients["sum"], strict=True):
+        assert step.gradients["w"] == pytest.approx(sum(alone), rel=1e-12)
 
 
 def test_the_json_and_text_show_each_example_s_nudge(capsys):
     assert main(["lesson", "batch", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [e["wants"] for e in data["examples"]] == ["w smaller", "w larger"]
-    assert [len(row["examples"]) for row in data["steps"]["mean"]] == [2] * 6
+    assert [len(alone) for alone in data["example_gradients"]["mean"]] == [2] * 6
+    assert [s["step"] for s in data["steps"]["mean"]] == list(range(6))  # one Step record per step, as every lesson
+    assert data["steps"]["mean"][0]["parameters"] == {"w": 0.8} and "ranking" in data["steps"]["sum"][0]
     assert main(["lesson", "batch"]) == 0
     out = capsys.readouterr().out
     assert "What each example wants w to do" in out and "example 1 alone wants w smaller" in out

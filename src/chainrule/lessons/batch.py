@@ -19,11 +19,16 @@ the sum of the nudges, or (the mean) their average, 3Blue1Brown's picture of
 averaging what every training example asks for. The lesson shows each
 example's gradient and nudge beside their sum and mean at every step, and
 ``--plot`` draws them.
+
+As tensors (``tensors``) the batch is a vector: x = (i₁, i₂), a = x·w entry
+by entry, C = Σ(a − y)², from which ``chainrule code batch --lang
+numpy|torch`` is written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 
 import sympy
 
@@ -34,9 +39,10 @@ from ..explainer.forward import forward_lines
 from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
-from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import OVERFLOW, diverged, fresh, stop_section
+from ..scalar import Parameter, Value, parameter
+from ..tensor import Tensor
+from .contract import Lesson, LessonTensors
+from .descent import Descent, descend, stop_section
 
 NAME = "batch"
 SUMMARY = ("A batch of two through one weight: C = (a₁ − y)² + (a₂ − y)², the two paths add; what each example "
@@ -69,10 +75,24 @@ def forward(i1: Value, i2: Value, w: Value, y: Value, reduction: str = "sum") ->
     return Network([i1, i2], w, y, [a1, a2], C)
 
 
-def example_gradient(i: Value, w: Value, y: Value) -> float:
+REDUCTIONS = ("sum", "mean")
+
+
+def tensor_forward(x: Tensor, w: Tensor, y: Tensor) -> Tensor:
+    """The batch as a vector: a = x·w entry by entry (aₖ = iₖ·w), C = Σₖ (aₖ − y)², ``forward``'s summed cost.
+
+    ``forward`` writes one node per example; here the examples are the
+    entries of x, so the two paths from w to C are the two entries of one
+    product, and the sum over them is the sum of the examples' costs.
+    """
+    a = (x * w).named("a")
+    return ((a - y) ** 2).sum().named("C")
+
+
+def example_gradient(i: float, w: float, y: float) -> float:
     """dCₖ/dw for one example alone, Cₖ = (i·w − y)², by the engine."""
-    w_alone = Parameter(w.data, label="w")
-    cost = ((fresh(i) * w_alone).named("a") - fresh(y)) ** 2
+    w_alone = Parameter(w, label="w")
+    cost = ((Value(i, label="i") * w_alone).named("a") - Value(y, label="y")) ** 2
     cost.backward()
     return w_alone.grad
 
@@ -87,8 +107,13 @@ class BatchResult:
     mean_network: Network
     derivation: Derivation
     per_example: list[float]
-    history: dict = field(default_factory=dict)  # "sum"/"mean" -> rows, each with the examples' own gradients
-    stopped: str = ""  # why a descent stopped early (it diverged), if one did
+    descents: dict[str, Descent]  # "sum" and "mean": one descent each, from the same w
+    example_gradients: dict[str, list[list[float]]]  # per descent, per step: each example's dCₖ/dw alone
+
+    @property
+    def stopped(self) -> str:
+        """Why a descent stopped early (it diverged), if one did, each named by its reduction."""
+        return "; ".join(f"{reduction}: {d.stopped}" for reduction, d in self.descents.items() if d.stopped)
 
     def graph(self) -> Value:
         return self.network.C
@@ -163,12 +188,13 @@ def explain(result: BatchResult) -> Report:
         "The mean's gradient is half the sum's: the same descent as the sum with half the learning rate, "
         "and it does not grow with the batch size.",
     ]
-    rows = [[str(s["step"]), num(s["weight"]), num(s["cost"]), num(s["gradient"]), num(m["weight"]), num(m["cost"]),
-             num(m["gradient"])] for s, m in zip(result.history["sum"], result.history["mean"])]
+    summed, mean_steps = result.descents["sum"].steps, result.descents["mean"].steps
+    rows = [[str(s.step), num(s.parameters["w"]), num(s.cost), num(s.gradients["w"]), num(m.parameters["w"]),
+             num(m.cost), num(m.gradients["w"])] for s, m in zip(summed, mean_steps)]
     example_rows = [[str(e["example"]), num(e["input"]), num(e["activation"]), num(e["cost"]), num(e["gradient"]),
                      num(e["nudge"]), e["wants"]] for e in result.examples()]
-    per_step = [[str(m["step"]), num(m["weight"]), *(num(g) for g in m["examples"]),
-                 num(sum(m["examples"]) / len(m["examples"])), num(m["gradient"])] for m in result.history["mean"]]
+    per_step = [[str(m.step), num(m.parameters["w"]), *(num(g) for g in alone), num(sum(alone) / len(alone)),
+                 num(m.gradients["w"])] for m, alone in zip(mean_steps, result.example_gradients["mean"])]
     sections = [
         Section("Forward pass", forward_lines(result.network.C), math=True),
         Section("Chain rule: one path per example, and the paths add", derivation=result.derivation),
@@ -199,7 +225,8 @@ def explain(result: BatchResult) -> Report:
         "curvature_sum": c,
         "stable_learning_rate_sum": 2 / c,
         "stable_learning_rate_mean": 4 / c,
-        "steps": result.history,
+        "steps": {reduction: [s.to_json() for s in d.steps] for reduction, d in result.descents.items()},
+        "example_gradients": result.example_gradients,
         "stopped": result.stopped,
     }
     return Report(NAME, "A batch of two: a₁ = i₁·w, a₂ = i₂·w,  C = (a₁ − y)² + (a₂ − y)²", sections, data)
@@ -212,41 +239,55 @@ def plot(result: BatchResult, path: str) -> None:
     plot_nudges(result, path)
 
 
-def train(**params) -> BatchResult:
-    p = PARAMS.resolve(params)
-    inputs, lr = [float(v) for v in p["inputs"]], p["learning_rate"]
+def _checked(p: dict) -> list[float]:
+    """The two inputs, refused when both are 0 (then w changes nothing)."""
+    inputs = [float(v) for v in p["inputs"]]
     if all(i == 0 for i in inputs):
         raise InvalidValueError("inputs: both are 0, so the weight changes nothing; give a non-zero input")
-    i1, i2 = Value(inputs[0], label="i₁"), Value(inputs[1], label="i₂")
-    y = Value(p["target"], label="y")
-    w = Parameter(p["weight"], label="w")
-    net = forward(i1, i2, w, y)
+    return inputs
+
+
+def _first(p: dict, reduction: str = "sum") -> Network:
+    """The batch at the initial weight, after one backward pass (the sum's is the graph the lesson explains)."""
+    inputs = _checked(p)
+    net = forward(Value(inputs[0], label="i₁"), Value(inputs[1], label="i₂"), Parameter(p["weight"], label="w"),
+                  Value(p["target"], label="y"), reduction)
     net.C.backward()
-    w_mean = Parameter(p["weight"], label="w")
-    mean = forward(fresh(i1), fresh(i2), w_mean, fresh(y), "mean")
-    mean.C.backward()
-    result = BatchResult(inputs, p["target"], p["weight"], lr, net, mean, derive(net.C, wrt=[w]),
-                         [example_gradient(i1, w, y), example_gradient(i2, w, y)])
-    for reduction in ("sum", "mean"):
-        rows, wv = [], p["weight"]
-        for k in range(p["steps"] + 1):
-            try:
-                wn = Parameter(wv, label="w")
-                n = forward(fresh(i1), fresh(i2), wn, fresh(y), reduction)  # fresh leaves for every step
-            except OVERFLOW as exc:
-                result.stopped = "; ".join(filter(None, [result.stopped, f"{reduction}: " + diverged(k, exc)]))
-                break
-            n.C.backward()
-            alone = [example_gradient(i, wn, y) for i in n.inputs]  # what each example wants at this w
-            rows.append({"step": k, "weight": wv, "cost": n.C.data, "gradient": wn.grad, "examples": alone})
-            wv -= lr * wn.grad
-        result.history[reduction] = rows
-    return result
+    return net
+
+
+def _cost_at(inputs: list[float], y: float, reduction: str, values: dict[str, float]) -> Value:
+    """C at w = ``values["w"]``, on fresh leaves (the explained graphs keep their one pass): a step of descent."""
+    return forward(Value(inputs[0], label="i₁"), Value(inputs[1], label="i₂"), Parameter(values["w"], label="w"),
+                   Value(y, label="y"), reduction).C
 
 
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass: the graph ``train`` explains, without its descents."""
+    return _first(PARAMS.resolve(params)).C
 
 
-LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)
+def train(**params) -> BatchResult:
+    p = PARAMS.resolve(params)
+    lr, inputs, y = p["learning_rate"], _checked(p), p["target"]
+    net, mean = _first(p), _first(p, "mean")
+    descents, alone = {}, {}
+    for reduction in REDUCTIONS:
+        descents[reduction] = descend(partial(_cost_at, inputs, y, reduction), {"w": p["weight"]}, lr, p["steps"])
+        # what each example wants at every w of the descent
+        alone[reduction] = [[example_gradient(i, s.parameters["w"], y) for i in inputs]
+                            for s in descents[reduction].steps]
+    return BatchResult(inputs, y, p["weight"], lr, net, mean, derive(net.C, wrt=[net.w]),
+                       [example_gradient(i, p["weight"], y) for i in inputs], descents, alone)
+
+
+def tensors(**params) -> LessonTensors:
+    """The batch as tensors (``tensor_forward``): x = (i₁, i₂) a vector, w one number that needs its gradient."""
+    scalar = _first(PARAMS.resolve(params))
+    w = parameter(Tensor(scalar.w.data), "w")
+    loss = tensor_forward(Tensor([i.data for i in scalar.inputs], name="x"), w, Tensor(scalar.y.data, name="y"))
+    return LessonTensors(loss, scalar.C, [(scalar.w, "w", ())])
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+                tensors=tensors)

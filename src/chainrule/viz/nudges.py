@@ -57,12 +57,12 @@ def plot_nudges(result, path: str) -> None:
     middle.set(xlabel="nudge to w: −lr·dC/dw", title=f"What each example wants (lr = {result.learning_rate:g})")
     middle.grid(True, axis="x", alpha=0.3)
 
-    steps_rows = result.history["mean"]
-    steps = [r["step"] for r in steps_rows]
+    mean_steps, alone = result.descents["mean"].steps, result.example_gradients["mean"]
+    steps = [s.step for s in mean_steps]
     for k in range(len(result.inputs)):
-        right.plot(steps, [r["examples"][k] for r in steps_rows], "o-", ms=3, color=colours[k],
+        right.plot(steps, [g[k] for g in alone], "o-", ms=3, color=colours[k],
                    label=f"dC{k + 1}/dw (example {k + 1} alone)")
-    right.plot(steps, [r["gradient"] for r in steps_rows], "s-", color="#444", lw=2,
+    right.plot(steps, [s.gradients["w"] for s in mean_steps], "s-", color="#444", lw=2,
                label="dC/dw of the mean = their average")
     right.axhline(0, color="#999", lw=0.8)
     right.set(xlabel="step", ylabel="gradient", title="At every step of the mean's descent")
