@@ -15,6 +15,9 @@ That is the clever part: the backward pass shares the tail of every chain
 (the δ of the chain lesson) among all the parameters at once. The lesson
 counts the passes, times them on this machine (the median of repeated runs,
 so that a burst of noise does not hide the trend), and checks the three agree.
+Its graph (``graph``) is the largest network, built without timing anything;
+its tensor form (``tensors``) is the same neuron with w and x vectors,
+z = Σ w ⊙ x.
 """
 
 from __future__ import annotations
@@ -22,14 +25,15 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..explainer.format import num
 from ..explainer.report import Report, Section, Table
 from ..params import Param, Params
-from ..scalar import Parameter, Value
-from .contract import Lesson
+from ..scalar import Parameter, Value, parameter
+from ..tensor import Tensor
+from .contract import Lesson, LessonTensors
 
 NAME = "why-backprop"
 SUMMARY = ("Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and "
@@ -53,6 +57,18 @@ def network(weights: list[float], inputs: list[float], target: float) -> tuple[l
     z = Value.dot(ws, inputs).named("z")
     C = ((z.tanh().named("a") - target) ** 2).named("C")
     return ws, C
+
+
+def network_tensors(weights: list[float], inputs: list[float], target: float) -> Tensor:
+    """``network`` with vectors: z = Σₖ (w ⊙ x)ₖ, a = tanh(z), C = (a − y)²; C before its backward pass.
+
+    ``network`` adds the n products in one scalar node (``Value.dot``); here
+    they are the n entries of one elementwise product, summed, so ∂C/∂w is a
+    vector whose entry k is the scalar graph's ∂C/∂wₖ.
+    """
+    w = parameter(Tensor(weights), "w")
+    z = (w * Tensor(inputs, name="x")).sum().named("z")
+    return ((z.tanh().named("a") - Tensor(target, name="y")) ** 2).named("C")
 
 
 def by_backprop(weights, inputs, target) -> tuple[list[float], int]:
@@ -105,10 +121,7 @@ class WhyBackpropResult:
 
     def graph(self) -> Value:
         """The lesson's largest network, n = the last size, after one backward pass."""
-        weights, inputs, target = self.example
-        _, C = network(weights, inputs, target)
-        C.backward()
-        return C
+        return _backward(*self.example)
 
 
 def explain(result: WhyBackpropResult) -> Report:
@@ -156,6 +169,31 @@ def _timed(method, weights, inputs, target) -> tuple[list[float], int, float, in
             return grads, passes, statistics.median(times), len(times)
 
 
+def sizes(max_params: int) -> list[int]:
+    """n = 1, 4, 16, … up to ``max_params``."""
+    out, n = [], 1
+    while n <= max_params:
+        out.append(n)
+        n *= 4
+    return out
+
+
+def networks(p: dict) -> Iterator[tuple[int, list[float], list[float], float]]:
+    """(n, weights, inputs, target) for every size, drawn in turn from one seeded generator."""
+    rng = random.Random(p["seed"])
+    for n in sizes(p["max_params"]):
+        weights = [rng.uniform(-1, 1) / n**0.5 for _ in range(n)]
+        inputs = [rng.uniform(-1, 1) for _ in range(n)]
+        yield n, weights, inputs, 0.5
+
+
+def _backward(weights: list[float], inputs: list[float], target: float) -> Value:
+    """The network's cost after one backward pass."""
+    _, C = network(weights, inputs, target)
+    C.backward()
+    return C
+
+
 def train(progress: Callable[[int, int], None] | None = None, **params) -> WhyBackpropResult:
     """Time the three methods for n = 1, 4, 16, … up to ``max_params``.
 
@@ -163,18 +201,9 @@ def train(progress: Callable[[int, int], None] | None = None, **params) -> WhyBa
     line shows a progress bar with it: the largest sizes take a while).
     """
     p = PARAMS.resolve(params)
-    sizes = []
-    n = 1
-    while n <= p["max_params"]:
-        sizes.append(n)
-        n *= 4
-    result = WhyBackpropResult(sizes)
-    rng = random.Random(p["seed"])
-    total, done = len(sizes) * len(METHODS), 0
-    for n in sizes:
-        weights = [rng.uniform(-1, 1) / n**0.5 for _ in range(n)]
-        inputs = [rng.uniform(-1, 1) for _ in range(n)]
-        target = 0.5
+    result = WhyBackpropResult(sizes(p["max_params"]))
+    total, done = len(result.sizes) * len(METHODS), 0
+    for n, weights, inputs, target in networks(p):
         grads, passes, seconds, repeats = {}, {}, {}, {}
         for name, method in METHODS.items():
             grads[name], passes[name], seconds[name], repeats[name] = _timed(method, weights, inputs, target)
@@ -187,13 +216,29 @@ def train(progress: Callable[[int, int], None] | None = None, **params) -> WhyBa
     return result
 
 
+def _largest(params: dict) -> tuple[list[float], list[float], float]:
+    """The largest network's (weights, inputs, target): the seeded draws replayed, nothing timed."""
+    _, weights, inputs, target = list(networks(PARAMS.resolve(params)))[-1]
+    return weights, inputs, target
+
+
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The largest network's cost after one backward pass: the graph ``train`` ends with, without its timings."""
+    return _backward(*_largest(params))
+
+
+def tensors(**params) -> LessonTensors:
+    """The largest network as tensors (``network_tensors``); ``pairs``: each scalar wₖ beside the entry w[k]."""
+    weights, inputs, target = _largest(params)
+    loss = network_tensors(weights, inputs, target)
+    ws, scalar = network(weights, inputs, target)
+    scalar.backward()
+    return LessonTensors(loss, scalar, [(w, "w", (k,)) for k, w in enumerate(ws)])
 
 
 LESSON = Lesson(
     name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    tensors=tensors,
     reports_progress=True,  # train(progress=...) reports each measurement: the command line shows a progress bar
     step_through=None,  # its graph (256 weights) is for counting passes, not for stepping through edge by edge
 )
