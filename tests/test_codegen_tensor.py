@@ -8,6 +8,7 @@ import pytest
 from chainrule.codegen.numpy_code import numpy_program
 from chainrule.codegen.tensor_ops import OPS, TensorOpError
 from chainrule.codegen.torch_code import torch_program
+from chainrule.convolution import conv1d
 from chainrule.tensor import Tensor
 
 
@@ -46,6 +47,14 @@ def graphs(rng):
     P = param(rng, (3, 4), "P", positive=True)
     M, N = param(rng, (3, 2), "M"), param(rng, (2, 5), "N")
     x = Tensor(rng.uniform(-1, 1, (3, 1)), name="x")
+    # a convolution: a signal that needs its gradient too (two examples, 2 channels, 8 positions), kernels of 3 taps
+    # (stride 2 and padding 1, with a bias: the last input is read by no window), of 2 taps with dilation 2, and of 1
+    # tap whose padding passes its reach;
+    # and a signal that is data (no ∂C/∂x to write), read with stride 3
+    S, K1, c1 = param(rng, (2, 8, 2), "S"), param(rng, (3, 2, 3), "K1"), param(rng, (3,), "c1")
+    K2, K3 = param(rng, (2, 2, 1), "K2"), param(rng, (1, 2, 2), "K3")
+    signal, K4, c4 = Tensor(rng.uniform(-1, 1, (1, 6, 1)), name="signal"), param(rng, (3, 1, 1), "K4"), param(
+        rng, (1,), "c4")
     return {
         "+": ((A + B) * A).sum(),
         "-": ((A - B) - x).sum(),
@@ -61,6 +70,9 @@ def graphs(rng):
         "relu": (A.relu() * B).sum(),
         "sum": (A.sum(axis=0) * B).sum() + (A.sum(axis=1, keepdims=True) * x).sum(),
         "mean": (A.mean(axis=0) * B).mean() + A.mean(),
+        "conv1d": ((conv1d(S, K1, c1, stride=2, padding=1) ** 2).sum() + (conv1d(S, K2, padding=2, dilation=2)
+                                                                            * 0.5).sum()
+                   + conv1d(S, K3, padding=1).tanh().sum() + (conv1d(signal, K4, c4, stride=3) ** 2).sum()),
     }
 
 

@@ -22,7 +22,7 @@ copied. ``d_v`` is ∂C/∂v, an array shaped like v.
 from __future__ import annotations
 
 from .tensor_graph import TensorGraph, is_inline_constant, leaf_arguments
-from .tensor_ops import SIGMOID_NUMPY, Expr, array_literal, number, row, shape_text, unbroadcast
+from .tensor_ops import Expr, array_literal, helpers, number, row, shape_text, unbroadcast
 
 __all__ = ["numpy_program", "NumpyProgram"]
 
@@ -62,19 +62,17 @@ def numpy_program(loss, function: str = "backprop", call: bool = True) -> NumpyP
             if not parent.requires_grad:
                 continue
             for role in entry.uses[k] if k < len(entry.uses) else entry.uses[0]:
-                target = node if role == "out" else node._parents["ab".index(role)]
+                target = node if role == "out" else node._parents["abc".index(role)]
                 needed.add(index[id(target)])
 
     value: dict[int, Expr] = {}
     forward: list[tuple[str, str]] = []
-    used_sigmoid = False
     for k, node in enumerate(order):
         name = graph.names[k]
         if graph.is_leaf(node):
             value[k] = number(float(node.data)) if is_inline_constant(graph, node) else Expr(name)
             continue
         entry = row(node)
-        used_sigmoid |= node._op == "sigmoid"
         expr = entry.numpy([value[index[id(p)]] for p in node._parents], node)
         if not node.name and users[k] == 1 and k not in needed:
             value[k] = expr  # written inside its one user's line
@@ -127,8 +125,8 @@ def numpy_program(loss, function: str = "backprop", call: bool = True) -> NumpyP
     parameters = [graph.name(p) for p in params]
     column = min(max((len(c) for c, _ in forward + backward), default=0), 44)
     lines = ["import numpy as np", ""]
-    if used_sigmoid:
-        lines += ["", SIGMOID_NUMPY.rstrip("\n"), ""]
+    for source in helpers(node for node in order if not graph.is_leaf(node)):  # numpy has no sigmoid, no conv1d
+        lines += ["", source.rstrip("\n"), ""]
     lines += ["", f"def {function}({', '.join(arguments)}):",
               f'    """{loss_name} and its gradients with respect to {", ".join(parameters)}: the forward pass, then',
               '    the backward pass, with matrices (chainrule code --lang numpy)."""',

@@ -15,6 +15,14 @@ gradient is the sum of the 4 rows; ``unbroadcast`` writes that sum as the
 engine's ``_unbroadcast`` computes it (``.sum(axis=0)``, or over the axes of
 size 1 with ``keepdims``).
 
+A convolution (``conv1d``) is one node of the engine, and one line of the
+program: ``o = conv1d(x, W, b, stride=1, padding=0)``, a function the
+program defines (its ``helpers``), each window of the signal times the
+kernel as one matrix product; its backward lines are the engine's rule
+written out: ∂C/∂W = windowsᵀ · G (the sum over positions of upstream ·
+input), ∂C/∂b = Σ over positions of G, and ∂C/∂x, G spread by the stride
+under the flipped kernel.
+
 Operations not in the table (softmax, indexing, the fused ``linear`` layer,
 …) are refused by name: ``TensorOpError`` says which ones are written.
 """
@@ -23,7 +31,7 @@ from __future__ import annotations
 
 from ..errors import InvalidValueError
 
-__all__ = ["Expr", "OPS", "TensorOpError", "unbroadcast", "array_literal", "supported"]
+__all__ = ["Expr", "OPS", "TensorOpError", "unbroadcast", "array_literal", "supported", "helpers"]
 
 # How tightly an expression binds, as in Python: a comparison is always wrapped when it is an operand.
 COMPARE, SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 4, 5
@@ -125,14 +133,18 @@ def unbroadcast(g: Expr, shape: tuple, target: tuple) -> Expr:
 class TensorOpCode:
     """One operation: ``forward(operands, node)`` in numpy and torch, ``backward(k, g, operands, out, node)`` in numpy.
 
-    ``uses[k]``: which values the rule for operand k reads ("a", "b": the
-    operands, "out": the result), so the emitter keeps those in variables.
-    ``rule``: the rule in words, for the comments (one per operand).
+    ``uses[k]``: which values the rule for operand k reads ("a", "b", "c":
+    the operands, "out": the result), so the emitter keeps those in
+    variables. ``rule``: the rule in words, for the comments (one per
+    operand). ``helpers(node)``: the functions a numpy program that writes
+    this node must define first (numpy has no sigmoid, no conv1d).
     """
 
-    def __init__(self, op: str, numpy, torch, backward, uses: tuple, rule: tuple, elementwise: bool = False):
+    def __init__(self, op: str, numpy, torch, backward, uses: tuple, rule: tuple, elementwise: bool = False,
+                 helpers=None):
         self.op, self.numpy, self.torch, self.backward = op, numpy, torch, backward
         self.uses, self.rule, self.elementwise = uses, rule, elementwise
+        self.helpers = helpers if helpers is not None else (lambda node: ())
 
 
 def _binary_row(symbol: str, grads, uses, rule) -> TensorOpCode:
@@ -249,6 +261,97 @@ def _mean_backward(k, g, x, out, node):
     return _spread(g.binary("/", Expr(str(int(n)))), node)
 
 
+# ------------------------------------------------------------------ convolution
+# The functions a numpy program with a convolution defines: the windows, the convolution as one product, and the
+# input's gradient (written only when the input needs one). Each computes what ``chainrule.convolution`` does, with
+# the same products, so the program's numbers are the engine's.
+WINDOWS_NUMPY = '''def windows(x, size, stride=1, padding=0, dilation=1):
+    """Every window a kernel of ``size`` taps reads, (N, T, K, C): [n, t, k] = x[n, t·s + k·d − p], 0 in the padding."""
+    N, L, C = x.shape
+    T = (L + 2 * padding - dilation * (size - 1) - 1) // stride + 1
+    out = np.zeros((N, T, size, C))
+    for t in range(T):
+        for k in range(size):
+            i = t * stride + k * dilation - padding
+            if 0 <= i < L:
+                out[:, t, k] = x[:, i]
+    return out
+'''
+
+CONV1D_NUMPY = '''def conv1d(x, W, b=None, stride=1, padding=0, dilation=1):
+    """o[n, t] = Σₖ W[k]ᵀ·x[n, t·s + k·d − p] + b: the kernel slid along x, every window times W in one product."""
+    K, C, C_out = W.shape
+    cols = windows(x, K, stride, padding, dilation)
+    N, T = cols.shape[:2]
+    o = cols.reshape(N * T, K * C) @ W.reshape(K * C, C_out)
+    if b is not None:
+        o = o + b
+    return o.reshape(N, T, C_out)
+'''
+
+CONV1D_INPUT_GRADIENT_NUMPY = '''def conv1d_input_gradient(g, W, length, stride=1, padding=0, dilation=1):
+    """∂C/∂x for o = conv1d(x, W): g, with s − 1 zeros between its positions, slid under the flipped kernel.
+
+    Input i is read by tap k of output t where t·s + k·d − p = i, so it collects W[k]·g[t] over those (t, k):
+    a stride-1 convolution of the spread-out g with the taps reversed (and in and out channels swapped).
+    """
+    N, T, C_out = g.shape
+    K, C, _ = W.shape
+    reach = dilation * (K - 1)
+    unread = (length + 2 * padding - reach - 1) % stride  # inputs after the last window's first tap
+    if stride > 1 or unread:
+        spread = np.zeros((N, (T - 1) * stride + 1 + unread, C_out))
+        spread[:, :(T - 1) * stride + 1:stride] = g
+        g = spread
+    flipped = W[::-1].transpose(0, 2, 1).reshape(K * C_out, C)
+    cols = windows(g, K, 1, reach - padding, dilation)
+    return (cols.reshape(-1, K * C_out) @ flipped).reshape(N, -1, C)
+'''
+
+
+def _conv_settings(node) -> tuple[int, int, int]:
+    """The convolution's stride, padding and dilation, as the engine recorded them."""
+    _, stride, padding, dilation, _ = node._ctx
+    return stride, padding, dilation
+
+
+def _conv_arguments(node) -> str:
+    stride, padding, dilation = _conv_settings(node)
+    return f"stride={stride}, padding={padding}" + (f", dilation={dilation}" if dilation != 1 else "")
+
+
+def _conv1d_numpy(x, node):
+    operands = ", ".join(e.text for e in x)
+    return Expr(f"conv1d({operands}, {_conv_arguments(node)})")
+
+
+def _conv1d_torch(x, node):
+    """PyTorch keeps the channels before the length (N, C, L), the kernel as (C_out, C_in, K): turned there and back."""
+    bias = x[2].text if len(x) == 3 else "None"
+    signal, kernel = f"{x[0].wrapped(ATOM)}.transpose(1, 2)", f"{x[1].wrapped(ATOM)}.permute(2, 1, 0)"
+    return Expr(f"torch.nn.functional.conv1d({signal}, {kernel}, {bias}, {_conv_arguments(node)}).transpose(1, 2)")
+
+
+def _conv1d_backward(k, g, x, out, node):
+    """The engine's rule (``convolution._conv1d_backward``), one operand at a time, G reshaped to (N·T, C_out)."""
+    stride, padding, dilation = _conv_settings(node)
+    signal, kernel = node._parents[0], node._parents[1]
+    N, T, C_out = node.shape
+    K, C, _ = kernel.shape
+    rows = f"{g.wrapped(ATOM)}.reshape({N * T}, {C_out})"
+    if k == 0:  # ∂C/∂x: G under the flipped kernel
+        return Expr(f"conv1d_input_gradient({g.text}, {x[1].text}, {signal.shape[1]}, {stride}, {padding}, {dilation})")
+    if k == 1:  # ∂C/∂W = windowsᵀ·G: each weight's upstream · input, summed over the positions
+        window = f"windows({x[0].text}, {K}, {stride}, {padding}, {dilation}).reshape({N * T}, {K * C})"
+        return Expr(f"({window}.T @ {rows}).reshape({', '.join(str(int(n)) for n in kernel.shape)})")
+    return Expr(f"np.ones({N * T}) @ {rows}", PRODUCT, "@")  # ∂C/∂b = Σ over every example and position of G
+
+
+def _conv1d_helpers(node) -> tuple[str, ...]:
+    needed = (WINDOWS_NUMPY, CONV1D_NUMPY)
+    return needed + (CONV1D_INPUT_GRADIENT_NUMPY,) if node._parents[0].requires_grad else needed
+
+
 OPS: dict[str, TensorOpCode] = {row.op: row for row in [
     _binary_row("+", _add, ((), ()), ("dC/da = g", "dC/db = g")),
     _binary_row("-", _sub, ((), ()), ("dC/da = g", "dC/db = −g")),
@@ -267,9 +370,10 @@ OPS: dict[str, TensorOpCode] = {row.op: row for row in [
     _unary("tanh", "np.tanh", "torch.tanh",
            lambda k, g, x, out, node: g.binary("*", number(1.0).binary("-", out.binary("*", out))), (("out",),),
            ("f′(z) = 1 − tanh²z",)),
-    _unary("sigmoid", "sigmoid", "torch.sigmoid",
-           lambda k, g, x, out, node: g.binary("*", out.binary("*", number(1.0).binary("-", out))), (("out",),),
-           ("f′(z) = σ(z)(1 − σ(z))",)),
+    TensorOpCode("sigmoid", numpy=lambda x, node: call("sigmoid", x[0]),
+                 torch=lambda x, node: call("torch.sigmoid", x[0]),
+                 backward=lambda k, g, x, out, node: g.binary("*", out.binary("*", number(1.0).binary("-", out))),
+                 uses=(("out",),), rule=("f′(z) = σ(z)(1 − σ(z))",), helpers=lambda node: (SIGMOID_NUMPY,)),
     TensorOpCode("relu", numpy=lambda x, node: call("np.maximum", x[0], Expr("0")),
                  torch=lambda x, node: call("torch.relu", x[0]),
                  backward=lambda k, g, x, out, node: g.binary("*", x[0].compare(">", Expr("0"))), uses=(("a",),),
@@ -282,6 +386,10 @@ OPS: dict[str, TensorOpCode] = {row.op: row for row in [
                  torch=lambda x, node: x[0].method("mean", _reduction_args(node).replace("axis=", "dim=")
                                                    .replace("keepdims=", "keepdim=")),
                  backward=_mean_backward, uses=((),), rule=("dC/dx = g/n, spread over the averaged axes",)),
+    TensorOpCode("conv1d", numpy=_conv1d_numpy, torch=_conv1d_torch, backward=_conv1d_backward,
+                 uses=(("b",), ("a",), ()), rule=("dC/dx = G under the flipped kernel", "dC/dW = windowsᵀ·G",
+                                                  "dC/db = Σ over positions of G"),
+                 helpers=_conv1d_helpers),
 ]}
 
 # numpy's own sigmoid does not exist: the program defines the engine's two-sided formula
@@ -304,3 +412,13 @@ def row(node) -> TensorOpCode:
 
 def supported() -> list[str]:
     return list(OPS)
+
+
+def helpers(nodes) -> list[str]:
+    """The functions a numpy program writing ``nodes`` defines before its own, each once, in the order first needed."""
+    found: list[str] = []
+    for node in nodes:
+        for source in row(node).helpers(node):
+            if source not in found:
+                found.append(source)
+    return found
