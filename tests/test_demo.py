@@ -23,9 +23,9 @@ def run_cli(capsys, *argv):
 # ----------------------------------------------------------- the numbers
 def test_train_reproduces_the_video_steps():
     result = simplest.train(steps=3, tolerance=0.0)
-    assert [s.weight for s in result.steps] == pytest.approx([0.8, 0.68, 0.614, 0.5777])
+    assert result.weights == pytest.approx([0.8, 0.68, 0.614, 0.5777])
     first = result.steps[0]
-    assert (first.activation, first.cost, first.gradient) == pytest.approx((1.2, 0.16, 1.2))
+    assert (result.activations[0], first.cost, first.gradients["w"]) == pytest.approx((1.2, 0.16, 1.2))
 
 
 def test_closed_form_is_derived_by_sympy_and_corrects_the_typo():
@@ -41,21 +41,21 @@ def test_learning_rate_analysis_for_the_video():
     assert result.stable_learning_rates == pytest.approx((0.0, 1 / 1.5**2))
     assert result.fastest_learning_rate == pytest.approx(1 / (2 * 1.5**2))
     assert result.optimum_weight == pytest.approx(0.8 / 1.5)
-    assert result.converged and abs(result.steps[-1].gradient) < result.tolerance
-    assert result.steps[-1].weight == pytest.approx(0.8 / 1.5, abs=1e-6)
+    assert result.converged and abs(result.gradients[-1]) < result.tolerance
+    assert result.weights[-1] == pytest.approx(0.8 / 1.5, abs=1e-6)
 
 
 def test_each_step_shrinks_the_distance_to_the_answer_by_the_convergence_factor():
     result = simplest.train(input=2.0, target=-1.0, weight=3.0, learning_rate=0.05, steps=6, tolerance=0.0)
     w_star = result.optimum_weight
-    gaps = [s.weight - w_star for s in result.steps]
+    gaps = [w - w_star for w in result.weights]
     for before, after in zip(gaps, gaps[1:]):
         assert after == pytest.approx(result.convergence_factor * before)
 
 
 def test_fastest_learning_rate_lands_in_one_step():
     result = simplest.train(learning_rate=1 / (2 * 1.5**2), tolerance=1e-9)
-    assert result.steps[1].weight == pytest.approx(0.8 / 1.5)
+    assert result.weights[1] == pytest.approx(0.8 / 1.5)
     assert len(result.steps) == 2
 
 
@@ -75,7 +75,7 @@ def test_a_diverging_run_at_the_edge_stops_after_three_steps_of_growing_distance
 def test_overshooting_learning_rate_converges_while_oscillating():
     result = simplest.train(learning_rate=0.3)
     assert result.verdict == "converges, oscillating"
-    signs = {s.weight > result.optimum_weight for s in result.steps[:4]}
+    signs = {w > result.optimum_weight for w in result.weights[:4]}
     assert signs == {True, False}
 
 
@@ -114,8 +114,13 @@ def test_demo_json_has_the_promised_fields(capsys):
     w = sympy.Symbol("w")
     assert sympy.simplify(sympy.sympify(data["gradient_formula"]) - (4.5 * w - 2.4)) == 0
     assert [s["step"] for s in data["steps"]] == [0, 1, 2, 3]
-    assert data["steps"][0] == pytest.approx({"step": 0, "weight": 0.8, "activation": 1.2, "cost": 0.16, "gradient": 1.2})
-    assert [s["weight"] for s in data["steps"]] == pytest.approx([0.8, 0.68, 0.614, 0.5777])
+    # the steps are the shared descent's Step records, as in every lesson; a = i·w of the first is the forward pass's
+    first = data["steps"][0]
+    assert (first["step"], first["cost"], first["parameters"], first["gradients"]) == (
+        0, pytest.approx(0.16), {"w": 0.8}, {"w": pytest.approx(1.2)})
+    assert first["ranking"]["most_sensitive"] == ["w"] and data["forward"]["activation"] == pytest.approx(1.2)
+    assert [s["parameters"]["w"] for s in data["steps"]] == pytest.approx([0.8, 0.68, 0.614, 0.5777])
+    assert data["stopped"] == "step limit"
     assert data["convergence_factor"] == pytest.approx(0.55)
 
 

@@ -1,7 +1,7 @@
 """``explainer.polynomial`` writes a polynomial exactly as sympy's printers do, for any coefficients.
 
 The explorer writes the simplest lesson's formulas for every request without
-building sympy expressions (``lessons.simplest._analyse``); sympy stays the
+building sympy expressions (``lessons.simplest.formulas``); sympy stays the
 reference: here its printers are the oracle for thousands of polynomials
 (every sign, zero and unit coefficients, integers, decimals, 1e-300 to 1e300).
 """
@@ -69,8 +69,8 @@ def test_the_simplest_lessons_formulas_equal_sympys_substitution(seed):
     for _ in range(50):
         a, b = round(rng.uniform(-100, 100), rng.randint(0, 6)) or 1.0, round(rng.uniform(-100, 100), rng.randint(0, 6))
         numbers = {i: sympy.Rational(repr(a)), y: sympy.Rational(repr(b))}
-        analysis = simplest._analyse(a, b)
-        assert sympy.expand(analysis.cost_formula.as_sympy() - cost.xreplace(numbers)) == 0
+        analysis = simplest.formulas(a, b)
+        assert sympy.expand(analysis.cost.as_sympy() - cost.xreplace(numbers)) == 0
         assert sympy.expand(analysis.gradient.as_sympy() - sympy.diff(cost, w).xreplace(numbers)) == 0
         assert analysis.optimum == float(numbers[y] / numbers[i])
         assert analysis.curvature == float(2 * numbers[i] ** 2)

@@ -108,9 +108,9 @@ def test_home_slider_step_and_reset_match_the_engine(visit):
     page.locator("#btn-step").click()
     wait_home(page, 1)
     engine = simplest.train(input=1.5, target=0.8, weight=0.3, learning_rate=0.1, steps=1, tolerance=0.0).steps[1]
-    assert shown_float(page, "#current-weight") == engine.weight
-    assert shown_float(page, "#current-gradient") == engine.gradient
-    expect(page.locator("#current-gradient")).to_have_text(num(engine.gradient))
+    assert shown_float(page, "#current-weight") == engine.parameters["w"]
+    assert shown_float(page, "#current-gradient") == engine.gradients["w"]
+    expect(page.locator("#current-gradient")).to_have_text(num(engine.gradients["w"]))
     expect(page.locator("#history tr")).to_have_count(2)
     assert query(page) == {"i": "1.5", "y": "0.8", "w": "0.3", "lr": "0.1", "k": "1"}
     page.locator("#btn-reset").click()
@@ -314,8 +314,8 @@ def test_home_run_then_reset_or_change_at_random_moments_stays_consistent(visit)
         expect(page.locator("#history tr")).to_have_count(step + 1)
         engine = simplest.train(input=float(q["i"]), target=float(q["y"]), weight=float(q["w"]),
                                 learning_rate=float(q["lr"]), steps=0, tolerance=0)
-        assert shown_float(page, "#current-weight") == engine.steps[-1].weight, (trial, q)
-        assert shown_float(page, "#current-gradient") == engine.steps[-1].gradient, (trial, q)
+        assert shown_float(page, "#current-weight") == engine.weights[-1], (trial, q)
+        assert shown_float(page, "#current-gradient") == engine.gradients[-1], (trial, q)
 
 
 def plot_state(page) -> dict:
@@ -333,8 +333,8 @@ def test_home_divergence_follows_the_point_and_says_it_stopped(visit, screenshot
     wait_home(page, engine.steps[-1].step)
     expect(page.locator("#parabola .main-svg").first).to_be_attached()
     s = plot_state(page)
-    assert s["w"] == engine.steps[-1].weight and s["ytype"] == axis
-    assert s["x"][0] < min(st.weight for st in engine.steps) and max(st.weight for st in engine.steps) < s["x"][1]
+    assert s["w"] == engine.weights[-1] and s["ytype"] == axis
+    assert s["x"][0] < min(engine.weights) and max(engine.weights) < s["x"][1]
     top = 10 ** s["y"][1] if axis == "log" else s["y"][1]
     assert max(st.cost for st in engine.steps) < top, "the current point is inside the plot, not above it"
     expect(page.locator("main")).to_have_attribute("data-stopped", "diverged")

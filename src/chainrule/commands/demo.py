@@ -1,17 +1,18 @@
 """``chainrule demo``: the video's example, exactly, explained with its own numbers.
 
-It is ``chainrule lesson simplest``: the same lesson, options and output.
+It is ``chainrule lesson simplest``: the same lesson (its ``Lesson``), options and output.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from .. import lessons
 from . import lesson
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    lesson.add_lesson_arguments(parser, lesson.lessons.simplest)
+    lesson.add_lesson_arguments(parser, lessons.load("simplest"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,26 +14,43 @@ C'' = 2i², so each step multiplies the distance to the answer by
 r = 1 − lr·C'' = 1 − 2·lr·i². Descent converges when |r| < 1, that is for
 0 < lr < 2/C'' = 1/i², and lands in one step at lr = 1/C'' = 1/(2i²).
 
-Every number below is computed: the forward and backward passes by the
-engine, the formulas by sympy from the same graph (derived once with i, y and
-w as symbols, then given the numbers).
+Every number below is computed, as in every lesson: the forward and
+backward passes by the engine; the descent by the shared ``descend``, one
+``Step`` record per step (the table, ``--format json``, the plot and the
+explorer's home page all read them); the chain rule and the closed form by
+the explainer (``chainrule.explainer.explain``). The explainer's one path
+from w to C runs through the unnamed node a − y; the video names only a, so
+the lesson writes the path as one link per named quantity, dC/da · da/dw,
+each link the product of the path's local derivatives between two names.
+
+The explorer asks for this lesson at every move of a slider, each time with
+new numbers for i and y. Deriving the closed form anew costs sympy about
+7 ms, so it is derived once (``_general``): the explainer's closed form of
+∂C/∂w with i, w and y all symbols, 2i(iw − y), kept as a polynomial in w
+whose coefficients are formulas of i and y; a request only evaluates those
+coefficients in exact fractions (``formulas``, about 0.1 ms). The tests hold
+it against ``explain`` on the graph with the numbers in.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 import sympy
 
-from ..explainer.format import factor, num, pretty, substitute
-from ..explainer.report import Math, Report, Section, Table
+from ..explainer import Derivation, explain as derive
+from ..explainer.format import factor, num, paren, pretty, substitute
 from ..explainer.polynomial import Polynomial
+from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
-from ..scalar import Parameter, Value
-from .contract import Lesson
+from ..scalar import Parameter, Value, parameter
+from ..tensor import Tensor
+from ..viz.descent import chart, plot_descent
+from .contract import Lesson, LessonTensors
+from .descent import Descent, Step, descend
 
 NAME = "simplest"
 SUMMARY = "The video's example: i —w→ a, C = (a − y)², the chain rule with numbers and gradient descent."
@@ -47,11 +64,17 @@ PARAMS = Params(
     Param("steps", 100, "the most descent steps", kind="int", low=0, high=1000),
     Param("tolerance", 1e-6, "stop once |dC/dw| is below this", low=0, high=1),
 )
+# The weight's label: the name descent moves it by, and the one the explainer writes (∂C/∂w).
+W = "w"
 # The formula the video showed on screen, quoted to explain the typo.
 VIDEO_TYPO = "4.5w − 1.5"
 # Divergence is certain once the distance to w* grew this many steps in a row, or passed this many times the start.
 GREW_IN_A_ROW = 3
 GREW_BY = 1e6
+# How close to w* the weight must be for a stop to be called "at the minimum": a thousandth of w*'s size (or of 1).
+AT_MINIMUM = 1e-3
+# Why a descent ended (``SimplestResult.stopped``): the stop rule's two verdicts, or it took every step it was given.
+CONVERGED, DIVERGED, STEP_LIMIT = "converged", "diverged", "step limit"
 
 
 @dataclass
@@ -65,24 +88,98 @@ class Network:
     C: Value
 
 
-def forward(i: Value, w: Value, y: Value) -> Network:
-    """a = i·w, C = (a − y)²."""
+def forward(i, w, y) -> Network:
+    """a = i·w, C = (a − y)²: with ``Value`` leaves the scalar graph, with ``Tensor`` leaves the tensor form."""
     a = (i * w).named("a")
     C = ((a - y) ** 2).named("C")
     return Network(i, w, y, a, C)
 
 
-@dataclass
-class Step:
-    """One row of the descent: the weight at this step and what it gives."""
-
-    step: int
-    weight: float
-    activation: float
-    cost: float
-    gradient: float
+def network(input: float, weight: float, target: float) -> Network:
+    """A fresh graph with these numbers (w a ``Parameter``), after one backward pass."""
+    net = forward(Value(input, label="i"), Parameter(weight, label=W), Value(target, label="y"))
+    net.C.backward()
+    return net
 
 
+# ------------------------------------------------------------ the closed forms
+_I, _Y, _W = sympy.symbols("i y w")
+
+
+@dataclass(frozen=True)
+class _Coefficient:
+    """A coefficient of a formula in w, itself a polynomial of i and y with exact coefficients: Σ c·iᵃ·yᵇ."""
+
+    terms: tuple[tuple[int, int, Fraction], ...]
+
+    @classmethod
+    def of(cls, expr: sympy.Expr) -> "_Coefficient":
+        return cls(tuple((a, b, Fraction(int(c.p), int(c.q))) for (a, b), c in sympy.Poly(expr, _I, _Y).terms()))
+
+    def __call__(self, i: Fraction, y: Fraction) -> Fraction:
+        return sum((c * i**a * y**b for a, b, c in self.terms), Fraction(0))
+
+
+@dataclass(frozen=True)
+class _General:
+    """∂C/∂w, C and a as polynomials in w whose coefficients are formulas of i and y (highest power first)."""
+
+    gradient: tuple[_Coefficient, ...]
+    cost: tuple[_Coefficient, ...]
+    activation: tuple[_Coefficient, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def _general() -> _General:
+    """Derived once from the graph with i, w and y as symbols.
+
+    ∂C/∂w is the explainer's closed form (``explain(C, wrt=[i, w, y])``:
+    2i(iw − y), the whole cost differentiated, checked against the chain
+    rule's product of local derivatives); C and a are the same graph written
+    as formulas (``to_sympy``, what ``explain`` differentiates).
+    """
+    net = network(1.0, 1.0, 1.0)
+    leaves = [net.i, net.w, net.y]
+    gradient = derive(net.C, wrt=leaves)[W].closed_form
+    in_w = lambda e: tuple(_Coefficient.of(c) for c in sympy.Poly(e, _W).all_coeffs())  # noqa: E731
+    return _General(in_w(gradient), in_w(to_sympy(net.C, leaves)), in_w(to_sympy(net.a, leaves)))
+
+
+@dataclass(frozen=True)
+class Formulas:
+    """The closed forms with given i and y put in: exact polynomials in w, and C'' and w* as numbers."""
+
+    gradient: Polynomial  # dC/dw, e.g. 9w/2 − 12/5 (written 4.5w − 2.4)
+    cost: Polynomial  # C, expanded: 9w²/4 − 12w/5 + 16/25
+    activation_in_weight: str  # a with the numbers in: "1.5w"
+    curvature: float  # C'' = 2i²: the slope of dC/dw
+    optimum: float  # w* = y/i: where dC/dw is 0
+
+
+@functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
+def formulas(input: float, target: float) -> Formulas:
+    """The general formulas with this i and y put in, exactly (i and y as the decimals they are written as).
+
+    No new derivation and no sympy expression: the coefficients derived once
+    (``_general``) are evaluated in exact fractions, and ``Polynomial``
+    writes the result as sympy would. C is a parabola, so dC/dw is a line
+    C''·w + b: its slope is the curvature, its root the answer w* = −b/C''.
+    """
+    general = _general()
+    i, y = Fraction(repr(float(input))), Fraction(repr(float(target)))  # as chainrule.explainer.symbolic.constant
+    in_w = lambda coefficients: Polynomial(W, tuple(c(i, y) for c in coefficients))  # noqa: E731
+    gradient = in_w(general.gradient)
+    slope, offset = gradient.coefficients
+    return Formulas(gradient, in_w(general.cost), pretty(in_w(general.activation).text()), float(slope),
+                    float(-offset / slope))
+
+
+def gradient_formula(input: float, target: float) -> sympy.Expr:
+    """dC/dw as an exact formula of w (sympy), the explainer's closed form with these numbers."""
+    return formulas(float(input), float(target)).gradient.as_sympy()
+
+
+# --------------------------------------------------------------- the chain rule
 @dataclass
 class ChainFactor:
     """One link of the chain rule, e.g. dC/da = 2(a − y) = 2(1.2 − 0.8) = 0.8."""
@@ -94,32 +191,141 @@ class ChainFactor:
     value: float
 
 
+def links(net: Network, derivation: Derivation, activation_in_weight: str) -> list[ChainFactor]:
+    """dC/dw's one path, from the explainer, as one link per named quantity: dC/da · da/dw.
+
+    The explainer's path is C → (a − y) → a → w, with local derivatives
+    2(a − y), 1 and i. A link runs from one named node of the graph to the
+    next (C to a, a to w): its formula is the product of the path's local
+    derivatives between them (a factor 1 changes nothing and is left out),
+    its value the product of their numbers, as backprop multiplies them.
+    """
+    named = {node.label for node in net.C.nodes() if node.label}
+    numbers = {"i": factor(net.i.data), "y": factor(net.y.data), "a": factor(net.a.data)}
+    in_weight = dict(numbers, a=activation_in_weight)
+    (path,) = derivation[W].paths
+    out, formulas_, value, top = [], [], 1.0, path.nodes[0]
+    for below, edge in zip(path.nodes[1:], path.factors):
+        value *= edge.value
+        if edge.formula != "1":
+            formulas_.append(edge.formula)
+        if below not in named:
+            continue
+        formula = " · ".join(map(paren, formulas_)) if len(formulas_) > 1 else (formulas_ or ["1"])[0]
+        out.append(ChainFactor(f"d{top}/d{below}", formula, substitute(formula, numbers),
+                               substitute(formula, in_weight), value))
+        formulas_, value, top = [], 1.0, below
+    return out
+
+
+def chain_at(input: float, weight: float, target: float) -> tuple[list[ChainFactor], float]:
+    """The chain rule's links at these numbers, and dC/dw (backprop's, = w.grad): a fresh graph, explained."""
+    net = network(input, weight, target)
+    derivation = derive(net.C, wrt=[net.w], symbolic=False)
+    return links(net, derivation, formulas(input, target).activation_in_weight), derivation[W].total
+
+
+# ---------------------------------------------------------------- the descent
+def _diverging(distances: list[float]) -> bool:
+    """Divergence is certain: the distance to w* grew ``GREW_IN_A_ROW`` steps in a row, or passed ``GREW_BY`` × the first."""
+    if len(distances) > GREW_IN_A_ROW and all(b > a for a, b in zip(distances[-GREW_IN_A_ROW - 1:], distances[-GREW_IN_A_ROW:])):
+        return True
+    return distances[0] > 0 and distances[-1] > GREW_BY * distances[0]
+
+
+class StopRule:
+    """When the descent stops before its last step (``descend``'s ``stop``): at the minimum, or surely diverging.
+
+    At the minimum: |dC/dw| < ``tolerance``; a tolerance of 0 never stops
+    there (the explorer asks for steps 0..k and gets every one of them).
+    Diverging for certain: ``_diverging`` on the distances to w* so far.
+    """
+
+    def __init__(self, tolerance: float, optimum: float):
+        self.tolerance, self.optimum = tolerance, optimum
+        self.distances: list[float] = []
+
+    def __call__(self, step: Step) -> str:
+        self.distances.append(abs(step.parameters[W] - self.optimum))
+        if abs(step.gradients[W]) < self.tolerance:
+            return CONVERGED
+        if _diverging(self.distances):
+            return DIVERGED
+        return ""
+
+
 @dataclass
 class SimplestResult:
+    """A run: the numbers, the first step explained (graph, derivation, links, closed forms) and the descent."""
+
     input: float
     target: float
     weight: float
     learning_rate: float
     tolerance: float
     max_steps: int
-    factors: list[ChainFactor]
-    gradient_formula: Polynomial  # exact, e.g. 9w/2 − 12/5 (written 4.5w − 2.4)
-    cost_formula: Polynomial  # expanded: 9w²/4 − 12w/5 + 16/25
-    optimum_weight: float
-    curvature: float
-    convergence_factor: float
-    steps: list[Step] = field(default_factory=list)
-    stopped: str = ""
-    network: Network | None = None
+    network: Network  # the first step's graph, after its one backward pass: the one explained
+    derivation: Derivation  # explain(C, wrt=[w]) of that graph: its path and local derivatives, with numbers
+    factors: list[ChainFactor]  # the derivation as the video writes it: dC/da · da/dw
+    formulas: Formulas
+    descent: Descent
+    activations: list[float]  # a at each step, from the graph descend built for that step
 
     # ----------------------------------------------------------- derived facts
+    @property
+    def steps(self) -> list[Step]:
+        return self.descent.steps
+
     @property
     def first(self) -> Step:
         return self.steps[0]
 
     @property
+    def weights(self) -> list[float]:
+        return self.descent.values(W)
+
+    @property
+    def gradients(self) -> list[float]:
+        return [s.gradients[W] for s in self.steps]
+
+    @property
+    def gradient_formula(self) -> Polynomial:
+        return self.formulas.gradient
+
+    @property
+    def cost_formula(self) -> Polynomial:
+        return self.formulas.cost
+
+    @property
+    def optimum_weight(self) -> float:
+        return self.formulas.optimum
+
+    @property
+    def curvature(self) -> float:
+        return self.formulas.curvature
+
+    @property
+    def convergence_factor(self) -> float:
+        """r = 1 − lr·C'': what each step multiplies the distance to w* by."""
+        return 1.0 - self.learning_rate * self.curvature
+
+    @property
+    def stopped(self) -> str:
+        """Why the descent ended: ``CONVERGED``, ``DIVERGED`` (for certain, or its numbers outgrew a float) or
+        ``STEP_LIMIT``."""
+        why = self.descent.stopped
+        if not why:
+            return STEP_LIMIT
+        return why if why in (CONVERGED, DIVERGED) else DIVERGED
+
+    @property
     def converged(self) -> bool:
-        return self.stopped == "converged"
+        return self.stopped == CONVERGED
+
+    @property
+    def judging_tolerance(self) -> float:
+        """The tolerance that says where the descent stands: the run's, or the declared one when the run's is 0."""
+        return self.tolerance or PARAMS["tolerance"].default
 
     @property
     def stable_learning_rates(self) -> tuple[float, float]:
@@ -148,24 +354,32 @@ class SimplestResult:
         """The closed form as sympy prints it, parsable back: '4.5*w - 2.4'."""
         return self.gradient_formula.text()
 
-    def graph(self) -> Value:
-        """The graph of the first step, rebuilt from fresh leaves, after one backward pass.
+    def cost_at(self, weight: float) -> float:
+        """C(w) = (i·w − y)², by a forward pass of the engine."""
+        return forward(Value(self.input, label="i"), Value(weight, label=W), Value(self.target, label="y")).C.data
 
-        Fresh leaves, because the leaves of ``network`` (i, y) are reused by
-        the descent and have accumulated the gradients of every step.
-        """
-        n = self.network
-        fresh = forward(*(type(v)(v.data, label=v.label) for v in (n.i, n.w, n.y)))
-        fresh.C.backward()
-        return fresh.C
+    def graph(self) -> Value:
+        """The graph of the first step, rebuilt from fresh leaves, after one backward pass."""
+        return network(self.input, self.weight, self.target).C
+
+    @functools.cached_property
+    def table(self) -> list[list[str]]:
+        """The descent, one row per step: step, w, a, C, dC/dw, written for people."""
+        return [[str(s.step), num(s.parameters[W]), num(a), num(s.cost), num(s.gradients[W])]
+                for s, a in zip(self.steps, self.activations)]
+
+    def explorer(self) -> dict:
+        """What the explorer's home page shows beyond ``explain``'s data (see ``explorer``)."""
+        return explorer(self)
 
 
 # --------------------------------------------------------------- the explanation
 def forward_lines(result: SimplestResult, step: Step) -> list[Math]:
     """a = i·w and C = (a − y)² at one step, with its numbers."""
+    a = result.activations[step.step]
     return [
-        Math(f"a = i·w = {factor(result.input)} · {factor(step.weight)} = {num(step.activation)}"),
-        Math(f"C = (a − y)² = ({num(step.activation)} − {factor(result.target)})² = {num(step.cost)}"),
+        Math(f"a = i·w = {factor(result.input)} · {factor(step.parameters[W])} = {num(a)}"),
+        Math(f"C = (a − y)² = ({num(a)} − {factor(result.target)})² = {num(step.cost)}"),
     ]
 
 
@@ -173,11 +387,11 @@ def chain_rule_lines(result: SimplestResult, factors: list[ChainFactor] | None =
                      gradient: float | None = None) -> list[Math]:
     """dC/dw = dC/da · da/dw = 2(a − y) · i = 2(1.2 − 0.8) · 1.5 = 1.2 (at the first step unless told)."""
     factors = factors if factors is not None else result.factors
-    gradient = result.first.gradient if gradient is None else gradient
+    gradient = result.first.gradients[W] if gradient is None else gradient
     names = " · ".join(f.name for f in factors)
-    formulas = " · ".join(f.formula for f in factors)
+    formulas_ = " · ".join(f.formula for f in factors)
     numbers = " · ".join(f.with_numbers for f in factors)
-    return [Math(f"dC/dw = {names} = {formulas}"), Math(f"      = {numbers} = {num(gradient)}")]
+    return [Math(f"dC/dw = {names} = {formulas_}"), Math(f"      = {numbers} = {num(gradient)}")]
 
 
 def closed_form_line(result: SimplestResult) -> str:
@@ -189,7 +403,7 @@ def typo_line(result: SimplestResult) -> str | None:
     """The video's typo, explained, when the run uses the video's input and target."""
     if (result.input, result.target) != (PARAMS["input"].default, PARAMS["target"].default):
         return None
-    other = _analyse(result.input, 0.5).gradient
+    other = formulas(result.input, 0.5).gradient
     return (
         f"The video's on-screen {VIDEO_TYPO} is a typo: that is the formula for y = 0.5 "
         f"({pretty(other.text())}); with y = {num(result.target)} it is {pretty(result.gradient_formula.text())}."
@@ -235,20 +449,30 @@ def warning(result: SimplestResult) -> str | None:
 
 def stop_line(result: SimplestResult) -> str:
     last = result.steps[-1]
-    if result.stopped == "converged":
-        return f"Converged after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < {num(result.tolerance)}."
-    if result.stopped == "diverged":
+    w, g = last.parameters[W], last.gradients[W]
+    if result.descent.stopped not in (CONVERGED, DIVERGED, ""):  # the numbers outgrew a float: descend says where
+        return result.descent.stopped
+    if result.stopped == CONVERGED:
+        return f"Converged after {last.step} steps: |dC/dw| = {num(abs(g))} < {num(result.tolerance)}."
+    if result.stopped == DIVERGED:
         return (f"Stopped at step {last.step}: diverging for certain (the distance to w* = {num(result.optimum_weight)} "
                 f"grew {GREW_IN_A_ROW} steps in a row, or passed {num(GREW_BY)} times where it started): "
-                f"w = {num(last.weight)}, C = {num(last.cost)}.")
-    return f"Stopped after the step limit ({result.max_steps}); |dC/dw| = {num(abs(last.gradient))}."
+                f"w = {num(w)}, C = {num(last.cost)}.")
+    return f"Stopped after the step limit ({result.max_steps}); |dC/dw| = {num(abs(g))}."
 
 
-# How close to w* the weight must be for a stop to be called "at the minimum": a thousandth of w*'s size (or of 1).
-AT_MINIMUM = 1e-3
+def rests(result: SimplestResult, step: Step) -> str:
+    """What the stop rule says at ``step``: ``CONVERGED`` (|dC/dw| below the judging tolerance), ``DIVERGED``, or ''.
+
+    The explorer steps k at a time with a tolerance of 0 (every step taken);
+    its Run button stops where this says the lesson's own descent would.
+    """
+    if result.stopped == DIVERGED and step is result.steps[-1]:
+        return DIVERGED
+    return CONVERGED if abs(step.gradients[W]) < result.judging_tolerance else ""
 
 
-def status_line(result: SimplestResult, last=None) -> str:
+def status_line(result: SimplestResult, last: Step | None = None) -> str:
     """Where the descent stands at step ``last`` (default: the last step), in one line, by the run's own rules.
 
     The stop test is the run's: |dC/dw| below ``result.tolerance`` (the request's, not a fixed number); a
@@ -258,17 +482,18 @@ def status_line(result: SimplestResult, last=None) -> str:
     still is when it is not within ``AT_MINIMUM`` of w*.
     """
     last = result.steps[-1] if last is None else last
-    tolerance = result.tolerance or PARAMS["tolerance"].default
-    w_star = result.optimum_weight
-    away = abs(last.weight - w_star)
-    if result.stopped == "diverged" and last is result.steps[-1]:
+    tolerance = result.judging_tolerance
+    w, g, w_star = last.parameters[W], last.gradients[W], result.optimum_weight
+    away = abs(w - w_star)
+    verdict = rests(result, last)
+    if verdict == DIVERGED:
         return stop_line(result)
-    if abs(last.gradient) < tolerance:
+    if verdict == CONVERGED:
         if away <= AT_MINIMUM * max(1.0, abs(w_star)):
-            return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} < "
-                    f"{num(tolerance)}, w = {num(last.weight)} ≈ w* = y/i = {num(w_star)}.")
-        return (f"Stopped after {last.step} steps: |dC/dw| = {num(abs(last.gradient))} is below the tolerance "
-                f"{num(tolerance)}, yet w = {num(last.weight)} is {num(away)} from w* = y/i = {num(w_star)}: "
+            return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(g))} < "
+                    f"{num(tolerance)}, w = {num(w)} ≈ w* = y/i = {num(w_star)}.")
+        return (f"Stopped after {last.step} steps: |dC/dw| = {num(abs(g))} is below the tolerance "
+                f"{num(tolerance)}, yet w = {num(w)} is {num(away)} from w* = y/i = {num(w_star)}: "
                 f"with i = {num(result.input)} the cost is almost flat (C″ = 2i² = {num(2 * result.input ** 2)}), "
                 "so its slope is tiny far from the minimum.")
     return f"w* = y/i = {num(w_star)}; the weight is {num(away)} away."
@@ -279,12 +504,12 @@ def explain(result: SimplestResult) -> Report:
     first = result.first
     title = (f"The network  i —w→ a      i = {num(result.input)}, w = {num(result.weight)}, "
              f"target y = {num(result.target)}, learning rate = {num(result.learning_rate)}")
-    rows = [[str(s.step), num(s.weight), num(s.activation), num(s.cost), num(s.gradient)] for s in result.steps]
     sections = [
         Section("Forward pass", forward_lines(result, first)),
         Section("Chain rule (first step)", chain_rule_lines(result)),
         Section("Closed form (sympy)", [Math(closed_form_line(result))] + list(filter(None, [typo_line(result)]))),
-        Section("Gradient descent: w ← w − lr · dC/dw", table=Table(["step", "w", "a", "C", "dC/dw"], rows)),
+        Section("Gradient descent: w ← w − lr · dC/dw",
+                table=Table(["step", "w", "a", "C", "dC/dw"], result.table)),
         Section("", [stop_line(result)]),
         Section("", [f"Answer: w* = y/i = {num(result.target)}/{factor(result.input)} = {num(result.optimum_weight)}"],
                 style="bold"),
@@ -298,10 +523,10 @@ def explain(result: SimplestResult) -> Report:
         "input": result.input,
         "target": result.target,
         "initial_weight": result.weight,
-        "learning_rate": result.learning_rate,
         "tolerance": result.tolerance,
-        "forward": {"activation": first.activation, "cost": first.cost},
+        "forward": {"activation": result.activations[0], "cost": first.cost},
         "chain_rule": [asdict(f) for f in result.factors],
+        "derivation": result.derivation.to_json(),
         "gradient_formula": result.gradient_text(),
         "gradient_formula_latex": result.gradient_formula.latex(),
         "optimum_weight": result.optimum_weight,
@@ -311,164 +536,75 @@ def explain(result: SimplestResult) -> Report:
         "fastest_learning_rate": result.fastest_learning_rate,
         "verdict": result.verdict,
         "converged": result.converged,
-        "stopped": result.stopped,
-        "steps": [asdict(s) for s in result.steps],
+        **result.descent.to_json(),  # learning_rate and steps: the Step records, as every lesson's
+        "stopped": result.stopped,  # the lesson's word for why it ended (converged, diverged, step limit)
     }
     return Report(NAME, title, sections, data)
 
 
+def _mathml(formula: Polynomial) -> str:
+    """Presentation MathML for a formula, as sympy prints it, wrapped in a <math> element."""
+    body = formula.mathml().replace("<mo>-</mo>", "<mo>−</mo>")  # a real minus sign, as on a blackboard
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>'
+
+
+def explorer(result: SimplestResult) -> dict:
+    """The explorer's home page beyond ``explain``'s data: the step the descent reached (its last), written out.
+
+    ``current``: the forward pass, the chain rule (from the explainer, at
+    w_k) and the update at step k, and ``stop``, what the stop rule says
+    there (``rests``); the formulas as text and MathML; the learning-rate
+    lines and the marks of the page's learning-rate ruler; the step history
+    as text; and the picture (``viz.descent.chart``: the parabola sampled by
+    the engine, the tangent at w_k, the view and its description).
+    """
+    last = result.steps[-1]
+    w, g, a = last.parameters[W], last.gradients[W], result.activations[last.step]
+    here, gradient = chain_at(result.input, w, result.target)
+    next_weight = w - result.learning_rate * g
+    hi = result.stable_learning_rates[1]
+    return {
+        "current": {
+            "step": last.step,
+            "weight": w,
+            "activation": a,
+            "cost": last.cost,
+            "gradient": g,
+            "next_weight": next_weight,
+            "text": {"weight": num(w), "activation": num(a), "cost": num(last.cost), "gradient": num(g)},
+            "forward_lines": [m.text for m in forward_lines(result, last)],
+            "chain_rule": [dict(asdict(f), value_text=num(f.value)) for f in here],
+            "chain_rule_lines": [m.text for m in chain_rule_lines(result, here, gradient)],
+            "update_line": (f"w ← w − lr · dC/dw = {num(w)} − {factor(result.learning_rate)} · {factor(g)}"
+                            f" = {num(next_weight)}"),
+            "stop": rests(result, last),
+        },
+        "closed_form_line": closed_form_line(result),
+        "gradient_pretty": pretty(result.gradient_formula.text()),
+        "gradient_mathml": _mathml(result.gradient_formula),
+        "cost_pretty": pretty(result.cost_formula.text()),
+        "cost_mathml": _mathml(result.cost_formula),
+        "typo_line": typo_line(result),
+        "learning_rate_lines": learning_rate_lines(result),
+        "warning": warning(result),
+        "stop_line": status_line(result, last),
+        "ruler": {  # 0, 1/C'' (one step), 2/C'' (the edge of stability), and lr itself
+            "fastest": result.fastest_learning_rate, "stable": hi,
+            "fastest_text": f"1/C″ = {num(result.fastest_learning_rate)}", "stable_text": f"2/C″ = {num(hi)}",
+            "learning_rate_text": f"lr = {num(result.learning_rate)}",
+        },
+        "steps_text": [dict(zip(("weight", "activation", "cost", "gradient"), row[1:]), step=s.step)
+                       for s, row in zip(result.steps, result.table)],
+        **chart(result),
+    }
+
+
 def plot(result: SimplestResult, path: str) -> None:
     """The cost parabola, each step and its tangent (``viz.descent``)."""
-    from ..viz.descent import plot_descent
-
     plot_descent(result, path)
 
 
-# ------------------------------------------------------------------- the maths
-_I, _Y, _W = sympy.symbols("i y w")
-
-
-@dataclass(frozen=True)
-class _InNumbers:
-    """A formula of i and y, ready to be evaluated exactly: numerator and denominator as integer polynomials."""
-
-    numerator: tuple[tuple[tuple[int, int], int], ...]  # ((power of i, power of y), integer coefficient), ...
-    denominator: tuple[tuple[tuple[int, int], int], ...]
-
-    @classmethod
-    def of(cls, expr: sympy.Expr) -> "_InNumbers":
-        top, bottom = sympy.fraction(sympy.together(expr))
-        terms = lambda e: tuple((m, int(c)) for m, c in sympy.Poly(e, _I, _Y).terms())  # noqa: E731
-        return cls(terms(top), terms(bottom))
-
-    def __call__(self, i: Fraction, y: Fraction) -> Fraction:
-        value = lambda terms: sum((c * i**a * y**b for (a, b), c in terms), Fraction(0))  # noqa: E731
-        return value(self.numerator) / value(self.denominator)
-
-
-@dataclass(frozen=True)
-class _General:
-    """What sympy derives from the graph once, with i, y and w as symbols.
-
-    C and dC/dw are expanded, so with numbers for i and y they are
-    polynomials in w (i²w² − 2iyw + y², 2i²w − 2iy): each is kept as its
-    coefficients, formulas of i and y.
-    """
-
-    cost: tuple[_InNumbers, ...]
-    gradient: tuple[_InNumbers, ...]
-    activation: tuple[_InNumbers, ...]
-    curvature: _InNumbers
-    optimum: _InNumbers
-
-
-@functools.lru_cache(maxsize=1)
-def _general() -> _General:
-    """C, dC/dw, a, C'' and w* as formulas of the symbols i, y, w: derived once, by sympy, from the graph."""
-    net = forward(Value(1.0, label="i"), Parameter(1.0, label="w"), Value(1.0, label="y"))
-    cost = sympy.expand(to_sympy(net.C, symbols={net.i: _I, net.w: _W, net.y: _Y}))
-    gradient = sympy.expand(sympy.diff(cost, _W))
-    (optimum,) = sympy.solve(gradient, _W)
-    activation = to_sympy(net.a, symbols={net.i: _I, net.w: _W})
-    in_w = lambda e: tuple(_InNumbers.of(c) for c in sympy.Poly(e, _W).all_coeffs())  # noqa: E731
-    return _General(in_w(cost), in_w(gradient), in_w(activation), _InNumbers.of(sympy.diff(cost, _W, 2)),
-                    _InNumbers.of(optimum))
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    """The general formulas with given i and y put in: exact polynomials in w, and C'' and w* as numbers."""
-
-    cost_formula: Polynomial
-    gradient: Polynomial
-    curvature: float
-    optimum: float
-    activation_in_weight: str  # "1.5w"
-
-
-@functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
-def _analyse(input: float, target: float) -> _Analysis:
-    """The general formulas with this i and y put in, exactly (i and y as the decimals they are written as).
-
-    No new derivation and no sympy expression: the coefficients sympy derived once are evaluated in exact
-    fractions, and ``Polynomial`` writes the result as sympy would (the explorer does this for every request).
-    """
-    general = _general()
-    i, y = Fraction(repr(float(input))), Fraction(repr(float(target)))  # as chainrule.explainer.symbolic.constant
-    in_w = lambda coefficients: Polynomial("w", tuple(c(i, y) for c in coefficients))  # noqa: E731
-    return _Analysis(
-        cost_formula=in_w(general.cost),
-        gradient=in_w(general.gradient),
-        curvature=float(general.curvature(i, y)),
-        optimum=float(general.optimum(i, y)),
-        activation_in_weight=pretty(in_w(general.activation).text()),
-    )
-
-
-def activation_in_weight(input: float, target: float) -> str:
-    """a as a formula of w with the numbers put in: '1.5w'."""
-    return _analyse(float(input), float(target)).activation_in_weight
-
-
-def gradient_formula(input: float, target: float) -> sympy.Expr:
-    """dC/dw as an exact formula of w (sympy), from the graph of one forward pass."""
-    return _analyse(float(input), float(target)).gradient.as_sympy()
-
-
-@dataclass(frozen=True)
-class _FactorTemplate:
-    """One link of the chain rule as a formula in the labels, whatever the numbers."""
-
-    name: str  # "dC/da"
-    formula: str  # "2(a − y)"
-    derivative: object  # the sympy expression
-    evaluate: object  # the same, compiled to a Python function of the labels (sympy.lambdify): its value at the numbers
-    labels: tuple[str, ...]  # the arguments of evaluate
-
-
-@functools.lru_cache(maxsize=1)
-def _factor_templates() -> tuple[_FactorTemplate, ...]:
-    """dC/da and da/dw as formulas of the labels, derived once from the graph by sympy.
-
-    Unlabelled intermediate nodes (a − y) are folded into the labelled node
-    that uses them, so the chain runs over the named quantities w → a → C.
-    """
-    net = forward(Value(1.0, label="i"), Parameter(1.0, label="w"), Value(1.0, label="y"))
-    sym = {v: sympy.Symbol(v.label) for v in (net.i, net.w, net.y, net.a)}
-    templates = []
-    for top, below in ((net.C, net.a), (net.a, net.w)):
-        expr = to_sympy(top, symbols={v: s for v, s in sym.items() if v is not top})
-        derivative = sympy.factor_terms(sympy.diff(expr, sym[below]))
-        labels = tuple(sorted(str(x) for x in derivative.free_symbols))
-        evaluate = sympy.lambdify([sympy.Symbol(x) for x in labels], derivative, "math")
-        templates.append(_FactorTemplate(f"d{top.label}/d{below.label}", pretty(derivative), derivative, evaluate,
-                                         labels))
-    return tuple(templates)
-
-
-def chain_factors(values: dict[str, float], activation_in_weight: str) -> list[ChainFactor]:
-    """dC/da and da/dw at these numbers (i, y, a): the formulas, then with the numbers put in."""
-    numbers = {name: factor(v) for name, v in values.items()}
-    in_weight = dict(numbers, a=activation_in_weight)
-    return [
-        ChainFactor(
-            name=t.name,
-            formula=t.formula,
-            with_numbers=substitute(t.formula, numbers),
-            in_weight=substitute(t.formula, in_weight),
-            value=float(t.evaluate(*(values[x] for x in t.labels))),
-        )
-        for t in _factor_templates()
-    ]
-
-
-def _diverging(distances: list[float]) -> bool:
-    """Divergence is certain: the distance to w* grew ``GREW_IN_A_ROW`` steps in a row, or passed ``GREW_BY`` × the first."""
-    if len(distances) > GREW_IN_A_ROW and all(b > a for a, b in zip(distances[-GREW_IN_A_ROW - 1:], distances[-GREW_IN_A_ROW:])):
-        return True
-    return distances[0] > 0 and distances[-1] > GREW_BY * distances[0]
-
-
+# ------------------------------------------------------------------ the lesson
 def train(**params) -> SimplestResult:
     """Explain the first step, then descend until |dC/dw| < tolerance, the step limit, or certain divergence.
 
@@ -476,53 +612,45 @@ def train(**params) -> SimplestResult:
     steps, tolerance); the rest take the video's numbers.
     """
     p = PARAMS.resolve(params)
-    i_node, w_node, y_node = Value(p["input"], label="i"), Parameter(p["weight"], label="w"), Value(p["target"], label="y")
-    first = forward(i_node, w_node, y_node)
-    first.C.backward()
-    analysis = _analyse(p["input"], p["target"])
-    values = {"i": p["input"], "y": p["target"], "a": first.a.data}
-    result = SimplestResult(
-        input=p["input"],
-        target=p["target"],
-        weight=p["weight"],
-        learning_rate=p["learning_rate"],
-        tolerance=p["tolerance"],
-        max_steps=p["steps"],
-        factors=chain_factors(values, analysis.activation_in_weight),
-        gradient_formula=analysis.gradient,
-        cost_formula=analysis.cost_formula,
-        optimum_weight=analysis.optimum,
-        curvature=analysis.curvature,
-        convergence_factor=1.0 - p["learning_rate"] * analysis.curvature,
-        network=first,
-    )
+    i, y = p["input"], p["target"]
+    first = network(i, p["weight"], y)
+    derivation = derive(first.C, wrt=[first.w], symbolic=False)
+    found = formulas(i, y)
+    activations: list[float] = []
 
-    # Gradient descent with the engine: a fresh graph for each step, as in any training loop.
-    lr, tolerance, w_star = p["learning_rate"], p["tolerance"], analysis.optimum
-    w_node = Parameter(p["weight"], label="w")
-    distances = []
-    for k in range(p["steps"] + 1):
-        net = forward(i_node, w_node, y_node)
-        w_node.grad = 0.0
-        net.C.backward()
-        result.steps.append(Step(k, w_node.data, net.a.data, net.C.data, w_node.grad))
-        distances.append(abs(w_node.data - w_star))
-        if abs(w_node.grad) < tolerance:
-            result.stopped = "converged"
-            break
-        if _diverging(distances):
-            result.stopped = "diverged"
-            break
-        if k == p["steps"]:
-            result.stopped = "step limit"
-            break
-        w_node.data -= lr * w_node.grad
-    return result
+    def build(values: dict[str, float]) -> Value:
+        """The cost at the step's weight, on a fresh graph (its a recorded for the table)."""
+        net = forward(Value(i, label="i"), Parameter(values[W], label=W), Value(y, label="y"))
+        activations.append(net.a.data)
+        return net.C
+
+    descent = descend(build, {W: p["weight"]}, p["learning_rate"], p["steps"],
+                      stop=StopRule(p["tolerance"], found.optimum))
+    return SimplestResult(
+        input=i, target=y, weight=p["weight"], learning_rate=p["learning_rate"], tolerance=p["tolerance"],
+        max_steps=p["steps"], network=first, derivation=derivation,
+        factors=links(first, derivation, found.activation_in_weight), formulas=found, descent=descent,
+        activations=activations[:len(descent.steps)],
+    )
 
 
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass, built directly (no descent): the graph ``train`` explains."""
+    p = PARAMS.resolve(params)
+    return network(p["input"], p["weight"], p["target"]).C
 
 
-LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)
+def tensors(**params) -> LessonTensors:
+    """The same network as tensors: ``forward`` itself, run on ``chainrule.Tensor`` leaves (w a parameter).
+
+    ``chainrule code --lang numpy|torch`` writes its program from it; ``pairs``
+    says that the tensor ``w`` stands for the scalar graph's ``w``.
+    """
+    p = PARAMS.resolve(params)
+    net = forward(Tensor(p["input"], name="i"), parameter(Tensor(p["weight"]), W), Tensor(p["target"], name="y"))
+    scalar = network(p["input"], p["weight"], p["target"])
+    return LessonTensors(net.C, scalar.C, [(scalar.w, W, ())])
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain,
+                tensors=tensors, plot=plot)

@@ -355,7 +355,7 @@
     const traces = [
       { x: d.parabola.w, y: d.parabola.cost, mode: "lines", name: "C(w)", line: { color: "#5f6c7b", width: 2 }, hoverinfo: "skip" },
       {
-        x: d.steps.map((s) => s.weight), y: d.steps.map((s) => s.cost), mode: "lines+markers", name: "steps",
+        x: d.steps.map((s) => s.parameters.w), y: d.steps.map((s) => s.cost), mode: "lines+markers", name: "steps",
         line: { color: "#9bb7e8", width: 1, dash: "dot" }, marker: { color: "#2f6fdd", size: 6 },
         hovertemplate: "w = %{x:.6g}<br>C = %{y:.6g}<extra></extra>",
       },
@@ -397,11 +397,11 @@
     if (invalid.size) return;
     running = true;
     CR.setText("btn-run", "Pause");
-    const tolerance = P.tolerance.default; // Run stops where the lesson's own descent would: |dC/dw| < tolerance
     const most = P[COUNTER.param].high;
     while (running) {
       const d = last;
-      if (d && (Math.abs(d.current.gradient) < tolerance || d.stopped === "diverged" || state.k >= most)) break;
+      // Run stops where the lesson's own descent would: its stop rule says so at the current step (current.stop)
+      if (d && (d.current.stop || state.k >= most)) break;
       // The first steps one at a time; later ones faster, so slow rates still finish.
       const stride = state.k < 20 ? 1 : Math.ceil(state.k / 10);
       state.k = Math.min(most, state.k + stride);
