@@ -57,7 +57,7 @@ def test_a_page_that_steps_without_stopping_early_is_judged_by_the_lesson_s_tole
 def test_the_status_line_is_at_the_minimum_only_near_w_star():
     result = simplest.train(steps=200)
     assert simplest.status_line(result).startswith("At the minimum after")
-    assert abs(result.steps[-1].weight - result.optimum_weight) <= simplest.AT_MINIMUM * abs(result.optimum_weight)
+    assert abs(result.weights[-1] - result.optimum_weight) <= simplest.AT_MINIMUM * abs(result.optimum_weight)
     early = simplest.train(steps=2)
     assert simplest.status_line(early).startswith("w* = y/i = 0.533333; the weight is")
 

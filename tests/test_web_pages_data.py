@@ -60,11 +60,11 @@ def test_the_parabola_follows_every_step_of_a_diverging_descent(lr):
     d = answer(learning_rate=lr, steps=50, tolerance=0)
     assert d["stopped"] == "diverged"
     low, high = d["plot_range"]
-    assert all(low < s["weight"] < high for s in d["steps"]), "every step is inside the drawn interval"
+    assert all(low < s["parameters"]["w"] < high for s in d["steps"]), "every step is inside the drawn interval"
     assert low < d["current"]["weight"] < high and low < d["optimum_weight"] < high
     # the curve passes through each drawn point
     drawn = dict(zip(d["parabola"]["w"], d["parabola"]["cost"]))
-    assert all(drawn[s["weight"]] == s["cost"] for s in d["steps"])
+    assert all(drawn[s["parameters"]["w"]] == s["cost"] for s in d["steps"])
 
 
 def test_the_cost_axis_turns_logarithmic_only_once_the_point_flew_off():
