@@ -92,14 +92,16 @@ def test_weight_and_bias_gradients_equal_finite_differences_of_the_cost():
 
 def test_descent_raises_the_true_class_probability_at_every_step():
     r = softmax.train(steps=20, learning_rate=1.0)
-    p_true = [h["probabilities"][r.target - 1] for h in r.history]
+    assert [s.step for s in r.descent.steps] == list(range(21))
+    p_true = [p[r.target - 1] for p in r.step_probabilities]
     assert all(b > a for a, b in zip(p_true, p_true[1:]))
-    assert all(abs(sum(h["probabilities"]) - 1) < 1e-12 for h in r.history)
+    assert all(abs(sum(p) - 1) < 1e-12 for p in r.step_probabilities)
 
 
 def test_a_huge_learning_rate_never_overflows_the_exponentials():
     r = softmax.train(learning_rate=10, input=10, steps=50)
-    assert all(math.isfinite(h["cost"]) for h in r.history)
+    assert len(r.descent.steps) == 51 and not r.descent.stopped
+    assert all(math.isfinite(s.cost) for s in r.descent.steps)
 
 
 def test_the_json_carries_the_jacobian_and_the_collapse(capsys):

@@ -26,19 +26,20 @@ gradient backprop accumulated on the logits. Then ∂C/∂wₖ = (pₖ − δ_y�
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, pretty, subscript
 from ..explainer.forward import forward_lines
-from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import fresh, ranking_section
+from ..tensor import Tensor
+from .contract import Lesson, LessonTensors
+from .descent import Descent, descend, ranking_section, stop_section
 
 NAME = "softmax"
 SUMMARY = ("Softmax and cross-entropy, three classes: the Jacobian ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ) and why ∂C/∂z collapses "
@@ -180,7 +181,8 @@ class SoftmaxResult:
     symbols: _Symbolic
     logit_derivation: Derivation  # ∂C/∂z_y: its paths (the direct one and the ones through S)
     derivation: Derivation  # ∂C/∂w and ∂C/∂b
-    history: list[dict] = field(default_factory=list)
+    descent: Descent  # the shared descent's records: cost, weights, biases and gradients at every step
+    step_probabilities: list[list[float]]  # p₁ p₂ p₃ at every step of the descent
 
     def graph(self) -> Value:
         return self.network.C
@@ -279,7 +281,8 @@ def explain(result: SoftmaxResult) -> Report:
         weight_lines.append(Math(f"∂C/∂w{sub(k)} = (p{sub(k)} − {delta})·x = {factor(g)} · {factor(result.input)} = "
                                  f"{num(g * result.input)}", note=f"engine: {num(w.grad)}"))
         weight_lines.append(Math(f"∂C/∂b{sub(k)} = p{sub(k)} − {delta} = {num(g)}", note=f"engine: {num(b.grad)}"))
-    first = result.history[0]["ranking"]
+    steps = result.descent.steps
+    first = steps[0].ranking
     sections = [
         Section("Forward pass", forward),
         Section("The Jacobian of softmax: every pₖ depends on every logit", jacobian_lines),
@@ -289,11 +292,12 @@ def explain(result: SoftmaxResult) -> Report:
         Section("The weights and biases: the logit's gradient times what feeds it", weight_lines),
         Section("Which weight matters most, at the first step", [first.verdict()],
                 table=Table(first.columns(), first.rows())),
-        ranking_section(result.history),
+        ranking_section(steps),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
                 table=Table(["step", "C", *(f"p{sub(k)}" for k in range(1, CLASSES + 1))],
-                            [[str(h["step"]), num(h["cost"]), *(num(v) for v in h["probabilities"])]
-                             for h in result.history])),
+                            [[str(s.step), num(s.cost), *(num(v) for v in ps)]
+                             for s, ps in zip(steps, result.step_probabilities)])),
+        *stop_section(result.descent.stopped),
     ]
     data = {
         "input": result.input,
@@ -318,7 +322,8 @@ def explain(result: SoftmaxResult) -> Report:
         "derivation": result.derivation.to_json(),
         "logit_derivation": result.logit_derivation.to_json(),
         "ranking": first.to_json(),
-        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "steps": [dict(s.to_json(), probabilities=ps) for s, ps in zip(steps, result.step_probabilities)],
+        "stopped": result.descent.stopped,
     }
     title = (f"Softmax and cross-entropy: zₖ = wₖ·x + bₖ, p = softmax(z), C = −ln p_y, "
              f"{CLASSES} classes, true class y = {y}")
@@ -331,44 +336,72 @@ def plot(result: SoftmaxResult, path: str) -> None:
     plot_softmax(result, path)
 
 
+def _start(p: dict) -> dict[str, float]:
+    """Parameter label → number, the weights then the biases: where the descent starts."""
+    return {**{f"w{subscript(k)}": v for k, v in enumerate(p["weights"], 1)},
+            **{f"b{subscript(k)}": v for k, v in enumerate(p["biases"], 1)}}
+
+
+def _network(p: dict, values: dict[str, float] | None = None) -> Network:
+    """The network with the resolved parameters ``p``; its weights and biases (``Parameter``\\ s) at ``values``."""
+    at = _start(p) if values is None else values
+    classes = range(1, CLASSES + 1)
+    weights = [Parameter(at[f"w{subscript(k)}"], label=f"w{subscript(k)}") for k in classes]
+    biases = [Parameter(at[f"b{subscript(k)}"], label=f"b{subscript(k)}") for k in classes]
+    return forward(Value(p["input"], label="x"), weights, biases, p["target"])
+
+
+def _explained(p: dict) -> Network:
+    """The network at the lesson's weights and biases, after one backward pass: the graph the lesson explains."""
+    net = _network(p)
+    net.C.backward()
+    return net
+
+
 def train(**params) -> SoftmaxResult:
     """Explain the first step, then take ``steps`` steps of gradient descent on the weights and biases."""
     p = PARAMS.resolve(params)
-    target, lr = p["target"], p["learning_rate"]
-    x = Value(p["input"], label="x")
-    weights = [Parameter(v, label=f"w{subscript(k)}") for k, v in enumerate(p["weights"], 1)]
-    biases = [Parameter(v, label=f"b{subscript(k)}") for k, v in enumerate(p["biases"], 1)]
-    net = forward(x, weights, biases, target)
-    net.C.backward()
+    target = p["target"]
+    net = _explained(p)
     probabilities = [q.data for q in net.probabilities]
     formula = [[probabilities[k] * ((k == j) - probabilities[j]) for j in range(CLASSES)] for k in range(CLASSES)]
-    result = SoftmaxResult(
-        input=p["input"], target=target, learning_rate=lr, network=net,
+    # each step builds its own graph (the explained one keeps its one backward pass)
+    descent = descend(lambda values: _network(p, values).C, _start(p), p["learning_rate"], p["steps"])
+    return SoftmaxResult(
+        input=p["input"], target=target, learning_rate=p["learning_rate"], network=net,
         jacobian=jacobian_by_backprop([z.data for z in net.logits]), jacobian_formula=formula,
         symbols=symbolic(CLASSES, target),
         logit_derivation=derive(net.C, wrt=[net.logits[target - 1]], symbolic=False),
         derivation=derive(net.C, wrt=net.parameters(), symbolic=False),
+        descent=descent,
+        step_probabilities=[[q.data for q in _network(p, s.parameters).probabilities] for s in descent.steps],
     )
-    ws, bs = list(p["weights"]), list(p["biases"])
-    for k in range(p["steps"] + 1):
-        wn = [Parameter(v, label=w.label) for v, w in zip(ws, weights)]
-        bn = [Parameter(v, label=b.label) for v, b in zip(bs, biases)]
-        step = forward(fresh(x), wn, bn, target)  # fresh leaves: the explained graph keeps its one pass
-        step.C.backward()
-        params_now = wn + bn
-        result.history.append({
-            "step": k, "cost": step.C.data, "probabilities": [q.data for q in step.probabilities],
-            "weights": ws[:], "biases": bs[:],
-            "ranking": rank([(q.label, q.data, q.grad) for q in params_now], lr),
-        })
-        ws = [w.data - lr * w.grad for w in wn]
-        bs = [b.data - lr * b.grad for b in bn]
-    return result
 
 
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass: the graph ``train`` explains, without its Jacobian, sympy and descent."""
+    return _explained(PARAMS.resolve(params)).C
 
 
-LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)
+def tensors(**params) -> LessonTensors:
+    """z = w·x + b (one weight and bias per class, vectors), p = softmax(z) as the lesson builds it, C = −Σ onehot·ln p.
+
+    m = max z is a number (data, not a parameter), as in the lesson; only the
+    true class's term of the sum is not 0: C = −ln p_y.
+    """
+    p = PARAMS.resolve(params)
+    n = _explained(p)
+    x = Tensor(n.x.data, name="x")
+    w = Tensor([v.data for v in n.weights], requires_grad=True, name="w")
+    b = Tensor([v.data for v in n.biases], requires_grad=True, name="b")
+    z = (w * x + b).named("z")
+    e = (z - Tensor(n.shift.data, name="m")).exp().named("e")
+    probabilities = (e / e.sum().named("S")).named("p")
+    onehot = Tensor(np.array([1.0 if k == p["target"] else 0.0 for k in range(1, CLASSES + 1)]), name="onehot")
+    C = (-(onehot * probabilities.log()).sum()).named("C")
+    pairs = [(v, "w", (k,)) for k, v in enumerate(n.weights)] + [(v, "b", (k,)) for k, v in enumerate(n.biases)]
+    return LessonTensors(C, n.C, pairs)
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, tensors=tensors,
+                plot=plot)

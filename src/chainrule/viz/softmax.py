@@ -35,9 +35,9 @@ def plot_softmax(result, path: str) -> None:
     middle.set_title("The gradient on the logits is p − onehot(y)")
     middle.legend(fontsize=8)
 
-    steps = [h["step"] for h in result.history]
+    steps = [s.step for s in result.descent.steps]
     for k in classes:
-        right.plot(steps, [h["probabilities"][k - 1] for h in result.history], "o-", ms=3,
+        right.plot(steps, [p[k - 1] for p in result.step_probabilities], "o-", ms=3,
                    lw=2.2 if k == result.target else 1.0, label=f"p{k}" + (" (true class)" if k == result.target else ""))
     right.set(xlabel="step", ylabel="probability", ylim=(0, 1), title=f"Gradient descent, lr = {result.learning_rate:g}")
     right.grid(True, alpha=0.3)
