@@ -101,16 +101,17 @@ def test_the_curvature_bound_is_where_descent_stops_converging():
     wild = conv.train(learning_rate=min(1.1 * bound, 1.0), steps=200)
     # no data, no seed: at 0.9 of the bound the cost falls by 1e-7 in 1,000 steps; 1e-4 leaves three orders of
     # magnitude for another processor's rounding
-    assert calm.history[-1]["cost"] < 1e-4 * calm.history[0]["cost"]
-    assert wild.history[-1]["cost"] > wild.history[0]["cost"]
+    assert calm.descent.costs[-1] < 1e-4 * calm.descent.costs[0]
+    assert wild.descent.costs[-1] > wild.descent.costs[0]
     assert wild.diverged_at is None or wild.diverged_at > 0
 
 
 def test_descent_learns_the_target_kernel():
     r = conv.train(learning_rate=0.02, steps=1000)
     # seen: within 0.013 of each target tap, bias 0.020 (a deterministic run): 0.05 is more than twice that
-    assert r.history[-1]["kernel"] == pytest.approx(r.target_kernel, abs=0.05)
-    assert abs(r.history[-1]["bias"]) < 0.05
+    last = r.descent.steps[-1].parameters
+    assert [last[w.label] for w in r.network.kernel] == pytest.approx(r.target_kernel, abs=0.05)
+    assert abs(last["b"]) < 0.05
 
 
 def test_a_learning_rate_far_too_large_stops_the_descent_with_a_warning(capsys):

@@ -29,18 +29,21 @@ engine's; the formulas are read off the graph's edges and checked against it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..errors import InvalidValueError, NonFiniteError, NumericalOverflowError
+import numpy as np
+
+from ..convolution import conv1d
+from ..errors import InvalidValueError
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, subscript
 from ..explainer.forward import forward_lines
-from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import fresh, ranking_section
+from ..tensor import Tensor
+from .contract import Lesson, LessonTensors
+from .descent import Descent, descend, ranking_section
 
 NAME = "conv"
 SUMMARY = ("A 1-D convolution: one kernel at every position, so ∂C/∂wₖ adds δₜ·input over the positions (paths add) "
@@ -166,8 +169,12 @@ class ConvResult:
     variants: list[Variant]
     curvature: float  # the largest eigenvalue of the cost's curvature matrix in (w, b)
     flattest: float  # its smallest: 0 when the outputs do not pin the kernel down (a valley of minima)
-    history: list[dict] = field(default_factory=list)
-    diverged_at: int | None = None  # the step whose cost no longer fitted in a float
+    descent: Descent  # the shared descent's records: cost, kernel, bias and gradients at every step
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The step whose cost no longer fitted in a float (the descent stopped there), or None."""
+        return len(self.descent.steps) if self.descent.stopped else None
 
     @property
     def stable_learning_rate(self) -> float:
@@ -255,7 +262,8 @@ def explain(result: ConvResult) -> Report:
     variant_rows = [[f"{v.stride}", f"{v.padding}", str(v.outputs), num(v.cost),
                      " ".join(num(g, 4) for g in v.kernel_gradient), num(v.bias_gradient),
                      ", ".join(f"x{sub(j)}" for j in v.unread) or "—"] for v in result.variants]
-    first = result.history[0]["ranking"]
+    steps = result.descent.steps
+    first = steps[0].ranking
     names = [w.label for w in n.kernel]
     sections = [
         Section("Forward pass: the same kernel at every position", forward),
@@ -276,11 +284,11 @@ def explain(result: ConvResult) -> Report:
                 table=Table(["stride", "padding", "outputs", "C", "∂C/∂w", "∂C/∂b", "unread inputs"], variant_rows)),
         Section("Which weight matters most, at the first step", [first.verdict()],
                 table=Table(first.columns(), first.rows())),
-        ranking_section(result.history),
+        ranking_section(steps),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})", descent_lines(result),
                 table=Table(["step", "C", *names, "b"],
-                            [[str(h["step"]), num(h["cost"]), *(num(v) for v in h["kernel"]), num(h["bias"])]
-                             for h in result.history])),
+                            [[str(s.step), num(s.cost), *(num(s.parameters[name]) for name in names),
+                              num(s.parameters["b"])] for s in steps])),
     ]
     data = {
         "signal": result.signal,
@@ -307,7 +315,8 @@ def explain(result: ConvResult) -> Report:
         "diverged_at": result.diverged_at,
         "derivation": result.derivation.to_json(),
         "ranking": first.to_json(),
-        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in h.items()} for h in result.history],
+        "steps": [s.to_json() for s in steps],
+        "stopped": result.descent.stopped,
     }
     title = (f"A 1-D convolution: a kernel of {K} over a signal of {size}, stride {s}, padding {p}:  "
              "oₜ = Σₖ wₖ·(the input under wₖ) + b,  C = Σₜ (oₜ − yₜ)²")
@@ -357,15 +366,12 @@ def curvatures(signal: list[float], kernel: list[float], bias: float, targets: l
     C is a quadratic in θ, so central differences of the gradient give its
     curvature matrix up to rounding, whatever the step.
     """
-    import numpy as np
-
     theta = list(kernel) + [bias]
 
     def grad(at: list[float]) -> list[float]:
-        x = [Value(v, label=f"x{subscript(j)}") for j, v in enumerate(signal, 1)]
         ws = [Parameter(v) for v in at[:-1]]
         b = Parameter(at[-1])
-        forward(x, ws, b, targets, stride, padding).C.backward()
+        forward(_signal(signal), ws, b, targets, stride, padding).C.backward()
         return [w.grad for w in ws] + [b.grad]
 
     columns = []
@@ -379,27 +385,46 @@ def curvatures(signal: list[float], kernel: list[float], bias: float, targets: l
     return float(eigenvalues[0]), float(eigenvalues[-1])
 
 
+def _signal(signal: list[float]) -> list[Value]:
+    """The input x₁ x₂ …: givens, not parameters."""
+    return [Value(v, label=f"x{subscript(j)}") for j, v in enumerate(signal, 1)]
+
+
 def _run(signal: list[float], kernel: list[float], bias: float, target_kernel: list[float], stride: int,
          padding: int) -> Network:
-    x = [Value(v, label=f"x{subscript(j)}") for j, v in enumerate(signal, 1)]
+    """One forward and one backward pass: the kernel w₁ … w_K and the bias b are the parameters."""
     ws = [Parameter(v, label=f"w{subscript(k)}") for k, v in enumerate(kernel, 1)]
-    net = forward(x, ws, Parameter(bias, label="b"), correlate(signal, target_kernel, stride, padding), stride, padding)
+    net = forward(_signal(signal), ws, Parameter(bias, label="b"), correlate(signal, target_kernel, stride, padding),
+                  stride, padding)
     net.C.backward()
     return net
 
 
-def train(**params) -> ConvResult:
-    """Explain the first step (and the other strides and paddings), then take ``steps`` steps of descent."""
+def _checked(params: dict) -> dict:
+    """The resolved parameters, with the kernel as long as the target kernel and a window that fits the signal."""
     p = PARAMS.resolve(params)
-    signal, kernel, target_kernel = p["signal"], p["kernel"], p["target_kernel"]
-    stride, padding, lr = p["stride"], p["padding"], p["learning_rate"]
+    signal, kernel, target_kernel, stride, padding = (p["signal"], p["kernel"], p["target_kernel"], p["stride"],
+                                                      p["padding"])
     if len(target_kernel) != len(kernel):
         raise InvalidValueError(f"target_kernel: got {len(target_kernel)} numbers; allowed: as many as the kernel "
                                 f"({len(kernel)})")
     if output_length(len(signal), len(kernel), stride, padding) == 0:
         raise InvalidValueError(f"signal: {len(signal)} numbers with padding {padding} are fewer than the kernel's "
                                 f"{len(kernel)}; allowed: at least {max(len(kernel) - 2 * padding, 2)} numbers")
-    net = _run(signal, kernel, p["bias"], target_kernel, stride, padding)
+    return p
+
+
+def _lesson_run(p: dict) -> Network:
+    """The lesson's own network (its stride and padding), after one backward pass."""
+    return _run(p["signal"], p["kernel"], p["bias"], p["target_kernel"], p["stride"], p["padding"])
+
+
+def train(**params) -> ConvResult:
+    """Explain the first step (and the other strides and paddings), then take ``steps`` steps of descent."""
+    p = _checked(params)
+    signal, kernel, target_kernel = p["signal"], p["kernel"], p["target_kernel"]
+    stride, padding, lr = p["stride"], p["padding"], p["learning_rate"]
+    net = _lesson_run(p)
     deltas = [o.grad for o in net.outputs]
     terms = [[deltas[t] * _edge_local(o, w) for t, o in enumerate(net.outputs)] for w in net.kernel]
     variants = []
@@ -410,35 +435,49 @@ def train(**params) -> ConvResult:
         read = {j for row in reads(len(signal), len(kernel), s, pad) for j in row}
         variants.append(Variant(s, pad, len(v.outputs), v.C.data, [w.grad for w in v.kernel], v.b.grad,
                                 [j for j in range(1, len(signal) + 1) if j not in read]))
-    result = ConvResult(
+
+    def cost(values: dict[str, float]) -> Value:
+        """The cost at ``values`` on a graph of its own (the explained one keeps its one backward pass)."""
+        ws = [Parameter(values[w.label], label=w.label) for w in net.kernel]
+        return forward(_signal(signal), ws, Parameter(values["b"], label="b"), net.targets, stride, padding).C
+
+    flattest, curvature = curvatures(signal, kernel, p["bias"], net.targets, stride, padding)
+    # a learning rate past 2/λ makes the cost outgrow a float: the shared descent stops there and says so
+    descent = descend(cost, {**{w.label: w.data for w in net.kernel}, "b": net.b.data}, lr, p["steps"])
+    return ConvResult(
         signal=list(signal), target_kernel=list(target_kernel), stride=stride, padding=padding, learning_rate=lr,
         network=net, derivation=derive(net.C, wrt=[net.kernel[0]], symbolic=False), deltas=deltas, terms=terms,
         input_by_formula=input_gradient_by_flipped_kernel(deltas, [w.data for w in net.kernel], len(signal), stride,
                                                           padding),
-        variants=variants,
-        curvature=0.0, flattest=0.0,
+        variants=variants, curvature=curvature, flattest=flattest, descent=descent,
     )
-    result.flattest, result.curvature = curvatures(signal, kernel, p["bias"], net.targets, stride, padding)
-    ws, b = list(kernel), p["bias"]
-    for k in range(p["steps"] + 1):
-        wn = [Parameter(v, label=w.label) for v, w in zip(ws, net.kernel)]
-        bn = Parameter(b, label="b")
-        try:
-            step = forward([fresh(x) for x in net.x], wn, bn, net.targets, stride, padding)  # fresh leaves every step
-            step.C.backward()
-        except (NumericalOverflowError, NonFiniteError):  # the learning rate is past 2/λ: the cost outgrew a float
-            result.diverged_at = k
-            break
-        result.history.append({"step": k, "cost": step.C.data, "kernel": ws[:], "bias": b,
-                               "ranking": rank([(q.label, q.data, q.grad) for q in wn + [bn]], lr)})
-        ws = [w.data - lr * w.grad for w in wn]
-        b = bn.data - lr * bn.grad
-    return result
 
 
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass: the graph ``train`` explains, without its variants, curvature and descent."""
+    return _lesson_run(_checked(params)).C
 
 
-LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot)
+def tensors(**params) -> LessonTensors:
+    """The convolution as one tensor operation: o = conv1d(x, W, b), C = Σₜ (oₜ − yₜ)².
+
+    The signal is one example with one channel, x of shape (1, n, 1); the
+    kernel W has shape (K, 1, 1) (K taps, one channel in, one out), so
+    W[k − 1, 0, 0] is wₖ; b has shape (1,). ``conv1d`` slides W with the
+    lesson's stride and padding, as the scalar graph does one product at a
+    time, and its backward adds δₜ · (the input under wₖ) over the positions.
+    """
+    p = _checked(params)
+    n = _lesson_run(p)
+    x = Tensor(np.array(p["signal"], dtype=np.float64).reshape(1, -1, 1), name="x")
+    W = Tensor(np.array([w.data for w in n.kernel], dtype=np.float64).reshape(-1, 1, 1), requires_grad=True, name="W")
+    b = Tensor(np.array([n.b.data]), requires_grad=True, name="b")
+    o = conv1d(x, W, b, stride=p["stride"], padding=p["padding"]).named("o")
+    y = Tensor(np.array(n.targets, dtype=np.float64).reshape(1, -1, 1), name="y")
+    C = ((o - y) ** 2).sum().named("C")
+    pairs = [(w, "W", (k, 0, 0)) for k, w in enumerate(n.kernel)] + [(n.b, "b", (0,))]
+    return LessonTensors(C, n.C, pairs)
+
+
+LESSON = Lesson(name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, tensors=tensors,
+                plot=plot)
