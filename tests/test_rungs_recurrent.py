@@ -74,13 +74,17 @@ def test_clipping_keeps_the_direction_and_bounds_the_norm():
 @pytest.mark.parametrize("lr", [0.5, 1.0])
 def test_clipping_fixes_the_exploding_step_of_the_default_run(lr):
     r = recurrent.train(learning_rate=lr)
-    for rows in (r.plain, r.clipped):
+    for descent, clip in ((r.plain, None), (r.clipped, r.clip)):
+        rows = descent.steps
         for a, b in zip(rows, rows[1:]):
-            step = math.hypot(b["weight"] - a["weight"], b["input_weight"] - a["input_weight"])
-            assert step == pytest.approx(lr * a["norm"] * a["scale"], rel=1e-9)
-    assert all(row["norm"] * row["scale"] <= r.clip * (1 + 1e-12) for row in r.clipped)
-    assert r.plain[0]["norm"] > 5 * r.clip  # the exploding gradient at the start
-    assert r.clipped[-1]["cost"] < 0.01 * r.plain[-1]["cost"]  # the unclipped jump lands on a saturated plateau
+            step = math.hypot(b.parameters["w"] - a.parameters["w"], b.parameters["u"] - a.parameters["u"])
+            norm, scale = recurrent.step_norm(a, clip)
+            assert step == pytest.approx(lr * norm * scale, rel=1e-9)
+    clipped = [recurrent.step_norm(s, r.clip) for s in r.clipped.steps]
+    assert all(norm * scale <= r.clip * (1 + 1e-12) for norm, scale in clipped)
+    assert recurrent.step_norm(r.plain.steps[0], None)[0] > 5 * r.clip  # the exploding gradient at the start
+    # the unclipped jump lands on a saturated plateau
+    assert r.clipped.steps[-1].cost < 0.01 * r.plain.steps[-1].cost
 
 
 def test_gradients_of_w_and_u_equal_pytorch():

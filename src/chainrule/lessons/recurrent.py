@@ -28,17 +28,17 @@ step). The lesson measures all of it with the engine.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, subscript
 from ..explainer.forward import forward_lines
-from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import ranking_section
+from ..tensor import Tensor
+from .contract import Lesson, LessonTensors
+from .descent import Descent, Step, descend, ranking_section, stop_section
 
 NAME = "recurrent"
 SUMMARY = ("A recurrent tanh unit over T steps (--time-steps): backprop through time, one path per step, the same w; "
@@ -158,19 +158,34 @@ def clip_by_norm(gradients: list[float], threshold: float) -> tuple[list[float],
     return [g * scale for g in gradients], norm, scale
 
 
-def descend(weight: float, input_weight: float, inputs: list[float], target: float, learning_rate: float,
-            steps: int, clip: float | None) -> list[dict]:
-    """Gradient descent on (w, u), clipping the gradient's norm to ``clip`` when given."""
-    rows, w, u = [], weight, input_weight
-    for k in range(steps + 1):
-        net = run(w, u, inputs, target)
-        g = [net.w.grad, net.u.grad]
-        used, norm, scale = clip_by_norm(g, clip) if clip is not None else (g, math.hypot(*g), 1.0)
-        rows.append({"step": k, "weight": w, "input_weight": u, "cost": net.C.data, "dC_dw": g[0], "dC_du": g[1],
-                     "norm": norm, "scale": scale,
-                     "ranking": rank([("w", w, g[0]), ("u", u, g[1])], learning_rate)})
-        w, u = w - learning_rate * used[0], u - learning_rate * used[1]
-    return rows
+def descent(weight: float, input_weight: float, inputs: list[float], target: float, learning_rate: float,
+            steps: int, clip: float | None) -> Descent:
+    """Gradient descent on (w, u) (the shared ``descend``), each step along the gradient clipped to ``clip`` when given.
+
+    The records keep the true gradient g; the step moves by lr·g·min(1, c/‖g‖)
+    (``clip_by_norm``), the same direction as g and never longer than lr·c.
+    """
+    def cost(values: dict[str, float]) -> Value:
+        return forward(Parameter(values["w"], label="w"), Parameter(values["u"], label="u"), inputs, target).C
+
+    def clipped(gradients: dict[str, float]) -> dict[str, float]:
+        return dict(zip(gradients, clip_by_norm(list(gradients.values()), clip)[0]))
+
+    return descend(cost, {"w": weight, "u": input_weight}, learning_rate, steps,
+                   direction=clipped if clip is not None else None)
+
+
+def step_norm(step: Step, clip: float | None) -> tuple[float, float]:
+    """The step's ‖g‖ and the scale its gradient was multiplied by: 1 without clipping, min(1, c/‖g‖) with it.
+
+    Without clipping ‖g‖ is ``math.hypot``'s, with it ``clip_by_norm``'s √(Σg²), the one the clipped step used
+    (the two can differ in the last digit).
+    """
+    g = list(step.gradients.values())
+    if clip is None:
+        return math.hypot(*g), 1.0
+    _, norm, scale = clip_by_norm(g, clip)
+    return norm, scale
 
 
 @dataclass
@@ -183,8 +198,8 @@ class RecurrentResult:
     network: Network
     derivation: Derivation
     sweeps: list[Sweep]
-    plain: list[dict] = field(default_factory=list)  # descent without clipping
-    clipped: list[dict] = field(default_factory=list)
+    plain: Descent  # descent without clipping: the shared descent's records
+    clipped: Descent  # descent along the gradient clipped to ‖g‖ ≤ clip
 
     def graph(self) -> Value:
         return self.network.C
@@ -276,26 +291,30 @@ def explain(result: RecurrentResult) -> Report:
         "the slopes 1 − h² are small and the product vanishes after all. Below |w| = 1 it always vanishes: "
         "the gradient from early steps is lost, so the unit cannot learn what the early inputs said.",
     ]
-    # clipping
-    plain, clipped = result.plain, result.clipped
-    clip_rows = [[str(a["step"]), num(a["norm"]), num(a["weight"]), num(a["cost"]), num(b["norm"]),
-                  num(b["scale"], 3), num(b["weight"]), num(b["cost"])] for a, b in zip(plain, clipped)]
-    biggest_plain = max(abs(r["norm"]) * result.learning_rate for r in plain[:-1]) if len(plain) > 1 else 0.0
-    biggest_clipped = max(abs(r["norm"] * r["scale"]) * result.learning_rate for r in clipped[:-1]) if len(clipped) > 1 else 0.0
-    triggered = sum(1 for r in clipped[:-1] if r["scale"] < 1.0)
+    # clipping: each step's ‖g‖ (and the scale clipping applied), the weight w and the cost, in both runs
+    plain, clipped = result.plain.steps, result.clipped.steps
+    plain_norms = [step_norm(s, None)[0] for s in plain]
+    clipped_norms = [step_norm(s, result.clip) for s in clipped]
+    clip_rows = [[str(a.step), num(na), num(a.parameters["w"]), num(a.cost), num(nb), num(scale, 3),
+                  num(b.parameters["w"]), num(b.cost)]
+                 for a, na, b, (nb, scale) in zip(plain, plain_norms, clipped, clipped_norms)]
+    lr = result.learning_rate
+    biggest_plain = max(abs(g) * lr for g in plain_norms[:-1]) if len(plain) > 1 else 0.0
+    biggest_clipped = max(abs(g * scale) * lr for g, scale in clipped_norms[:-1]) if len(clipped) > 1 else 0.0
+    triggered = sum(1 for _, scale in clipped_norms[:-1] if scale < 1.0)
     clipping = [
         Math(f"g′ = g · min(1, c/|g|),  c = {num(result.clip)}",
              note="the clipped gradient: the same direction, a step never longer than lr·c"),
         f"Clipping acted at {triggered} of the {max(len(clipped) - 1, 0)} steps. The longest step without clipping: "
         f"{num(biggest_plain)}; with clipping: {num(biggest_clipped)} (at most lr·c = "
         f"{num(result.learning_rate * result.clip)}).",
-        f"After {len(plain) - 1} steps: C = {num(plain[-1]['cost'])} without clipping, {num(clipped[-1]['cost'])} "
+        f"After {len(plain) - 1} steps: C = {num(plain[-1].cost)} without clipping, {num(clipped[-1].cost)} "
         "with it.",
     ]
     if len(plain) > 1:
-        clipping.insert(1, f"Without clipping the first step takes w from {num(plain[0]['weight'])} to "
-                           f"{num(plain[1]['weight'])} (|g| = {num(plain[0]['norm'])}); there |g| = "
-                           f"{num(plain[1]['norm'])}. With clipping it goes to {num(clipped[1]['weight'])}.")
+        clipping.insert(1, f"Without clipping the first step takes w from {num(plain[0].parameters['w'])} to "
+                           f"{num(plain[1].parameters['w'])} (|g| = {num(plain_norms[0])}); there |g| = "
+                           f"{num(plain_norms[1])}. With clipping it goes to {num(clipped[1].parameters['w'])}.")
     listed = min(T, LISTED_STEPS)
     derivation_title = (f"The paths from w to C: one per time step ({T}), and they add" if T <= LISTED_STEPS
                         else f"The paths from w to C, written out for the first {listed} steps (T = {listed}): "
@@ -313,9 +332,11 @@ def explain(result: RecurrentResult) -> Report:
         Section(f"Gradient clipping, the fix for explosion (lr = {num(result.learning_rate)})", clipping,
                 table=Table(["step", "|g|", "w", "C", "|g| (clipped run)", "scale", "w (clipped)", "C (clipped)"],
                             clip_rows)),
-        Section("Which weight matters most, at the first step", [plain[0]["ranking"].verdict()],
-                table=Table(plain[0]["ranking"].columns(), plain[0]["ranking"].rows())),
+        Section("Which weight matters most, at the first step", [plain[0].ranking.verdict()],
+                table=Table(plain[0].ranking.columns(), plain[0].ranking.rows())),
         ranking_section(plain),
+        *stop_section(result.plain.stopped),
+        *stop_section(result.clipped.stopped),
     ]
     data = {
         "time_steps": T,
@@ -335,9 +356,10 @@ def explain(result: RecurrentResult) -> Report:
         "sweeps": [s.to_json() for s in result.sweeps],
         "clip": result.clip,
         "learning_rate": result.learning_rate,
-        "descent": [{k: v for k, v in r.items() if k != "ranking"} for r in plain],
-        "descent_clipped": [{k: v for k, v in r.items() if k != "ranking"} for r in clipped],
-        "steps": [{k: (v.to_json() if k == "ranking" else v) for k, v in r.items()} for r in plain],
+        "steps": [dict(s.to_json(), norm=g, scale=1.0) for s, g in zip(plain, plain_norms)],
+        "steps_clipped": [dict(s.to_json(), norm=g, scale=scale) for s, (g, scale) in zip(clipped, clipped_norms)],
+        "stopped": result.plain.stopped,
+        "stopped_clipped": result.clipped.stopped,
     }
     title = f"A recurrent unit over T = {T} steps: zₜ = w·h(t−1) + u·xₜ, hₜ = tanh(zₜ), C = (h_T − y)²"
     return Report(NAME, title, sections, data)
@@ -373,23 +395,43 @@ def train(**params) -> RecurrentResult:
     T, lr = p["time_steps"], p["learning_rate"]
     inputs = sequence(p["inputs"], T)
     net = run(p["weight"], p["input_weight"], inputs, p["target"])
-    result = RecurrentResult(
+    return RecurrentResult(
         time_steps=T, inputs=inputs, target=p["target"], clip=p["clip"], learning_rate=lr, network=net,
         derivation=_short_derivation(net, p["weight"], p["input_weight"], inputs, p["target"]),
         sweeps=[sweep(w, p["input_weight"], p["inputs"], p["target"], SWEEP_LENGTHS, T) for w in SWEEP_WEIGHTS],
+        plain=descent(p["weight"], p["input_weight"], inputs, p["target"], lr, p["steps"], None),
+        clipped=descent(p["weight"], p["input_weight"], inputs, p["target"], lr, p["steps"], p["clip"]),
     )
-    result.plain = descend(p["weight"], p["input_weight"], inputs, p["target"], lr, p["steps"], None)
-    result.clipped = descend(p["weight"], p["input_weight"], inputs, p["target"], lr, p["steps"], p["clip"])
-    return result
 
 
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass: the graph ``train`` explains, without its sweeps and descents."""
+    p = PARAMS.resolve(params)
+    return run(p["weight"], p["input_weight"], sequence(p["inputs"], p["time_steps"]), p["target"]).C
+
+
+def tensors(**params) -> LessonTensors:
+    """The unrolled recurrence with tensors: zₜ = w·hₜ₋₁ + u·xₜ, hₜ = tanh(zₜ) from h₀ = 0, C = (h_T − y)².
+
+    w and u are one-number tensors that need a gradient (``requires_grad``);
+    the inputs x₁ … x_T, the state h₀ and the target y are data. The same w
+    and u are read at every time step: backprop through time adds their T
+    contributions, as the scalar graph does.
+    """
+    p = PARAMS.resolve(params)
+    n = run(p["weight"], p["input_weight"], sequence(p["inputs"], p["time_steps"]), p["target"])
+    w = Tensor(n.w.data, requires_grad=True, name="w")
+    u = Tensor(n.u.data, requires_grad=True, name="u")
+    h = Tensor(n.h0.data, name="h0")
+    for t, x in enumerate(n.x, 1):
+        z = (w * h + u * Tensor(x.data, name=f"x{t}")).named(f"z{t}")
+        h = z.tanh().named(f"h{t}")
+    C = ((h - Tensor(n.y.data, name="y")) ** 2).named("C")
+    return LessonTensors(C, n.C, [(n.w, "w", ()), (n.u, "u", ())])
 
 
 LESSON = Lesson(
-    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, tensors=tensors, plot=plot,
     # the explorer steps through 4 time steps: 20 unrolled steps are 66 nodes in a row, far wider than a page
     step_through={"time_steps": 4},
 )

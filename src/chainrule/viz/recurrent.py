@@ -39,7 +39,7 @@ def plot_recurrent(result, path: str) -> None:
     middle.grid(True, which="both", alpha=0.3)
     middle.legend(fontsize=8)
     for rows, label in ((result.plain, "without clipping"), (result.clipped, f"clipped at ‖g‖ ≤ {result.clip:g}")):
-        shown = [(r["step"], r["cost"]) for r in rows if r["cost"] > 0]
+        shown = [(s.step, s.cost) for s in rows.steps if s.cost > 0]
         right.plot([k for k, _ in shown], [c for _, c in shown], "o-", ms=3, label=label)
     right.set(yscale="log", xlabel="descent step", ylabel="cost C",
               title=f"Gradient clipping (lr = {result.learning_rate:g}, w starts at {result.network.w.data:g})")
