@@ -86,12 +86,16 @@ def test_descent_that_diverges_is_refused_with_a_clear_error():
 
 def test_the_two_unit_descent_ranks_its_weights_at_every_recorded_step():
     twins = cx.twins(seed=0, learning_rate=0.05, steps=200)
-    assert [k for k, _ in twins.rankings] == [k for k, _ in twins.history]  # each recorded step, the end too
-    assert [k for k, _ in cx.twins(seed=0, learning_rate=0.05, steps=0).rankings] == [0]  # no descent: its start
-    k, first = twins.rankings[0]
+    assert [s.step for s in twins.history] == list(range(0, 201, 20))  # every 20th step, the end too
+    assert [s.step for s in cx.twins(seed=0, learning_rate=0.05, steps=55).history] == [*range(0, 55, 5), 55]
+    assert [s.step for s in cx.twins(seed=0, learning_rate=0.05, steps=0).history] == [0]  # no descent: its start
+    first = twins.history[0]
     C, g = cx.cost_and_gradient(twins.initial)
+    assert first.cost == C and list(first.gradients.values()) == g  # the start's cost and gradients, by backprop
     largest = max(range(len(g)), key=lambda n: abs(g[n]))
-    assert k == 0 and cx.NAMES[largest] in first.short()  # the largest |∂C/∂p| of the start, by backprop
+    assert cx.NAMES[largest] in first.ranking.short()  # the largest |∂C/∂p| of the start
+    last = twins.history[-1]
+    assert list(last.parameters.values()) == twins.theta and last.cost == twins.cost  # θ* is where descent ended
     report = cx.explain(cx.train(steps=200))
     assert any(s.title == "Which weight matters most, step by step" for s in report.sections)
-    assert report.to_json()["twins"]["rankings"][0]["step"] == 0
+    assert report.to_json()["twins"]["history"][0]["step"] == 0

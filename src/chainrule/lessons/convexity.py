@@ -29,15 +29,16 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..errors import InvalidValueError, NonFiniteError, NumericalOverflowError
+from ..errors import InvalidValueError
 from ..explainer.format import num, pretty, subscript, superscript
-from ..explainer.ranking import rank
 from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import as_floats, sigmoid, to_sympy
+from ..gradcheck import graph_parameters
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from .contract import Lesson
-from .steps import ranking_section
+from .contract import Lesson, LessonTensors
+from .descent import Step, descend, ranking_section
+from .tensor_form import dense
 
 NAME = "convexity"
 SUMMARY = ("Why the cost is not convex: the video's parabola (C″ = 2i² > 0), a sigmoid that makes C″ change sign, and "
@@ -256,8 +257,7 @@ class Twins:
     curvature_at: list[float]  # s = 0, ½, 1
     curvature: list[float]  # backprop, differentiated
     curvature_exact: list[float]  # sympy
-    history: list[tuple[int, float]] = field(default_factory=list)  # (step, C) every few steps
-    rankings: list = field(default_factory=list)  # (step, Ranking): which weight matters most, at those steps
+    history: list[Step] = field(default_factory=list)  # the shared descent's records, every few steps and the last
 
     @property
     def twin(self) -> list[float]:
@@ -280,7 +280,7 @@ class Twins:
 
     def to_json(self) -> dict:
         out = dict(vars(self))
-        out["rankings"] = [{"step": k, "ranking": r.to_json()} for k, r in self.rankings]
+        out["history"] = [s.to_json() for s in self.history]
         out.update(twin=self.twin, midpoint_cost=self.midpoint_cost, bump=self.bump, distinct=self.distinct,
                    names=list(NAMES))
         return out
@@ -298,22 +298,17 @@ def graph(**params) -> Value:
 
 
 def twins(seed: int, learning_rate: float, steps: int) -> Twins:
-    theta = initial(seed)
-    start, history, rankings = theta[:], [], []
+    """Descend from seed's start (the shared ``descend``), then look at where it stopped, its twin and between them."""
+    start = initial(seed)
+    descent = descend(lambda values: two_units(leaves([values[name] for name in NAMES])), dict(zip(NAMES, start)),
+                      learning_rate, steps)
+    if descent.stopped:
+        raise InvalidValueError(f"learning_rate = {learning_rate}: descent from seed {seed} diverged at step "
+                                f"{len(descent.steps)}; allowed: a smaller learning rate")
     record = max(1, steps // 10)
-    for k in range(steps):
-        try:
-            C, g = cost_and_gradient(theta)
-        except (NumericalOverflowError, NonFiniteError):
-            raise InvalidValueError(f"learning_rate = {learning_rate}: descent from seed {seed} diverged at step {k}; "
-                                    "allowed: a smaller learning rate") from None
-        if k % record == 0:
-            history.append((k, C))
-            rankings.append((k, rank(list(zip(NAMES, theta, g)), learning_rate)))
-        theta = [t - learning_rate * d for t, d in zip(theta, g)]
-    C, g = cost_and_gradient(theta)
-    history.append((steps, C))
-    rankings.append((steps, rank(list(zip(NAMES, theta, g)), learning_rate)))
+    history = [s for s in descent.steps if s.step % record == 0 or s.step == steps]
+    last = descent.steps[-1]
+    theta, C, g = [last.parameters[name] for name in NAMES], last.cost, [last.gradients[name] for name in NAMES]
     twin = swap(theta)
     C_twin, g_twin = cost_and_gradient(twin)
     direction = [b - a for a, b in zip(theta, twin)]
@@ -327,7 +322,7 @@ def twins(seed: int, learning_rate: float, steps: int) -> Twins:
         twin_gradient_norm=math.sqrt(sum(v * v for v in g_twin)),
         flipped_cost=two_units(leaves(flip(theta))).data, slice_s=ss, slice_costs=costs, curvature_at=list(at),
         curvature=[slice_curvature(theta, direction, s) for s in at],
-        curvature_exact=slice_curvature_exact(theta, direction, at), history=history, rankings=rankings,
+        curvature_exact=slice_curvature_exact(theta, direction, at), history=history,
     )
 
 
@@ -432,7 +427,7 @@ def explain(result: ConvexityResult) -> Report:
         Section("Two hidden units: every minimum has a twin", twin_lines),
         Section("A slice through the twins: the bump between them", slice_lines,
                 table=Table(["s", "C(θ(s))"], slice_rows)),
-        ranking_section([{"step": k, "ranking": r} for k, r in t.rankings]),
+        ranking_section(t.history),
     ]
     data = {
         "input": i,
@@ -477,8 +472,22 @@ def train(**params) -> ConvexityResult:
                            twins(p["seed"], p["learning_rate"], p["steps"]), _chord(sig))
 
 
+def tensors(**params) -> LessonTensors:
+    """The two tanh units as a 1-2-1 network over the five points, the points the rows of x: C = Σ (a − y)².
+
+    z1 = x·W1 + b1 (W1[0, k − 1] = w¹ₖ, b1[k − 1] = b¹ₖ), a1 = tanh(z1),
+    a = a1·W2 + b2 (W2[k − 1, 0] = w²ₖ, b2[0] = b²), at seed's initial weights.
+    """
+    cost = graph(**params)
+    leaf = {p.label: p for p in graph_parameters(cost)}
+    w11, b11, w21, w12, b12, w22, b2 = (leaf[name] for name in NAMES)
+    layers = [([[w11], [w12]], [b11, b12], "tanh"), ([[w21, w22]], [b2], "linear")]
+    loss, pairs = dense([[x] for x in DATA_X], layers, [[y] for y in DATA_Y])
+    return LessonTensors(loss, cost, pairs)
+
+
 LESSON = Lesson(
-    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, tensors=tensors, plot=plot,
     # the step-through as an exercise would ask more questions than fit one sitting (a value for each of the
     # graph's nodes, a product for each of its 70 edges: 143 with the lesson's own); `chainrule exercise
     # convexity` asks the network's named values (43 questions)
