@@ -22,7 +22,10 @@ A real network has no single curvature, so practitioners choose by trying:
   whose gradients are small gets a relatively larger step.
 
 The lesson shows each on a small network, MLP(1 → 4 tanh → 1), fitting four
-points; ``--plot`` draws the sweeps and the range test.
+points; ``--plot`` draws the sweeps and the range test. Every sweep, every
+rate of the range test and both schedules are the one shared descent
+(``descent.descend``) at another rate; Adam, an optimizer rather than
+gradient descent, steps by its own loop.
 """
 
 from __future__ import annotations
@@ -30,14 +33,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..errors import NumericalOverflowError
 from ..explainer.format import num, subscript
 from ..explainer.report import Report, Section, Table
+from ..gradcheck import graph_parameters
 from ..neuron import MLP
 from ..params import Param, Params
-from ..scalar import Value
-from .contract import Lesson
+from ..scalar import Parameter, Value
 from . import simplest
+from .contract import Lesson, LessonTensors
+from .descent import Descent, descend
+from .tensor_form import dense
 
 NAME = "learning-rate"
 SUMMARY = ("The learning rate: a hyperparameter. Convergence, oscillation and divergence, a range test, schedules "
@@ -85,68 +90,86 @@ def weight_behaviour(weights: list[float], optimum: float) -> str:
     return "converges, oscillating" if flips else "converges"
 
 
-def mlp_cost(net: MLP) -> Value:
-    """The small network's cost: the mean squared error on ``POINTS``.
+# The small network's parameters, in the order MLP(1, [4, 1]) draws them: each hidden unit's weight and bias
+# (w¹ⱼ: the input → unit j, b¹ⱼ), then the output's weights (w²ⱼ: unit j → the output) and its bias b².
+HIDDEN = 4
+NAMES = tuple(name for j in range(1, HIDDEN + 1) for name in (f"w¹{subscript(j)}", f"b¹{subscript(j)}")) + tuple(
+    f"w²{subscript(j)}" for j in range(1, HIDDEN + 1)) + ("b²",)
+# What the descent of a sweep says when its cost passes DIVERGED (it stops there: the rest would only grow).
+TOO_LARGE = f"The cost passed {DIVERGED:g}: the descent diverged."
 
-    Its values are named for point n: the hidden units hⱼₙ, the output aₙ and the squared error eₙ.
+
+def start(seed: int) -> dict[str, float]:
+    """The small network's first weights: MLP(1, [4, 1], tanh)'s seeded draw (uniform in [−1, 1], biases 0)."""
+    return dict(zip(NAMES, (p.data for p in MLP(1, [HIDDEN, 1], activation="tanh", seed=seed).parameters())))
+
+
+def mlp_cost(values: dict[str, float]) -> Value:
+    """The small network's cost at ``values``: the mean squared error on ``POINTS``.
+
+    hⱼₙ = tanh(w¹ⱼ·xₙ + b¹ⱼ), aₙ = Σⱼ w²ⱼ·hⱼₙ + b², eₙ = (aₙ − yₙ)², C = (e₁ + e₂ + e₃ + e₄)/4, the weights and
+    biases made as ``Parameter``\\ s labelled ``NAMES`` (what ``descend`` moves); the values are named for
+    point n: the hidden units hⱼₙ, the output aₙ and the squared error eₙ.
     """
+    p = {name: Parameter(values[name], label=name) for name in NAMES}
     errors = []
     for n, (x, y) in enumerate(POINTS, 1):
-        a = net([x]).named(f"a{subscript(n)}")
-        for j, h in enumerate((v for v in a.inputs if v.op == "tanh"), 1):
-            h.named(f"h{subscript(j)}{subscript(n)}")
+        hidden = [Value.dot([p[f"w¹{subscript(j)}"]], [x], p[f"b¹{subscript(j)}"]).tanh()
+                  .named(f"h{subscript(j)}{subscript(n)}") for j in range(1, HIDDEN + 1)]
+        a = Value.dot([p[f"w²{subscript(j)}"] for j in range(1, HIDDEN + 1)], hidden, p["b²"]).named(f"a{subscript(n)}")
         errors.append(((a - y) ** 2).named(f"e{subscript(n)}"))
     return (Value.sum(errors) * (1.0 / len(POINTS))).named("C")
 
 
-def mlp_costs(learning_rate: float, steps: int, seed: int, schedule: str = "constant") -> list[float]:
-    """Train the small network with plain gradient descent; the cost at each step.
+def mlp_descent(learning_rate: float, steps: int, seed: int, schedule: str = "constant") -> Descent:
+    """Plain gradient descent on the small network (the shared ``descend``), stopped once the cost passes ``DIVERGED``.
 
-    ``schedule``: "constant", or "cosine" (the rate falls from ``learning_rate``
-    to 0 along half a cosine over the ``steps``).
+    ``schedule``: "constant", or "cosine" (the rate of step k falls from
+    ``learning_rate`` to 0 along half a cosine over the ``steps``:
+    lr·(1 + cos(πk/steps))/2).
     """
-    net = MLP(1, [4, 1], activation="tanh", seed=seed)
-    costs = []
-    for k in range(steps + 1):
-        try:
-            C = mlp_cost(net)
-        except NumericalOverflowError:
-            costs.append(float("inf"))
-            break
-        costs.append(C.data)
-        if C.data > DIVERGED or k == steps:
-            break
-        net.zero_grad()
-        C.backward()
-        lr = learning_rate if schedule == "constant" else 0.5 * learning_rate * (1 + math.cos(math.pi * k / steps))
-        for p in net.parameters():
-            p.data -= lr * p.grad
-    return costs
+    def cosine(k: int) -> float:
+        return 0.5 * learning_rate * (1 + math.cos(math.pi * k / steps))
+
+    return descend(mlp_cost, start(seed), learning_rate, steps, stop=lambda s: TOO_LARGE if s.cost > DIVERGED else "",
+                   schedule=cosine if schedule == "cosine" else None)
+
+
+def mlp_costs(learning_rate: float, steps: int, seed: int, schedule: str = "constant") -> list[float]:
+    """The small network's cost at each step of ``mlp_descent``; inf last when the numbers outgrew a float."""
+    d = mlp_descent(learning_rate, steps, seed, schedule)
+    return d.costs + ([float("inf")] if d.stopped and d.stopped != TOO_LARGE else [])
 
 
 def adam_steps(steps: int, seed: int) -> tuple[list[float], list[tuple[str, float, float, float]]]:
-    """Adam on the small network: its costs, and at the first step each weight's gradient, plain step and Adam step."""
-    net = MLP(1, [4, 1], activation="tanh", seed=seed)
-    params = net.parameters()
-    m = [0.0] * len(params)
-    v = [0.0] * len(params)
+    """Adam on the small network: its costs, and at the first step each weight's gradient, plain step and Adam step.
+
+    m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ) at the t-th step, and each
+    weight moves by η·m̂/(√v̂ + ε). The loop is Adam's own, not the shared ``descend``: Adam is an optimizer, not
+    gradient descent (its step is not lr·∂C/∂w), and it computes (η·m̂)/(√v̂ + ε); handed to ``descend`` as a
+    direction m̂/(√v̂ + ε) that ``descend`` multiplies by η, the same step rounds differently, and the costs
+    printed since this lesson was written would move in their last digits.
+    """
     b1, b2, eps, lr = ADAM["beta1"], ADAM["beta2"], ADAM["eps"], ADAM["lr"]
+    values = start(seed)
+    m = dict.fromkeys(values, 0.0)
+    v = dict.fromkeys(values, 0.0)
     costs, first = [], []
     for t in range(1, steps + 2):
-        C = mlp_cost(net)
+        C = mlp_cost(values)
         costs.append(C.data)
         if t == steps + 1:
             break
-        net.zero_grad()
         C.backward()
-        for k, p in enumerate(params):
-            g = p.grad
-            m[k] = b1 * m[k] + (1 - b1) * g
-            v[k] = b2 * v[k] + (1 - b2) * g * g
-            step = lr * (m[k] / (1 - b1**t)) / (math.sqrt(v[k] / (1 - b2**t)) + eps)
+        gradients = {p.label: p.grad for p in graph_parameters(C)}
+        for name in NAMES:
+            g = gradients[name]
+            m[name] = b1 * m[name] + (1 - b1) * g
+            v[name] = b2 * v[name] + (1 - b2) * g * g
+            step = lr * (m[name] / (1 - b1**t)) / (math.sqrt(v[name] / (1 - b2**t)) + eps)
             if t == 1:
-                first.append((f"p{k + 1}", g, lr * g, step))
-            p.data -= step
+                first.append((name, g, lr * g, step))
+            values[name] -= step
     return costs, first
 
 
@@ -156,6 +179,9 @@ class Sweep:
     costs: list[float]
     behaviour: str
     theory: str = ""  # the simplest network's verdict from r = 1 − lr·C''
+
+    def to_json(self) -> dict:
+        return dict(vars(self))
 
 
 @dataclass
@@ -172,9 +198,7 @@ class LearningRateResult:
 
     def graph(self) -> Value:
         """The small network's cost after one backward pass: the network this lesson trains."""
-        C = mlp_cost(MLP(1, [4, 1], activation="tanh", seed=self.seed))
-        C.backward()
-        return C
+        return small_network(self.seed)
 
     @property
     def suggested(self) -> float:
@@ -185,7 +209,7 @@ class LearningRateResult:
     @property
     def blow_up(self) -> float | None:
         """The smallest rate of the range test whose cost ended above where it started (or not finite)."""
-        start = mlp_costs(1e-9, 0, self.seed)[0]
+        start = self.mlp[0].costs[0]  # every sweep starts from the same weights
         for lr, c in self.range_test:
             if not math.isfinite(c) or c > start:
                 return lr
@@ -238,12 +262,12 @@ def explain(result: LearningRateResult) -> Report:
     data = {
         "steps": result.steps,
         "curvature": result.curvature,
-        "simplest": [s.__dict__ for s in result.simplest],
-        "mlp": [s.__dict__ for s in result.mlp],
+        "simplest": [s.to_json() for s in result.simplest],
+        "mlp": [s.to_json() for s in result.mlp],
         "range_test": [{"learning_rate": lr, "cost": cost} for lr, cost in result.range_test],
         "range_test_suggestion": result.suggested,
         "range_test_blow_up": blow_up,
-        "schedules": [s.__dict__ for s in result.schedules],
+        "schedules": [s.to_json() for s in result.schedules],
         "adam": {"settings": ADAM, "costs": result.adam,
                  "first_step": [{"parameter": n, "gradient": g, "plain_step": p, "adam_step": s}
                                 for n, g, p, s in result.adam_first_step]},
@@ -267,7 +291,7 @@ def train(**params) -> LearningRateResult:
         lr = fraction * 2 / c
         run = simplest.train(learning_rate=lr, steps=min(steps, simplest.PARAMS["steps"].high), tolerance=0.0)
         costs = [s.cost for s in run.steps]
-        weights = [s.weight for s in run.steps]
+        weights = [s.parameters["w"] for s in run.steps]
         result.simplest.append(Sweep(lr, costs, weight_behaviour(weights, run.optimum_weight), run.verdict))
     for lr in MLP_RATES:
         costs = mlp_costs(lr, steps, seed)
@@ -280,13 +304,34 @@ def train(**params) -> LearningRateResult:
     return result
 
 
+def small_network(seed: int) -> Value:
+    """The small network's cost at its first weights (from ``seed``), after one backward pass."""
+    C = mlp_cost(start(seed))
+    C.backward()
+    return C
+
+
 def graph(**params) -> Value:
-    """The cost after one backward pass: the graph ``train`` explains."""
-    return train(**params).graph()
+    """The cost after one backward pass: the small network the lesson trains, at its first weights."""
+    return small_network(PARAMS.resolve(params)["seed"])
+
+
+def tensors(**params) -> LessonTensors:
+    """The small network as matrices: the 4 points are the rows of x, z1 = x·W1 + b1, a1 = tanh(z1), a = a1·W2 + b2.
+
+    C = Σ(a − y)² · ¼, the mean squared error; W1[0, j − 1] is w¹ⱼ, W2[j − 1, 0] is w²ⱼ.
+    """
+    cost = graph(**params)
+    p = {q.label: q for q in graph_parameters(cost)}
+    units = range(1, HIDDEN + 1)
+    layers = [([[p[f"w¹{subscript(j)}"]] for j in units], [p[f"b¹{subscript(j)}"] for j in units], "tanh"),
+              ([[p[f"w²{subscript(j)}"] for j in units]], [p["b²"]], "linear")]
+    loss, pairs = dense([[x] for x, _ in POINTS], layers, [[y] for _, y in POINTS], 1.0 / len(POINTS))
+    return LessonTensors(loss, cost, pairs)
 
 
 LESSON = Lesson(
-    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, plot=plot,
+    name=NAME, summary=SUMMARY, params=PARAMS, graph=graph, train=train, explain=explain, tensors=tensors, plot=plot,
     # the step-through as an exercise would ask more questions than fit one sitting (a value for each of the
     # graph's nodes, a product for each of its 97 edges: 200 with the lesson's own); `chainrule exercise
     # learning-rate` asks the network's named values (42 questions)
