@@ -44,14 +44,14 @@ def test_an_interactive_session_marks_each_step_and_ends_with_the_score(capsys, 
     code, out, _ = run(capsys, monkeypatch, ["exercise", "simplest", "--seed", "0"], typed)
     assert code == 0, out
     assert "the 2 that the square brings down" in out
-    assert "score: 6/6; wrong: local derivatives (1)" in out and "right the first time: 5/6" in out
+    assert "score: 7/7; wrong: local derivatives (1)" in out and "right the first time: 6/7" in out
 
 
 def test_the_prompts_are_short_show_their_symbols_and_never_show_an_answer_before_it_is_asked(capsys, monkeypatch):
     ex = build("simplest", 12)
     code, out, _ = run(capsys, monkeypatch, ["exercise", "simplest", "--seed", "12"],
                        [key_number(q.value) for q in ex.questions])
-    assert code == 0 and len(ex.questions) <= 6  # a handful of short steps: well under three minutes
+    assert code == 0 and len(ex.questions) <= 7  # a handful of short steps: well under three minutes
     assert "given: i = " in out and ", w = " in out and ", y = " in out and ", lr = " in out
     for k, q in enumerate(ex.questions):
         prompt = f"[{k + 1}/{len(ex.questions)}] {q.prompt}"
@@ -71,7 +71,7 @@ def test_typed_names_are_explained_for_lessons_with_sub_and_superscripts(capsys,
 
 def test_the_session_stopped_early_exits_1_and_an_empty_input_exits_2(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, ["exercise", "chain", "--seed", "4"], ["1"])
-    assert code == 1 and "stopped after 0 of 18 questions" in out
+    assert code == 1 and "stopped after 0 of 19 questions" in out
     code, _, err = run(capsys, monkeypatch, ["exercise", "chain", "--seed", "4"], [])
     assert code == 2 and "no answer" in one_line_error(err)
 
@@ -158,7 +158,7 @@ def test_any_text_in_the_answers_file_is_marked_or_refused_with_exit_2(capsys, m
     except ValueError:
         readable = False
     if readable or not text.strip():  # a blank answer is no answer: marked wrong
-        assert code == 1 and re.search(r"score: \d/6", out)  # the other answers are missing: never all right
+        assert code == 1 and re.search(r"score: \d/7", out)  # the other answers are missing: never all right
     else:
         assert code == 2 and len(err.strip().splitlines()) == 1
 

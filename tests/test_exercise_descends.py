@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 
 from chainrule import lessons
+from chainrule.errors import InvalidValueError
 from chainrule.exercises import worksheet
 from chainrule.exercises.exercise import build, cost_after_step
+from chainrule.gradcheck import evaluate_graph
 
 # how many seeds each lesson that updates is built for: every seed of the range where a build takes a few
 # hundredths of a second, fewer where the lesson trains a recurrent or two-unit network to build its graph (~2 s)
@@ -34,6 +36,8 @@ def test_every_seeds_update_lowers_the_exercise_s_own_cost(lesson):
         before, after = ex.view.cost.data, cost_after_step(ex)
         if not after < before:
             climbing.append(f"seed {seed}: lr {ex.params['learning_rate']}, C {before:.4g} -> {after:.4g}")
+        asked = [q for q in ex.questions if q.kind == "after"]
+        assert len(asked) == 1 and asked[0].value == after, seed  # the key's "C after the step" is this cost
     assert not climbing, climbing[:5]
 
 
@@ -61,3 +65,33 @@ def test_a_class_s_worksheets_all_descend(lesson):
     assert len(sheets) == 30
     for sheet in sheets:
         assert cost_after_step(sheet.exercise) < sheet.exercise.view.cost.data, sheet.student
+
+
+def test_the_key_s_cost_after_the_step_is_the_cost_recomputed_from_the_new_parameters():
+    for lesson, seed in (("simplest", 3), ("chain", 8), ("batch", 2)):
+        ex = build(lesson, seed)
+        after = ex.question("C_after")
+        moved = {q.below: ex.env[q.key] for q in ex.questions if q.kind == "update"}
+        rebuilt = lessons.graph(lesson, **ex.params)  # the network again, then the forward pass at the new numbers
+        leaves = {n.label: n for n in rebuilt.nodes() if not n.inputs}
+        again = evaluate_graph(rebuilt, {leaves[w.label]: v for w, v in moved.items()})
+        assert after.value == pytest.approx(float(again), rel=1e-12) and after.value < ex.view.cost.data
+        assert {m.kind for m in after.mistakes} <= {"forward", "sign"}
+
+
+@pytest.mark.parametrize("lesson", ["simplest", "chain", "activation", "batch"])
+def test_diverge_draws_a_rate_that_climbs_on_purpose_and_says_why(lesson):
+    for seed in (None, 0, 5, 11):
+        ex = build(lesson, seed, diverge=True)
+        assert ex.diverges and cost_after_step(ex) > ex.view.cost.data, seed
+        assert ex.question("C_after").value > ex.view.cost.data
+        assert "too large" in ex.note and "overshoots" in ex.note
+        assert not build(lesson, seed).note  # an ordinary exercise says nothing of the sort
+
+
+def test_diverge_is_refused_where_no_step_is_asked_or_no_step_can_overshoot():
+    with pytest.raises(InvalidValueError, match="cannot diverge on purpose"):
+        build("why-backprop", 1, diverge=True)
+    # softmax's exercise moves the true class's weight alone: −ln p_y falls all the way, whatever the step
+    with pytest.raises(InvalidValueError, match="its step cannot overshoot"):
+        build("softmax", 1, diverge=True)

@@ -143,10 +143,10 @@ def test_marking_every_answer_gives_the_score_and_the_kinds_of_step_that_went_wr
     answers = {q.id: key_number(q.value) for q in ex.questions}
     answers.update({"dC/da": "0.4", "dC/dw": "-1.2"})
     result = grade(ex, answers)
-    assert (result.right, result.total) == (4, 6)
+    assert (result.right, result.total) == (5, 7)
     assert result.wrong_steps() == {"local derivatives": 1, "gradients": 1}
     assert result.mistakes() == {MISTAKE_KINDS["square"]: 1, MISTAKE_KINDS["sign"]: 1}
-    assert result.lines()[-1] == "score: 4/6; wrong: local derivatives (1), gradients (1)"
+    assert result.lines()[-1] == "score: 5/7; wrong: local derivatives (1), gradients (1)"
     with pytest.raises(InvalidValueError, match="no question 'nope'"):
         grade(ex, {"nope": "1"})
     assert not grade(ex, {}).verdicts[0].correct  # no answer is a wrong answer
@@ -166,10 +166,10 @@ def test_a_session_names_the_mistake_then_gives_the_answer_after_a_second_miss()
     assert s.current.id == "da/dw" and s.tries == 0
     third = s.answer("2")
     assert third.state == "again" and third.lines[0].startswith("✗ not ∂a/∂w. Hint: differentiate a = i·w")
-    for text in ("1.5", "1.2", "0.68"):
+    for text in ("1.5", "1.2", "0.68", "0.0484"):  # … new w, and C after the step: (1.5·0.68 − 0.8)²
         assert s.answer(text).state == "right"
-    assert s.done and (s.right, s.right_first_time) == (5, 4)
-    assert s.summary()[0].startswith("score: 5/6; wrong: local derivatives (2)")
+    assert s.done and (s.right, s.right_first_time) == (6, 5)
+    assert s.summary()[0].startswith("score: 6/7; wrong: local derivatives (2)")
 
 
 def test_the_step_through_checks_each_edges_running_product():

@@ -29,11 +29,12 @@ def ids(ex):
 
 def test_the_simplest_exercise_asks_the_steps_of_the_video_in_order():
     ex = build("simplest")
-    assert ids(ex) == ["a", "C", "dC/da", "da/dw", "dC/dw", "w_new"]
+    assert ids(ex) == ["a", "C", "dC/da", "da/dw", "dC/dw", "w_new", "C_after"]
     prompts = [q.prompt for q in ex.questions]
     assert prompts == ["a = i·w = ?", "C = (a − y)² = ?", "∂C/∂a = ?", "∂a/∂w = ?", "∂C/∂w = ?",
-                       "new w = w − lr·∂C/∂w = ?"]
-    assert [round(q.value, 12) for q in ex.questions] == [1.2, 0.16, 0.8, 1.5, 1.2, 0.68]
+                       "new w = w − lr·∂C/∂w = ?", "C at new w = ?"]
+    # the video's numbers: C falls from 0.16 to (1.5·0.68 − 0.8)² = 0.0484 in one step
+    assert [round(q.value, 12) for q in ex.questions] == [1.2, 0.16, 0.8, 1.5, 1.2, 0.68, 0.0484]
     assert [q.formula for q in ex.questions][:5] == ["i·w", "(a − y)²", "2(a − y)", "i", "2(a − y)·i"]
 
 
@@ -43,7 +44,7 @@ def test_the_chain_exercise_walks_the_delta_recursion_from_the_cost_down():
                        "dC/da3", "da3/dw3", "dC/dw3",
                        "da3/da2", "dC/da2", "da2/dw2", "dC/dw2",
                        "da2/da1", "dC/da1", "da1/dw1", "dC/dw1",
-                       "w3_new", "w2_new", "w1_new"]
+                       "w3_new", "w2_new", "w1_new", "C_after"]
     q = ex.question("dC/da2")
     assert q.kind == "delta" and q.chain == "∂C/∂a₃ · ∂a₃/∂a₂"  # δ₂ = δ₃·w₃
 
@@ -190,7 +191,7 @@ def test_a_new_lesson_gets_its_exercise_and_its_mistakes_from_its_graph_alone(mo
     monkeypatch.setitem(lessons.LESSONS, lesson.name, lesson)
     ex = build(lesson.name, 3)
     assert ids(ex) == ["z1", "a1", "z2", "a2", "C", "dC/da2", "da2/dz2", "dC/dz2", "dC/da1", "da1/dz1", "dC/dz1",
-                       "dz1/db", "dz2/db", "dC/db", "dz1/dw", "dz2/dw", "dC/dw", "w_new", "b_new"]
+                       "dz1/db", "dz2/db", "dC/db", "dz1/dw", "dz2/dw", "dC/dw", "w_new", "b_new", "C_after"]
     kinds = {m.kind for q in ex.questions for m in q.mistakes}
     assert {"sign", "square", "activation", "mean", "path", "factor", "learning_rate", "forward"} <= kinds
     assert any("the mean's 1/2" in m.what for m in ex.question("dC/da1").mistakes)

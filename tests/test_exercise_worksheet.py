@@ -123,7 +123,7 @@ def test_grade_marks_the_class_with_the_same_diagnoses_per_student_and_per_quest
     code = main(["grade", str(out / "key.csv"), str(tmp_path / "answers.csv"), "--out", str(tmp_path / "marks")])
     text = capsys.readouterr().out
     assert code == 1
-    assert "student 1: 6/6" in text and "student 2: 5/6; wrong: gradients (1)" in text
+    assert "student 1: 7/7" in text and "student 2: 6/7; wrong: gradients (1)" in text
     assert "dC/da          ∂C/∂a: 2 right, 2 wrong; most often the missing 2 of a square's derivative (2)" in text
     assert "the step the class got wrong most: ∂C/∂a (local derivatives), 2 of 4 wrong" in text
     marks = rows(tmp_path / "marks" / "marks.csv")
@@ -133,7 +133,7 @@ def test_grade_marks_the_class_with_the_same_diagnoses_per_student_and_per_quest
     assert garbled["correct"] == "False" and garbled["given"].startswith("'=")  # escaped: no formula runs
     assert "not an answer" in garbled["diagnosis"]
     per_question = rows(tmp_path / "marks" / "questions.csv")
-    assert [r["question"] for r in per_question] == ["a", "C", "dC/da", "da/dw", "dC/dw", "w_new"]
+    assert [r["question"] for r in per_question] == ["a", "C", "dC/da", "da/dw", "dC/dw", "w_new", "C_after"]
     assert len(rows(tmp_path / "marks" / "students.csv")) == 4
 
 

@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=("text", "json"), default="text",
                        help="text, or json: the questions (no answers), the key or the marks as JSON")
         p.add_argument("--key", action="store_true", help="print the answers (needs --seed or --student)")
+        p.add_argument("--diverge", action="store_true",
+                       help="a learning rate too large on purpose: the step raises the cost; predict C after it "
+                            "and say why")
         p.add_argument("--answers", metavar="FILE.json",
                        help='mark the answers in FILE.json, {"id": "answer", …}, without prompting')
 
@@ -120,6 +123,8 @@ def head_lines(exercise) -> list[str]:
     lines.append("answer with a number (3 significant digits) or a formula in the symbols, like 2*(a-y)*i")
     if typed:
         lines.append("typing: " + ", ".join(typed[:6]) + (", …" if len(typed) > 6 else ""))
+    if exercise.note:
+        lines.append(exercise.note)
     return lines
 
 
@@ -174,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         fresh = True
     else:
         fresh = False
-    exercise = build(args.lesson, seed, settings_of(args, module))
+    exercise = build(args.lesson, seed, settings_of(args, module), diverge=args.diverge)
     out = Out()
     if args.answers:
         result = grading.grade(exercise, read_answers(args.answers))
@@ -186,9 +191,11 @@ def run(args: argparse.Namespace) -> int:
         return 0 if result.right == result.total else 1
     if args.key:
         if args.format == "json":
-            out(json.dumps({"lesson": exercise.lesson, "seed": seed, "key": exercise.key()}, ensure_ascii=False,
-                           indent=2))
+            out(json.dumps({"lesson": exercise.lesson, "seed": seed, "diverges": exercise.diverges,
+                            "note": exercise.note, "key": exercise.key()}, ensure_ascii=False, indent=2))
         else:
+            if exercise.note:
+                out(exercise.note)
             for k in exercise.key():
                 how = " = ".join(dict.fromkeys(x for x in (k["chain"], k["formula"]) if x and x != k["answer"]))
                 out(f"{k['id']:<16} {k['name']} = {how + ' = ' if how else ''}{k['answer']}")

@@ -33,7 +33,7 @@ from ..errors import InvalidValueError
 from ..params import Param
 
 __all__ = ["SEED", "MAX_NAME", "seed_for_student", "draw_params", "descending_rates", "structure", "HAND_SIZE",
-           "GRID"]
+           "GRID", "DIVERGING_GRID"]
 
 SEED = Param("seed", 0, "the exercise's numbers: the same seed gives the same exercise", kind="int",
              low=0, high=2**31 - 1)
@@ -42,6 +42,9 @@ HAND_SIZE = 3
 # The numbers a learner gets: one decimal, −2.0 … 2.0 without 0 (positive quantities: 0.1 … 1.0).
 GRID = tuple(k / 10 for k in range(-20, 21) if k)
 POSITIVE_GRID = tuple(k / 10 for k in range(1, 11))
+# Where an exercise that diverges on purpose finds its rate: the same, and a few larger ones (a flat cost, such as a
+# sigmoid's, needs a large step to overshoot).
+DIVERGING_GRID = POSITIVE_GRID + (1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 # The range of a lesson's own seed (of its initial weights) that exercises draw from.
 LESSON_SEEDS = 10_000
 
@@ -101,12 +104,13 @@ def _fits(param: Param, x: float) -> bool:
     return True
 
 
-def descending_rates(param: Param, descends) -> list[float]:
-    """The learning rates of the grid (``POSITIVE_GRID``, within ``param``'s bounds) for which ``descends(lr)``.
+def descending_rates(param: Param, descends, grid: tuple[float, ...] = POSITIVE_GRID) -> list[float]:
+    """The learning rates of ``grid`` (within ``param``'s bounds) for which ``descends(lr)``.
 
-    An exercise's learning rate is drawn from these: the update it asks for must lower its own cost.
+    An exercise's learning rate is drawn from these: the update it asks for must lower its own cost. (An exercise
+    that diverges on purpose passes the opposite test, over ``DIVERGING_GRID``.)
     """
-    return [x for x in POSITIVE_GRID if _fits(param, x) and descends(x)]
+    return [x for x in grid if _fits(param, x) and descends(x)]
 
 
 def draw_params(params, seed: int | None, settings: dict | None = None, rng: random.Random | None = None) -> dict:

@@ -17,8 +17,15 @@ is drawn only from the values of the grid at which the whole update (every
 weight moved by −lr·∂C/∂w at once) lowers that exercise's own cost, checked
 by replaying the graph at the new weights (``cost_after_step``). For the
 simplest network that is lr < 1/i²; in general no formula is needed, the
-cost after the step says it. A learner never practises a "descent" that
-climbs (issue 23).
+cost after the step says it, and the exercise asks it too ("C after the
+step"). A learner never practises a "descent" that climbs by accident
+(issue 23).
+
+Divergence is taught on purpose only where the exercise says so
+(``diverge=True``, ``chainrule exercise LESSON --diverge``): the learning
+rate is then drawn from the rates of the grid at which the same update
+*raises* the cost, and the exercise says why (``Exercise.note``): the step
+overshoots the valley, C after the step is larger than C.
 
 A lesson whose graph computes through many unnamed nodes (a network built
 without labels) has no exercise: a person could not say which number a
@@ -35,7 +42,7 @@ from dataclasses import dataclass, field
 from .. import lessons
 from ..errors import InvalidValueError
 from ..gradcheck import evaluate_graph
-from .draw import SEED, descending_rates, draw_params
+from .draw import DIVERGING_GRID, POSITIVE_GRID, SEED, descending_rates, draw_params
 from .mistakes import attach_mistakes
 from .network import View, typed_name
 from .questions import Given, Question, build_questions, fill
@@ -74,6 +81,8 @@ class Exercise:
     points: list[dict[str, float]] = field(repr=False)  # the same at other numbers
     names: dict[str, str] = field(repr=False)  # every spelling a learner may type -> key
     summary: str = ""
+    diverges: bool = False  # the learning rate is too large on purpose (``--diverge``)
+    note: str = ""  # what the exercise asks beyond its questions (``--diverge``: predict C after the step, say why)
 
     # --------------------------------------------------------------- lookup
     def question(self, qid: str) -> Question:
@@ -116,6 +125,8 @@ class Exercise:
             "seed": self.seed,
             "settings": self.settings,
             "summary": self.summary,
+            "diverges": self.diverges,
+            "note": self.note,
             "network": self.network,
             "given": [{"symbol": g.key, "typed": g.typed, "value": g.value, "what": g.what} for g in self.givens],
             "tolerance": f"numbers to {DIGITS} significant digits; formulas checked as formulas",
@@ -212,9 +223,21 @@ def _fault(exercise: Exercise) -> int:
                if not math.isfinite(q.value) or not SMALLEST <= abs(q.value) <= LARGEST)
 
 
+def _overshoot_note(exercise: Exercise, descending: list[float]) -> str:
+    """Why the step of a ``--diverge`` exercise climbs: its rate, the largest of the grid that descends, C before."""
+    lr = exercise.params["learning_rate"]
+    bound = (f"the largest rate of the grid that lowers it here is {key_number(max(descending))}" if descending
+             else "no rate of the grid lowers it here")
+    return (f"On purpose, this learning rate is too large: lr = {key_number(lr)}, and {bound}. Predict C after the "
+            "step, and say why it is larger than C: the step overshoots the bottom of the valley and lands higher "
+            "up the other side.")
+
+
 @functools.lru_cache(maxsize=64)  # bounded: a class of 30 and the explorer's few lessons fit
-def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> Exercise:
+def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool, diverge: bool = False) -> Exercise:
     module = lessons.load(lesson)
+    if diverge and ("learning_rate" not in module.params or every_node):
+        raise InvalidValueError(f"lesson {lesson!r} asks no step of descent, so it cannot diverge on purpose")
     rng = None if seed is None else random.Random(SEED.check(seed))
     best: tuple[int, Exercise] | None = None
     last_error = None
@@ -226,15 +249,23 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> 
             last_error = exc
             continue
         exercise = _assemble(lesson, module, seed, dict(settings), params, cost, every_node)
-        if rng is not None and not _descends(exercise):  # draw the rate again, from those that descend here
-            rates = descending_rates(module.params["learning_rate"], lambda lr: _descends(exercise, lr))
+        if (rng is not None or diverge) and _descends(exercise) == diverge:
+            # draw the rate again: from those that descend here (or, with diverge, from those that climb)
+            rates = descending_rates(module.params["learning_rate"], lambda lr: _descends(exercise, lr) != diverge,
+                                     DIVERGING_GRID if diverge else POSITIVE_GRID)
             if not rates:
-                last_error = InvalidValueError("no learning rate of the grid lowers this draw's cost")
+                last_error = InvalidValueError(
+                    f"no learning rate up to {max(DIVERGING_GRID):g} raises this draw's cost: its step cannot overshoot"
+                    if diverge else "no learning rate of the grid lowers this draw's cost")
                 continue
-            params = {**params, "learning_rate": rng.choice(rates)}
+            params = {**params, "learning_rate": rng.choice(rates) if rng is not None else rates[0]}
             cost = lessons.graph(lesson, **params)
             exercise = _assemble(lesson, module, seed, dict(settings), params, cost, every_node)
-        fault = _fault(exercise) + (0 if _descends(exercise) else MAX_QUESTIONS)  # climbing is worse than any number
+        if diverge:
+            descending = descending_rates(module.params["learning_rate"], lambda lr: _descends(exercise, lr))
+            exercise.diverges, exercise.note = True, _overshoot_note(exercise, descending)
+        wrong_way = _descends(exercise) == diverge  # climbing (or, with diverge, descending) is worse than any number
+        fault = _fault(exercise) + (MAX_QUESTIONS if wrong_way else 0)
         if best is None or fault < best[0]:
             best = (fault, exercise)
         if fault == 0:
@@ -244,14 +275,16 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool) -> 
     return best[1]
 
 
-def build(lesson: str, seed: int | None = None, settings: dict | None = None, every_node: bool = False) -> Exercise:
+def build(lesson: str, seed: int | None = None, settings: dict | None = None, every_node: bool = False,
+          diverge: bool = False) -> Exercise:
     """The exercise of ``lesson`` with the numbers of ``seed`` (None: the lesson's own numbers).
 
     ``settings``: the shape of the network (a lesson's sizes and choices, e.g. ``{"depth": 4}``).
     ``every_node``: every node of the graph is a question (the explorer's step-through) instead of the
-    labelled ones. The same arguments give the same exercise (and the same object: it is cached).
+    labelled ones. ``diverge``: the learning rate is too large on purpose (the step raises the cost; the
+    exercise's ``note`` says so). The same arguments give the same exercise (and the same object: it is cached).
     """
     if seed is not None:
         seed = SEED.check(seed)
-    return _build(lesson, seed, tuple(sorted((settings or {}).items())), every_node)
+    return _build(lesson, seed, tuple(sorted((settings or {}).items())), every_node, bool(diverge))
 

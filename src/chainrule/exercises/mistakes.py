@@ -306,6 +306,21 @@ def _update(q: Question, by_key: Mapping[str, Question], env: Env) -> list[Mista
     return out
 
 
+def _after(q: Question, view: View) -> list[Mistake]:
+    """C after the step: the forward pass not redone (C as before), or every weight moved up the gradient."""
+    cost = view.name(view.cost)
+    news = [k for k in q.factors if k.endswith("_new")]
+
+    def uphill(env):  # w + lr·∂C/∂w = 2w − (w − lr·∂C/∂w)
+        return q.compute({**env, **{k: 2 * env[k[:-len("_new")]] - env[k] for k in news}})
+
+    return [
+        Mistake("forward", f"{cost} at the old weights: the forward pass was not done again with the new ones",
+                lambda env: env[cost]),
+        Mistake("sign", "the weights moved up the gradient (w + lr·∂C/∂w): the step's sign flipped", uphill),
+    ]
+
+
 def attach_mistakes(questions: list[Question], view: View, env: Env) -> None:
     """Give every question its mistakes, with their values at ``env``, dropping those that cannot be told apart."""
     by_key = {q.key: q for q in questions}
@@ -315,6 +330,8 @@ def attach_mistakes(questions: list[Question], view: View, env: Env) -> None:
             candidates = _forward(q, view)
         elif q.kind == "update":
             candidates = _update(q, by_key, env)
+        elif q.kind == "after":
+            candidates = _after(q, view)
         elif q.terms:
             candidates = _running(q, by_key, view, matrices, env)
         else:

@@ -28,7 +28,7 @@ from typing import Callable, Mapping
 
 from ..explainer.format import num, pretty
 from ..explainer.paths import count_paths
-from ..gradcheck import is_parameter
+from ..gradcheck import evaluate_graph, is_parameter
 from ..scalar import Value
 from .network import View, plus, times, typed_name
 
@@ -46,6 +46,7 @@ QUESTION_KINDS = {
     "delta": "running products (δ)",
     "gradient": "gradients",
     "update": "updated weights",
+    "after": "the cost after the step",
     "edge": "running products along an edge",
 }
 
@@ -246,7 +247,33 @@ def build_questions(view: View, id_of: Callable[[Value], str], learning_rate: Gi
                 prompt=f"{name} = {w} − {lr}·{gradient.name} = ?", formula=f"{w} − {lr}·{gradient.name}",
                 chain=f"{w} − {lr}·{gradient.name}", compute=compute, symbols=every_symbol,
                 factors=(w, lr, gradient.key), below=weight))
+        questions.append(_after_the_step(view, asked, key, id_of))
     return givens, questions
+
+
+def _after_the_step(view: View, asked: list[Value], key: Callable[[Value], str],
+                    id_of: Callable[[Value], str]) -> Question:
+    """C after the step: the cost recomputed at the new weights (the givens unchanged). Did the step go downhill?
+
+    The answer is the graph replayed at the new numbers (``gradcheck.evaluate_graph``): the forward pass again,
+    with every asked weight w replaced by w − lr·∂C/∂w at once.
+    """
+    cost = key(view.cost)
+    leaves = tuple(leaf for leaf in view.leaves if leaf in view.users)
+    moved = tuple((weight, f"{key(weight)}_new") for weight in asked)
+
+    def compute(env):
+        values = {leaf: env[key(leaf)] for leaf in leaves}
+        values.update({weight: env[new] for weight, new in moved})
+        return float(evaluate_graph(view.cost, values))
+
+    news = ", ".join(f"new {key(weight)}" for weight in asked)
+    name = f"{cost} after the step"
+    return Question(
+        id=f"{id_of(view.cost)}_after", key=f"{cost}_after", kind="after", name=name,
+        prompt=f"{cost} at {news} = ?" if len(asked) == 1 else f"{name} = ?", formula="",
+        chain=f"{cost} at {news}", compute=compute,
+        factors=tuple(new for _, new in moved) + tuple(key(leaf) for leaf in leaves if not is_parameter(leaf)))
 
 
 def fill(questions: list[Question], env: dict[str, float]) -> dict[str, float]:
@@ -270,6 +297,10 @@ def hint(question: Question, view: View, env: Env, by_key: Mapping[str, Question
         upstream, slope = (by_key.get(k) for k in question.factors)
         head = (f"the running product {value_of(upstream.key)} times " if upstream else "")
         return f"{question.chain}: {head}the slope {slope.name} = {slope.formula or 'its local derivative'}"
+    if question.kind == "after":
+        return (f"the forward pass once more, from the givens and the new weights ("
+                + ", ".join(value_of(k) for k in question.factors if k.endswith("_new"))
+                + f"), up to {view.name(view.cost)}: lower than before if the step went downhill")
     if question.kind == "update":
         return (f"{question.formula}, with " + ", ".join(value_of(k) for k in question.factors)
                 + ": descent steps against the gradient")

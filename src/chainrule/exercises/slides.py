@@ -156,7 +156,14 @@ def slides_of(ex: Exercise) -> list[str]:
             w, lr, g = q.factors
             lines.append(_math(f"{q.name} = {q.formula} = {factor(ex.env[w])} − {factor(ex.env[lr])}·"
                                f"{factor(ex.env[g])} = {num(q.value)}", step=True))
-        out.append(_slide("One step of gradient descent", lines))
+        for q in ex.questions:
+            if q.kind == "after":  # the forward pass again: did the step go downhill?
+                cost = ex.view.name(ex.view.cost)
+                words = escape(f"{q.name}: the forward pass again, at the new weights")
+                lines.append(f'<div class="line step"><p>{words}</p>'
+                             f'{to_mathml(f"{cost} = {num(ex.env[cost])} → {num(q.value)}", display=True)}</div>')
+        title = "One step of gradient descent" + (" (too large, on purpose)" if ex.diverges else "")
+        out.append(_slide(title, lines))
     plot = _plot(module, ex)
     if plot:
         out.append(_slide("The picture", [plot]))
