@@ -15,7 +15,6 @@ import pytest
 
 from chainrule import lessons
 from chainrule.cli import main
-from chainrule.codegen.lesson_networks import NETWORKS, tensor_network
 from chainrule.gradcheck import graph_parameters
 
 
@@ -59,10 +58,19 @@ def test_the_python_program_of_every_lesson_reproduces_the_engine_bit_for_bit(na
     assert bits(namespace["C"]) == bits(cost.data)  # every lesson labels its cost C
 
 
-@pytest.mark.parametrize("name", list(NETWORKS))
+def tensor_form(name: str):
+    """Lesson ``name``'s tensor form (``Lesson.tensors``), with its default numbers."""
+    return lessons.load(name).tensors()
+
+
+def test_every_lesson_has_a_tensor_form_so_every_lesson_has_its_numpy_and_torch_programs():
+    assert [name for name, lesson in lessons.LESSONS.items() if lesson.tensors is None] == []
+
+
+@pytest.mark.parametrize("name", list(lessons.LESSONS))
 def test_the_numpy_program_of_every_lesson_reproduces_the_tensor_engine_exactly(name):
     namespace = execute(printed(name, "--lang", "numpy"))
-    network = tensor_network(name)
+    network = tensor_form(name)
     tensors = {}
     stack = [network.loss]
     while stack:
@@ -81,13 +89,13 @@ def test_the_numpy_program_of_every_lesson_reproduces_the_tensor_engine_exactly(
         assert abs(grads[tensor_name][index] - expected[id(leaf)]) <= 1e-12 * (1 + abs(expected[id(leaf)]))
 
 
-@pytest.mark.parametrize("name", list(NETWORKS))
+@pytest.mark.parametrize("name", list(lessons.LESSONS))
 def test_the_torch_program_of_every_lesson_reproduces_the_engine_to_1e_12(name):
     pytest.importorskip("torch")
     source = printed(name, "--lang", "torch")
     assert "C.backward()" in source and "requires_grad=True" in source
     namespace = execute(source)
-    network = tensor_network(name)
+    network = tensor_form(name)
     expected = dict(zip(map(id, graph_parameters(network.cost)), scalar_gradients(network.cost)))
     for leaf, tensor_name, index in network.pairs:
         got = namespace[tensor_name].grad.numpy()[index]
@@ -105,13 +113,11 @@ def test_the_wide_network_in_numpy_is_the_matrix_form_of_backprop():
 
 def printed_with(lesson_args, lang):
     """A lesson with other parameters: the library call, as the command would print it."""
-    from chainrule.codegen.lesson_networks import tensor_network as tn
     from chainrule.codegen.numpy_code import numpy_program
 
     name, *rest = lesson_args
     params = {rest[k].lstrip("-"): rest[k + 1] for k in range(0, len(rest), 2)}
-    _, result = lessons.run(name, **params)
-    return numpy_program(tn(name, result).loss).source
+    return numpy_program(lessons.load(name).tensors(**params).loss).source
 
 
 def test_the_video_in_python_shows_each_edge_with_its_factor():

@@ -51,7 +51,7 @@ def _layer_table() -> list[tuple[str, set[str]]]:
     """docs/architecture.md's layers, top to bottom: (layer, the modules it names and the folders, as prefixes).
 
     A row names its modules and folders in backticks, as paths under src/chainrule (``cli.py``, ``commands/``,
-    ``codegen/lesson_networks.py``); what a parenthesis says about them (``web/``'s own files, what reads
+    ``codegen/python.py``); what a parenthesis says about them (``web/``'s own files, what reads
     ``files.py``) is description, not a row's member.
     """
     lines = ARCHITECTURE.read_text(encoding="utf-8").splitlines()

@@ -10,9 +10,8 @@
   (forward and backward with matrices, the tensor engine's rules) and as a
   PyTorch program (forward, then ``loss.backward()``); ``tensor_ops`` writes
   each tensor operation, ``tensor_graph`` reads the graph and its backward
-  order.
-* ``lesson_networks``: each lesson's network rebuilt as ``Tensor``\\ s from its
-  own numbers, for ``chainrule code LESSON --lang numpy|torch``.
+  order. A lesson's tensor graph is its own (``Lesson.tensors``, written in
+  the lesson's file beside its scalar network).
 """
 
 from .python import CompiledGraph, compile

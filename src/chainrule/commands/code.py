@@ -10,9 +10,11 @@
 * ``torch``: the same forward pass in PyTorch, then ``C.backward()``.
 
 Every program runs as printed (``chainrule code wide --lang numpy > wide.py;
-python wide.py``) and prints the cost and the gradients. The lesson's leaves
-labelled w…, b… are its parameters; the other leaves (the input i, the
-target y) are data. ``--format json`` gives the program with what it is.
+python wide.py``) and prints the cost and the gradients. The lesson's
+``Parameter`` leaves (its weights and biases) are the program's parameters;
+the other leaves (the input i, the target y) are data. The numpy and
+PyTorch programs are written from the lesson's tensor form
+(``Lesson.tensors``). ``--format json`` gives the program with what it is.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ import sys
 
 from .. import lessons
 from ..codegen import compile as compile_graph
-from ..codegen.lesson_networks import tensor_network
 from ..codegen.numpy_code import numpy_program
 from ..codegen.torch_code import torch_program
+from ..errors import InvalidValueError
 from ..explainer.format import to_ascii
 from ..gradcheck import is_parameter
 from .lesson_file import add_file_option
@@ -67,7 +69,10 @@ def program(name: str, lang: str) -> tuple[str, list[str]]:
         source, params = python_program(name)
     else:
         lesson = lessons.load(name)
-        network = lesson.tensors() if lesson.tensors is not None else tensor_network(name)
+        if lesson.tensors is None:
+            raise InvalidValueError(f"lesson {name!r} has no tensor form, so no {lang} program; --lang python works "
+                                    "for every lesson")
+        network = lesson.tensors()
         emitted = numpy_program(network.loss) if lang == "numpy" else torch_program(network.loss)
         source, params = emitted.source, list(emitted.parameters)
     header = f"# lesson {name}: {lessons.load(name).summary}\n# (chainrule code {name} --lang {lang})\n"
