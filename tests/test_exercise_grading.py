@@ -185,3 +185,36 @@ def test_the_step_through_checks_each_edges_running_product():
 def test_a_number_that_is_zero_up_to_rounding_is_only_right_as_zero():
     assert math.isclose(tolerance(0.0), 1e-9)
     assert tolerance(1.2345) == pytest.approx(0.005) and tolerance(0.01234) == pytest.approx(0.00005)
+
+
+def test_an_answer_computed_rightly_from_a_wrong_one_follows_from_it_and_only_the_first_mistake_counts():
+    ex = build("simplest")  # i = 1.5, w = 0.8, y = 0.8, lr = 0.1
+    answers = {q.id: key_number(q.value) for q in ex.questions}
+    # the 2 of the square forgotten (0.4 for 0.8), then every later step done rightly from that 0.4
+    answers.update({"dC/da": "0.4", "dC/dw": "0.6", "w_new": "0.74", "C_after": key_number((1.5 * 0.74 - 0.8) ** 2)})
+    result = grade(ex, answers)
+    marks = {v.id: v for v in result.verdicts}
+    assert not marks["dC/da"].correct and marks["dC/da"].mistake == "square"
+    for qid in ("dC/dw", "w_new", "C_after"):
+        assert marks[qid].correct and marks[qid].follows == ("dC/da",), qid
+        assert "follows from your dC/da" in marks[qid].note
+    assert (result.right, result.total) == (6, 7) and result.wrong_steps() == {"local derivatives": 1}
+    assert "✓ ∂C/∂w = 0.6   follows from your dC/da (counted there)" in result.lines()
+    # a later answer that follows from nothing the learner wrote is still wrong
+    answers["w_new"] = "0.5"
+    marks = {v.id: v for v in grade(ex, answers).verdicts}
+    assert not marks["w_new"].correct and not marks["w_new"].follows
+
+
+def test_the_class_summary_shows_every_mistake_tied_for_most_common():
+    from chainrule.exercises.classroom import ClassMarks
+
+    ex = build("simplest", 4)
+    right = {q.id: key_number(q.value) for q in ex.questions}
+    dC_da = ex.question("dC/da").value
+    square = {**right, "dC/da": key_number(dC_da / 2)}  # the 2 of the square forgotten
+    sign = {**right, "dC/da": key_number(-dC_da)}  # the sign flipped
+    marks = ClassMarks(results={"ann": grade(ex, square), "bob": grade(ex, sign), "cy": grade(ex, right)})
+    row = next(r for r in marks.question_rows() if r["question"] == "dC/da")
+    assert row["wrong"] == 2 and " and " in row["most common mistake"]
+    assert row["most common mistake"].count("(1)") == 2

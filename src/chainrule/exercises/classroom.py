@@ -103,20 +103,22 @@ class ClassMarks:
                     mistakes[v.id][MISTAKE_KINDS[v.mistake]] += 1
         rows = []
         for qid in order:
-            common = mistakes[qid].most_common(1)
+            counts = mistakes[qid].most_common()
+            tied = [(what, n) for what, n in counts if n == counts[0][1]] if counts else []  # every tie, not the first
             rows.append({"question": qid, "step": names[qid], "kind": QUESTION_KINDS[kinds[qid]],
                          "right": right[qid], "wrong": asked[qid] - right[qid],
-                         "most common mistake": f"{common[0][0]} ({common[0][1]})" if common else ""})
+                         "most common mistake": " and ".join(f"{what} ({n})" for what, n in tied)})
         return rows
 
     def hardest(self) -> dict | None:
-        """The question the class got wrong most (the first of them in the order of backprop)."""
+        """The question the class got wrong most (the first of them in the order of backprop, when several tie)."""
         rows = [r for r in self.question_rows() if r["wrong"]]
         return max(rows, key=lambda r: r["wrong"]) if rows else None
 
     def mark_rows(self) -> list[dict]:
         return [{"student": s, "question": v.id, "given": v.given, "correct": v.correct, "expected": v.expected_text,
-                 "mistake": MISTAKE_KINDS.get(v.mistake, "") if v.mistake else "", "diagnosis": v.diagnosis}
+                 "mistake": MISTAKE_KINDS.get(v.mistake, "") if v.mistake else "", "diagnosis": v.diagnosis,
+                 "follows from": " ".join(v.follows)}
                 for s, r in self.results.items() for v in r.verdicts]
 
     @property

@@ -3,7 +3,10 @@
 A **number** is right when it agrees with the answer to 3 significant digits
 (``tolerance``), or with what the learner's own earlier answers give: a
 learner who rounded a to 0.768 and computes C from it is right (error carried
-forward, as teachers mark; only answers already marked right are carried).
+forward, as teachers mark). A wrong earlier answer is carried forward too: a
+later answer computed rightly from it *follows from* it (``Verdict.follows``)
+and earns its mark, so only the first mistake counts, once, where it was
+made, and the learner is told which earlier answer theirs follows from.
 
 A **formula** (an answer with symbols, ``2(a − y)·i``) is right when it is the
 same function as the expected one: it is evaluated at the exercise's numbers
@@ -55,9 +58,11 @@ class Verdict:
     hint: str = ""  # what to recompute (never the answer)
     answer: str = ""  # the whole answer: chain, formula, number (to show after a second miss)
     note: str = ""  # a remark on a right answer, or on a formula right only at these numbers
+    follows: tuple[str, ...] = ()  # the ids of the wrong earlier answers this right one was computed from
 
     def to_json(self) -> dict:
         return {"id": self.id, "name": self.name, "kind": self.kind, "given": self.given, "value": self.value,
+                "follows": list(self.follows),
                 "correct": self.correct, "expected": self.expected, "expected_text": self.expected_text,
                 "mistake": self.mistake, "diagnosis": self.diagnosis, "hint": self.hint, "answer": self.answer,
                 "note": self.note}
@@ -96,11 +101,13 @@ def _as_function(exercise: Exercise, answer: Answer, target) -> bool:
     return checked >= 2
 
 
-def check(exercise: Exercise, qid: str, text, previous: Mapping[str, float] | None = None) -> Verdict:
+def check(exercise: Exercise, qid: str, text, previous: Mapping[str, float] | None = None,
+          wrong: Mapping[str, str] | None = None) -> Verdict:
     """Mark ``text`` as the answer to question ``qid``.
 
-    ``previous``: the givens and the learner's accepted earlier answers (by key), for error carried forward;
-    None: the exact ones. ``AnswerError`` when ``text`` is not an answer (one line: why).
+    ``previous``: the givens and the learner's earlier answers (by key), for error carried forward; None: the
+    exact ones. ``wrong``: the keys of the earlier answers that were wrong, and their ids (an answer right from
+    them *follows* from them). ``AnswerError`` when ``text`` is not an answer (one line: why).
     """
     q = exercise.question(qid)
     answer = read(exercise, q, text)
@@ -113,7 +120,13 @@ def check(exercise: Exercise, qid: str, text, previous: Mapping[str, float] | No
         carried = q.compute(env) if previous is not None else q.value
         verdict.correct = agrees(value, q.value) or agrees(value, carried)
         if verdict.correct and not agrees(value, q.value):
-            verdict.note = f"right from your earlier answers (from the exact ones: {key_number(q.value)})"
+            from_wrong = tuple(wrong[k] for k in q.factors if wrong and k in wrong)
+            if from_wrong:
+                verdict.follows = from_wrong
+                verdict.note = (f"follows from your {', '.join(from_wrong)}, already marked there; right from it "
+                                f"(from the right ones: {key_number(q.value)})")
+            else:
+                verdict.note = f"right from your earlier answers (from the exact ones: {key_number(q.value)})"
         mistake = None if verdict.correct else _matching_number(q, value, env if previous is not None else None)
         shown = answer.text
     else:
@@ -196,6 +209,8 @@ class Result:
                 line += f"   expected {v.expected_text}"
                 if v.diagnosis:
                     line += f"; {v.diagnosis.split(': you gave ', 1)[-1].split('; ', 1)[-1]}"
+            elif v.follows:
+                line += f"   follows from your {', '.join(v.follows)} (counted there)"
             out.append(line)
         out.append(summary_line(self.right, self.total, self.wrong_steps()))
         return out
@@ -221,6 +236,7 @@ def grade(exercise: Exercise, answers: Mapping[str, object], lenient: bool = Fal
         raise InvalidValueError(f"no question {unknown[0]!r} in this exercise; the ids are "
                                 + ", ".join(q.id for q in exercise.questions))
     previous = {g.key: g.value for g in exercise.givens}
+    wrong: dict[str, str] = {}  # key -> id of the earlier answers marked wrong (and carried forward)
     verdicts = []
     for q in exercise.questions:
         if q.id not in answers or answers[q.id] is None or isinstance(answers[q.id], str) and not answers[q.id].strip():
@@ -229,7 +245,7 @@ def grade(exercise: Exercise, answers: Mapping[str, object], lenient: bool = Fal
             previous[q.key] = q.value
             continue
         try:
-            verdict = check(exercise, q.id, answers[q.id], previous)
+            verdict = check(exercise, q.id, answers[q.id], previous, wrong)
         except AnswerError as exc:
             if not lenient:
                 raise
@@ -237,6 +253,10 @@ def grade(exercise: Exercise, answers: Mapping[str, object], lenient: bool = Fal
                               key_number(q.value), diagnosis=f"{q.name}: not an answer: {str(exc).split(': ', 1)[-1]}",
                               answer=_full_answer(q))
         verdicts.append(verdict)
-        accepted = verdict.correct and verdict.value is not None and math.isfinite(verdict.value)
-        previous[q.key] = verdict.value if accepted else q.value
+        number = verdict.value is not None and math.isfinite(verdict.value)
+        # a wrong number is carried forward (what follows rightly from it is not marked wrong again); a right one
+        # that follows from a wrong one carries that mistake on, to the answers computed from it in turn
+        previous[q.key] = verdict.value if number else q.value
+        if number and (not verdict.correct or verdict.follows):
+            wrong[q.key] = verdict.follows[0] if verdict.follows else q.id
     return Result(exercise, verdicts)
