@@ -43,18 +43,17 @@ import json
 import math
 import numbers
 import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 
 from .errors import InvalidValueError
+from .user_code import UserCodeError, clean, limit_resources, load, run_worker, user_error
 
 __all__ = ["check_function", "check_file", "HandCheck", "Entry", "HandwrittenCodeError", "TIME_LIMIT", "H"]
 
 H = 1e-6  # the finite-difference step
 TIME_LIMIT = 30.0  # seconds for the user's file, start-up included
-MEMORY_LIMIT = 4 * 2**30  # bytes of address space for the user's file (where the system can limit it)
 MAX_ENTRIES = 10_000  # numbers in the parameters: finite differences call forward twice for each
 MAX_EXPLAINED = 20  # wrong entries explained with their chain-rule products (the rest are only listed)
 _AGREE_FD = 1e-5  # backprop and finite differences agree to this relative size (the differences are O(h²) off)
@@ -169,7 +168,7 @@ def _entries(at: dict) -> list[tuple[str, tuple, float]]:
 
 def _entry_name(key: str, index: tuple) -> str:
     """'W1[0][1]': the parameter's name (user text, made safe for a terminal) and the entry's index."""
-    return _clean(key, 60) + "".join(f"[{i}]" for i in index)
+    return clean(key, 60) + "".join(f"[{i}]" for i in index)
 
 
 def _replaced(at: dict, fill) -> dict:
@@ -248,7 +247,7 @@ def _backprop(forward, at: dict, entries):
     try:
         cost = forward(_replaced(at, leaf))
     except Exception as exc:  # noqa: BLE001 - the user's forward on Values: any failure means "no backprop"
-        return None, (f"chainrule could not run your forward on Values ({type(exc).__name__}: {_clean(str(exc))}), "
+        return None, (f"chainrule could not run your forward on Values ({type(exc).__name__}: {clean(str(exc))}), "
                       "so finite differences are the reference")
     if not isinstance(cost, Value):
         return None, ("your forward, given Values, returned a plain number (does it convert them, e.g. with "
@@ -260,7 +259,7 @@ def _backprop(forward, at: dict, entries):
     try:
         cost.backward()
     except ArithmeticError as exc:
-        return None, f"backprop of your forward failed ({_clean(str(exc))}), so finite differences are the reference"
+        return None, f"backprop of your forward failed ({clean(str(exc))}), so finite differences are the reference"
     return (cost, leaves), ""
 
 
@@ -433,21 +432,15 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
 
 
 # ------------------------------------------------------------------ a file, in its own process
-def _clean(text: str, limit: int = 240) -> str:
-    """User text for one line of a terminal: control characters escaped, cut to ``limit``."""
-    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def parse_spec(spec: str) -> tuple[str, str]:
     """'my_backprop.py:grad' -> (path, 'grad'); a clear error for anything else."""
     path, sep, name = str(spec).rpartition(":")
     if not sep or not path or not name.isidentifier():
-        raise InvalidValueError(f"--fn: expected FILE.py:FUNCTION (e.g. my_backprop.py:grad), got {_clean(spec)!r}")
+        raise InvalidValueError(f"--fn: expected FILE.py:FUNCTION (e.g. my_backprop.py:grad), got {clean(spec)!r}")
     if not path.endswith(".py"):
-        raise InvalidValueError(f"--fn: {_clean(path)!r} is not a Python file (.py)")
+        raise InvalidValueError(f"--fn: {clean(path)!r} is not a Python file (.py)")
     if not os.path.isfile(path):
-        raise InvalidValueError(f"--fn: no such file: {_clean(path)!r}")
+        raise InvalidValueError(f"--fn: no such file: {clean(path)!r}")
     return path, name
 
 
@@ -458,81 +451,29 @@ def check_file(path: str, grad_name: str = "grad", *, forward_name: str = "forwa
     The file defines ``forward``, the gradient function (``grad_name``) and
     ``params`` (the point to check at). Anything that goes wrong in it (an
     exception, a hang, the interpreter dying) raises ``HandwrittenCodeError``
-    with one line.
+    with one line (``chainrule.user_code``).
     """
-    shown = os.path.basename(path)
     with tempfile.TemporaryDirectory(prefix="chainrule-check-") as tmp:
         result = os.path.join(tmp, "result.json")
-        errors = os.path.join(tmp, "stderr.txt")
-        command = [sys.executable, "-m", "chainrule.handwritten", os.path.abspath(path), grad_name, forward_name,
-                   at_name, repr(float(tolerance)), result]
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        with open(errors, "wb") as err:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                       cwd=os.path.dirname(os.path.abspath(path)), env=env,
-                                       start_new_session=(os.name == "posix"))
-            try:
-                code = process.wait(timeout=time_limit)
-            except subprocess.TimeoutExpired:
-                _kill(process)
-                raise HandwrittenCodeError(f"{shown} did not finish within {time_limit:g} s (an endless loop, or "
-                                           "a forward too slow to run twice per parameter?)") from None
-        if os.path.exists(result):
-            with open(result, encoding="utf-8") as f:
-                data = json.load(f)
-            if "error" in data:
-                raise HandwrittenCodeError(data["error"])
-            return HandCheck.from_json(data)
-        with open(errors, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 2000))
-            tail = f.read().decode("utf-8", "replace").strip().splitlines()
-        last = _clean(tail[-1]) if tail else ""
-        raise HandwrittenCodeError(f"{shown} stopped the interpreter (exit code {code}) before answering"
-                                   + (f": {last}" if last else ""))
-
-
-def _kill(process) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(process.pid, 9)
-        else:
-            process.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-
-
-def _user_error(exc: BaseException, path: str, what: str) -> str:
-    """'my_backprop.py, line 7, in grad: ZeroDivisionError: division by zero', from the deepest frame of the file."""
-    import traceback
-
-    where = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if os.path.abspath(frame.filename) == os.path.abspath(path):
-            where = f"{os.path.basename(path)}, line {frame.lineno}, in {frame.name}: "
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return _clean(f"{what} failed: {where}{message}", 400)
-
-
-def _limit_resources() -> None:
-    try:
-        import resource
-    except ImportError:  # not on this system (Windows): the time limit still holds
-        return
-    for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_FSIZE, 64 * 2**20)):
         try:
-            soft, hard = resource.getrlimit(limit)
-            if hard == resource.RLIM_INFINITY or hard > value:
-                resource.setrlimit(limit, (value, hard if hard != resource.RLIM_INFINITY else value))
-        except (ValueError, OSError):
-            pass
+            run_worker("chainrule.handwritten", [os.path.abspath(path), grad_name, forward_name, at_name,
+                                                 repr(float(tolerance)), result],
+                       path, time_limit, "an endless loop, or a forward too slow to run twice per parameter?")
+        except UserCodeError as exc:
+            raise HandwrittenCodeError(str(exc)) from None
+        if not os.path.exists(result):
+            raise HandwrittenCodeError(f"{os.path.basename(path)} ended without an answer")
+        with open(result, encoding="utf-8") as f:
+            data = json.load(f)
+        if "error" in data:
+            raise HandwrittenCodeError(data["error"])
+        return HandCheck.from_json(data)
 
 
 def _worker(argv: list[str]) -> int:
     """The separate process of ``check_file``: load the file, check, write the report (or one line of error)."""
     path, grad_name, forward_name, at_name, tolerance, result = argv
-    _limit_resources()
+    limit_resources()
     shown = os.path.basename(path)
 
     def answer(data: dict) -> int:
@@ -540,15 +481,12 @@ def _worker(argv: list[str]) -> int:
             json.dump(data, f)
         return 0
 
-    import runpy
-
-    sys.path.insert(0, os.path.dirname(path))
     try:
-        namespace = runpy.run_path(path, run_name="__chainrule_check__")
+        namespace = load(path, "__chainrule_check__")
     except BaseException as exc:  # noqa: BLE001 - the user's file: report any failure in one line
         if isinstance(exc, SystemExit):
             return answer({"error": f"{shown} called exit() while it was loaded"})
-        return answer({"error": _user_error(exc, path, f"loading {shown}")})
+        return answer({"error": user_error(exc, path, f"loading {shown}")})
     missing = [n for n in (forward_name, grad_name) if not callable(namespace.get(n))]
     if missing:
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_"))
@@ -561,11 +499,11 @@ def _worker(argv: list[str]) -> int:
         report = check_function(namespace[forward_name], namespace[grad_name], namespace[at_name],
                                 tolerance=float(tolerance))
     except InvalidValueError as exc:
-        return answer({"error": _clean(f"{shown}: {exc}", 400)})
+        return answer({"error": clean(f"{shown}: {exc}", 400)})
     except BaseException as exc:  # noqa: BLE001 - the user's functions
         if isinstance(exc, SystemExit):
             return answer({"error": f"{shown} called exit() while it was checked"})
-        return answer({"error": _user_error(exc, path, f"running {shown}")})
+        return answer({"error": user_error(exc, path, f"running {shown}")})
     return answer(report.to_json())
 
 

@@ -21,7 +21,7 @@ import sys
 
 from .. import lessons
 from ..errors import InvalidValueError
-from ..exercises import grading
+from ..exercises import grading, tensor_softmax
 from ..exercises.answers import AnswerError
 from ..exercises.draw import MAX_NAME, SEED, seed_for_student, structure
 from ..exercises.exercise import build
@@ -29,11 +29,14 @@ from ..exercises.session import Session
 from ..explainer.format import num, to_ascii
 from ..files import read_text
 from ..params import Params
-from .options import add_params, int_in_range
 from .lesson_file import add_file_option
+from .options import add_params, int_in_range
 from .output import unicode_ok
 
 MAX_ANSWERS_BYTES = 1_000_000
+TENSOR = "tensor-softmax"
+TENSOR_HELP = ("tensor gradients by hand: a batch through a linear layer and softmax cross-entropy; write dlogits, dW, "
+               "db and dX in numpy (--template, then --answers FILE.py)")
 
 
 def shape_params(module) -> Params:
@@ -52,10 +55,12 @@ def add_exercise_source(parser: argparse.ArgumentParser) -> None:
                      help=f"a learner's name, hashed to their own seed (at most {MAX_NAME} characters)")
 
 
-def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """One subcommand per lesson (exercise, worksheet, slides), with the options that shape its exercise."""
+def _subparsers(parser: argparse.ArgumentParser):
     add_file_option(parser)
-    sub = parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
+    return parser.add_subparsers(dest="lesson", metavar="LESSON", parser_class=type(parser))
+
+
+def _lesson_parsers(sub) -> list[argparse.ArgumentParser]:
     out = []
     for name, module in lessons.LESSONS.items():
         p = sub.add_parser(name, help=module.summary, description=module.summary)
@@ -64,8 +69,20 @@ def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPar
     return out
 
 
+def lesson_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """One subcommand per lesson (exercise, worksheet, slides), with the options that shape its exercise."""
+    return _lesson_parsers(_subparsers(parser))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    for p in lesson_parsers(parser):
+    sub = _subparsers(parser)
+    tensor = sub.add_parser(TENSOR, help=TENSOR_HELP, description=TENSOR_HELP)
+    add_exercise_source(tensor)
+    tensor.add_argument("--template", action="store_true", help="print the file to fill in (numbers, forward pass)")
+    tensor.add_argument("--key", action="store_true", help="print the answers (numpy and their numbers)")
+    tensor.add_argument("--answers", metavar="FILE.py", help="mark the backward pass written in FILE.py")
+    tensor.add_argument("--format", choices=("text", "json"), default="text", help="text, or json")
+    for p in _lesson_parsers(sub):
         add_exercise_source(p)
         p.add_argument("--format", choices=("text", "json"), default="text",
                        help="text, or json: the questions (no answers), the key or the marks as JSON")
@@ -164,7 +181,43 @@ def interactive(exercise, out: Out, stdin=None) -> int:
     return 0 if session.right == n else 1
 
 
+def run_tensor(args: argparse.Namespace) -> int:
+    """``exercise tensor-softmax``: the problem, its template, its key, or the marks of a learner's file."""
+    seed = chosen_seed(args)
+    if seed is None:
+        if args.key or args.answers or args.template:
+            raise InvalidValueError("tensor-softmax needs --seed N or --student NAME: the file and its marks belong "
+                                    "to one exercise")
+        seed = random.SystemRandom().randrange(SEED.low, SEED.high + 1)
+    ex = tensor_softmax.build(seed)
+    out = Out()
+    if args.answers:
+        marks = tensor_softmax.check(ex, args.answers)
+        if args.format == "json":
+            out(json.dumps(marks.to_json(), ensure_ascii=False, indent=2))
+        else:
+            for line in marks.lines():
+                out(line)
+        return 0 if marks.right == len(marks.marks) else 1
+    if args.template:
+        out(tensor_softmax.template(ex), end="")
+        return 0
+    if args.key:
+        out(tensor_softmax.key(ex))
+        return 0
+    if args.format == "json":
+        out(json.dumps(ex.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    out(f"chainrule exercise {TENSOR}, seed {seed}: a batch of {ex.X.shape[0]} through logits = X @ W + b, "
+        f"loss = mean cross-entropy + lam·ΣW²")
+    out(f"write dlogits, dW, db and dX in numpy: chainrule exercise {TENSOR} --seed {seed} --template > mine.py, "
+        f"fill it in, then --answers mine.py")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.lesson == TENSOR:
+        return run_tensor(args)
     if not args.lesson:
         print("\n".join(f"{name:<14} {m.summary}" for name, m in lessons.LESSONS.items()))
         print("\nRun: chainrule exercise LESSON [--seed N | --student NAME]", file=sys.stderr)
