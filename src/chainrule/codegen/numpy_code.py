@@ -16,7 +16,9 @@ a backward rule needs its value; a gradient that arrives once and is used
 once, by an unnamed node or by an activation, is written inside the line
 that uses it (the δ recursion in one line);
 a gradient that is merely handed on (a sum passes g to both operands) is not
-copied. ``d_v`` is ∂C/∂v, an array shaped like v.
+copied. ``d_v`` is ∂C/∂v, an array shaped like v. What numpy lacks (a
+sigmoid, a convolution's windows) the program defines first, as functions
+(``tensor_ops.helpers``).
 """
 
 from __future__ import annotations
