@@ -11,7 +11,7 @@ builds with the same parameters, never restating a number. Two shapes recur:
   backprop's δ recursion reads ``d_z1 = (d_z2 @ W2.T) * f′(z1)``
   (``dense``);
 * a tensor result gets the name the scalar graph gives its number
-  (``named``), so the emitted program reads like the lesson.
+  (``Tensor.named``), so the emitted program reads like the lesson.
 """
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ import numpy as np
 from ..scalar import Value
 from ..tensor import Tensor
 
-__all__ = ["named", "dense"]
-
-
-def named(t: Tensor, name: str) -> Tensor:
-    """Give the tensor ``t`` the name a program calls it by, and return it: ``a = named(i * w, "a")``."""
-    t.name = name
-    return t
+__all__ = ["dense"]
 
 
 def dense(x_rows: list[list[float]], layers: list[tuple[list[list[Value]], list[Value], str]],
@@ -54,14 +48,13 @@ def dense(x_rows: list[list[float]], layers: list[tuple[list[list[Value]], list[
             pairs += [(v, f"b{l}", (j,)) for j, v in enumerate(biases)]
             z = z + b
         if l == last:
-            a = named(z, "a")
+            a = z.named("a")
         else:
-            named(z, f"z{l}")
-            a = named(_activate(z, activation), f"a{l}")
+            a = _activate(z.named(f"z{l}"), activation).named(f"a{l}")
     total = ((a - Tensor(np.array(y_rows, dtype=np.float64), name="y")) ** 2).sum()
     if scale is not None:
         total = total * scale
-    return named(total, "C"), pairs
+    return total.named("C"), pairs
 
 
 def _activate(z: Tensor, activation: str) -> Tensor:
