@@ -21,6 +21,7 @@ import pytest
 from chainrule import lessons
 from chainrule.cli import main
 from chainrule.codegen.numpy_code import numpy_program
+from chainrule.codegen.tensor_graph import TensorGraph
 from chainrule.codegen.torch_code import torch_program
 from chainrule.gradcheck import graph_parameters
 
@@ -42,17 +43,6 @@ class Utf8Out(io.StringIO):
     encoding = "utf-8"
 
 
-def tensor_leaves(loss) -> dict:
-    """The tensors that need a gradient, by name (read before ``backward()``)."""
-    found, stack = {}, [loss]
-    while stack:
-        t = stack.pop()
-        if not t._parents and t.requires_grad:
-            found[t.name] = t
-        stack.extend(t._parents)
-    return found
-
-
 def close(got: float, expected: float) -> bool:
     return abs(got - expected) <= 1e-12 * (1 + abs(expected))
 
@@ -64,7 +54,7 @@ def test_the_tensor_form_is_the_scalar_graph_with_its_gradients(name, params):
     scalar = graph_parameters(form.cost)
     assert sorted(id(leaf) for leaf, _, _ in form.pairs) == sorted(id(p) for p in scalar)  # every parameter, once
     assert [(n.label, n.data) for n in form.cost.nodes()] == [(n.label, n.data) for n in lesson.graph(**params).nodes()]
-    tensors = tensor_leaves(form.loss)
+    tensors = {t.name: t for t in TensorGraph(form.loss).params()}  # the tensors that need a gradient
     assert sum(t.data.size for t in tensors.values()) == len(scalar)  # no tensor entry without its scalar twin
     form.loss.backward()
     assert close(float(form.loss.data), form.cost.data)
