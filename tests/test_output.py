@@ -159,7 +159,7 @@ def test_json_numbers_are_numbers_and_text_numbers_use_the_real_minus():
     assert num(-0.144) == "−0.144" and num(2.5e-7) == "2.5·10⁻⁷" and num(-3e-8) == "−3·10⁻⁸"
     out = chainrule("demo", "--input", "2", "--target", "-1", "--format", "json")
     data = json.loads(out.stdout)
-    assert data["target"] == -1.0 and isinstance(data["steps"][0]["gradient"], float)
+    assert data["target"] == -1.0 and isinstance(data["steps"][0]["gradients"]["w"], float)
 
 
 # ------------------------------------------------------------------- zero is 0
