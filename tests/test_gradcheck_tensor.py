@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule
-from chainrule import Value, lessons
+from chainrule import Parameter, Value, lessons
 from chainrule.errors import InvalidValueError
 from chainrule.gradcheck import check_graph, evaluate_graph, graph_parameters, gradcheck
 from chainrule.losses import cross_entropy, mse_loss
@@ -83,16 +83,20 @@ def test_a_lesson_graph_replays_to_its_own_cost_and_passes():
         assert report.ok and len(report.checks) == len(graph_parameters(cost)) >= 1
 
 
-def test_graph_parameters_are_the_w_and_b_leaves():
-    i, w, b, y = Value(1.5, label="i"), Value(0.8, label="w"), Value(0.1, label="b"), Value(0.8, label="y")
+def test_graph_parameters_are_the_leaves_made_as_parameters_whatever_their_names():
+    i, w, b, y = Value(1.5, label="i"), Parameter(0.8, label="w"), Parameter(0.1, label="b"), Value(0.8, label="y")
     C = (i * w + b - y) ** 2
     C.backward()
-    assert graph_parameters(C) == [w, b] or set(graph_parameters(C)) == {w, b}
-    assert all(p.label in ("w", "b") for p in graph_parameters(C))
+    assert set(graph_parameters(C)) == {w, b}
+    # a given named like a weight is not one; a parameter named like an input is one
+    x, w_fixed, v0 = Parameter(1.5, label="x"), Value(0.8, label="w_fixed"), Parameter(0.2, label="v0")
+    C = (x * w_fixed + v0) ** 2
+    C.backward()
+    assert set(graph_parameters(C)) == {x, v0}
 
 
 def test_check_graph_replays_every_scalar_operation():
-    w, b = Value(0.3, label="w"), Value(-0.4, label="b")
+    w, b = Parameter(0.3, label="w"), Parameter(-0.4, label="b")
     z = Value.dot([w, 2.0], [1.5, b], b)
     C = Value.sum([(z.exp() + 1).log(), z.sigmoid(), (z * b).relu(), 2 ** w, 1 / (w + 2), 3 - b, -w / b, z ** 3, 0.5])
     C.backward()
@@ -101,7 +105,7 @@ def test_check_graph_replays_every_scalar_operation():
 
 
 def test_a_wrong_stored_gradient_is_caught_by_check_graph():
-    w = Value(0.8, label="w")
+    w = Parameter(0.8, label="w")
     C = (1.5 * w - 0.8) ** 2
     C.backward()
     w.grad += 0.01

@@ -246,7 +246,16 @@ def times(a, b):
     if _is(b, -1):
         return -a
     factors = [f for x in (a, b) for f in (x.args if isinstance(x, sympy.Mul) else (x,))]
-    return sympy.Mul(*factors, evaluate=False)
+    # the numbers of both factors multiplied into one, in front: (−1/p₃)·(−e₃/S²) is e₃/(p₃·S²), never "−1(−1)·…"
+    number = sympy.Mul(*(f for f in factors if f.is_Number))
+    rest = [f for f in factors if not f.is_Number]
+    if not rest:
+        return number
+    if _is(number, 1):
+        return rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
+    if _is(number, -1):
+        return -(rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False))
+    return sympy.Mul(number, *rest, evaluate=False)
 
 
 def plus(a, b):
