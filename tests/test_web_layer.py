@@ -1,6 +1,8 @@
-"""The web layer holds HTTP; what the pages show is computed by the library (issue 22 §4, first part).
+"""The web layer holds HTTP; what the pages show is computed by the library (issue 22 §4).
 
 * importing the step-through (``web.stepper``) imports neither FastAPI nor pydantic: it is not HTTP;
+* the step-through and the playground are library code (``chainrule.stepthrough``, ``chainrule.playground``):
+  they compute without the web layer, and the web layer reads a lesson only through its contract;
 * the home page's stop line is the lesson's (``simplest.status_line``), by the request's own tolerance, and it
   never calls a far-away weight "at the minimum" because the slope is small (issue 24: i = 1e-8 said "at the
   minimum after 0 steps").
@@ -8,14 +10,19 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+import chainrule.web
 from chainrule.lessons import simplest
 from chainrule.web import create_app
+
+WEB = Path(chainrule.web.__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +36,44 @@ def test_importing_the_step_through_imports_no_http_framework():
             "print(sorted(m for m in ('fastapi', 'pydantic', 'starlette') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_step_through_and_the_playground_compute_without_the_web_layer():
+    code = ("import sys\n"
+            "from chainrule.stepthrough.lesson import trace_lesson\n"
+            "from chainrule.stepthrough.playground import trace\n"
+            "from chainrule.playground.rebuild import Focus\n"
+            "from chainrule.playground.setup import Setup\n"
+            "from chainrule.playground.training import train\n"
+            "trace_lesson('wide'); train(Setup(layers=(3,)), 5, 8, 4); trace(Setup(layers=(3,)), Focus('bias', 2, 1))\n"
+            "print(sorted(m for m in sys.modules if m in ('fastapi', 'pydantic', 'starlette') "
+            "or m.startswith('chainrule.web')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def _lesson_modules_imported(path: Path) -> set[str]:
+    """The lesson modules a file of chainrule.web imports (``from ..lessons import simplest`` and the like)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = ["chainrule", "web"][: 3 - node.level] if node.level else []  # .: chainrule.web, ..: chainrule
+            module = ".".join(base + ([node.module] if node.module else []))
+            if module == "chainrule.lessons":
+                found |= {f"{module}.{a.name}" for a in node.names}
+            elif module.startswith("chainrule.lessons."):
+                found.add(module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("chainrule.lessons.")}
+    return found
+
+
+def test_the_web_layer_reads_a_lesson_only_through_the_contract():
+    # the registry (``from .. import lessons``: lessons.load(name) -> Lesson) and the contract are all it may read
+    allowed = {"chainrule.lessons.contract"}
+    beyond = {f"{path.name}: {module}" for path in sorted(WEB.glob("*.py"))
+              for module in _lesson_modules_imported(path) - allowed}
+    assert not beyond, f"chainrule.web reads lessons beyond their contract: {sorted(beyond)}"
 
 
 def test_a_tiny_input_s_flat_cost_is_not_called_the_minimum(client):

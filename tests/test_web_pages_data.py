@@ -15,10 +15,12 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from chainrule import lessons
+from chainrule import Value, lessons
 from chainrule.errors import InvalidValueError
 from chainrule.lessons import simplest
-from chainrule.web import create_app, graph_layout, stepper
+from chainrule.stepthrough import layout as graph_layout
+from chainrule.stepthrough.graph import trace_graph
+from chainrule.web import create_app, stepper
 from chainrule.web.api_models import SimplestRequest
 from chainrule.web.simplest_view import explore
 
@@ -197,12 +199,10 @@ def test_the_wide_networks_layers_stand_in_order():
 
 
 def test_a_port_for_each_operand_even_when_one_input_is_read_twice():
-    from chainrule import Value
-
     a = Value(1.5, label="a")
     out = (a * a).named("s")
     out.backward()
-    t = stepper.trace_graph(out)
+    t = trace_graph(out)
     (square,) = [n for n in t["nodes"] if n["name"] == "s"]
     assert len(square["box"]["ports"]) == 2
     assert len({tuple(e["end"]) for e in t["edges"]}) == 2

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from chainrule.web import create_app, engine, playground, playground_trace
+from chainrule.playground.features import FEATURES, features
+from chainrule.playground.network import network
+from chainrule.playground.points import batch_indices, points, split
+from chainrule.playground.training import swinging
+from chainrule.stepthrough.playground import MAX_TRACE_EDGES
+from chainrule.web import create_app, playground
 from chainrule.web.api_models import MAX_CSV_CHARS, MAX_TRACE_EXAMPLES, PlaygroundRequest, PlaygroundTraceRequest
 from chainrule.web.server import MAX_BODY_BYTES
 
@@ -50,8 +55,8 @@ def test_regression_learns_a_surface_with_the_squared_error(client, dataset):
     start = play(client, dataset=dataset, n_points=300, noise=0, layers=[8, 8])["metrics"]["train_loss"]
     assert last["train_loss"] < 0.5 * start and last["train_loss"] < first["train_loss"]
     # the reported loss is the mean squared error of the network's value on the training points
-    net, _ = playground.network(PlaygroundRequest(dataset=dataset, n_points=300, noise=0, layers=[8, 8],
-                                                  params=d["params"], step=d["step"]))
+    net, _ = network(playground.setup_of(PlaygroundRequest(dataset=dataset, n_points=300, noise=0, layers=[8, 8],
+                                                           params=d["params"], step=d["step"])))
     X = np.array([p[:2] for p in d["train_points"]])
     y = np.array([p[2] for p in d["train_points"]])
     assert np.mean((net.predict(X) - y) ** 2) == pytest.approx(last["train_loss"], rel=1e-12)
@@ -76,7 +81,7 @@ def test_the_network_reads_the_chosen_features():
     plain = playground.train(PlaygroundRequest(**{**body, "features": ["x1", "x2"]}))
     assert plain["metrics"]["test_accuracy"] < 0.8  # a line cannot separate a ring from its disc
     X = np.array([[0.5, -2.0]])
-    assert engine.features(X, list(engine.FEATURES)).tolist() == [[0.5, -2.0, 0.25, 4.0, -1.0, np.sin(0.5), np.sin(-2.0)]]
+    assert features(X, list(FEATURES)).tolist() == [[0.5, -2.0, 0.25, 4.0, -1.0, np.sin(0.5), np.sin(-2.0)]]
 
 
 def test_features_are_refused_twice_or_unknown(client):
@@ -94,10 +99,10 @@ def test_l2_shrinks_the_weights_and_l1_adds_rate_times_the_sign():
     assert size(l2) < 0.7 * size(plain)
     # the penalty is part of the engine's graph: its gradient is the data gradient plus λ·sign(w) (biases untouched)
     req = PlaygroundRequest(**base, regularization="l1", regularization_rate=0.05, params=plain["params"], step=300)
-    X, y = playground.dataset(req)
-    F = engine.features(X, req.features)
-    with_l1 = playground.network(req)[0].gradients(F, y)
-    without = playground.network(req.model_copy(update={"regularization": "none"}))[0].gradients(F, y)
+    X, y = points(playground.setup_of(req))
+    F = features(X, req.features)
+    with_l1 = network(playground.setup_of(req))[0].gradients(F, y)
+    without = network(playground.setup_of(req.model_copy(update={"regularization": "none"})))[0].gradients(F, y)
     for (gW, gb), (hW, hb), p in zip(with_l1, without, plain["params"]):
         assert np.allclose(gW, hW + 0.05 * np.sign(np.array(p["W"])), rtol=0, atol=1e-12)
         assert np.allclose(gb, hb, rtol=0, atol=1e-15)
@@ -144,13 +149,14 @@ def test_a_step_past_the_weight_limit_is_not_taken_so_the_answer_can_be_sent_bac
 
 
 def test_a_swinging_loss_is_reported_and_a_steady_one_is_not(client):
-    swinging = [play(client, dataset=ds, learning_rate=10, steps=25, seed=seed)["swinging"]
-                for ds in ("moons", "circles", "xor") for seed in (0, 1)]
-    assert all(swinging)
+    swung = [play(client, dataset=ds, learning_rate=10, steps=25, seed=seed)["swinging"]
+             for ds in ("moons", "circles", "xor") for seed in (0, 1)]
+    assert all(swung)
     steady = train_in_calls(client, 1, 25, dataset="moons", learning_rate=0.1)
     assert not steady["swinging"]
-    assert not playground.swinging([{"train_loss": x} for x in (0.7, 0.6, 0.65, 0.5, 0.55, 0.4)])
-    assert playground.swinging([{"train_loss": x} for x in (0.7, 5.0, 0.2, 9.0, 1.0, 12.0)])
+    assert not swinging([0.7, 0.6, 0.65, 0.5, 0.55, 0.4])
+    assert swinging([0.7, 5.0, 0.2, 9.0, 1.0, 12.0])
+    assert swinging([0.7, 5.0, None, 0.2, 9.0, 1.0, 12.0])  # a loss not measured (no training points) is skipped
 
 
 # ------------------------------------------------------------- your own points
@@ -203,13 +209,14 @@ def test_the_step_through_ends_at_the_engines_gradient_for_the_same_points(clien
 
 def test_a_neuron_step_through_ends_at_its_incoming_weights():
     req = PlaygroundTraceRequest(layers=[4, 3], focus=dict(kind="neuron", layer=2, neuron=2))
-    t = playground_trace.trace(req)
+    t = playground.trace(req)
     assert t["nodes"][t["focus"]["node"]]["name"] == "a2[2]" and t["engine_gradient"] is None
-    net, _ = playground.network(req)
-    X, y = playground.dataset(req)
-    train, _ = playground.split(len(y), req.test_fraction, req.seed)
-    i = playground.batch_indices(req, len(train), 0)[:1]
-    gW, gb = net.gradients(engine.features(X[train][i], req.features), y[train][i])[1]
+    setup = playground.setup_of(req)
+    net, _ = network(setup)
+    X, y = points(setup)
+    train, _ = split(len(y), req.test_fraction, req.seed)
+    i = batch_indices(setup, len(train), 0)[:1]
+    gW, gb = net.gradients(features(X[train][i], req.features), y[train][i])[1]
     grads = {n["name"]: n["grad"] for n in t["nodes"]}
     for k in range(4):
         assert grads[f"w2[{k + 1},2]"] == pytest.approx(gW[k, 1], rel=1e-9, abs=1e-15)
@@ -218,8 +225,8 @@ def test_a_neuron_step_through_ends_at_its_incoming_weights():
 
 def test_many_paths_are_summarised_and_still_give_the_engines_gradient():
     req = PlaygroundTraceRequest(layers=[32] * 6, focus=dict(kind="weight", layer=1, neuron=5, source=2), examples=2)
-    t = playground_trace.trace(req)
-    assert len(t["edges"]) <= playground_trace.MAX_TRACE_EDGES
+    t = playground.trace(req)
+    assert len(t["edges"]) <= MAX_TRACE_EDGES
     s = t["summarised"]
     assert s is not None and s["layers"][-1] == 7 and s["edges"] > 10_000
     assert t["nodes"][t["focus"]["node"]]["grad"] == pytest.approx(t["engine_gradient"], rel=1e-9, abs=1e-15)

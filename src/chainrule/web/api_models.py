@@ -40,11 +40,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model,
+                      field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from .. import lessons as _lessons
-from .engine import FEATURES as _FEATURES  # the features the engine computes are the ones accepted
+from ..playground.features import FEATURES as _FEATURES  # the features the library computes are the ones accepted
+from ..playground.rebuild import FOCUS_KINDS
+from ..playground.setup import (ACTIVATIONS, CLASSIFICATION_SETS, REGRESSION_SETS, REGULARIZATIONS, network_sizes,
+                               problem_of)
 
 # The bounds of the issue: the most work one request may ask for.
 MAX_LAYERS = 6
@@ -111,8 +115,6 @@ class _Strict(BaseModel):
 # ------------------------------------------------------------- declared parameters
 def _field(param):
     """The pydantic type and Field of one declared parameter (``chainrule.params.Param``): its bounds, exactly."""
-    from typing import Literal as _Literal
-
     extra: dict = {}
     if param.nonzero:  # the schema says what validation refuses: 0 (and |x| below min_abs)
         extra["not"] = ({"exclusiveMinimum": -param.min_abs, "exclusiveMaximum": param.min_abs} if param.min_abs
@@ -124,7 +126,7 @@ def _field(param):
         bounds["lt" if param.high_open else "le"] = param.high
     info = dict(description=param.help_text(), json_schema_extra=extra or None)
     if param.kind == "choice":
-        return _Literal[tuple(param.choices)], Field(param.default, **info)
+        return Literal[tuple(param.choices)], Field(param.default, **info)
     if param.kind == "bool":
         return Annotated[bool, Strict()], Field(param.default, **info)
     if param.kind == "int":
@@ -143,8 +145,6 @@ def request_model(name: str, params, doc: str):
     declaration's own ``check`` runs, so a refusal reads the same in the API
     as in the library and on the command line (``nonzero``, ``min_abs``).
     """
-    from pydantic import create_model
-
     fields = {p.name: _field(p) for p in params}
     by_name = {p.name: p for p in params}
 
@@ -174,23 +174,17 @@ class BackpropRequest(_Strict):
 
 
 # ------------------------------------------------------------------- playground
-CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "custom")
-REGRESSION_SETS = ("plane", "gaussians", "custom_regression")
+# The choices are the library's (``chainrule.playground.setup``): the API takes what the playground computes.
 Dataset = Literal[CLASSIFICATION_SETS + REGRESSION_SETS]
-Activation = Literal["tanh", "relu", "sigmoid"]
+Activation = Literal[ACTIVATIONS]
 Feature = Literal[tuple(_FEATURES)]
-Regularization = Literal["none", "l1", "l2"]
+Regularization = Literal[REGULARIZATIONS]
 ProblemKind = Literal["classification", "regression"]
 Coord = Annotated[Number, _finite(ge=-COORD_LIMIT, le=COORD_LIMIT)]
 Target = Annotated[Number, _finite(ge=-TARGET_LIMIT, le=TARGET_LIMIT)]
 Weight = Annotated[Number, _finite(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT)]
 Neurons = whole(ge=1, le=MAX_NEURONS)
 ClassLabel = Annotated[Literal[0, 1], BeforeValidator(_no_bool)]
-
-
-def problem_of(dataset: str) -> str:
-    """A dataset's problem: 'regression' for the surfaces and valued points, else 'classification'."""
-    return "regression" if dataset in REGRESSION_SETS else "classification"
 
 
 class LayerParams(_Strict):
@@ -258,7 +252,7 @@ class PlaygroundNetwork(_Strict):
 
     def sizes(self) -> list[int]:
         """Neurons per layer: the features, the hidden layers, then 2 logits (classification) or 1 value."""
-        return [len(self.features), *self.layers, 1 if self.problem == "regression" else 2]
+        return network_sizes(len(self.features), self.layers, self.problem)
 
     def parameters(self) -> int:
         """Weights and biases of the network: Σ (inputs + 1) × neurons over its layers."""
@@ -319,7 +313,7 @@ class TraceFocus(_Strict):
     for layer 1, a neuron of the layer before otherwise.
     """
 
-    kind: Literal["neuron", "weight", "bias"] = "weight"
+    kind: Literal[FOCUS_KINDS] = "weight"
     layer: whole(ge=1, le=MAX_LAYERS + 1) = 1
     neuron: whole(ge=1, le=MAX_NEURONS) = 1
     source: whole(ge=1, le=max(MAX_NEURONS, len(_FEATURES))) = 1

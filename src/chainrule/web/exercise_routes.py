@@ -21,9 +21,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import lessons
-from ..exercises.answers import MAX_CHARS
 from ..errors import InvalidValueError
+from ..exercises.answers import MAX_CHARS, AnswerError
 from ..exercises.draw import SEED
+from ..exercises.exercise import build
+from ..exercises.grading import check as mark
+from ..exercises.steps import exercise_for, step_exercise, step_questions
+from ..stepthrough.graph import trace_graph
 from . import api_models as m
 
 router = APIRouter(prefix="/api", tags=["exercises"])
@@ -78,8 +82,6 @@ class Verdict(BaseModel):
 @router.post("/exercise/questions", responses=m.REFUSALS, summary="A lesson's exercise: the questions, no answers")
 def questions(req: ExerciseRequest) -> dict:
     """The network, the numbers given and the questions of ``chainrule exercise LESSON --seed N``."""
-    from ..exercises.exercise import build
-
     return build(req.lesson, req.seed).to_json()
 
 
@@ -87,9 +89,6 @@ def questions(req: ExerciseRequest) -> dict:
 def steps(req: StepsRequest) -> dict:
     """The questions of the step-through (``node:N``: a value, ``edge:E``: the running product along an edge) and
     the trace the page draws, computed with the learner's numbers."""
-    from ..exercises.steps import step_exercise, step_questions
-    from .stepper import trace_graph
-
     data = step_questions(req.lesson, req.seed)
     data["trace"] = trace_graph(step_exercise(req.lesson, req.seed).view.cost)
     return data
@@ -103,10 +102,6 @@ def check(req: CheckRequest) -> dict:
     Two refusals the schema cannot state name their field: a ``question`` id this lesson's exercise (with these
     numbers) does not have, and an ``answer`` that is neither a number nor a formula in the lesson's symbols.
     """
-    from ..exercises.answers import AnswerError
-    from ..exercises.grading import check as mark
-    from ..exercises.steps import exercise_for
-
     if req.question.startswith(("node:", "edge:")) and req.lesson not in lessons.step_exercises():
         raise InvalidValueError(f"question: {req.question!r} is a step of the step-through, which lesson "
                                 f"{req.lesson!r} does not offer as an exercise; lessons that do: "

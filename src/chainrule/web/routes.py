@@ -17,8 +17,10 @@ from fastapi.responses import JSONResponse
 
 from .. import lessons
 from ..csv_points import MAX_REPORTED, CsvError
+from ..playground.setup import REGRESSION_SETS
+from ..stepthrough.playground import MAX_TRACE_EDGES
 from . import api_models as m
-from . import stepper, playground, playground_trace, simplest_view
+from . import playground, simplest_view, stepper
 
 router = APIRouter(prefix="/api", tags=["explorer"])
 
@@ -33,7 +35,7 @@ async def limits() -> dict:
         "max_steps": m.MAX_STEPS,
         "max_work": m.MAX_WORK,
         "datasets": list(m.Dataset.__args__),
-        "regression_datasets": list(m.REGRESSION_SETS),
+        "regression_datasets": list(REGRESSION_SETS),
         "activations": list(m.Activation.__args__),
         "features": list(m.Feature.__args__),
         "max_total_steps": m.MAX_TOTAL_STEPS,
@@ -77,12 +79,12 @@ async def train_playground(req: m.PlaygroundRequest, request: Request):
                  "The network of `params` rebuilt as scalar Values for the first `examples` points of the batch of step "
                  "`step`, and its backward pass as the step-through page plays it (nodes, edges, one event per edge), "
                  "restricted to the paths from the focus to the cost; the layers nearest the cost are summarised when "
-                 f"the paths hold more than {playground_trace.MAX_TRACE_EDGES} edges. `focus` must exist in the network "
+                 f"the paths hold more than {MAX_TRACE_EDGES} edges. `focus` must exist in the network "
                  "and `params` fit it: both are refused with 422 saying so."
              ))
 async def trace_playground(req: m.PlaygroundTraceRequest, request: Request):
     """The step-through of backprop to the focused neuron, weight or bias of the current network."""
-    return await request.app.state.training.run(playground_trace.trace, req)
+    return await request.app.state.training.run(playground.trace, req)
 
 
 @router.post("/playground/points", response_model=dict, responses=m.REFUSALS,

@@ -1,11 +1,5 @@
-"""The playground's engine: chainrule's own tensor engine behind the little the page needs.
+"""The playground's network: chainrule's own tensor engine behind the little the playground needs.
 
-Everything the playground shows is computed here with chainrule:
-
-* the points: ``chainrule.data.make_2d`` (moons, circles, xor, spiral; seeded)
-  for classification, and two surfaces for regression (``make_surface``);
-* the inputs the network reads: the *features* of each point (x₁, x₂, x₁²,
-  x₂², x₁x₂, sin x₁, sin x₂), as in TensorFlow Playground;
 * the network: ``chainrule.nn.MLP([features, hidden..., outputs])``: two
   logits (one per class) for classification, one value for regression;
 * the loss: ``chainrule.losses.cross_entropy`` (softmax cross-entropy; for two
@@ -16,71 +10,26 @@ Everything the playground shows is computed here with chainrule:
   biases; |w| is written relu(w) + relu(−w), so the engine differentiates it;
 * one training step: ``zero_grad()``, ``loss.backward()``, ``chainrule.optim.SGD.step()``.
 
-Plain SGD (no momentum) keeps the optimiser stateless, which is what lets
-the server forget everything between requests: the weights alone are the
-whole training state.
+Plain SGD (no momentum) keeps the optimiser stateless: the weights alone are
+the whole training state (``setup.Setup``).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..data import make_2d
 from ..errors import InvalidValueError
 from ..losses import accuracy, cross_entropy, mse_loss
 from ..nn import MLP
 from ..optim import SGD
 from ..tensor import Tensor, linear, no_grad
+from .setup import Setup
+
+__all__ = ["NAME", "Network", "network"]
 
 NAME = "chainrule.nn + chainrule.optim.SGD"
-CLASSES = 2
-
-# The features a network may read, in the page's order: name -> (how it is written, its formula on X = [x₁ x₂]).
-FEATURES = {
-    "x1": ("x₁", lambda X: X[:, 0]),
-    "x2": ("x₂", lambda X: X[:, 1]),
-    "x1^2": ("x₁²", lambda X: X[:, 0] ** 2),
-    "x2^2": ("x₂²", lambda X: X[:, 1] ** 2),
-    "x1*x2": ("x₁x₂", lambda X: X[:, 0] * X[:, 1]),
-    "sin(x1)": ("sin x₁", lambda X: np.sin(X[:, 0])),
-    "sin(x2)": ("sin x₂", lambda X: np.sin(X[:, 1])),
-}
-# The regression surfaces: y = f(x₁, x₂) on the square [-1, 1]².
-SURFACES = ("plane", "gaussians")
-# The bumps of "gaussians": (centre x₁, centre x₂, height); each of width GAUSSIAN_WIDTH.
-GAUSSIANS = ((-0.5, 0.5, 1.0), (0.5, 0.5, -1.0), (-0.5, -0.5, -1.0), (0.5, -0.5, 1.0), (0.0, 0.0, 0.6))
-GAUSSIAN_WIDTH = 0.3
-
-
-def make_dataset(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` seeded 2-D points: labels 0 and 1 (classification), or target values (the surfaces)."""
-    if name in SURFACES:
-        return make_surface(name, n, noise, seed)
-    X, y = make_2d(name, n, noise, seed)
-    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
-
-
-def make_surface(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Points uniform in [-1, 1]² and their target value, plus Gaussian noise of standard deviation ``noise``/2.
-
-    * plane: y = (x₁ + x₂)/2, a slope from −1 to 1;
-    * gaussians: y = Σ hₖ·exp(−|x − cₖ|²/(2s²)), bumps of heights ±1 (``GAUSSIANS``).
-    """
-    rng = np.random.default_rng([int(seed), 4])
-    X = rng.uniform(-1, 1, (n, 2))
-    if name == "plane":
-        y = (X[:, 0] + X[:, 1]) / 2
-    else:
-        y = np.zeros(n)
-        for cx, cy, height in GAUSSIANS:
-            y += height * np.exp(-((X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2) / (2 * GAUSSIAN_WIDTH ** 2))
-    return X, y + rng.normal(0, noise / 2, n)
-
-
-def features(X: np.ndarray, names) -> np.ndarray:
-    """The network's inputs: one column per feature name, computed from the points' coordinates."""
-    X = np.asarray(X, dtype=np.float64)
-    return np.column_stack([FEATURES[name][1](X) for name in names]) if len(X) else np.zeros((0, len(names)))
 
 
 class Network:
@@ -92,7 +41,7 @@ class Network:
     """
 
     def __init__(self, sizes, activation, problem="classification", seed=None, params=None,
-                 regularization="none", rate=0.0, weight_limit=float("inf")):
+                 regularization="none", rate=0.0, weight_limit=math.inf):
         self.problem = problem
         self.regularization = regularization if rate > 0 else "none"
         self.rate = float(rate)
@@ -194,3 +143,29 @@ class Network:
             np.copyto(layer.weight.data, W)
             np.copyto(layer.bias.data, b)
         return False
+
+
+def _check_params(params, sizes: list[int]) -> None:
+    """The weights sent back must fit the network described by ``features`` and ``layers``."""
+    if len(params) != len(sizes) - 1:
+        raise InvalidValueError(
+            f"params: {len(params)} layers sent for a network of {len(sizes) - 1} layers "
+            f"(sizes {sizes}); allowed: exactly {len(sizes) - 1}, or none to start afresh"
+        )
+    for k, (W, b) in enumerate(params):
+        rows, cols = sizes[k], sizes[k + 1]
+        if len(W) != rows or any(len(r) != cols for r in W):
+            raise InvalidValueError(f"params[{k}].W: wrong shape; allowed: {rows} rows of {cols} numbers")
+        if len(b) != cols:
+            raise InvalidValueError(f"params[{k}].b: wrong length; allowed: exactly {cols} numbers")
+
+
+def network(setup: Setup) -> tuple[Network, int]:
+    """The setup's network (its params, or the seeded start) and the step it is at."""
+    sizes = setup.sizes()
+    kwargs = dict(problem=setup.problem, regularization=setup.regularization, rate=setup.regularization_rate,
+                  weight_limit=math.inf if setup.weight_limit is None else setup.weight_limit)
+    if setup.params is not None:
+        _check_params(setup.params, sizes)
+        return Network(sizes, setup.activation, params=list(setup.params), **kwargs), setup.step
+    return Network(sizes, setup.activation, seed=setup.seed, **kwargs), 0

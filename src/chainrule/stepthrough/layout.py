@@ -34,6 +34,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import MissingDependencyError
+from ..viz.graph import INSTALL_HINT
 
 # The page's graph font (explorer.css: #graph text), in px = dot's points.
 FONT = 11
@@ -128,13 +129,11 @@ def _dot_source(boxes: list[Box], links: list[Link], sizes: dict[int, _Size]) ->
 
 
 def _run_dot(source: str) -> dict:
-    import graphviz
+    import graphviz  # deferred: Graphviz's Python package loads only when a graph is laid out
 
     try:
         out = graphviz.Source(source).pipe(format="json", engine="dot")
     except graphviz.ExecutableNotFound:
-        from ..viz.graph import INSTALL_HINT
-
         raise MissingDependencyError(f"the step-through's layout needs the Graphviz program 'dot'; {INSTALL_HINT}") from None
     return json.loads(out)
 
