@@ -24,11 +24,30 @@ and chainrule judges ``grad`` against two references:
   differences are the reference).
 
 Each entry agrees when |yours − reference| ≤ tolerance·(1 + |reference|).
-A wrong entry is named with the product backprop computed for it and, where
-the numbers allow a diagnosis, what probably went wrong: a factor 2, a
-flipped sign, a path left out or counted twice (``paths`` of the chain rule:
-the products of local derivatives along each path, whose sum is the
-gradient), a matrix transposed.
+
+Wrong entries are explained by their cause, not listed as symptoms
+(``chainrule.explainer.causes``). One mistake in a backward pass usually
+spoils every gradient below it: a sign flipped at ∂C/∂a flips all nine
+weights of the layers under a, and a σ′(z) left out makes ∂C/∂w and ∂C/∂b
+both 1/σ′(z) times too large. So
+
+* where the forward ran on ``Value``\\ s, the learner's numbers are compared
+  with the graph edge by edge, from the cost down: the first edge whose
+  mistake (a factor missing or twice, a flipped sign, a factor 2, a path
+  left out) predicts every wrong number is named once, with its factor and
+  value ("your ∂C/∂z lacks σ′(z) = 0.168"); intermediate nodes carry the
+  names of the forward's own variables (``z``, ``a``), read from its frame;
+* where the forward hid its work (``math.exp``, numpy on floats), the ratios
+  yours/reference are read: one ratio for every entry is one factor shared by
+  all paths, named when a local derivative of the forward at its own numbers
+  (σ′(z) found because a = σ(z) among its variables, 2(a − y), an input)
+  equals it or its inverse to 1e-6.
+
+What no cause explains is named entry by entry, with the product backprop
+computed for it and, where the numbers allow, what probably went wrong: a
+factor 2, a flipped sign, a path left out or counted twice (``paths`` of the
+chain rule: the products of local derivatives along each path, whose sum is
+the gradient), a matrix transposed.
 
 ``check_file(path, "grad")`` does the same for a file, running it as the
 user's own code in a separate process with a time limit (``TIME_LIMIT``) and
@@ -45,18 +64,22 @@ import numbers
 import os
 import sys
 import tempfile
+import types
 from dataclasses import asdict, dataclass, field
 
 from .errors import InvalidValueError
+from .explainer.causes import Cause, graph_causes, graph_factors, number_factors, ratio_cause
 from .user_code import UserCodeError, clean, limit_resources, load, run_worker, user_error
 
-__all__ = ["check_function", "check_file", "HandCheck", "Entry", "HandwrittenCodeError", "TIME_LIMIT", "H"]
+__all__ = ["check_function", "check_file", "HandCheck", "Entry", "Cause", "HandwrittenCodeError", "TIME_LIMIT", "H"]
 
 H = 1e-6  # the finite-difference step
 TIME_LIMIT = 30.0  # seconds for the user's file, start-up included
 MAX_ENTRIES = 10_000  # numbers in the parameters: finite differences call forward twice for each
 MAX_EXPLAINED = 20  # wrong entries explained with their chain-rule products (the rest are only listed)
 _AGREE_FD = 1e-5  # backprop and finite differences agree to this relative size (the differences are O(h²) off)
+MAX_NUMBERS = 48  # the forward's numbers searched for local derivatives (pairs and triples of them are tried)
+MAX_ARRAY = 16  # an array of the forward's with at most this many numbers is read entry by entry
 
 
 class HandwrittenCodeError(InvalidValueError):
@@ -74,7 +97,8 @@ class Entry:
     reference: float
     ok: bool
     expected: str = ""  # "∂C/∂z¹₁ · x₁ = 0.0499 · 1.5"
-    diagnosis: str = ""
+    diagnosis: str = ""  # what is wrong with this entry alone, where no cause explains it
+    cause: int | None = None  # the index of the cause (HandCheck.causes) that explains it
 
     def line(self) -> str:
         """The sentence for a wrong entry."""
@@ -97,6 +121,7 @@ class HandCheck:
     entries: list[Entry]
     tolerance: float
     notes: list[str] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)  # each mistake once, with the entries it explains
 
     @property
     def ok(self) -> bool:
@@ -107,11 +132,16 @@ class HandCheck:
 
     def to_json(self) -> dict:
         return {"ok": self.ok, "cost": self.cost, "tolerance": self.tolerance, "h": H, "notes": self.notes,
-                "entries": [asdict(e) for e in self.entries]}
+                "causes": [asdict(c) for c in self.causes], "entries": [asdict(e) for e in self.entries]}
 
     @classmethod
     def from_json(cls, data: dict) -> "HandCheck":
-        return cls(data["cost"], [Entry(**e) for e in data["entries"]], data["tolerance"], list(data["notes"]))
+        return cls(data["cost"], [Entry(**e) for e in data["entries"]], data["tolerance"], list(data["notes"]),
+                   [Cause(**c) for c in data["causes"]])
+
+    def why(self, entry: Entry) -> str:
+        """Why an entry is wrong: the cause that explains it, else its own diagnosis ("" if none is known)."""
+        return self.causes[entry.cause].text if entry.cause is not None else entry.diagnosis
 
     def lines(self) -> list[str]:
         rows = [(e.name, "—" if e.given is None else _short(e.given),
@@ -124,8 +154,21 @@ class HandCheck:
                 for r in [head] + rows]
         wrong = [e for e in self.entries if not e.ok]
         if wrong:
-            out += [""] + [e.line() for e in wrong]
-            out += ["", f"{len(wrong)} of {len(self.entries)} entries are wrong (tolerance {self.tolerance:g})"]
+            out.append("")
+            for k, cause in enumerate(self.causes):
+                out.append(f"{'the cause' if len(self.causes) == 1 else f'cause {k + 1}'}: {cause.text}")
+            if len(self.causes) > 1:
+                out.append("no one mistake explains every wrong gradient; each cause above explains its own as if it "
+                           "were alone (two mistakes on one path can look like others): fix cause 1, the highest in "
+                           "the graph, and check again")
+            out += [e.line() for e in wrong if e.cause is None]
+            explained = sum(e.cause is not None for e in wrong)
+            said = ""
+            if explained:
+                who = "the cause above explains" if len(self.causes) == 1 else \
+                    f"the {len(self.causes)} causes above explain"
+                said = f"; {who} " + ("all of them" if explained == len(wrong) else f"{explained} of them")
+            out += ["", f"{len(wrong)} of {len(self.entries)} entries are wrong (tolerance {self.tolerance:g}){said}"]
         else:
             n = len(self.entries)
             out += ["", f"{'the 1 entry agrees' if n == 1 else f'all {n} entries agree'} (tolerance {self.tolerance:g})"]
@@ -232,9 +275,131 @@ def _number(out, what: str) -> float:
     raise InvalidValueError(f"{what} must return one finite number (the cost), got {out!r:.80}")
 
 
+# ------------------------------------------------------------------ the forward's own variables
+def _call_watched(forward, params) -> tuple:
+    """``forward(params)``, and the variables of every function of its file as each returned.
+
+    Returns (the result, [(the function's code, its locals, what it returned)]),
+    the forward's own frame first, then the functions it called (a
+    ``sigmoid`` of the learner's), in the order they returned. A Python
+    profile hook sees each frame as it returns; it is removed afterwards.
+    """
+    code = forward.__code__ if isinstance(forward, types.FunctionType) else None
+    if code is None:
+        return forward(params), []
+    frames = []
+
+    def watch(frame, event, arg):
+        if event == "return" and frame.f_code.co_filename == code.co_filename:
+            frames.append((frame.f_code, dict(frame.f_locals), arg))
+
+    before = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        out = forward(params)
+    finally:
+        sys.setprofile(before)
+    own = [frame for frame in frames if frame[0] is code]
+    return out, own[-1:] + [frame for frame in frames if frame[0] is not code]
+
+
+def _label_by_variables(frames: list) -> None:
+    """Name the unlabelled nodes of a traced forward by the variables that held them: z, a, h[0]."""
+    import numpy as np
+
+    from .scalar import Value
+
+    def label(node, name):
+        if isinstance(node, Value) and node.inputs and not node.label:
+            node.label = clean(name, 24)
+
+    for _, variables, _ in frames:
+        for name, held in variables.items():
+            if isinstance(held, Value):
+                label(held, name)
+            elif isinstance(held, (list, tuple)) and len(held) <= 64:
+                for k, item in enumerate(held):
+                    label(item, f"{name}[{k}]")
+            elif isinstance(held, np.ndarray) and held.dtype == object and held.size <= 64:
+                for index in np.ndindex(held.shape):
+                    label(held[index], name + "".join(f"[{i}]" for i in index))
+
+
+def _numbers_of(name: str, held) -> list[tuple[str, float]]:
+    """A variable's numbers, each named: x → [("x", 1.5)]; a small array entry by entry, "z[0]"."""
+    import numpy as np
+
+    if isinstance(held, bool) or isinstance(held, (types.ModuleType, type)) or callable(held):
+        return []
+    if isinstance(held, numbers.Real):
+        x = float(held)
+        return [(name, x)] if math.isfinite(x) else []
+    if isinstance(held, (list, tuple, np.ndarray)):
+        try:
+            arr = np.asarray(held, dtype=np.float64)
+        except (TypeError, ValueError):
+            return []
+        if arr.size == 1:
+            return _numbers_of(name, float(arr.reshape(())))
+        if 1 < arr.size <= MAX_ARRAY:
+            return [(name + "".join(f"[{i}]" for i in index), float(arr[index])) for index in np.ndindex(arr.shape)
+                    if math.isfinite(float(arr[index]))]
+    return []
+
+
+def _forward_numbers(forward, at: dict, entries) -> list[tuple[str, float]]:
+    """The numbers of one run of the forward, named: its cost C, its variables, its file's, its constants, the parameters.
+
+    Where two names hold the same number the first is kept, in that order:
+    a helper's argument ``x`` that is the forward's ``z`` stays ``z``, and the
+    target y = 0.8 of the video stays y though w = 0.8 too. Constants written
+    in the code (0.8) are named by themselves.
+    """
+    try:
+        cost, frames = _call_watched(forward, copy.deepcopy(at))
+    except Exception:  # noqa: BLE001 - it ran for the finite differences; a second run that fails names nothing
+        cost, frames = None, []
+    found = _numbers_of("C", cost)
+    for code, variables, returned in frames:
+        own = code is frames[0][0]
+        for name, held in variables.items():
+            found += _numbers_of(name if own else f"{name} in {code.co_name}", held)
+        if not own and not code.co_name.startswith("<"):  # a helper's result: sigmoid(…); not a comprehension's
+            found += _numbers_of(f"{code.co_name}(…)", returned)
+    for name, held in forward.__globals__.items() if isinstance(forward, types.FunctionType) else ():
+        if not name.startswith("_"):
+            found += _numbers_of(name, held)
+    for code in _codes(forward) + [code for code, _, _ in frames]:
+        found += [(_short(c), float(c)) for c in code.co_consts
+                  if isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)]
+    found += [(_entry_name(key, index), x) for key, index, x in entries]
+    out, seen = [], set()
+    for name, x in found:
+        if x not in seen:
+            seen.add(x)
+            out.append((clean(name, 40), x))
+    return out[:MAX_NUMBERS]
+
+
+def _codes(forward) -> list:
+    """The code of the forward and of every function defined inside it."""
+    if not isinstance(forward, types.FunctionType):
+        return []
+    out, todo = [], [forward.__code__]
+    while todo:
+        code = todo.pop()
+        out.append(code)
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return out
+
+
 # ------------------------------------------------------------------ references
 def _backprop(forward, at: dict, entries):
-    """chainrule's backprop of ``forward``: (cost Value, {(key, index): leaf}) or (None, why not)."""
+    """chainrule's backprop of ``forward``: (cost Value, {(key, index): leaf}) or (None, why not).
+
+    Its intermediate nodes are named after the forward's variables that held
+    them (``_label_by_variables``), so that a cause reads "σ′(z)", not σ′(v₄).
+    """
     from .scalar import Value
 
     leaves = {}
@@ -245,7 +410,8 @@ def _backprop(forward, at: dict, entries):
         return v
 
     try:
-        cost = forward(_replaced(at, leaf))
+        cost, frames = _call_watched(forward, _replaced(at, leaf))
+        _label_by_variables(frames)
     except Exception as exc:  # noqa: BLE001 - the user's forward on Values: any failure means "no backprop"
         return None, (f"chainrule could not run your forward on Values ({type(exc).__name__}: {clean(str(exc))}), "
                       "so finite differences are the reference")
@@ -411,11 +577,15 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
     refs = [b if graph is not None else n for b, n in zip(backprop, numeric)]
     out = []
     transposed = {key for key in at if _transposed(key, arrays, at, entries, refs, tolerance)}
+    names = [_entry_name(key, index) for key, index, _ in entries]
+    free = [None if key in transposed else g for (key, _, _), g in zip(entries, given)]  # a transpose is its own cause
+    causes = _causes(forward, at, entries, graph, free, refs, names, tolerance)
+    cause_of = {name: k for k, cause in enumerate(causes) for name in cause.entries}
     explained = 0
-    for (key, index, _), g, b, n, r in zip(entries, given, backprop, numeric, refs):
+    for (key, index, _), name, g, b, n, r in zip(entries, names, given, backprop, numeric, refs):
         ok = g is not None and abs(g - r) <= tolerance * (1 + abs(r))
-        entry = Entry(_entry_name(key, index), g, b, n, r, ok)
-        if not ok and graph is not None and explained < MAX_EXPLAINED:
+        entry = Entry(name, g, b, n, r, ok, cause=None if ok else cause_of.get(name))
+        if not ok and entry.cause is None and graph is not None and explained < MAX_EXPLAINED:
             explained += 1
             cost_value, leaves = graph
             entry.expected, paths, listed_all = _edge_products(cost_value, leaves[(key, index)])
@@ -428,7 +598,34 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
     if any(e.expected for e in out):
         notes.append("δ · ∂z/∂p: backprop's product for an entry p, with z the node p feeds, δ = ∂C/∂z its gradient "
                      "and ∂z/∂p the local derivative (summed over the nodes p feeds)")
-    return HandCheck(cost, out, tolerance, notes)
+    return HandCheck(cost, out, tolerance, notes, causes)
+
+
+def _causes(forward, at: dict, entries, graph, given: list, refs: list, names: list[str], tolerance: float):
+    """The causes of the wrong entries (``chainrule.explainer.causes``): edge by edge where the graph is known,
+    then, for what is left, by the ratios yours/reference with the forward's own local derivatives as names.
+
+    ``given[p]`` is None for an entry left out of the search (no number, or a transposed matrix).
+    """
+    wrong = [p for p, (g, r) in enumerate(zip(given, refs)) if g is not None and abs(g - r) > tolerance * (1 + abs(r))]
+    if not wrong:
+        return []
+    causes = []
+    if graph is not None:
+        cost_value, leaves = graph
+        causes = graph_causes(cost_value, [leaves.get((key, index)) for key, index, _ in entries], given, refs,
+                              names, tolerance)
+    explained = {name for cause in causes for name in cause.entries}
+    left = [p for p in wrong if names[p] not in explained and refs[p] != 0.0]
+    if left:
+        factors = graph_factors(graph[0]) if graph is not None else number_factors(_forward_numbers(forward, at,
+                                                                                                    entries))
+        every = not causes and all(given[p] is not None for p in range(len(given))) and \
+            left == [p for p, r in enumerate(refs) if r != 0.0]
+        cause = ratio_cause(given, refs, names, left, factors, tolerance, every)
+        if cause is not None:
+            causes.append(cause)
+    return causes
 
 
 # ------------------------------------------------------------------ a file, in its own process
