@@ -27,7 +27,12 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/chainrule demo
 
-test: $(VENV)/.installed-test
+# The formulas' KaTeX check runs a real KaTeX (npm, package-lock.json) with Node.js.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed-test node_modules/.installed
 	$(BIN)/python -m pytest
 
 # The browser tests check each page, then save its picture where CHAINRULE_SCREENSHOTS says.

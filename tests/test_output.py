@@ -182,11 +182,11 @@ def test_a_sum_that_is_zero_up_to_rounding_is_written_0_everywhere():
 KATEX_COMMANDS = {
     r"\frac", r"\partial", r"\cdot", r"\sigma", r"\delta", r"\odot", r"\to", r"\sum", r"\approx", r"\times",
     r"\dots", r"\nabla", r"\eta", r"\lambda", r"\mu", r"\theta", r"\le", r"\ge", r"\tfrac", r"\begin", r"\end",
-    r"\left", r"\right", r"\max", r"\ln", r"\tanh", r"\exp", r"\log", r"\xrightarrow", r"\quad", r"\,", r"\\",
+    r"\left", r"\right", r"\max", r"\min", r"\ln", r"\tanh", r"\exp", r"\log", r"\xrightarrow", r"\quad", r"\,", r"\\",
     r"\operatorname", r"\text", r"\mathrm", r"\leftarrow", r"\ ", r"\Delta", r"\prod", r"\|", r"\lfloor", r"\rfloor",
 }
 MATH_WORDS = {"max", "exp", "log", "tanh", "bmatrix", "relu", "sigma", "frac", "partial", "cdot", "left", "right",
-              "delta", "odot", "nabla", "begin", "end"}
+              "delta", "odot", "nabla", "begin", "end", "aligned", "min", "operatorname", "sigmoid", "softmax", "step"}
 
 
 def math_blocks(markdown: str) -> list[str]:

@@ -75,6 +75,7 @@ def pretty(expr, as_written: bool = False) -> str:
     text = re.sub(r"(\d+\.\d*?)0+\b", lambda m: m.group(1).rstrip("."), text)  # 4.50000 → 4.5
     # x**2 → x², x**(-1) → x⁻¹ (the parentheses go only when they belong to the exponent)
     text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
+    text = re.sub(r"(?<![\w.])1\*(?=[^\W\d_]|\()", "", text)  # 1·w is w (a Float coefficient 1.0 shows as 1*w)
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\*(?=[A-Za-z_(])", r"\1", text)
     text = text.replace("*", "·")
     return text.replace("-", "−")
@@ -212,6 +213,9 @@ def latex(text: str) -> str:
     for word, tex in _LATEX_WORDS.items():
         text = text.replace(word, tex)
     text = re.sub(r"\\nabla _", r"\\nabla_", text)
+    # functions upright, as LaTeX sets them (exp(z) is not e·x·p·(z))
+    text = re.sub(r"(?<![\\\w])(exp|log|ln|tanh|max|min)(?=\()", r"\\\1", text)
+    text = re.sub(r"(?<![\\\w])(sigmoid|relu|softmax|step|onehot)(?=\()", r"\\operatorname{\1}", text)
     # words of our notation set upright, not as a product of italic letters (l·r, n·e·w)
     text = re.sub(r"(?<![\\\w])lr(?![^\W_])", r"\\mathrm{lr}", text)
     text = re.sub(r"(?<![\\\w])new (?=\S)", r"\\text{new}\\ ", text)

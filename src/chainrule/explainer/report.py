@@ -71,6 +71,32 @@ class Prose:
         return self.markdown
 
 
+def _continues(item) -> bool:
+    """A formula line that goes on from the one before: '       = p₁ = 0.589685'."""
+    return isinstance(item, Math) and item.markdown is None and item.text.lstrip().startswith("= ")
+
+
+def _continued(items: list) -> list:
+    """The items, each formula grouped with the lines that continue it (a list of ``Math``) when there are any."""
+    out: list = []
+    for item in items:
+        if _continues(item) and out and (isinstance(out[-1], list) or isinstance(out[-1], Math)
+                                         and out[-1].markdown is None and " = " in out[-1].text):
+            out[-1] = (out[-1] if isinstance(out[-1], list) else [out[-1]]) + [item]
+        else:
+            out.append(item)
+    return out
+
+
+def _aligned(lines: list[Math]) -> str:
+    """One display block for a formula and its continuations, aligned at '=': the notes after it."""
+    left, _, right = lines[0].text.partition(" = ")
+    rows = [f"{latex(left)} &= {latex(right)}"] + [f"&= {latex(m.text.lstrip()[2:])}" for m in lines[1:]]
+    notes = [m.note for m in lines if m.note]
+    return (r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
+            + (f" ({'; '.join(notes)})" if notes else ""))
+
+
 @dataclass
 class Table:
     columns: list[str]
@@ -275,9 +301,11 @@ class Report:
                 md += [f"{'#' * (level + 1)} {title}", ""]
             if s.derivation is not None:
                 md += s.derivation.report()._markdown(level + 1)
-            for item in s.items():
+            for item in _continued(s.items()):
                 if isinstance(item, str):
                     md += [f"**{item}**" if s.style else item, ""]
+                elif isinstance(item, list):  # a formula and its continuation lines: one aligned block
+                    md += [_aligned(item), ""]
                 elif item.markdown != "":  # "": a line of the text only
                     md += [item.to_markdown(), ""]
             if s.table is not None:
