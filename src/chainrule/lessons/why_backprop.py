@@ -57,8 +57,7 @@ from .contract import Lesson, LessonTensors
 
 NAME = "why-backprop"
 SUMMARY = ("Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and "
-           "backprop (2), as n grows; with depth, the paths from a weight to the cost multiply while backprop's work "
-           "adds up (--plot).")
+           "backprop (2), as n grows (--plot).")
 
 PARAMS = Params(
     Param("max_params", 256, "the largest number of parameters (sizes 1, 4, 16, … and this one)", kind="int",
