@@ -1081,7 +1081,7 @@
   function drawTrace() {
     const t = trace;
     const svg = $("trace-svg");
-    // the layout comes with the trace (web/graph_layout.py: dot, one column per layer, one port per input)
+    // the layout comes with the trace (chainrule/stepthrough/layout.py: dot, one column per layer, one port per input)
     svg.setAttribute("viewBox", `0 0 ${t.width} ${t.height}`);
     svg.style.maxWidth = `${t.width}px`;
     const shown = t.events.slice(0, traceAt);
