@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from chainrule.cli import main
-from chainrule.explainer.causes import MATCH, number_factors, ratio_cause
+from chainrule.explainer.causes import MATCH, number_factors, ratio_causes
 from chainrule.handwritten import check_file, check_function
 
 
@@ -135,7 +135,7 @@ def test_a_sigmoid_of_the_learner_s_own_is_recognised_by_its_numbers(tmp_path):
 NETWORK = """
     import numpy as np
 
-    X, Y = [1.0, -2.0], 0.8
+    X, Y = [1.5, -2.0], 0.8
     params = {"W1": [[0.1, -0.4], [0.2, 0.5]], "b1": [0.1, -0.2], "W2": [0.7, -0.3], "b2": 0.05}
 
     def forward(p):
@@ -183,54 +183,93 @@ def test_a_factor_two_missing_is_named_once_at_the_square(tmp_path, capsys):
     assert "the 2 of 2(a − 0.8) is missing; did you drop the 2 of a square" in cause["text"]
 
 
-def test_a_sign_flipped_low_in_the_graph_names_its_node_and_leaves_the_rest_alone():
-    """tanh′ written h² − 1 for the first hidden unit only: its three weights are flipped, the other six are right."""
-    x, y = np.array([1.0, -2.0]), 0.8
-    at = {"W1": np.array([[0.1, -0.4], [0.2, 0.5]]), "b1": np.array([0.1, -0.2]), "W2": np.array([0.7, -0.3]),
+# The same network in this process, its backward pass written with one or two mistakes.
+NET_X, NET_Y = np.array([1.5, -2.0]), 0.8
+NET_AT = {"W1": np.array([[0.1, -0.4], [0.2, 0.5]]), "b1": np.array([0.1, -0.2]), "W2": np.array([0.7, -0.3]),
           "b2": 0.05}
 
-    def forward(p):
-        h = [np.tanh(p["W1"][j][0] * x[0] + p["W1"][j][1] * x[1] + p["b1"][j]) for j in range(2)]
-        a = 1 / (1 + np.exp(-(p["W2"][0] * h[0] + p["W2"][1] * h[1] + p["b2"])))
-        return (a - y) ** 2
 
+def net_forward(p):
+    """On Values: the parameters come as arrays of Values, numpy's tanh and exp call theirs."""
+    h = [np.tanh(p["W1"][j][0] * NET_X[0] + p["W1"][j][1] * NET_X[1] + p["b1"][j]) for j in range(2)]
+    a = 1 / (1 + np.exp(-(p["W2"][0] * h[0] + p["W2"][1] * h[1] + p["b2"])))
+    return (a - NET_Y) ** 2
+
+
+def net_forward_floats(p):
+    """The same on floats only: np.asarray(…, dtype=float) turns Values into numbers, math.exp takes a float."""
+    h = np.tanh(np.asarray(p["W1"], dtype=float) @ NET_X + np.asarray(p["b1"], dtype=float))
+    z = np.asarray(p["W2"], dtype=float) @ h + float(p["b2"])
+    return (1 / (1 + math.exp(-z)) - NET_Y) ** 2
+
+
+def net_grad(sign=1.0, tanh_slope=lambda h: 1 - h ** 2):
     def grad(p):
-        h = np.tanh(p["W1"] @ x + p["b1"])
-        a = 1 / (1 + np.exp(-(p["W2"] @ h + p["b2"])))
-        dz = 2 * (a - y) * a * (1 - a)
-        slope = 1 - h ** 2
-        slope[0] = h[0] ** 2 - 1
-        dh = dz * p["W2"] * slope
-        return {"W1": np.outer(dh, x), "b1": dh, "W2": dz * h, "b2": dz}
+        h = np.tanh(p["W1"] @ NET_X + p["b1"])
+        a = 1 / (1 + math.exp(-(p["W2"] @ h + p["b2"])))
+        dz = sign * 2 * (a - NET_Y) * a * (1 - a)
+        dh = dz * p["W2"] * tanh_slope(h)
+        return {"W1": np.outer(dh, NET_X), "b1": dh, "W2": dz * h, "b2": dz}
+    return grad
 
-    report = check_function(forward, grad, at=at)
+
+def first_unit_flipped(h):
+    slope = 1 - h ** 2
+    slope[0] = h[0] ** 2 - 1  # tanh′ written h² − 1 for the first hidden unit
+    return slope
+
+
+def test_the_network_s_right_backward_pass_agrees_both_ways():
+    assert check_function(net_forward, net_grad(), at=NET_AT).ok
+    assert check_function(net_forward_floats, net_grad(), at=NET_AT).ok
+
+
+def test_a_sign_flipped_low_in_the_graph_names_its_node_and_leaves_the_rest_alone():
+    report = check_function(net_forward, net_grad(tanh_slope=first_unit_flipped), at=NET_AT)
     (cause,) = report.causes
     assert cause.kind == "flipped" and cause.entries == ["W1[0][0]", "W1[0][1]", "b1[0]"]
-    assert cause.text.startswith("the sign is flipped at ∂C/∂h[0]") and "tanh′ = 1 − tanh², not tanh² − 1?" in cause.text
+    assert cause.text.startswith("the sign is flipped at ∂C/∂h[0]")
+    assert "tanh′ = 1 − tanh², not tanh² − 1?" in cause.text
     assert sum(not e.ok for e in report.entries) == 3
 
 
-def test_the_same_flip_with_a_numpy_forward_on_floats_is_one_cause_by_the_ratios():
-    x, y = np.array([1.0, -2.0]), 0.8
-    at = {"W1": np.array([[0.1, -0.4], [0.2, 0.5]]), "b1": np.array([0.1, -0.2]), "W2": np.array([0.7, -0.3]),
-          "b2": 0.05}
-
-    def forward(p):
-        h = np.tanh(np.asarray(p["W1"], dtype=float) @ x + np.asarray(p["b1"], dtype=float))
-        z = np.asarray(p["W2"], dtype=float) @ h + float(p["b2"])
-        return (1 / (1 + math.exp(-z)) - y) ** 2
-
-    def grad(p):
-        h = np.tanh(p["W1"] @ x + p["b1"])
-        a = 1 / (1 + math.exp(-(p["W2"] @ h + p["b2"])))
-        dz = 2 * (y - a) * a * (1 - a)
-        dh = dz * p["W2"] * (1 - h ** 2)
-        return {"W1": np.outer(dh, x), "b1": dh, "W2": dz * h, "b2": dz}
-
-    report = check_function(forward, grad, at=at)
+def test_the_same_flip_with_a_forward_on_floats_is_one_cause_by_the_ratios():
+    report = check_function(net_forward_floats, net_grad(sign=-1.0), at=NET_AT)
     (cause,) = report.causes
     assert cause.kind == "flipped" and len(cause.entries) == 9 and cause.ratio == pytest.approx(-1.0)
     assert cause.text.startswith("every entry has the wrong sign") and str(report).count("wrong sign") == 1
+
+
+def test_a_slope_left_out_of_a_whole_layer_is_one_mistake_at_each_unit():
+    report = check_function(net_forward, net_grad(tanh_slope=lambda h: 1.0), at=NET_AT)
+    (cause,) = report.causes
+    assert cause.kind == "missing" and cause.factor.startswith("tanh′(") and len(cause.entries) == 6
+    assert cause.text.startswith("the same mistake at 2 places") and cause.text.count("lacks tanh′") == 2
+    floats = check_function(net_forward_floats, net_grad(tanh_slope=lambda h: 1.0), at=NET_AT)
+    (cause,) = floats.causes  # no graph: tanh′ written with the layer's output, 1 − h², at each unit
+    assert "1 − h[0]² is missing" in cause.text and "1 − h[1]² is missing" in cause.text
+
+
+def test_two_mistakes_on_one_path_are_found_together():
+    """The sign flipped at the top and tanh′ left out below: neither alone gives the learner's numbers."""
+    report = check_function(net_forward, net_grad(sign=-1.0, tanh_slope=lambda h: 1.0), at=NET_AT)
+    first, second = report.causes
+    assert first.kind == "flipped" and first.text.startswith("the sign is flipped at ∂C/∂(a − 0.8)")
+    assert second.after == 0 and second.kind == "missing" and "what the first mistake alone gives" in second.text
+    assert "cause 2, on top of cause 1" in str(report) and "these two together do" in str(report)
+    assert all(e.cause == 0 for e in report.entries)
+
+
+def test_a_factor_with_a_sign_beside_it_is_named_from_the_ratios():
+    def grad(p):  # σ′ left out and the sign flipped: one ratio, −1/σ′(z)
+        full = net_grad(sign=-1.0)(p)
+        h = np.tanh(p["W1"] @ NET_X + p["b1"])
+        a = 1 / (1 + math.exp(-(p["W2"] @ h + p["b2"])))
+        return {k: v / (a * (1 - a)) for k, v in full.items()}
+
+    (cause,) = check_function(net_forward_floats, grad, at=NET_AT).causes
+    assert cause.kind == "ratio" and cause.ratio < 0
+    assert cause.text.endswith("σ′(z) is missing, and the sign is flipped")
 
 
 def test_the_forward_s_local_derivatives_are_found_in_its_numbers():
@@ -246,11 +285,12 @@ def test_the_forward_s_local_derivatives_are_found_in_its_numbers():
 def test_a_ratio_is_named_only_when_a_factor_matches_it_to_1e_6():
     names, reference = ["w", "b"], [1.0, 2.0]
     factors = [("σ′(z)", 0.25)]
-    named = ratio_cause([4.0, 8.0], reference, names, [0, 1], factors, 1e-6, every=True)
-    assert named.factor == "σ′(z)" and "1/σ′(z) = 4: σ′(z) is missing" in named.text
+    (named,) = ratio_causes([4.0, 8.0], reference, names, [0, 1], factors, 1e-6, every=True)
+    assert named.factor == "σ′(z)" and named.text.endswith("1/σ′(z) = 4: σ′(z) is missing")
     off = 4.0 * (1 + 10 * MATCH)
-    unnamed = ratio_cause([off, 2 * off], reference, names, [0, 1], factors, 1e-6, every=True)
-    assert unnamed.factor == "" and "one factor shared by all paths" in unnamed.text
-    assert ratio_cause([4.0, 7.0], reference, names, [0, 1], factors, 1e-6, every=True) is None  # no shared ratio
-    extra = ratio_cause([0.25, 0.5], reference, names, [0, 1], factors, 1e-6, every=True)
-    assert "your backward pass has an extra σ′(z)" in extra.text
+    (unnamed,) = ratio_causes([off, 2 * off], reference, names, [0, 1], factors, 1e-6, every=True)
+    assert unnamed.factor == "" and unnamed.text.endswith("one factor shared by all paths")
+    (alone,) = ratio_causes([4.0, 7.0], reference, names, [0, 1], factors, 1e-6, every=True)  # nothing shared:
+    assert alone.entries == ["w"] and alone.text.startswith("∂C/∂w is 4× too large")  # w's own, named; b unnamed
+    (extra,) = ratio_causes([0.25, 0.5], reference, names, [0, 1], factors, 1e-6, every=True)
+    assert extra.text.endswith("σ′(z) = 0.25: your backward pass has an extra σ′(z)")

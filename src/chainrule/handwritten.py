@@ -26,22 +26,26 @@ and chainrule judges ``grad`` against two references:
 Each entry agrees when |yours − reference| ≤ tolerance·(1 + |reference|).
 
 Wrong entries are explained by their cause, not listed as symptoms
-(``chainrule.explainer.causes``). One mistake in a backward pass usually
-spoils every gradient below it: a sign flipped at ∂C/∂a flips all nine
-weights of the layers under a, and a σ′(z) left out makes ∂C/∂w and ∂C/∂b
-both 1/σ′(z) times too large. So
+(``HandCheck.causes``). One mistake in a backward pass usually spoils every
+gradient below it: a sign flipped at ∂C/∂a flips all nine weights of the
+layers under a, and a σ′(z) left out makes ∂C/∂w and ∂C/∂b both 1/σ′(z)
+times too large. So
 
 * where the forward ran on ``Value``\\ s, the learner's numbers are compared
-  with the graph edge by edge, from the cost down: the first edge whose
-  mistake (a factor missing or twice, a flipped sign, a factor 2, a path
-  left out) predicts every wrong number is named once, with its factor and
-  value ("your ∂C/∂z lacks σ′(z) = 0.168"); intermediate nodes carry the
-  names of the forward's own variables (``z``, ``a``), read from its frame;
-* where the forward hid its work (``math.exp``, numpy on floats), the ratios
-  yours/reference are read: one ratio for every entry is one factor shared by
-  all paths, named when a local derivative of the forward at its own numbers
-  (σ′(z) found because a = σ(z) among its variables, 2(a − y), an input)
-  equals it or its inverse to 1e-6.
+  with the graph edge by edge, from the cost down
+  (``chainrule.explainer.wrong_edge``): the first edge whose mistake (a
+  factor missing or twice, a flipped sign, a factor 2, a path left out)
+  predicts every wrong number is named once, with its factor and value
+  ("your ∂C/∂z lacks σ′(z) = 0.168"); so is one slip in a rule used at many
+  nodes (tanh′ left out of a whole layer), or two mistakes that only
+  together give the numbers; intermediate nodes carry the names of the
+  forward's own variables (``z``, ``a``), read from its frame as it returns;
+* where the forward hid its work (``math.exp``, numpy on floats), or for what
+  the edges leave unexplained, the ratios yours/reference are read
+  (``chainrule.explainer.causes``): entries of one ratio share one factor,
+  named when a local derivative of the forward at its own numbers (σ′(z),
+  found because a = σ(z) among its variables, 2(a − y), an input) equals it
+  or its inverse to 1e-6.
 
 What no cause explains is named entry by entry, with the product backprop
 computed for it and, where the numbers allow, what probably went wrong: a
@@ -68,7 +72,8 @@ import types
 from dataclasses import asdict, dataclass, field
 
 from .errors import InvalidValueError
-from .explainer.causes import Cause, graph_causes, graph_factors, number_factors, ratio_cause
+from .explainer.causes import Cause, number_factors, ratio_causes
+from .explainer.wrong_edge import graph_causes, graph_factors
 from .user_code import UserCodeError, clean, limit_resources, load, run_worker, user_error
 
 __all__ = ["check_function", "check_file", "HandCheck", "Entry", "Cause", "HandwrittenCodeError", "TIME_LIMIT", "H"]
@@ -156,8 +161,14 @@ class HandCheck:
         if wrong:
             out.append("")
             for k, cause in enumerate(self.causes):
-                out.append(f"{'the cause' if len(self.causes) == 1 else f'cause {k + 1}'}: {cause.text}")
-            if len(self.causes) > 1:
+                name = "the cause" if len(self.causes) == 1 else f"cause {k + 1}"
+                if cause.after is not None:
+                    name += f", on top of cause {cause.after + 1}"
+                out.append(f"{name}: {cause.text}")
+            if any(c.after is not None for c in self.causes):
+                out.append("no one mistake explains every wrong gradient, these two together do: fix cause 1, the "
+                           "highest in the graph, and check again")
+            elif len(self.causes) > 1:
                 out.append("no one mistake explains every wrong gradient; each cause above explains its own as if it "
                            "were alone (two mistakes on one path can look like others): fix cause 1, the highest in "
                            "the graph, and check again")
@@ -348,7 +359,7 @@ def _numbers_of(name: str, held) -> list[tuple[str, float]]:
 
 
 def _forward_numbers(forward, at: dict, entries) -> list[tuple[str, float]]:
-    """The numbers of one run of the forward, named: its cost C, its variables, its file's, its constants, the parameters.
+    """The numbers of one run of the forward, named: its cost C, its variables, its file's, constants, parameters.
 
     Where two names hold the same number the first is kept, in that order:
     a helper's argument ``x`` that is the forward's ``z`` stays ``z``, and the
@@ -379,6 +390,12 @@ def _forward_numbers(forward, at: dict, entries) -> list[tuple[str, float]]:
             seen.add(x)
             out.append((clean(name, 40), x))
     return out[:MAX_NUMBERS]
+
+
+def _functions_called(forward) -> tuple[str, ...]:
+    """Which of σ and tanh the forward's code names (exp makes a σ, as 1/(1 + exp(−z)) does)."""
+    called = {name for code in _codes(forward) for name in code.co_names}
+    return tuple(f for f, names in (("σ", {"exp", "sigmoid", "expit"}), ("tanh", {"tanh"})) if called & names)
 
 
 def _codes(forward) -> list:
@@ -580,7 +597,10 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
     names = [_entry_name(key, index) for key, index, _ in entries]
     free = [None if key in transposed else g for (key, _, _), g in zip(entries, given)]  # a transpose is its own cause
     causes = _causes(forward, at, entries, graph, free, refs, names, tolerance)
-    cause_of = {name: k for k, cause in enumerate(causes) for name in cause.entries}
+    cause_of: dict[str, int] = {}
+    for k, cause in enumerate(causes):
+        for name in cause.entries:
+            cause_of.setdefault(name, k)  # the first cause that explains it
     explained = 0
     for (key, index, _), name, g, b, n, r in zip(entries, names, given, backprop, numeric, refs):
         ok = g is not None and abs(g - r) <= tolerance * (1 + abs(r))
@@ -618,13 +638,10 @@ def _causes(forward, at: dict, entries, graph, given: list, refs: list, names: l
     explained = {name for cause in causes for name in cause.entries}
     left = [p for p in wrong if names[p] not in explained and refs[p] != 0.0]
     if left:
-        factors = graph_factors(graph[0]) if graph is not None else number_factors(_forward_numbers(forward, at,
-                                                                                                    entries))
-        every = not causes and all(given[p] is not None for p in range(len(given))) and \
-            left == [p for p, r in enumerate(refs) if r != 0.0]
-        cause = ratio_cause(given, refs, names, left, factors, tolerance, every)
-        if cause is not None:
-            causes.append(cause)
+        factors = graph_factors(graph[0]) if graph is not None else \
+            number_factors(_forward_numbers(forward, at, entries), _functions_called(forward))
+        every = not causes and all(g is not None for g in given) and left == [p for p, r in enumerate(refs) if r]
+        causes += ratio_causes(given, refs, names, left, factors, tolerance, every)
     return causes
 
 

@@ -52,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_file_option(parser)
     parser.add_argument("--fn", metavar="FILE.py:GRAD",
                         help="check your own backward pass instead: FILE defines forward(params) -> cost, "
-                             "GRAD(params) -> dict of gradients and params (the point); run in its own process")
+                             "GRAD(params) -> dict of gradients and params (the point); run in its own process. "
+                             "Wrong gradients are explained by their cause, once: the first wrong edge "
+                             "(a local derivative left out, a sign flipped), or a factor all of them share")
     parser.add_argument("--tolerance", type=positive_float, default=1e-6,
                         help="agree when |backprop − reference| <= tol·(1 + |reference|) (default 1e-6)")
     parser.add_argument("--entries", type=int_in_range(1, 1_000_000), default=24,
@@ -146,7 +148,12 @@ def _table(report) -> list[str]:
 
 
 def _run_fn(args: argparse.Namespace) -> int:
-    """``--fn FILE.py:GRAD``: the learner's gradient against backprop and finite differences (``chainrule.handwritten``)."""
+    """``--fn FILE.py:GRAD``: the learner's gradient against backprop and finite differences (``chainrule.handwritten``).
+
+    The text and the JSON carry the causes (``HandCheck.causes``): each
+    mistake once, with the gradients it explains; the exit code is 1 while
+    any entry is wrong.
+    """
     if args.target:
         raise InvalidValueError("give either a LESSON|CHECKPOINT or --fn FILE.py:GRAD, not both")
     report = check_file(*parse_spec(args.fn), tolerance=args.tolerance)
