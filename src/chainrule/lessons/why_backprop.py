@@ -155,19 +155,20 @@ def deep_network(width: int, depth: int, target: float, rng: random.Random) -> t
     ``rng`` (weights scaled by 1/√width), to two significant digits.
     """
     below = [Value(written(rng.uniform(-1, 1)), label=f"x{subscript(k)}") for k in range(1, width + 1)]
-    first = None
+    first: list[Parameter] = []  # w¹₁₁, once made
     for layer in range(1, depth + 1):
         up = superscript(layer)
         above = []
         for j in range(1, width + 1):
             weights = [Parameter(written(rng.uniform(-1, 1) / width**0.5), label=f"w{up}{subscript(j)}{subscript(k)}")
                        for k in range(1, width + 1)]
-            first = first or weights[0]
+            if not first:
+                first.append(weights[0])
             z = Value.dot(weights, below).named(f"z{up}{subscript(j)}")
             above.append(z.tanh().named(f"a{up}{subscript(j)}"))
         below = above
     y = Value(target, label="y")
-    return first, Value.sum([(a - y) ** 2 for a in below]).named("C")
+    return first[0], Value.sum([(a - y) ** 2 for a in below]).named("C")
 
 
 def edges_below(cost: Value) -> int:
