@@ -294,3 +294,34 @@ def test_a_ratio_is_named_only_when_a_factor_matches_it_to_1e_6():
     assert alone.entries == ["w"] and alone.text.startswith("∂C/∂w is 4× too large")  # w's own, named; b unnamed
     (extra,) = ratio_causes([0.25, 0.5], reference, names, [0, 1], factors, 1e-6, every=True)
     assert extra.text.endswith("σ′(z) = 0.25: your backward pass has an extra σ′(z)")
+
+
+def test_a_slip_in_a_rule_used_for_every_example_of_a_batch_is_one_cause():
+    """tanh′ left out of a backward pass written for a batch: 2 examples × 2 units, every gradient of W1 off."""
+    batch = np.array([[1.5, -2.0], [0.5, 1.0]])
+    targets = [0.8, 0.1]
+
+    def forward(p):
+        total = 0
+        for x, y in zip(batch, targets):
+            h = [np.tanh(p["W1"][j][0] * x[0] + p["W1"][j][1] * x[1] + p["b1"][j]) for j in range(2)]
+            total = total + (p["W2"][0] * h[0] + p["W2"][1] * h[1] + p["b2"] - y) ** 2
+        return total / 2
+
+    def grad(p, slope=lambda h: 1.0):
+        out = {"W1": np.zeros((2, 2)), "b1": np.zeros(2), "W2": np.zeros(2), "b2": 0.0}
+        for x, y in zip(batch, targets):
+            h = np.tanh(p["W1"] @ x + p["b1"])
+            dz = 2 * (p["W2"] @ h + p["b2"] - y) / 2
+            dh = dz * p["W2"] * slope(h)
+            out["W1"] += np.outer(dh, x)
+            out["b1"] += dh
+            out["W2"] += dz * h
+            out["b2"] += dz
+        return out
+
+    assert check_function(forward, lambda p: grad(p, lambda h: 1 - h ** 2), at=NET_AT).ok
+    report = check_function(forward, grad, at=NET_AT)
+    (cause,) = report.causes
+    assert cause.kind == "missing" and cause.text.startswith("tanh′ is left out wherever tanh is used: 4 nodes")
+    assert sorted(cause.entries) == ["W1[0][0]", "W1[0][1]", "W1[1][0]", "W1[1][1]", "b1[0]", "b1[1]"]

@@ -314,14 +314,18 @@ def _call_watched(forward, params) -> tuple:
     return out, own[-1:] + [frame for frame in frames if frame[0] is not code]
 
 
-def _label_by_variables(frames: list) -> None:
-    """Name the unlabelled nodes of a traced forward by the variables that held them: z, a, h[0]."""
+def _label_by_variables(frames: list, taken: set) -> None:
+    """Name the unlabelled nodes of a traced forward by the variables that held them: z, a, h[0].
+
+    A name in ``taken`` (a parameter's) or private (``_x``) is not used.
+    """
     import numpy as np
 
     from .scalar import Value
 
     def label(node, name):
-        if isinstance(node, Value) and node.inputs and not node.label:
+        if isinstance(node, Value) and node.inputs and not node.label and name not in taken \
+                and not name.startswith("_"):
             node.label = clean(name, 24)
 
     for _, variables, _ in frames:
@@ -428,7 +432,7 @@ def _backprop(forward, at: dict, entries):
 
     try:
         cost, frames = _call_watched(forward, _replaced(at, leaf))
-        _label_by_variables(frames)
+        _label_by_variables(frames, {v.label for v in leaves.values()})
     except Exception as exc:  # noqa: BLE001 - the user's forward on Values: any failure means "no backprop"
         return None, (f"chainrule could not run your forward on Values ({type(exc).__name__}: {clean(str(exc))}), "
                       "so finite differences are the reference")

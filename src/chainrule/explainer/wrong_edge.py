@@ -42,8 +42,9 @@ from .trace import final_gradients
 __all__ = ["graph_causes", "graph_factors"]
 
 MAX_WORK = 500_000  # nodes × parameters: beyond it, edge by edge costs too much time and memory (ratios still work)
-MAX_PAIRS = 5_000_000  # the work of trying every pair of mistakes: beyond it, only pairs that start with a rule
+MAX_PAIRS = 5_000_000  # the work of trying pairs of mistakes (edges first, or rules first): beyond it, not tried
 MAX_CHAIN = 12  # edges in one chain tried as one function (1/(1 + exp(−z)): four)
+MAX_NAMED = 1000  # nodes: in a bigger graph only the functions' slopes are named for the ratios (sympy is slow)
 MAX_CAUSES = 4
 _SAME = 1e-10
 
@@ -111,13 +112,20 @@ class _Try:
 
     kind: str
     nodes: list[Value]
-    factor: str  # the factor's name, as a learner writes it: σ′(z), 2(a − y), W2[0]
+    k: int  # the top edge: from nodes[0].inputs[k]
+    function: str  # the function the chain is, where one is recognised: "σ", "tanh", "exp", "a square"
     value: float  # its value, the product of the chain's local derivatives
     diff: float
     changed: dict  # the same mistake as changed edges: {(id(node), k): m}
 
     def scale(self, g: _Graph) -> float:
         return self.diff * g.delta.get(self.nodes[0], 0.0)
+
+    def factor(self, g: _Graph) -> str:
+        """The factor's name, as a learner writes it: σ′(z), 2(a − y), W2[0] (made only when said: sympy is slow)."""
+        if self.nodes[0] is self.nodes[-1]:
+            return partial("C", g.names[self.nodes[0]])
+        return _factor_name(g, self.nodes, self.k, self.function)
 
 
 def _chains(g: _Graph, top: Value, k: int):
@@ -140,21 +148,29 @@ def _square(node: Value) -> bool:
     return node.op == "**" and node.const == (None, 2.0)
 
 
-def _factor_name(g: _Graph, nodes: list, product: float, k: int) -> str:
+def _function(nodes: list, product: float) -> str:
+    """Which function the edge or chain top ← … ← bottom is: "σ", "tanh", "exp", "a square", or "".
+
+    One edge says it by its op; a chain by its numbers: a = σ(z) for the
+    four nodes of 1/(1 + exp(−z)).
+    """
+    top, bottom = nodes[0], nodes[-1]
+    if len(nodes) == 2:
+        return {"sigmoid": "σ", "tanh": "tanh", "exp": "exp"}.get(top.op, "a square" if _square(top) else "")
+    function = related(bottom.data, top.data)
+    return function if function != "exp" or close(product, top.data, _SAME) else ""
+
+
+def _factor_name(g: _Graph, nodes: list, k: int, function: str) -> str:
     """How a learner writes ∂top/∂bottom (bottom = top.inputs[k] for one edge): σ′(z), tanh′(z), 2(a − y), i, ∂a/∂z."""
     top, bottom = nodes[0], nodes[-1]
     below = g.names[bottom]
-    if len(nodes) == 2:
-        if top.op == "sigmoid":
-            return f"σ′({below})"
-        if top.op == "tanh":
-            return f"tanh′({below})"
-        if _square(top):
-            return f"2{wrapped(below)}"
-        return local_formula(g.names, top, k)
-    function = related(bottom.data, top.data)
-    if function and (function != "exp" or close(product, top.data, _SAME)):
+    if function == "a square":
+        return f"2{wrapped(below)}"
+    if function:
         return derivative_name(function, below)
+    if len(nodes) == 2:
+        return local_formula(g.names, top, k)
     return partial(g.names[top], below)
 
 
@@ -171,20 +187,20 @@ def _hypotheses(g: _Graph, top: Value):
     users = g.users.get(top, ())
     if len(users) > 1:  # a node where several edges meet: its whole δ off
         for kind, m in (("flipped", -1.0), ("halved", 0.5), ("doubled", 2.0)):
-            yield _Try(kind, [top, top], partial("C", g.names[top]), 1.0, m - 1, {(id(u), j): m for u, j in users})
+            yield _Try(kind, [top, top], 0, "", 1.0, m - 1, {(id(u), j): m for u, j in users})
     for k in range(len(top.inputs)):
         for nodes, e in _chains(g, top, k):
             if e == 0.0:
                 continue
-            factor = _factor_name(g, nodes, e, k)
+            function = _function(nodes, e)
             edge = (id(top), k)
-            if not close(e, 1.0, _SAME) and (len(nodes) == 2 or not factor.startswith("∂")):
-                yield _Try("missing", nodes, factor, e, 1 - e, {edge: 1 / e})
+            if not close(e, 1.0, _SAME) and (len(nodes) == 2 or function):
+                yield _Try("missing", nodes, k, function, e, 1 - e, {edge: 1 / e})
                 if not close(e, -1.0, _SAME):
-                    yield _Try("twice", nodes, factor, e, e * e - e, {edge: e})
+                    yield _Try("twice", nodes, k, function, e, e * e - e, {edge: e})
             if len(nodes) == 2:
                 for kind, m in (("flipped", -1.0), ("halved", 0.5), ("doubled", 2.0), ("left out", 0.0)):
-                    yield _Try(kind, nodes, factor, e, (m - 1) * e, {edge: m})
+                    yield _Try(kind, nodes, k, function, e, (m - 1) * e, {edge: m})
 
 
 def _explains(g: _Graph, t: _Try, given: list, reference: list, free: set, tol: float) -> list[int] | None:
@@ -213,9 +229,6 @@ class _Rule:
     changed: dict
 
 
-_FUNCTIONS = {"tanh′": "tanh", "σ′": "σ", "exp": "exp"}
-
-
 def _rules(g: _Graph) -> list[_Rule]:
     """The slips that a rule used at several nodes makes at all of them: tanh′ left out of every tanh node, ….
 
@@ -229,10 +242,8 @@ def _rules(g: _Graph) -> list[_Rule]:
         for t in _hypotheses(g, top):
             if t.nodes[0] is t.nodes[-1] or t.kind == "left out":
                 continue
-            head = t.factor.split("(", 1)[0]
-            function = _FUNCTIONS.get(head) or ("a square" if len(t.nodes) == 2 and _square(t.nodes[0]) else "")
-            if function:
-                groups.setdefault((t.kind, function), []).append(t)
+            if t.function:
+                groups.setdefault((t.kind, t.function), []).append(t)
     return [_Rule(kind, function, members, {e: m for t in members for e, m in t.changed.items()})
             for (kind, function), members in groups.items() if len(members) > 1]
 
@@ -292,7 +303,7 @@ def _sentence(g: _Graph, t: _Try, listed: list[str], ratio: float | None, adds: 
     ``against``: what the learner's numbers are compared with, "backprop's",
     or for a second mistake, what the first alone gives.
     """
-    kind, factor, value = t.kind, t.factor, t.value
+    kind, factor, value = t.kind, t.factor(g), t.value
     top, bottom = t.nodes[0], t.nodes[-1]
     shared = top is not bottom and len(g.users[bottom]) > 1  # the edge is one of several into ∂C/∂bottom
     here = partial("C", g.names[bottom]) + (f" on the path through {g.names[t.nodes[-2]]}" if shared else "")
@@ -346,7 +357,7 @@ def _cause(g: _Graph, t: _Try, hit: list[int], given: list, reference: list, nam
     text = _sentence(g, t, listed, ratio, adds, against)
     edge = g.names[top] if top is bottom else f"{g.names[bottom]} → {g.names[top]}"
     explained = [names[p] for p in hit if wrong is None or p in wrong]
-    return Cause(t.kind, text, explained, edge, t.factor, t.value, ratio)
+    return Cause(t.kind, text, explained, edge, t.factor(g), t.value, ratio)
 
 
 _SLIPS = {"missing": "left out", "twice": "multiplied in twice", "flipped": "taken with the wrong sign",
@@ -359,12 +370,12 @@ def _rule_cause(g: _Graph, rule: _Rule, touched: list[int], names: list[str], wr
     slope = {"tanh": "tanh′", "σ": "σ′", "exp": "exp′", "a square": "the slope 2(a − y) of a square"}[rule.function]
     where = "at every square" if rule.function == "a square" else f"wherever {rule.function} is used"
     text = (f"{slope} is {_SLIPS[rule.kind]} {where}: {len(rule.members)} nodes, one rule of your backward pass used "
-            f"at each (the first: {_value(first.factor, first.value)}), so {gradients([names[p] for p in touched])} "
-            "take the wrong numbers from it")
+            f"at each (the first: {_value(first.factor(g), first.value)}), so "
+            f"{gradients([names[p] for p in touched])} take the wrong numbers from it")
     if rule.kind == "flipped":
         text += f" ({_hints(first.nodes)})"
     edges = "; ".join(f"{g.names[t.nodes[-1]]} → {g.names[t.nodes[0]]}" for t in rule.members)
-    return Cause(rule.kind, text, [names[p] for p in touched if p in wrong], edges, first.factor, first.value)
+    return Cause(rule.kind, text, [names[p] for p in touched if p in wrong], edges, first.factor(g), first.value)
 
 
 def _same_mistake(t: _Try) -> tuple:
@@ -437,14 +448,16 @@ def _two_mistakes(g: _Graph, rules: list[_Rule], given: list, reference: list, n
                   free: set):
     """Two mistakes that together give the learner's numbers: one, and another on top of it.
 
-    Each mistake tried first (every edge's, in backward order, where the
-    graph is small enough, then the rules') makes the learner's backward
+    Each mistake tried first (every edge's, in backward order, then the
+    rules', each group where the graph is small enough) makes the learner's backward
     pass with it (``_graph`` with the changed edges); one more pass then
     looks for the rest in it, an edge or a rule. Returns the two causes or None.
     """
     tries = [t for top in reversed(g.order) for t in _hypotheses(g, top)]
     n = len(g.order) * max(1, len(given))
-    firsts = (tries if len(tries) * (n + len(tries) * len(given) + len(rules) * n) <= MAX_PAIRS else []) + rules
+    each = n + len(tries) * len(given) + len(rules) * n  # a graph made, a pass down it, the rules on it
+    firsts = [group for group in (tries, rules) if len(group) * each <= MAX_PAIRS]
+    firsts = [first for group in firsts for first in group]
     for first in firsts:
         g1 = _graph(g.cost, g.leaves, g.names, g.users, first.changed)
         if g1 is None:
@@ -514,8 +527,8 @@ def graph_factors(cost: Value) -> list[tuple[str, float]]:
     for top in reversed(g.order):
         for k in range(len(top.inputs)):
             for nodes, e in _chains(g, top, k):
-                name = _factor_name(g, nodes, e, k)
-                if len(nodes) == 2 or not name.startswith("∂"):
-                    out.append((name, e))
+                function = _function(nodes, e)
+                if function or len(nodes) == 2 and len(g.order) <= MAX_NAMED:
+                    out.append((_factor_name(g, nodes, k, function), e))
     out += [(g.names[node], node.data) for node in g.order if node.label]
     return out
