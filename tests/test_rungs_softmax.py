@@ -1,4 +1,4 @@
-"""softmax: the Jacobian ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ), and the collapse of ∂C/∂z to p − onehot(y), checked three ways."""
+"""softmax: the Jacobian ∂pₖ/∂zⱼ = pₖ([k = j] − pⱼ), and the collapse of ∂C/∂z to p − onehot(y), checked three ways."""
 
 from __future__ import annotations
 
@@ -65,9 +65,9 @@ def test_the_jacobian_by_backprop_equals_finite_differences_and_the_formula(para
 
 
 @pytest.mark.parametrize("target", [1, 2, 3])
-def test_sympy_derives_the_kronecker_delta_and_cancels_p_y(target):
+def test_sympy_derives_the_indicator_k_equals_j_and_cancels_p_y(target):
     s = softmax.symbolic(3, target)
-    assert s.kronecker == ((1, 0, 0), (0, 1, 0), (0, 0, 1))
+    assert s.indicator == ((1, 0, 0), (0, 1, 0), (0, 0, 1))
     assert s.cost_minus_p == tuple(-1 if j == target else 0 for j in (1, 2, 3))
     names = ["p₁", "p₂", "p₃"]
     assert s.simplified == tuple(f"{n} − 1" if j == target else n for j, n in enumerate(names, 1))

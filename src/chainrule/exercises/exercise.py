@@ -27,6 +27,10 @@ rate is then drawn from the rates of the grid at which the same update
 *raises* the cost, and the exercise says why (``Exercise.note``): the step
 overshoots the valley, C after the step is larger than C.
 
+A softmax in the graph (``softmax``: eₖ = exp(zₖ − m), S = Σ eₖ, pₖ = eₖ/S,
+C = −ln p_y) is asked whole: the forward in order with m = max z asked, not
+given, every class's p and ∂C/∂zₖ, and the note says why m is subtracted.
+
 A lesson whose graph computes through many unnamed nodes (a network built
 without labels) has no exercise: a person could not say which number a
 question asks for. ``MAX_INNER`` and ``MAX_QUESTIONS`` bound that.
@@ -43,6 +47,7 @@ from .. import lessons
 from ..errors import InvalidValueError
 from ..gradcheck import evaluate_graph
 from .draw import DIVERGING_GRID, POSITIVE_GRID, SEED, descending_rates, draw_params
+from . import softmax
 from .mistakes import attach_mistakes
 from .network import View, typed_name
 from .questions import Given, Question, build_questions, fill
@@ -82,7 +87,8 @@ class Exercise:
     names: dict[str, str] = field(repr=False)  # every spelling a learner may type -> key
     summary: str = ""
     diverges: bool = False  # the learning rate is too large on purpose (``--diverge``)
-    note: str = ""  # what the exercise asks beyond its questions (``--diverge``: predict C after the step, say why)
+    note: str = ""  # what the exercise says beyond its questions: why softmax subtracts m; ``--diverge``: predict
+    # C after the step, say why
 
     # --------------------------------------------------------------- lookup
     def question(self, qid: str) -> Question:
@@ -102,7 +108,12 @@ class Exercise:
         for q in self.questions:
             if q.kind not in ("forward", "cost") or q.key in allowed:
                 continue
-            why = "is what is asked" if q is question else "comes later in the forward pass"
+            if q is question:
+                why = "is what is asked"
+            elif question.kind == "check":
+                why = f"would give the check away; write it in {', '.join(question.factors)}"
+            else:
+                why = "comes later in the forward pass"
             for spelling in {q.key, typed_name(q.key)} - {None}:
                 out[spelling] = f"{q.key} {why}; write it in the symbols before it"
         return out
@@ -163,15 +174,19 @@ def _assemble(lesson: str, module, seed, settings, params, cost, every_node: boo
     def id_of(node):
         return f"node:{position[node]}" if every_node else (typed_name(view.name(node)) or f"node:{position[node]}")
 
-    asked = view.leaves if every_node else None
+    found = None if every_node else softmax.find(view)  # a softmax is asked whole (issue 23 §3)
+    asked = view.leaves if every_node else softmax.asked(found) if found else None
     givens, questions = build_questions(view, id_of, learning_rate, asked)
+    own = {}
+    if found:
+        givens, questions, own = softmax.whole(found, view, id_of, givens, questions)
     if len(questions) > MAX_QUESTIONS:
         raise InvalidValueError(f"lesson {lesson!r} has no exercise: it would ask {len(questions)} questions; "
                                 f"at most {MAX_QUESTIONS} fit one sitting (make it smaller: fewer layers or neurons)")
     env = fill(questions, {g.key: g.value for g in givens})
     for q in questions:
         q.value = env[q.key]
-    attach_mistakes(questions, view, env)
+    attach_mistakes(questions, view, env, own)
     names: dict[str, str] = {}
     for k in [g.key for g in givens] + [q.key for q in questions if q.kind in ("forward", "cost")]:
         names[k] = k
@@ -179,7 +194,8 @@ def _assemble(lesson: str, module, seed, settings, params, cost, every_node: boo
         if typed:
             names.setdefault(typed, k)
     return Exercise(lesson, seed, dict(settings), params, view, givens, questions, env,
-                    _points(questions, givens, seed), names, module.summary)
+                    _points(questions, givens, seed), names, module.summary,
+                    note=softmax.note(found, view) if found else "")
 
 
 def _points(questions: list[Question], givens: list[Given], seed) -> list[dict[str, float]]:
@@ -263,7 +279,8 @@ def _build(lesson: str, seed: int | None, settings: tuple, every_node: bool, div
             exercise = _assemble(lesson, module, seed, dict(settings), params, cost, every_node)
         if diverge:
             descending = descending_rates(module.params["learning_rate"], lambda lr: _descends(exercise, lr))
-            exercise.diverges, exercise.note = True, _overshoot_note(exercise, descending)
+            overshoot = _overshoot_note(exercise, descending)
+            exercise.diverges, exercise.note = True, f"{exercise.note} {overshoot}" if exercise.note else overshoot
         wrong_way = _descends(exercise) == diverge  # climbing (or, with diverge, descending) is worse than any number
         fault = _fault(exercise) + (MAX_QUESTIONS if wrong_way else 0)
         if best is None or fault < best[0]:

@@ -13,6 +13,12 @@ same numbers (``network.View``'s overrides), so it exists for any graph:
     path            one path of several, where the paths add
     learning_rate   the learning rate forgotten, or the step added instead of subtracted
     forward         a step of the forward pass left out: z for σ(z), a − y not squared, the bias forgotten
+    onehot          softmax's ∂C/∂zₖ = pₖ − [k = y] with the −1 on a wrong class, or left off the true one
+
+A question may also bring mistakes of its own, said in its lesson's words
+(``attach_mistakes``'s ``own``: the softmax's m = min z, eₖ not divided by
+S); a question that no quantity of the graph computes (m = max z, a p the
+cost does not read) has only those and its flipped sign.
 
 A running product or an update also inherits the mistakes of its factors
 (the gradient made with a ∂C/∂a that forgot its 2 is named as the forgotten
@@ -48,6 +54,7 @@ MISTAKE_KINDS = {
     "path": "one path of several",
     "learning_rate": "the learning rate forgotten or added",
     "forward": "a step of the forward pass left out",
+    "onehot": "the true class's −1 on another class, or left off",
 }
 MAX_MISTAKES = 40  # per question, after dropping those that cannot be told apart
 _SLOPE_FUNCTIONS = ("sigmoid", "tanh", "relu", "log")  # exp is its own slope: no mistake to name there
@@ -321,12 +328,20 @@ def _after(q: Question, view: View) -> list[Mistake]:
     ]
 
 
-def attach_mistakes(questions: list[Question], view: View, env: Env) -> None:
-    """Give every question its mistakes, with their values at ``env``, dropping those that cannot be told apart."""
+def attach_mistakes(questions: list[Question], view: View, env: Env,
+                    own: Mapping[str, list[Mistake]] | None = None) -> None:
+    """Give every question its mistakes, with their values at ``env``, dropping those that cannot be told apart.
+
+    ``own``: by question key, mistakes said in the lesson's words, put before the generated ones (so of two that
+    give the same number, the one in the lesson's words is kept).
+    """
     by_key = {q.key: q for q in questions}
     matrices = _matrices(view)
+    own = own or {}
     for q in questions:
-        if q.kind in ("forward", "cost"):
+        if q.kind in ("forward", "cost", "check") and q.node not in view.quantities:
+            candidates = [_sign(q)]  # not computed by a quantity of the graph: its own mistakes say the rest
+        elif q.kind in ("forward", "cost"):
             candidates = _forward(q, view)
         elif q.kind == "update":
             candidates = _update(q, by_key, env)
@@ -336,7 +351,7 @@ def attach_mistakes(questions: list[Question], view: View, env: Env) -> None:
             candidates = _running(q, by_key, view, matrices, env)
         else:
             candidates = _local(q, view, matrices)
-        q.mistakes = distinct(q, candidates, env)
+        q.mistakes = distinct(q, own.get(q.key, []) + candidates, env)
 
 
 def distinct(q: Question, candidates: list[Mistake], env: Env) -> list[Mistake]:

@@ -32,7 +32,7 @@ from ..gradcheck import evaluate_graph, is_parameter
 from ..scalar import Value
 from .network import View, plus, times, typed_name
 
-__all__ = ["Question", "Mistake", "Given", "build_questions", "QUESTION_KINDS", "MAX_GRADIENTS"]
+__all__ = ["Question", "Mistake", "Given", "build_questions", "shown", "QUESTION_KINDS", "MAX_GRADIENTS"]
 
 MAX_GRADIENTS = 3
 # A formula longer than this is not printed with the answer (the chain of factor names is).
@@ -42,6 +42,7 @@ MAX_SHOWN_FORMULA = 90
 QUESTION_KINDS = {
     "forward": "forward values",
     "cost": "the cost",
+    "check": "checks (a forward value computed another way)",
     "local": "local derivatives",
     "delta": "running products (δ)",
     "gradient": "gradients",
@@ -110,7 +111,8 @@ def asked_parameters(view: View) -> list[Value]:
     return [next(p for p in params if paths[p] == most)]
 
 
-def _shown(expr) -> str:
+def shown(expr) -> str:
+    """A formula as printed with an answer, factors as written ("" when longer than ``MAX_SHOWN_FORMULA``)."""
     text = pretty(expr, as_written=True)
     return text if len(text) <= MAX_SHOWN_FORMULA else ""
 
@@ -192,7 +194,7 @@ def build_questions(view: View, id_of: Callable[[Value], str], learning_rate: Gi
             if user is view.cost and len(users) == 1:
                 kind = "gradient" if is_parameter(node) else "local"
             slope = Question(
-                id=qid, key=qid, kind=kind, name=name, prompt=f"{name} = ?", formula=_shown(expr), chain="",
+                id=qid, key=qid, kind=kind, name=name, prompt=f"{name} = ?", formula=shown(expr), chain="",
                 compute=compute, symbols=every_symbol, factors=tuple(key(p) for p in inputs), node=user,
                 below=node, expr=expr)
             questions.append(slope)
@@ -225,7 +227,7 @@ def build_questions(view: View, id_of: Callable[[Value], str], learning_rate: Gi
         name = view.derivative(view.cost, node)
         question = Question(
             id=qid, key=qid, kind="gradient" if is_parameter(node) else "delta", name=name, prompt=f"{name} = ?",
-            formula=_shown(expr), chain=" + ".join(parts), compute=compute, symbols=every_symbol,
+            formula=shown(expr), chain=" + ".join(parts), compute=compute, symbols=every_symbol,
             factors=tuple(factor_keys), node=view.cost, below=node, expr=expr,
             terms=tuple((u.key if u else None, sl.key) for u, sl in terms))
         questions.append(question)
@@ -293,6 +295,9 @@ def hint(question: Question, view: View, env: Env, by_key: Mapping[str, Question
     if question.kind in ("forward", "cost"):
         inputs = ", ".join(value_of(k) for k in question.factors)
         return f"put the numbers into {question.name} = {question.formula}: {inputs}"
+    if question.kind == "check":
+        inputs = ", ".join(value_of(k) for k in question.factors)
+        return f"put the numbers into {question.name}, the exponentials of the values themselves: {inputs}"
     if question.kind == "edge":
         upstream, slope = (by_key.get(k) for k in question.factors)
         head = (f"the running product {value_of(upstream.key)} times " if upstream else "")

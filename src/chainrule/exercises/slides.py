@@ -99,9 +99,11 @@ def _slide(title: str, body: list[str]) -> str:
 
 
 def _forward_line(ex: Exercise, q) -> str:
+    """'a = i·w = 1.5·0.8 = 1.2'; a check, whose name is its formula: 'exp(z₃)/(…) = exp(1.38)/(…) = 0.149'."""
     values = {k: factor(ex.env[k]) for k in q.factors}
-    numbers = substitute(q.formula, values)
-    parts = [q.name, q.formula] + ([numbers] if numbers != q.formula else []) + [num(q.value)]
+    formula = q.formula or q.name
+    numbers = substitute(formula, values)
+    parts = ([q.name] if q.formula else []) + [formula] + ([numbers] if numbers != formula else []) + [num(q.value)]
     return " = ".join(parts)
 
 
@@ -129,8 +131,10 @@ def slides_of(ex: Exercise) -> list[str]:
     given = ", ".join(f"{g.key} = {num(g.value)}" for g in ex.givens)
     out.append(f'<section class="slide"><h1>{escape(ex.lesson)}</h1><p>{escape(ex.summary)}</p>'
                + "".join(_math(line) for line in ex.network)
-               + f'<p>with</p>{_math(given)}<p class="note">→ or click: the next step</p></section>')
-    forward = [q for q in ex.questions if q.kind in ("forward", "cost")]
+               + f'<p>with</p>{_math(given)}'
+               + (f'<p>{escape(ex.note)}</p>' if ex.note else "")
+               + '<p class="note">→ or click: the next step</p></section>')
+    forward = [q for q in ex.questions if q.kind in ("forward", "cost", "check")]
     out.append(_slide("The forward pass", [_math(_forward_line(ex, q), step=True) for q in forward]))
     for q in ex.questions:
         if q.kind not in ("delta", "gradient"):

@@ -120,8 +120,9 @@ def markdown(sheet: Sheet) -> str:
     lines = [f"# Backprop by hand: {ex.lesson}", "", f"**Name:** {sheet.student} (numbers: seed {ex.seed})", "",
              ex.summary, "", "## The network", ""]
     lines += [f"$${math_latex(line)}$$" for line in ex.network]
-    lines += ["", "## Your numbers", "", ", ".join(f"${math_latex(g)}$" for g in _given(ex)), "",
-              "Compute each step in order, to 3 significant digits (or write it as a formula in the symbols).", "",
+    lines += ["", "## Your numbers", "", ", ".join(f"${math_latex(g)}$" for g in _given(ex)), ""]
+    lines += [ex.note, ""] if ex.note else []
+    lines += ["Compute each step in order, to 3 significant digits (or write it as a formula in the symbols).", "",
               "| # | step | your answer |", "|---:|---|---|"]
     lines += [f"| {k} | ${math_latex(q.prompt)}$ | |" for k, q in enumerate(ex.questions, 1)]
     return "\n".join(lines) + "\n"
@@ -133,6 +134,7 @@ def tex(sheet: Sheet) -> str:
     rows = "\n".join(f"{k} & ${math_latex(q.prompt)}$ & \\\\[1.2em] \\hline" for k, q in enumerate(ex.questions, 1))
     network = "\n".join(f"\\[ {math_latex(line)} \\]" for line in ex.network)
     given = ", ".join(f"${math_latex(g)}$" for g in _given(ex))
+    note = f"\n{_tex_text(ex.note)}\n" if ex.note else ""
     return rf"""\documentclass[11pt]{{article}}
 \usepackage[a4paper,margin=2cm]{{geometry}}
 \usepackage{{iftex}}
@@ -150,7 +152,7 @@ def tex(sheet: Sheet) -> str:
 
 \subsection*{{Your numbers}}
 {given}
-
+{note}
 Compute each step in order, to 3 significant digits (or write it as a formula in the symbols).
 
 \renewcommand{{\arraystretch}}{{1.4}}

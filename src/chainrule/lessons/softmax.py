@@ -3,24 +3,32 @@
 The last layer gives one number per class, the logits zₖ = wₖ·x + bₖ. Softmax
 turns them into probabilities, and the cost is the surprise at the true class y:
 
-    eₖ = exp(zₖ − m),   S = e₁ + e₂ + e₃,   pₖ = eₖ/S,   C = −ln p_y
+    m = max(z₁, z₂, z₃),   eₖ = exp(zₖ − m),   S = e₁ + e₂ + e₃,   pₖ = eₖ/S,   C = −ln p_y
 
-(m = max z, a number: exp(zₖ − m)/Σ exp(zⱼ − m) is the same pₖ, because the
-e⁻ᵐ cancels, and no exponential can overflow.) Every pₖ depends on every
+(m, the largest logit, is a number held fixed: exp(zₖ − m)/Σ exp(zⱼ − m) is
+the same pₖ, because the factor exp(−m) cancels, and no exponential can
+overflow, as none is larger than exp(0) = 1.) Every pₖ depends on every
 logit, through S, so the chain rule has a Jacobian in it:
 
-    ∂C/∂zⱼ = Σₖ ∂C/∂pₖ · ∂pₖ/∂zⱼ,      ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ)
+    ∂C/∂zⱼ = Σₖ ∂C/∂pₖ · ∂pₖ/∂zⱼ,      ∂pₖ/∂zⱼ = pₖ([k = j] − pⱼ)
 
-and C reads only p_y (∂C/∂p_y = −1/p_y, every other ∂C/∂pₖ = 0), so the sum
-has one term, and p_y cancels:
+([k = j] is 1 when k = j and 0 otherwise, the Iverson bracket) and C reads
+only p_y (∂C/∂p_y = −1/p_y, every other ∂C/∂pₖ = 0), so the sum has one
+term, and p_y cancels:
 
-    ∂C/∂zⱼ = (−1/p_y) · p_y(δ_yⱼ − pⱼ) = pⱼ − δ_yⱼ,   that is   ∂C/∂z = p − onehot(y).
+    ∂C/∂zⱼ = (−1/p_y) · p_y([y = j] − pⱼ) = pⱼ − tⱼ,   that is   ∂C/∂z = p − t,
+
+where t = onehot(y), tⱼ = [j = y]: 1 for the true class, 0 for the others.
 
 The lesson computes the Jacobian with the engine (one backward pass per
-pₖ), has sympy check the formula pₖ(δₖⱼ − pⱼ) against the graph's own
-exponentials and simplify the product, and checks p − onehot(y) against the
-gradient backprop accumulated on the logits. Then ∂C/∂wₖ = (pₖ − δ_yₖ)·x and
-∂C/∂bₖ = pₖ − δ_yₖ, and a few steps of gradient descent.
+pₖ), has sympy check the formula pₖ([k = j] − pⱼ) against the graph's own
+exponentials and simplify the product, and checks p − t against the
+gradient backprop accumulated on the logits. Then ∂C/∂wₖ = (pₖ − tₖ)·x and
+∂C/∂bₖ = pₖ − tₖ, and a few steps of gradient descent.
+
+One symbol, one meaning: p is a probability (the parameters are w and b),
+[k = j] the indicator, t the one-hot target; δ is not used here (elsewhere
+in chainrule it is backprop's running product ∂C/∂z).
 """
 
 from __future__ import annotations
@@ -33,7 +41,6 @@ import sympy
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, pretty, subscript
-from ..explainer.forward import forward_lines
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
@@ -42,6 +49,8 @@ from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section, stop_section
 
 NAME = "softmax"
+# (README.md's ladder quotes this line, and a test holds the two equal: it changes with README.md, by the lead,
+# to "... the Jacobian ∂pₖ/∂zⱼ = pₖ([k = j] − pⱼ) and why ...", the bracket the lesson's text now uses)
 SUMMARY = ("Softmax and cross-entropy, three classes: the Jacobian ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ) and why ∂C/∂z collapses "
            "to p − onehot(y) (--plot).")
 CLASSES = 3
@@ -78,7 +87,9 @@ def softmax_nodes(logits: list[Value]) -> tuple[Value, list[Value], Value, list[
     """eₖ = exp(zₖ − m), S = Σ eₖ, pₖ = eₖ/S: built from exp, a sum and divisions.
 
     m = max z is a leaf holding that number (data, not a parameter): it
-    changes no pₖ, and backprop confirms it, ∂C/∂m = −Σⱼ(pⱼ − δ_yⱼ) = 0.
+    changes no pₖ, and backprop confirms it, ∂C/∂m = −Σⱼ(pⱼ − tⱼ) = 0.
+    (An exercise asks m = max(z₁, z₂, z₃) after the logits: the exercises
+    recognise this leaf as softmax's shift, ``exercises.softmax``.)
     """
     m = Value(max(z.data for z in logits), label="m")
     exps = [(z - m).exp().named(f"e{subscript(k)}") for k, z in enumerate(logits, 1)]
@@ -110,7 +121,7 @@ def jacobian_by_backprop(logits: list[float]) -> list[list[float]]:
 class _Symbolic:
     """What sympy derives from the graph of softmax and the cost, for n classes and true class y."""
 
-    kronecker: tuple[tuple[int, ...], ...]  # δₖⱼ found by sympy: ∂pₖ/∂zⱼ / pₖ + pⱼ
+    indicator: tuple[tuple[int, ...], ...]  # [k = j] found by sympy: ∂pₖ/∂zⱼ / pₖ + pⱼ
     dC_dp: tuple[str, ...]  # ∂C/∂pₖ: "−1/p₃" for k = y, "0" otherwise
     products: tuple[str, ...]  # ∂C/∂p_y · ∂p_y/∂zⱼ written with sympy's factors: "(−1/p₃) · (−p₁·p₃)"
     simplified: tuple[str, ...]  # the product simplified: "p₁", "p₃ − 1"
@@ -119,7 +130,7 @@ class _Symbolic:
 
 @functools.lru_cache(maxsize=8)
 def symbolic(classes: int, target: int) -> _Symbolic:
-    """Differentiate the graph's softmax and cost with sympy: the Jacobian's δ, the product, the collapse.
+    """Differentiate the graph's softmax and cost with sympy: the Jacobian's [k = j], the product, the collapse.
 
     The graph is built on symbolic logits; every exponential eᶻ is then
     written as a symbol E so that the ratios cancel exactly (``sympy.cancel``,
@@ -147,25 +158,25 @@ def symbolic(classes: int, target: int) -> _Symbolic:
     def cancel(expr) -> sympy.Expr:
         return sympy.cancel(expr.replace(lambda e: isinstance(e, sympy.exp), as_E))
 
-    kronecker = []
+    indicator = []
     for k in range(classes):
         row = []
         for j in range(classes):
             found = cancel(sympy.diff(p_z[k], Z[j]) / p_z[k] + p_z[j])
             if found not in (0, 1):
-                raise AssertionError(f"sympy: ∂p{k + 1}/∂z{j + 1} is not p(δ − p): {found}")
+                raise AssertionError(f"sympy: ∂p{k + 1}/∂z{j + 1} is not p([k = j] − p): {found}")
             row.append(int(found))
-        kronecker.append(tuple(row))
+        indicator.append(tuple(row))
     C_p = to_sympy(C_node, symbols={p_nodes[target - 1]: P[target - 1]})
     dC_dp = [sympy.diff(C_p, P[k]) for k in range(classes)]
     products, simplified, cost_minus_p = [], [], []
     y = target - 1
     for j in range(classes):
-        jac = P[y] * (kronecker[y][j] - P[j])
+        jac = P[y] * (indicator[y][j] - P[j])
         products.append(f"({pretty(dC_dp[y])}) · ({pretty(jac)})")
         simplified.append(pretty(sympy.expand(dC_dp[y] * jac)))
         cost_minus_p.append(int(cancel(sympy.diff(C_z, Z[j]) - p_z[j])))
-    return _Symbolic(tuple(kronecker), tuple(pretty(d) for d in dC_dp), tuple(products), tuple(simplified),
+    return _Symbolic(tuple(indicator), tuple(pretty(d) for d in dC_dp), tuple(products), tuple(simplified),
                      tuple(cost_minus_p))
 
 
@@ -177,7 +188,7 @@ class SoftmaxResult:
     learning_rate: float
     network: Network
     jacobian: list[list[float]]  # by the engine, row k = ∂pₖ/∂z
-    jacobian_formula: list[list[float]]  # pₖ(δₖⱼ − pⱼ) with the engine's p
+    jacobian_formula: list[list[float]]  # pₖ([k = j] − pⱼ) with the engine's p
     symbols: _Symbolic
     logit_derivation: Derivation  # ∂C/∂z_y: its paths (the direct one and the ones through S)
     derivation: Derivation  # ∂C/∂w and ∂C/∂b
@@ -201,9 +212,9 @@ class SoftmaxResult:
 
     @property
     def jacobian_formula_verified(self) -> bool:
-        """sympy found δₖⱼ for every pair: ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ) holds on the graph."""
-        n = len(self.symbols.kronecker)
-        return all(self.symbols.kronecker[k][j] == (k == j) for k in range(n) for j in range(n))
+        """sympy found [k = j] for every pair: ∂pₖ/∂zⱼ = pₖ([k = j] − pⱼ) holds on the graph."""
+        n = len(self.symbols.indicator)
+        return all(self.symbols.indicator[k][j] == (k == j) for k in range(n) for j in range(n))
 
     @property
     def logit_gradients(self) -> list[float]:
@@ -226,6 +237,32 @@ def _matrix(rows) -> str:
     return "[" + "; ".join(" ".join(num(v, 4) for v in row) for row in rows) + "]"
 
 
+def _forward_lines(result: SoftmaxResult) -> list[Math]:
+    """The forward pass in the order a person computes it: every z, then m, every e, S, every p, then C.
+
+    (The graph's own order, as ``explainer.forward`` walks it back from C, starts at z_y and uses m before any
+    line says what it is.)
+    """
+    n, sub, y = result.network, subscript, result.target
+    classes = range(1, CLASSES + 1)
+    m, total = n.shift.data, n.total.data
+    lines = [Math(f"z{sub(k)} = w{sub(k)}·x + b{sub(k)} = {factor(w.data)}·{factor(n.x.data)} + {factor(b.data)} = "
+                  f"{num(z.data)}") for k, w, b, z in zip(classes, n.weights, n.biases, n.logits)]
+    zs = ", ".join(f"z{sub(k)}" for k in classes)
+    lines.append(Math(f"m = max({zs}) = max({', '.join(num(z.data) for z in n.logits)}) = {num(m)}",
+                      note="the largest logit: then no eₖ exceeds 1, and exp(−m) cancels in eₖ/S"))
+    lines += [Math(f"e{sub(k)} = exp(z{sub(k)} − m) = exp({num(z.data)} − {factor(m)}) = {num(e.data)}")
+              for k, z, e in zip(classes, n.logits, n.exps)]
+    lines.append(Math(f"S = {' + '.join(f'e{sub(k)}' for k in classes)} = "
+                      f"{' + '.join(num(e.data) for e in n.exps)} = {num(total)}"))
+    lines += [Math(f"p{sub(k)} = e{sub(k)}/S = {num(e.data)}/{num(total)} = {num(q.data)}",
+                   note="" if k == y else "C does not read it, but ∂C/∂z" + sub(k) + " will be it")
+              for k, e, q in zip(classes, n.exps, n.probabilities)]
+    lines.append(Math(f"C = −ln(p{sub(y)}) = −ln({num(n.probabilities[y - 1].data)}) = {num(n.C.data)}",
+                      note=f"the true class is y = {y}"))
+    return lines
+
+
 def explain(result: SoftmaxResult) -> Report:
     n, sym = result.network, result.symbols
     y = result.target
@@ -233,15 +270,14 @@ def explain(result: SoftmaxResult) -> Report:
     sub = subscript
     jac_diff = max(abs(a - b) for ra, rb in zip(result.jacobian, result.jacobian_formula) for a, b in zip(ra, rb))
     logit_diff = max(abs(a - b) for a, b in zip(result.logit_gradients, result.p_minus_onehot))
-    forward = [Math(line) for line in forward_lines(n.C)]
-    forward.append(Math(f"p = {_vector(p)}", note="p = softmax(z): every class, though C reads only p_y"))
+    forward = _forward_lines(result)
     holds = "the formula holds" if result.jacobian_formula_verified else "it does NOT hold"
     jacobian_lines = [
-        Math("∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ)"),
+        Math("∂pₖ/∂zⱼ = pₖ([k = j] − pⱼ)", note="[k = j] is 1 when k = j, 0 otherwise"),
         f"sympy, from the graph's exponentials: ∂pₖ/∂zⱼ / pₖ + pⱼ cancels to 1 when k = j and to 0 otherwise, for "
         f"all {CLASSES * CLASSES} pairs: {holds}.",
         Math(f"J = ∂p/∂z = {_matrix(result.jacobian)}", note="the engine: one backward pass from each pₖ gives a row"),
-        Math(f"pₖ(δₖⱼ − pⱼ) = {_matrix(result.jacobian_formula)}",
+        Math(f"pₖ([k = j] − pⱼ) = {_matrix(result.jacobian_formula)}",
              note=f"the formula with these p; largest difference {num(jac_diff)}"),
         "Each row sums to 0 (the probabilities always add to 1, so moving a logit only moves probability from one "
         "class to another); the diagonal is positive (raising zⱼ raises pⱼ), the rest negative.",
@@ -261,13 +297,13 @@ def explain(result: SoftmaxResult) -> Report:
                                   note="simplified by sympy"))
     collapse = [
         f"sympy multiplies and cancels p{sub(y)}: every ∂C/∂zⱼ is pⱼ, minus 1 for the true class j = y = {y}.",
-        Math(f"∂C/∂z = p − δ{sub(y)} = {_vector(p)} − {_vector(result.onehot)} = {_vector(result.p_minus_onehot)}",
-             note=f"δ{sub(y)} = onehot({y}): 1 for the true class, 0 elsewhere"),
+        Math(f"∂C/∂z = p − t = {_vector(p)} − {_vector(result.onehot)} = {_vector(result.p_minus_onehot)}",
+             note=f"t = onehot({y}), tⱼ = [j = {y}]: 1 for the true class, 0 elsewhere"),
         Math(f"∂C/∂z = {_vector(result.logit_gradients)}",
              note="backprop: the gradient the engine accumulated on z₁ z₂ z₃"),
         Math(f"∂C/∂m = {num(n.shift.grad, scale=1.0)}",
              note="the shift m = max z changes no probability, and backprop agrees"),
-        f"largest difference from p − onehot(y): {num(logit_diff)}; and sympy, differentiating the whole cost in "
+        f"largest difference from p − t: {num(logit_diff)}; and sympy, differentiating the whole cost in "
         f"exponentials: ∂C/∂zⱼ − pⱼ = {', '.join(num(v) for v in sym.cost_minus_p)} for "
         f"j = {', '.join(str(j) for j in range(1, CLASSES + 1))}.",
         "The probability of a wrong class pushes its logit down by exactly that probability; the true class is pulled "
@@ -277,10 +313,10 @@ def explain(result: SoftmaxResult) -> Report:
     weight_lines = []
     for k, (w, b) in enumerate(zip(n.weights, n.biases), 1):
         g = result.p_minus_onehot[k - 1]
-        delta = f"δ{sub(y)}{sub(k)}"
-        weight_lines.append(Math(f"∂C/∂w{sub(k)} = (p{sub(k)} − {delta})·x = {factor(g)} · {factor(result.input)} = "
+        t = f"t{sub(k)}"
+        weight_lines.append(Math(f"∂C/∂w{sub(k)} = (p{sub(k)} − {t})·x = {factor(g)} · {factor(result.input)} = "
                                  f"{num(g * result.input)}", note=f"engine: {num(w.grad)}"))
-        weight_lines.append(Math(f"∂C/∂b{sub(k)} = p{sub(k)} − {delta} = {num(g)}", note=f"engine: {num(b.grad)}"))
+        weight_lines.append(Math(f"∂C/∂b{sub(k)} = p{sub(k)} − {t} = {num(g)}", note=f"engine: {num(b.grad)}"))
     steps = result.descent.steps
     first = steps[0].ranking
     sections = [

@@ -23,13 +23,13 @@ def plot_softmax(result, path: str) -> None:
             left.text(j, k, f"{J[k][j]:.3f}", ha="center", va="center", fontsize=9)
     left.set_xticks(range(n), [f"z{j}" for j in classes])
     left.set_yticks(range(n), [f"p{k}" for k in classes])
-    left.set_title("Jacobian ∂pₖ/∂zⱼ = pₖ(δₖⱼ − pⱼ)")
+    left.set_title("Jacobian ∂pₖ/∂zⱼ = pₖ([k = j] − pⱼ)")
     fig.colorbar(image, ax=left, shrink=0.8)
 
     width = 0.27
     middle.bar([c - width for c in classes], result.probabilities, width, label="p = softmax(z)")
     middle.bar(classes, result.onehot, width, label=f"onehot(y), y = {result.target}")
-    middle.bar([c + width for c in classes], result.logit_gradients, width, label="∂C/∂z (backprop) = p − onehot")
+    middle.bar([c + width for c in classes], result.logit_gradients, width, label="∂C/∂z (backprop) = p − onehot(y)")
     middle.axhline(0, color="#444", lw=0.8)
     middle.set_xticks(classes, [f"class {c}" for c in classes])
     middle.set_title("The gradient on the logits is p − onehot(y)")
