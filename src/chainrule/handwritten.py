@@ -170,8 +170,7 @@ class HandCheck:
                            "highest in the graph, and check again")
             elif len(self.causes) > 1:
                 out.append("no one mistake explains every wrong gradient; each cause above explains its own as if it "
-                           "were alone (two mistakes on one path can look like others): fix cause 1, the highest in "
-                           "the graph, and check again")
+                           "were alone (two mistakes on one path can look like others): fix one, then check again")
             out += [e.line() for e in wrong if e.cause is None]
             explained = sum(e.cause is not None for e in wrong)
             said = ""
@@ -599,8 +598,12 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
     out = []
     transposed = {key for key in at if _transposed(key, arrays, at, entries, refs, tolerance)}
     names = [_entry_name(key, index) for key, index, _ in entries]
-    free = [None if key in transposed else g for (key, _, _), g in zip(entries, given)]  # a transpose is its own cause
-    causes = _causes(forward, at, entries, graph, free, refs, names, tolerance)
+    # A transposed matrix is its own cause; put back, its numbers are right, and the search takes them so.
+    free = [r if key in transposed else g for (key, _, _), g, r in zip(entries, given, refs)]
+    causes = [_transpose_cause(key, [n for (k, _, _), n, g, r in zip(entries, names, given, refs)
+                                     if k == key and (g is None or abs(g - r) > tolerance * (1 + abs(r)))])
+              for key in transposed]
+    causes += _causes(forward, at, entries, graph, free, refs, names, tolerance)
     cause_of: dict[str, int] = {}
     for k, cause in enumerate(causes):
         for name in cause.entries:
@@ -615,9 +618,6 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
             entry.expected, paths, listed_all = _edge_products(cost_value, leaves[(key, index)])
             if g is not None:
                 entry.diagnosis = _diagnose(g, r, paths, listed_all, tolerance)
-        if not ok and key in transposed:
-            entry.diagnosis = (f"your gradient of {key} is the transpose of the right one: the entry for "
-                               f"{key}[j][k] belongs at [k][j]")
         out.append(entry)
     if any(e.expected for e in out):
         notes.append("δ · ∂z/∂p: backprop's product for an entry p, with z the node p feeds, δ = ∂C/∂z its gradient "
@@ -625,11 +625,17 @@ def check_function(forward, grad, at: dict, *, tolerance: float = 1e-6) -> HandC
     return HandCheck(cost, out, tolerance, notes, causes)
 
 
+def _transpose_cause(key: str, wrong: list[str]) -> Cause:
+    shown = clean(key, 60)
+    return Cause("transposed", f"your gradient of {shown} is the transpose of the right one: the entry for "
+                 f"{shown}[j][k] belongs at [k][j]", wrong)
+
+
 def _causes(forward, at: dict, entries, graph, given: list, refs: list, names: list[str], tolerance: float):
     """The causes of the wrong entries (``chainrule.explainer.causes``): edge by edge where the graph is known,
     then, for what is left, by the ratios yours/reference with the forward's own local derivatives as names.
 
-    ``given[p]`` is None for an entry left out of the search (no number, or a transposed matrix).
+    ``given[p]`` is None for an entry left out of the search (no number).
     """
     wrong = [p for p, (g, r) in enumerate(zip(given, refs)) if g is not None and abs(g - r) > tolerance * (1 + abs(r))]
     if not wrong:

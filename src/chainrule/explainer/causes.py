@@ -44,7 +44,8 @@ class Cause:
     """One mistake that explains several wrong gradients at once.
 
     ``kind``: "missing", "twice", "flipped", "halved", "doubled", "left out"
-    (found edge by edge) or "ratio" (read from the ratios alone); ``edge``:
+    (found edge by edge), "ratio" (read from the ratios alone) or
+    "transposed" (a matrix's gradient given as its transpose); ``edge``:
     where, "z → a" (z feeds a; several joined by "; "), or ""; ``factor``
     and ``value``: the factor named, "σ′(z)" and 0.168; ``ratio``: yours /
     reference where every gradient it explains shares one; ``entries``: the

@@ -97,7 +97,7 @@ def _graph(cost: Value, leaves: list, names: Names | None = None, users: dict | 
                 delta[child] = delta.get(child, 0.0) + local * changed.get((id(node), k), 1.0) * d
     else:
         delta = final_gradients(cost)
-    names = names or name_nodes(cost, order, formulas=len(order) <= 1000)
+    names = names or name_nodes(cost, order, formulas=len(order) <= MAX_NAMED)
     return _Graph(cost, order, leaves, names, users or users_of(cost, order), delta, below)
 
 
@@ -336,10 +336,14 @@ def _sentence(g: _Graph, t: _Try, listed: list[str], ratio: float | None, adds: 
             return text + f": the 2 of {factor} is missing; did you drop the 2 of a square (d(a − y)²/da = 2(a − y))?"
         return text + f": a factor 2 is missing at {edge}" + ("" if top is bottom else f" = {_value(factor, value)}")
     if kind == "doubled":
-        if ratio is not None and close(ratio, 2.0, 1e-6):
-            return (f"off by a factor 2 from {here} down{anywhere} ({gradients(listed)}): did you keep the 2 of a "
-                    "square twice, or count every path twice?")
-        return f"did you count the path through {g.names[bottom]} (it adds {short(adds)}) twice?"
+        if ratio is None or not close(ratio, 2.0, 1e-6):  # one path of several: the others are right
+            return f"did you count the path through {g.names[bottom]} (it adds {short(adds)}) twice?"
+        if not bottom.inputs:
+            return f"off by a factor 2 at {here}: {edge} = {_value(factor, value)} taken twice (a 2 once too often?)"
+        square = any(_square(node) for node in [top, bottom] + path)
+        return (f"off by a factor 2 from {here} down{anywhere} ({gradients(listed)}): "
+                + ("did you keep the 2 of a square twice, or count every path twice?" if square else
+                   "did you count every path twice, or multiply by 2 once too often?"))
     if kind == "left out":
         return (f"you left out the path through {g.names[bottom]} (it adds {short(adds)}"
                 + (f" to ∂C/∂{listed[0]}" if len(listed) > 1 else "") + "): the chain rule adds every path")
