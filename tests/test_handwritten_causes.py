@@ -325,3 +325,26 @@ def test_a_slip_in_a_rule_used_for_every_example_of_a_batch_is_one_cause():
     (cause,) = report.causes
     assert cause.kind == "missing" and cause.text.startswith("tanh′ is left out wherever tanh is used: 4 nodes")
     assert sorted(cause.entries) == ["W1[0][0]", "W1[0][1]", "W1[1][0]", "W1[1][1]", "b1[0]", "b1[1]"]
+
+
+def test_a_transposed_matrix_and_a_doubled_entry_are_two_causes_each_said_once():
+    """docs/backward-as-code.md's my_wide.py: W1's gradient transposed, and w2[1]'s doubled."""
+    x, y = [1.5, 0.5], 0.8
+    at = {"W1": [[-0.73, 0.69], [0.53, -0.49]], "w2": [-0.4, 0.3]}
+
+    def forward(p):
+        h = [1 / (1 + np.exp(-(p["W1"][j][0] * x[0] + p["W1"][j][1] * x[1]))) for j in range(2)]
+        return (p["w2"][0] * h[0] + p["w2"][1] * h[1] - y) ** 2
+
+    def grad(p):
+        h = [sigmoid(p["W1"][j][0] * x[0] + p["W1"][j][1] * x[1]) for j in range(2)]
+        d_a = 2 * (p["w2"][0] * h[0] + p["w2"][1] * h[1] - y)
+        d_z = [d_a * p["w2"][j] * h[j] * (1 - h[j]) for j in range(2)]
+        return {"W1": [[d_z[k] * x[j] for k in range(2)] for j in range(2)], "w2": [d_a * h[0], 2 * d_a * h[1]]}
+
+    report = check_function(forward, grad, at=at)
+    transposed, doubled = report.causes
+    assert transposed.kind == "transposed" and transposed.entries == ["W1[0][1]", "W1[1][0]"]
+    assert doubled.kind == "doubled" and doubled.entries == ["w2[1]"]  # not W1's: put back, they are right
+    assert doubled.text.startswith("off by a factor 2 at ∂C/∂w2[1]")
+    assert str(report).count("transpose of the right one") == 1
