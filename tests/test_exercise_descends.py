@@ -92,6 +92,7 @@ def test_diverge_draws_a_rate_that_climbs_on_purpose_and_says_why(lesson):
 def test_diverge_is_refused_where_no_step_is_asked_or_no_step_can_overshoot():
     with pytest.raises(InvalidValueError, match="cannot diverge on purpose"):
         build("why-backprop", 1, diverge=True)
-    # softmax's exercise moves the true class's weight alone: −ln p_y falls all the way, whatever the step
+    # softmax's exercise moves every class's weight against its gradient, (pₖ − [k = y])·x: the true class's logit
+    # rises and every other falls, so −ln p_y falls all the way, whatever the step
     with pytest.raises(InvalidValueError, match="its step cannot overshoot"):
         build("softmax", 1, diverge=True)

@@ -316,7 +316,9 @@ def hint(question: Question, view: View, env: Env, by_key: Mapping[str, Question
             doc = ops.OPS[n.op].doc
             if doc not in rules:
                 rules.append(doc)
-        return (f"differentiate {view.name(user)} = {pretty(view.formula(user))} with respect to {view.name(below)}, "
+        asked = by_key.get(view.name(user))  # the formula as the forward question printed it (exp(z₃ − m))
+        formula = asked.formula if asked is not None and asked.formula else pretty(view.formula(user))
+        return (f"differentiate {view.name(user)} = {formula} with respect to {view.name(below)}, "
                 f"everything else held fixed. " + " ".join(rules))
     terms = question.chain.split(" + ")
     how = "multiply the factors" if len(terms) == 1 else f"one product per path ({len(terms)} paths), and add them"
