@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -90,7 +91,7 @@ def test_demo_text_shows_forward_chain_rule_closed_form_and_typo(capsys):
     assert "dC/dw = 1.5·2(1.5w − 0.8) = 4.5w − 2.4" in out
     assert "4.5w − 1.5 is a typo" in out and "y = 0.5" in out
     assert "0.5777" in out
-    assert "r = 1 − lr·C'' = 1 − 0.1·4.5 = 0.55" in out
+    assert "r = 1 − lr·C″ = 1 − 0.1·4.5 = 0.55" in out
 
 
 def test_demo_golden_text(capsys, monkeypatch):
@@ -196,3 +197,87 @@ def test_console_script_runs_without_traceback():
     assert ok.returncode == 0 and "4.5w − 2.4" in ok.stdout
     bad = subprocess.run([exe, "demo", "--lr", "nan"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+# ------------------------------------------------------------ at the edges (issue 23 §9)
+# A number written the e-way (1.0e-6, 2e−06) instead of the lesson's ·10ⁿ.
+E_NOTATION = re.compile(r"\de[+\-−]?\d")
+
+
+def joined(out: str) -> str:
+    """The text with its boxes' borders and line breaks gone: a sentence wrapped over lines reads whole."""
+    return re.sub(r"[│\s]+", " ", out)
+
+
+def test_a_tiny_input_prints_one_notation_a_ratio_that_is_not_1_and_how_far_the_descent_is(capsys):
+    code, out, _ = run_cli(capsys, "demo", "--input", "0.001")
+    out = joined(out)
+    assert code == 0 and not E_NOTATION.search(out), E_NOTATION.search(out)
+    assert "dC/dw = 0.001·2(0.001w − 0.8) = 2·10⁻⁶·w − 0.0016" in out
+    assert "C(w) = 1·10⁻⁶·w² − 0.0016w + 0.64 is a parabola with curvature C″ = 2i² = 2·10⁻⁶." in out
+    # r = 1 − 2·10⁻⁷ rounds to 1 in six digits: it is written with the digits that tell it from 1
+    assert "r = 1 − lr·C″ = 1 − 0.1·2·10⁻⁶ = 1 − 2·10⁻⁷ = 0.9999998." in out
+    assert "1/i² = 1·10⁶; it lands in one step at lr = 1/(2i²) = 5·10⁵" in out  # not 1·10⁶ beside 500000
+    # it converges, but it stopped far from w* = 800, and says how far and how long it would take
+    assert "With lr = 0.1: converges." in out
+    assert "at w = 0.815984, 799.184 from w* = 800 (it started 799.2 away)" in out
+    assert "each step closes 2·10⁻⁷ of what is left" in out and "takes about 3.45·10⁷ steps in all" in out
+
+
+def test_the_steps_to_the_minimum_are_the_ones_the_descent_takes():
+    result = simplest.train(steps=30, tolerance=0.0)  # the video's numbers: r = 0.55
+    needed = int(result.steps_to_minimum())
+    gaps = [abs(w - result.optimum_weight) for w in result.weights]
+    assert needed == 10 and gaps[needed] <= result.near_enough < gaps[needed - 1]
+    tiny = simplest.train(input=0.001, steps=100)
+    n, r, start = tiny.steps_to_minimum(), tiny.convergence_factor, tiny.start_distance
+    assert r ** n * start <= tiny.near_enough < r ** (n - 1) * start  # 3.45·10⁷ steps: |r|ⁿ, not run
+    data = simplest.explain(tiny).data
+    assert data["distance_to_optimum"] == pytest.approx(799.184, abs=1e-3) and data["steps_to_minimum"] == n
+
+
+def test_the_largest_input_prints_one_notation_and_how_the_distance_grows(capsys):
+    code, out, _ = run_cli(capsys, "demo", "--input", "100", "--steps", "5")
+    out = joined(out)
+    assert code == 0 and not E_NOTATION.search(out)
+    assert "1/i² = 1·10⁻⁴; it lands in one step at lr = 1/(2i²) = 5·10⁻⁵." in out  # not 0.0001 beside 5·10⁻⁵
+    assert "Use 0 < lr < 1·10⁻⁴." in out and "With lr = 0.1: diverges." in out
+    assert "each step multiplies that distance by |r| = 1999." in out
+    code, _, err = run_cli(capsys, "demo", "--input", "1000")  # past the lesson's range: refused, in one line
+    assert code == 2 and "out of range" in err and "from -100 to 100" in err
+
+
+def test_the_smallest_input_converges_though_a_float_rounds_r_to_1(capsys):
+    result = simplest.train(input=1e-150)
+    assert result.convergence_factor == 1.0 and result.verdict == "converges"  # lr·C″ = 2·10⁻³⁰¹ > 0
+    code, out, _ = run_cli(capsys, "demo", "--input", "1e-150")
+    out = joined(out)
+    assert code == 0 and not E_NOTATION.search(out)
+    assert "r = 1 − lr·C″ = 1 − 0.1·2·10⁻³⁰⁰ = 1 − 2·10⁻³⁰¹." in out
+    assert "w* = y/i = 0.8/(1·10⁻¹⁵⁰) = 8·10¹⁴⁹" in out
+    # its slope is below the tolerance at once: that is a flat cost, not the minimum
+    assert "Converged" not in out and "yet w = 0.8 is 8·10¹⁴⁹ from w* = y/i = 8·10¹⁴⁹" in out
+
+
+def test_a_ratio_near_1_or_minus_1_keeps_the_digits_that_tell_it_apart():
+    def ratio(learning_rate):
+        return simplest.ratio(simplest.train(learning_rate=learning_rate, steps=0))  # C″ = 4.5
+
+    assert ratio(0.1) == "0.55"  # six digits are enough
+    assert ratio(1e-8) == "1 − 4.5·10⁻⁸ = 0.99999996"  # 0.999999955: seven digits would say 1
+    near = simplest.train(learning_rate=2 / 4.5 * (1 - 1e-9), steps=0)  # r = −0.999999998: converges, barely
+    text = simplest.ratio(near)
+    assert text.startswith("−0.99999999") and float(text.replace("−", "-")) == pytest.approx(near.convergence_factor,
+                                                                                             rel=1e-12)
+    assert near.verdict == "converges, oscillating"
+    assert ratio(2 / 4.5) == "−1"  # exactly the edge: oscillates forever
+
+
+def test_a_rate_too_small_for_a_float_says_so_and_its_json_stays_json(capsys):
+    for lr, says in (("1e-10", "takes more steps than a float counts."),  # ln|r| ≈ −2·10⁻³¹⁰: 10³¹⁰ steps
+                     ("1e-30", "lr·C″ is below the smallest float, so no step moves the weight at all.")):
+        code, out, _ = run_cli(capsys, "demo", "--input", "1e-150", "--lr", lr)
+        assert code == 0 and says in joined(out)
+        code, out, _ = run_cli(capsys, "demo", "--input", "1e-150", "--lr", lr, "--format", "json")
+        data = json.loads(out)  # strict JSON: no Infinity
+        assert data["steps_to_minimum"] is None and data["verdict"] == "converges"

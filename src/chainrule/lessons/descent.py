@@ -9,6 +9,15 @@ and moves each parameter against its gradient::
 
     C, gradients at w₀ → w₁ = w₀ − lr·∂C/∂w(w₀) → C, gradients at w₁ → …
 
+The ranking (``explainer.ranking``) puts each parameter's predicted change of
+the cost, ΔC ≈ −lr·(∂C/∂p)², beside the change *measured* by moving that
+parameter alone: ``build`` again with only p moved by its step, a forward pass
+and no backward one. That costs a forward pass per parameter, so it is taken at
+the first step (``MEASURED_STEPS``), where every lesson shows the ranking in
+full; the other steps' rankings are the prediction's and say so. ``build``
+must therefore give the cost of whatever values it is handed, and any record it
+keeps of the graphs it built must allow for these extra ones.
+
 The history is a list of ``Step``\\ s, one shape for every lesson: the
 command line's tables, ``--format json``, the explorer, the exercises and the
 plots all read the same records. A descent whose numbers outgrow a float
@@ -25,10 +34,12 @@ from ..explainer.ranking import Ranking, rank
 from ..explainer.report import Section, Table
 from ..gradcheck import graph_parameters
 
-__all__ = ["Step", "Descent", "descend", "diverged", "ranking_section", "OVERFLOW"]
+__all__ = ["Step", "Descent", "descend", "diverged", "measure", "ranking_section", "OVERFLOW", "MEASURED_STEPS"]
 
 # What a descent step raises when its numbers outgrow a float: the descent stops there and says so.
 OVERFLOW = (NumericalOverflowError, InvalidValueError)
+# The steps whose ranking is measured (a forward pass per parameter), not only predicted: the first, shown in full.
+MEASURED_STEPS = frozenset({0})
 
 
 @dataclass(frozen=True)
@@ -106,24 +117,58 @@ def descend(build: Callable[[dict[str, float]], object], start: Mapping[str, flo
         if missing:
             raise InvalidValueError(f"descent: the graph has no parameter labelled {', '.join(missing)}")
         gradients = {name: found[name].grad for name in current}
+        why_none = reason(cost) if reason is not None else ""  # before measuring: it may read the graph just built
+        moves = direction(gradients) if direction is not None else gradients
+        deltas = {name: -lr * moves[name] for name in current}
+        changes = measure(build, current, deltas, cost.data) if k in MEASURED_STEPS else None
         record = Step(k, cost.data, dict(current), gradients,
-                      rank([(name, current[name], gradients[name]) for name in current], lr,
-                           reason(cost) if reason is not None else ""))
+                      rank([(name, current[name], gradients[name]) for name in current], lr, why_none,
+                           cost=cost.data, steps=deltas if direction is not None else None, measured=changes))
         descent.steps.append(record)
         why = stop(record) if stop is not None else ""
         if why:
             descent.stopped = why
             break
-        moves = direction(gradients) if direction is not None else gradients
-        current = {name: value - lr * moves[name] for name, value in current.items()}
+        current = {name: value + deltas[name] for name, value in current.items()}
     return descent
 
 
+def measure(build: Callable[[dict[str, float]], object], values: Mapping[str, float], steps: Mapping[str, float],
+            cost: float) -> dict[str, float | None]:
+    """ΔC of each parameter moved alone: ``build`` with p at p + Δp and every other at ``values``, minus ``cost``.
+
+    A forward pass per parameter (no backward); a parameter whose step is 0
+    leaves the cost as it is (0, nothing built). None where the moved cost
+    gave no number (``OVERFLOW``: it outgrew a float, or left the cost's
+    domain, e.g. the log of a negative number).
+    """
+    changes: dict[str, float | None] = {}
+    for name, step in steps.items():
+        if step == 0.0:
+            changes[name] = 0.0
+            continue
+        try:
+            changes[name] = build({**values, name: values[name] + step}).data - cost
+        except OVERFLOW:
+            changes[name] = None
+    return changes
+
+
 def ranking_section(steps: list[Step]) -> Section:
-    """One row per step: the parameter the cost is most sensitive to, and the one whose relative step is largest."""
+    """One row per step: the parameter whose step alone lowers C most (and by how much), the largest relative step.
+
+    Where the change was measured (``MEASURED_STEPS``) the row has the
+    measured ΔC; elsewhere the prediction −lr·(∂C/∂p)², marked ≈.
+    """
     rows = [[str(s.step), s.ranking.short(), s.ranking.short_relative()] for s in steps]
+    measured = [str(s.step) for s in steps if s.ranking.measured]
+    where = (f"At step {', '.join(measured)} the change is measured: the cost rebuilt with only that parameter moved. "
+             if measured else "")
     return Section("Which weight matters most, step by step",
-                   table=Table(["step", "largest |∂C/∂p|", "largest |step|/|p|"], rows))
+                   [where + "Elsewhere (≈) it is predicted, ΔC ≈ ∂C/∂p·Δp, which for a plain step is "
+                    "−lr·(∂C/∂p)² and ranks the parameters as |∂C/∂p| does. |Δp|/|p| leaves out parameters near 0, "
+                    "where it blows up."],
+                   table=Table(["step", "lowers C most, moved alone: ΔC", "largest |Δp|/|p|"], rows))
 
 
 def stop_section(stopped: str) -> list[Section]:

@@ -10,9 +10,19 @@ printed 4.5w − 1.5, which is the formula for y = 0.5). Gradient descent
 repeats  w ← w − lr · dC/dw  until the gradient vanishes at w* = y/i.
 
 Why the learning rate must be small: C is a parabola in w with curvature
-C'' = 2i², so each step multiplies the distance to the answer by
-r = 1 − lr·C'' = 1 − 2·lr·i². Descent converges when |r| < 1, that is for
-0 < lr < 2/C'' = 1/i², and lands in one step at lr = 1/C'' = 1/(2i²).
+C″ = 2i², so each step multiplies the distance to the answer by
+r = 1 − lr·C″ = 1 − 2·lr·i². Descent converges when |r| < 1, that is for
+0 < lr < 2/C″ = 1/i², and lands in one step at lr = 1/C″ = 1/(2i²).
+
+At the edges of the inputs the same numbers need care in the writing. With
+i = 0.001 and lr = 0.1, lr·C″ = 2·10⁻⁷: r = 0.9999998, which six digits round
+to 1, and a descent that "converges" closes only 2·10⁻⁷ of the distance to
+w* = 800 a step (about 3.5·10⁷ steps to come near it). So r is written with
+as many digits as it takes to differ from 1 (or as 1 − lr·C″ when a float
+cannot hold the difference), the verdict is read from lr·C″ itself, the
+lines say how far from w* the descent stopped and how many steps it would
+need, and every number, the formulas' coefficients too, is written one way:
+``num``'s, with powers of ten as ·10ⁿ (never sympy's 1.0e-6).
 
 Every number below is computed, as in every lesson: the forward and
 backward passes by the engine; the descent by the shared ``descend``, one
@@ -35,13 +45,14 @@ it against ``explain`` on the graph with the numbers in.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 import sympy
 
 from ..explainer import Derivation, explain as derive
-from ..explainer.format import factor, num, paren, pretty, substitute
+from ..explainer.format import factor, num, paren, substitute, superscript
 from ..explainer.polynomial import Polynomial
 from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
@@ -170,8 +181,26 @@ def formulas(input: float, target: float) -> Formulas:
     in_w = lambda coefficients: Polynomial(W, tuple(c(i, y) for c in coefficients))  # noqa: E731
     gradient = in_w(general.gradient)
     slope, offset = gradient.coefficients
-    return Formulas(gradient, in_w(general.cost), pretty(in_w(general.activation).text()), float(slope),
+    return Formulas(gradient, in_w(general.cost), written(in_w(general.activation)), float(slope),
                     float(-offset / slope))
+
+
+def written(formula: Polynomial) -> str:
+    """A polynomial in w as the lesson writes numbers: 4.5w − 2.4, and 2·10⁻⁶·w − 0.0016 (not sympy's 2.0e-6*w).
+
+    The terms in sympy's order (``Polynomial.terms``); each coefficient is
+    ``num``'s, to 15 significant digits (sympy's own precision, so nothing is
+    rounded that sympy kept), a power of ten as ·10ⁿ like every other number
+    of the lesson; a coefficient written with a power of ten is set off from w
+    by a ·, so 2·10⁻⁶·w cannot be read as 2·10 to the −6w.
+    """
+    out = []
+    for k, (power, c) in enumerate(formula.terms()):
+        size = num(float(abs(c)), 15)
+        x = formula.symbol + (superscript(power) if power > 1 else "")
+        term = size if power == 0 else x if size == "1" else f"{size}·{x}" if "·10" in size else f"{size}{x}"
+        out.append(("−" if c < 0 else "") + term if k == 0 else (" − " if c < 0 else " + ") + term)
+    return "".join(out) or "0"
 
 
 def gradient_formula(input: float, target: float) -> sympy.Expr:
@@ -306,8 +335,17 @@ class SimplestResult:
 
     @property
     def convergence_factor(self) -> float:
-        """r = 1 − lr·C'': what each step multiplies the distance to w* by."""
+        """r = 1 − lr·C″: what each step multiplies the distance to w* by."""
         return 1.0 - self.learning_rate * self.curvature
+
+    @property
+    def step_fraction(self) -> float:
+        """lr·C″ = 1 − r: the part of the distance to w* a step closes (more than all of it past 1).
+
+        The verdict is read from it, not from r: with a tiny input r = 1 − 2·10⁻³⁰¹ is 1 in floats, yet the
+        descent converges (slowly).
+        """
+        return self.learning_rate * self.curvature
 
     @property
     def stopped(self) -> str:
@@ -339,16 +377,54 @@ class SimplestResult:
 
     @property
     def verdict(self) -> str:
-        r = self.convergence_factor
-        if r == 0.0:
+        """From lr·C″ (r = 1 − lr·C″): 1 lands in one step, below it converges, up to 2 oscillates in, past 2 out.
+
+        lr and C″ = 2i² are both > 0, so lr·C″ > 0 in exact arithmetic; a float that rounds it to 0 (lr·C″
+        below about 10⁻³²³) still stands for a descent that converges, infinitely slowly.
+        """
+        s = self.step_fraction
+        if s == 1.0:
             return "one step"
-        if 0.0 < r < 1.0:
+        if s < 1.0:
             return "converges"
-        if -1.0 < r < 0.0:
+        if s < 2.0:
             return "converges, oscillating"
-        if r == -1.0:
+        if s == 2.0:
             return "oscillates forever"
         return "diverges"
+
+    @property
+    def start_distance(self) -> float:
+        """|w₀ − w*|: how far the descent starts from the answer."""
+        return abs(self.weight - self.optimum_weight)
+
+    @property
+    def distance(self) -> float:
+        """|w − w*| where the descent stopped (its last step)."""
+        return abs(self.weights[-1] - self.optimum_weight)
+
+    @property
+    def near_enough(self) -> float:
+        """How close to w* counts as at the minimum: ``AT_MINIMUM`` of |w*| (or of 1, when w* is smaller)."""
+        return AT_MINIMUM * max(1.0, abs(self.optimum_weight))
+
+    def steps_to_minimum(self) -> float | None:  # a float: it can be 3.45·10³⁰¹
+        """How many steps from w₀ bring w within ``near_enough`` of w*: ln(near/|w₀ − w*|) / ln|r|.
+
+        The distance after k steps is |r|ᵏ·|w₀ − w*|. 0 when it starts there; None when it never gets there
+        (|r| ≥ 1, or lr·C″ so small a float holds it as 0); inf when it takes more steps than a float counts.
+        ln|r| is log1p(−lr·C″) below 1, exact for tiny lr·C″ where ln(1 − lr·C″) would be ln 1 = 0.
+        """
+        s, start = self.step_fraction, self.start_distance
+        if start <= self.near_enough:
+            return 0.0
+        if s == 1.0:
+            return 1.0
+        if not 0.0 < s < 2.0:
+            return None
+        log_r = math.log1p(-s) if s < 1.0 else math.log(s - 1.0)
+        steps = math.log(self.near_enough / start) / log_r
+        return float(math.ceil(steps)) if math.isfinite(steps) else math.inf
 
     def gradient_text(self) -> str:
         """The closed form as sympy prints it, parsable back: '4.5*w - 2.4'."""
@@ -396,7 +472,7 @@ def chain_rule_lines(result: SimplestResult, factors: list[ChainFactor] | None =
 
 def closed_form_line(result: SimplestResult) -> str:
     factors = "·".join(f.in_weight for f in reversed(result.factors))
-    return f"dC/dw = {factors} = {pretty(result.gradient_formula.text())}"
+    return f"dC/dw = {factors} = {written(result.gradient_formula)}"
 
 
 def typo_line(result: SimplestResult) -> str | None:
@@ -406,21 +482,99 @@ def typo_line(result: SimplestResult) -> str | None:
     other = formulas(result.input, 0.5).gradient
     return (
         f"The video's on-screen {VIDEO_TYPO} is a typo: that is the formula for y = 0.5 "
-        f"({pretty(other.text())}); with y = {num(result.target)} it is {pretty(result.gradient_formula.text())}."
+        f"({written(other)}); with y = {num(result.target)} it is {written(result.gradient_formula)}."
     )
+
+
+def ratio(result: SimplestResult) -> str:
+    """r = 1 − lr·C″ written so that it is right: '0.55', '1 − 2·10⁻⁷ = 0.9999998', '1 − 2·10⁻³⁰¹'.
+
+    Six digits are enough unless r is within rounding of 1 or −1 (where the
+    verdict changes): then as many digits as it takes to tell r from them,
+    up to 15; and where lr·C″ is so small that 1 − lr·C″ is 1 in floats,
+    r is left as the difference, which is exact. A small lr·C″ is written
+    first, 1 − lr·C″ = 1 − 2·10⁻⁷, so the step's share of the gap is read
+    without counting nines.
+    """
+    r, s = result.convergence_factor, result.step_fraction
+    text = num(r)
+    if text not in ("1", "−1") or r == -1.0 or s == 0.0:  # right as it is (s = 0: lr·C″ underflowed, r is 1)
+        return text
+    for digits in range(7, 16):
+        longer = num(r, digits)
+        if longer not in ("1", "−1"):
+            return f"1 − {num(s)} = {longer}" if r > 0 else longer
+    return f"1 − {num(s)}" if r > 0 else num(r, 17)
+
+
+def alike(*numbers: float) -> list[str]:
+    """Numbers shown side by side, in one notation: all with a power of ten if ``num`` writes any of them so.
+
+    ``num`` writes 500000 but 1·10⁶ and 0.0001 but 5·10⁻⁵; two ends of one
+    range read better as 5·10⁵ and 1·10⁶.
+    """
+    texts = [num(x) for x in numbers]
+    if not any("·10" in t for t in texts):
+        return texts
+    out = []
+    for x, t in zip(numbers, texts):
+        if "·10" in t or x == 0.0:
+            out.append(t)
+            continue
+        mantissa, exponent = f"{x:.5e}".split("e")
+        out.append(f"{num(float(mantissa))}·10{superscript(int(exponent))}".replace("-", "−", 1))
+    return out
+
+
+def apart(a: float, b: float) -> tuple[str, str]:
+    """Two different numbers written with the digits that tell them apart: 799.2 and 799.2 → 799.19968, 799.2.
+
+    Six significant digits, or up to 15 where six would write two different
+    distances the same (a slow descent moves little).
+    """
+    for digits in range(6, 16):
+        texts = num(a, digits), num(b, digits)
+        if texts[0] != texts[1] or a == b:
+            return texts
+    return texts
+
+
+def distance_line(result: SimplestResult) -> str:
+    """How far from w* the descent stopped, from how far it started, and (converging) how many steps it needs."""
+    last = result.steps[-1]
+    w, away, start, w_star = num(last.parameters[W]), result.distance, result.start_distance, result.optimum_weight
+    if last.step == 0:
+        text = f"The descent took no step: w = {w} is {num(away)} from w* = {num(w_star)}"
+    else:
+        now, then = apart(away, start)
+        text = (f"The descent stopped after {last.step} step{'' if last.step == 1 else 's'} at w = {w}, "
+                f"{now} from w* = {num(w_star)} (it started {then} away)")
+    if away <= result.near_enough:
+        return text + "."
+    needed, s = result.steps_to_minimum(), result.step_fraction
+    if not result.verdict.startswith("converges"):
+        return text + f"; each step multiplies that distance by |r| = {num(abs(result.convergence_factor))}."
+    if needed is None:  # lr·C″ rounds to 0 in floats: r is 1 and the weight cannot move
+        return text + "; lr·C″ is below the smallest float, so no step moves the weight at all."
+    how_many = f"about {num(needed, 3)} steps in all" if math.isfinite(needed) else "more steps than a float counts"
+    return text + (f"; each step closes {num(s) if s < 1 else num(2 - s)} of what is left, so coming within "
+                   f"{num(result.near_enough)} of w* takes {how_many}.")
 
 
 def learning_rate_lines(result: SimplestResult) -> list[str]:
     lo, hi = result.stable_learning_rates
-    return [
-        f"C(w) = {pretty(result.cost_formula.text())} is a parabola with curvature "
-        f"C'' = 2i² = {num(result.curvature)}.",
-        f"Each step multiplies (w − w*) by r = 1 − lr·C'' = 1 − {factor(result.learning_rate)}·{factor(result.curvature)}"
-        f" = {num(result.convergence_factor)}.",
-        f"Descent converges for {num(lo)} < lr < 1/i² = {num(hi)}; it lands in one step at lr = 1/(2i²) = "
-        f"{num(result.fastest_learning_rate)}.",
+    top, one = alike(hi, result.fastest_learning_rate)
+    largest = PARAMS["learning_rate"].high
+    lines = [
+        f"C(w) = {written(result.cost_formula)} is a parabola with curvature C″ = 2i² = {num(result.curvature)}.",
+        f"Each step multiplies (w − w*) by r = 1 − lr·C″ = 1 − {factor(result.learning_rate)}·{factor(result.curvature)}"
+        f" = {ratio(result)}.",
+        f"Descent converges for {num(lo)} < lr < 1/i² = {top}; it lands in one step at lr = 1/(2i²) = {one}"
+        + (f" (the lesson takes lr up to {num(largest)})." if result.fastest_learning_rate > largest else "."),
         f"With lr = {num(result.learning_rate)}: {result.verdict}.",
+        distance_line(result),
     ]
+    return lines
 
 
 CHOOSING = (
@@ -432,14 +586,20 @@ CHOOSING = (
 )
 
 
+def divisor(x: float) -> str:
+    """A number after /, in parentheses when it is negative or a power of ten: 0.8/1.5, 0.8/(1·10⁻⁷)."""
+    text = factor(x)
+    return f"({text})" if "·" in text and not text.startswith("(") else text
+
+
 def warning(result: SimplestResult) -> str | None:
     r = result.convergence_factor
-    lo, hi = result.stable_learning_rates
+    hi = alike(*result.stable_learning_rates[1:], result.fastest_learning_rate)[0]
     if r <= -1.0:
         what = "oscillates without settling" if r == -1.0 else "diverges"
         return (
             f"Warning: lr = {num(result.learning_rate)} is too large: |r| = {num(abs(r))} ≥ 1, so descent {what}. "
-            f"Use 0 < lr < {num(hi)}."
+            f"Use 0 < lr < {hi}."
         )
     if r < 0.0:
         return (f"Note: lr = {num(result.learning_rate)} overshoots: w jumps across w* = {num(result.optimum_weight)} "
@@ -453,6 +613,8 @@ def stop_line(result: SimplestResult) -> str:
     if result.descent.stopped not in (CONVERGED, DIVERGED, ""):  # the numbers outgrew a float: descend says where
         return result.descent.stopped
     if result.stopped == CONVERGED:
+        if abs(w - result.optimum_weight) > result.near_enough:  # a flat cost's slope is small far from w* too
+            return flat_line(result, last, result.tolerance)
         return f"Converged after {last.step} steps: |dC/dw| = {num(abs(g))} < {num(result.tolerance)}."
     if result.stopped == DIVERGED:
         return (f"Stopped at step {last.step}: diverging for certain (the distance to w* = {num(result.optimum_weight)} "
@@ -489,14 +651,20 @@ def status_line(result: SimplestResult, last: Step | None = None) -> str:
     if verdict == DIVERGED:
         return stop_line(result)
     if verdict == CONVERGED:
-        if away <= AT_MINIMUM * max(1.0, abs(w_star)):
+        if away <= result.near_enough:
             return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(g))} < "
                     f"{num(tolerance)}, w = {num(w)} ≈ w* = y/i = {num(w_star)}.")
-        return (f"Stopped after {last.step} steps: |dC/dw| = {num(abs(g))} is below the tolerance "
-                f"{num(tolerance)}, yet w = {num(w)} is {num(away)} from w* = y/i = {num(w_star)}: "
-                f"with i = {num(result.input)} the cost is almost flat (C″ = 2i² = {num(2 * result.input ** 2)}), "
-                "so its slope is tiny far from the minimum.")
+        return flat_line(result, last, tolerance)
     return f"w* = y/i = {num(w_star)}; the weight is {num(away)} away."
+
+
+def flat_line(result: SimplestResult, last: Step, tolerance: float) -> str:
+    """The stop rule's |dC/dw| < tolerance met far from w*: the cost is almost flat (tiny i), not at its minimum."""
+    w, g, w_star = last.parameters[W], last.gradients[W], result.optimum_weight
+    return (f"Stopped after {last.step} steps: |dC/dw| = {num(abs(g))} is below the tolerance "
+            f"{num(tolerance)}, yet w = {num(w)} is {num(abs(w - w_star))} from w* = y/i = {num(w_star)}: "
+            f"with i = {num(result.input)} the cost is almost flat (C″ = 2i² = {num(result.curvature)}), "
+            "so its slope is tiny far from the minimum.")
 
 
 def explain(result: SimplestResult) -> Report:
@@ -511,7 +679,7 @@ def explain(result: SimplestResult) -> Report:
         Section("Gradient descent: w ← w − lr · dC/dw",
                 table=Table(["step", "w", "a", "C", "dC/dw"], result.table)),
         Section("", [stop_line(result)]),
-        Section("", [f"Answer: w* = y/i = {num(result.target)}/{factor(result.input)} = {num(result.optimum_weight)}"],
+        Section("", [f"Answer: w* = y/i = {num(result.target)}/{divisor(result.input)} = {num(result.optimum_weight)}"],
                 style="bold"),
         Section("Where the learning rate comes from", learning_rate_lines(result) + [CHOOSING]),
     ]
@@ -519,6 +687,7 @@ def explain(result: SimplestResult) -> Report:
     if note:
         sections.append(Section("", [note], style="bold yellow" if result.convergence_factor > -1 else "bold red"))
     lo, hi = result.stable_learning_rates
+    needed = result.steps_to_minimum()
     data = {
         "input": result.input,
         "target": result.target,
@@ -535,7 +704,10 @@ def explain(result: SimplestResult) -> Report:
         "stable_learning_rates": [lo, hi],
         "fastest_learning_rate": result.fastest_learning_rate,
         "verdict": result.verdict,
-        "converged": result.converged,
+        "converged": result.converged,  # the stop rule's: |dC/dw| < tolerance, which a flat cost meets far from w*
+        "distance_to_optimum": result.distance,  # |w − w*| where the descent stopped
+        "steps_to_minimum": needed if needed is not None and math.isfinite(needed) else None,  # None: never, or
+        # more than a float counts (JSON has no inf); from w₀ to within AT_MINIMUM of w*
         **result.descent.to_json(),  # learning_rate and steps: the Step records, as every lesson's
         "stopped": result.stopped,  # the lesson's word for why it ended (converged, diverged, step limit)
     }
@@ -580,9 +752,9 @@ def explorer(result: SimplestResult) -> dict:
             "stop": rests(result, last),
         },
         "closed_form_line": closed_form_line(result),
-        "gradient_pretty": pretty(result.gradient_formula.text()),
+        "gradient_pretty": written(result.gradient_formula),
         "gradient_mathml": _mathml(result.gradient_formula),
-        "cost_pretty": pretty(result.cost_formula.text()),
+        "cost_pretty": written(result.cost_formula),
         "cost_mathml": _mathml(result.cost_formula),
         "typo_line": typo_line(result),
         "learning_rate_lines": learning_rate_lines(result),
@@ -616,12 +788,12 @@ def train(**params) -> SimplestResult:
     first = network(i, p["weight"], y)
     derivation = derive(first.C, wrt=[first.w], symbolic=False)
     found = formulas(i, y)
-    activations: list[float] = []
+    activations: dict[float, float] = {}  # w → a: descend also builds the cost at a moved w (its ranking measures)
 
     def build(values: dict[str, float]) -> Value:
         """The cost at the step's weight, on a fresh graph (its a recorded for the table)."""
         net = forward(Value(i, label="i"), Parameter(values[W], label=W), Value(y, label="y"))
-        activations.append(net.a.data)
+        activations[values[W]] = net.a.data
         return net.C
 
     descent = descend(build, {W: p["weight"]}, p["learning_rate"], p["steps"],
@@ -630,7 +802,7 @@ def train(**params) -> SimplestResult:
         input=i, target=y, weight=p["weight"], learning_rate=p["learning_rate"], tolerance=p["tolerance"],
         max_steps=p["steps"], network=first, derivation=derivation,
         factors=links(first, derivation, found.activation_in_weight), formulas=found, descent=descent,
-        activations=activations[:len(descent.steps)],
+        activations=[activations[s.parameters[W]] for s in descent.steps],
     )
 
 

@@ -149,7 +149,8 @@ def explain(result: WideResult) -> Report:
                 [Math(line) for line in result.delta.matrix_lines()]
                 + [f"largest difference from the engine's gradients: {num(result.delta.max_difference)}"]),
         Section("Which weight matters most, at the first step", [ranking.verdict()],
-                table=Table(ranking.columns(), ranking.rows()[:8], title="the 8 largest gradients")),
+                table=Table(ranking.columns(), ranking.rows()[:8],
+                            title="the 8 whose step, taken alone, lowers C most")),
         ranking_section(steps),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
                 table=Table(["step", "a", "C"], [[str(s.step), num(a), num(s.cost)]
