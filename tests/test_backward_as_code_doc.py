@@ -56,3 +56,17 @@ def test_the_readme_tour_shows_chainrule_code_simplest_as_it_prints():
     text = README.read_text(encoding="utf-8")
     block = re.search(r"```text\n\$ chainrule code simplest\n(.*?)```", text, flags=re.S)
     assert block and block.group(1) == printed("simplest")
+
+
+def test_the_check_fn_transcript_is_what_the_command_prints_for_the_doc_s_file(tmp_path, monkeypatch):
+    """The page's my_wide.py, checked by `chainrule check --fn`, prints the page's transcript, causes and all."""
+    text = DOC.read_text(encoding="utf-8")
+    source = re.search(r"```python\n(# my_wide\.py\n.*?)```", text, flags=re.S).group(1)
+    shown = text.split("$ chainrule check --fn my_wide.py:grad\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "my_wide.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+    out = Utf8Out()
+    with contextlib.redirect_stdout(out):
+        assert main(["check", "--fn", "my_wide.py:grad"]) == 1  # three entries are wrong, on purpose
+    assert out.getvalue() == shown
