@@ -16,6 +16,7 @@ expected numbers and formulas, and the mistakes. One idea per module:
     network     the graph as a person computes it: named values and the unnamed steps between them
     questions   the questions in the order of backprop, each computable from the ones before
     mistakes    the common mistakes of each question, the right computation with one rule changed
+    softmax     a softmax in the graph asked whole: the forward in order, m = max z asked, every class's p and ∂C/∂zₖ
     tolerance   when a number is right (3 significant digits) and when two evaluations agree
     exercise    one exercise: numbers, questions, answers (cached)
     grading     marking one answer or all of them, with the mistake named or a hint
