@@ -215,6 +215,14 @@ def run_tensor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_answer(text: str, key: dict) -> bool:
+    """Whether a key's formula is just its own number (1 for ∂S/∂e₁ = 1.00): printed once, as the answer."""
+    try:
+        return float(text.replace("−", "-")) == key["value"]
+    except ValueError:
+        return text == key["answer"]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.lesson == TENSOR:
         return run_tensor(args)
@@ -250,7 +258,8 @@ def run(args: argparse.Namespace) -> int:
             if exercise.note:
                 out(exercise.note)
             for k in exercise.key():
-                how = " = ".join(dict.fromkeys(x for x in (k["chain"], k["formula"]) if x and x != k["answer"]))
+                # the chain and the formula, each once, and not a constant that is the answer itself (∂S/∂e₁ = 1)
+                how = " = ".join(dict.fromkeys(x for x in (k["chain"], k["formula"]) if x and not _is_answer(x, k)))
                 out(f"{k['id']:<16} {k['name']} = {how + ' = ' if how else ''}{k['answer']}")
         return 0
     if args.format == "json":
