@@ -132,5 +132,64 @@ const CR = (() => {
     if (tag) tag.addEventListener("load", () => redraw(), { once: true });
   }
 
-  return { api, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep, whenPlotly };
+  /** A text from the address as a line quotes it: in quotation marks, cut at 24 characters. */
+  const quoted = (text) => `“${String(text).length > 24 ? String(text).slice(0, 23) + "…" : String(text)}”`;
+
+  /**
+   * The notes that say what the address asked for that the page does not use as it stands, and what it uses
+   * instead: one line per key, shown in the element `id` (role="status") until `set(key, "")` or `clear(key)`,
+   * when the reader changes that setting. They are notes, not errors: the page works with what they say.
+   */
+  function notes(id) {
+    const lines = new Map();
+    const render = () => {
+      const box = document.getElementById(id);
+      if (!box) return;
+      box.replaceChildren(...[...lines].map(([key, text]) => el("p", { "data-key": key }, text)));
+      box.hidden = !lines.size;
+    };
+    return {
+      set(key, text) {
+        if (text) lines.set(key, text); else lines.delete(key);
+        render();
+      },
+      clear(...keys) {
+        if (keys.some((k) => lines.delete(k))) render();
+      },
+      get: (key) => lines.get(key) || "",
+    };
+  }
+
+  /**
+   * What the address holds that the page does not read: keys that are not among `known` (one line for all of
+   * them, under the key "ignored"), and a key given more than once (under its own key: the first is used).
+   */
+  function strayParameters(known) {
+    const values = new Map();
+    for (const [key, value] of new URLSearchParams(window.location.search)) {
+      if (!values.has(key)) values.set(key, []);
+      values.get(key).push(value);
+    }
+    const out = [];
+    const unknown = [...values.keys()].filter((key) => !known.includes(key));
+    if (unknown.length) {
+      const listed = unknown.slice(0, 5).map(quoted).join(", ") + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : "");
+      out.push({ key: "ignored", text: `Ignored in the address: ${listed}, not ${unknown.length === 1 ? "a setting" : "settings"} ` +
+        `of this page (its settings: ${known.join(", ")}).` });
+    }
+    for (const [key, given] of values) {
+      if (known.includes(key) && given.length > 1) {
+        out.push({ key, text: `${key} is given ${given.length} times in the address; the first, ${quoted(given[0])}, is used.` });
+      }
+    }
+    return out;
+  }
+
+  /** Mark the moment the page first shows a computed number (the browser tests time what comes after it). */
+  function firstNumber() {
+    if (performance.getEntriesByName("chainrule:first-number").length === 0) performance.mark("chainrule:first-number");
+  }
+
+  return { api, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep, whenPlotly,
+    quoted, notes, strayParameters, firstNumber };
 })();
