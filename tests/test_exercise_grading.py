@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -218,3 +219,16 @@ def test_the_class_summary_shows_every_mistake_tied_for_most_common():
     row = next(r for r in marks.question_rows() if r["question"] == "dC/da")
     assert row["wrong"] == 2 and " and " in row["most common mistake"]
     assert row["most common mistake"].count("(1)") == 2
+
+
+def test_a_hint_states_the_op_s_rule_in_letters_the_exercise_does_not_use():
+    for lesson, seed in (("why-backprop", 1), ("simplest", 1), ("activation", 2), ("softmax", 1)):
+        ex = build(lesson, seed)
+        symbols = {g.key for g in ex.givens} | {q.key for q in ex.questions}
+        for q in ex.questions:
+            if q.kind not in ("local", "gradient") or q.chain:
+                continue
+            rule = check(ex, q.id, "12345").hint.split("held fixed. ", 1)[1]
+            letters = set(re.findall(r"(?<![\w∂])([a-z])(?![\w(])", rule))
+            assert letters and not letters & symbols, (lesson, q.id, rule)  # u, v (or p, q…), never a, b, i
+    assert "∂tanh(u)/∂u = 1 − tanh(u)²" in check(build("why-backprop", 1), "da/dz", "9").hint

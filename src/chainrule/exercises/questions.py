@@ -23,6 +23,7 @@ shows the paths adding).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -285,6 +286,38 @@ def fill(questions: list[Question], env: dict[str, float]) -> dict[str, float]:
     return env
 
 
+# Letters for the rule of an operation in a hint: never one of the exercise's own symbols (a hint that said "a − b"
+# in an exercise with an a and no b would name a symbol that is not there, or the wrong one).
+_NEUTRAL = (("u", "v"), ("p", "q"), ("r", "s"), ("f", "g"))
+
+
+def _rule(node: Value, k: int, taken: set[str]) -> str:
+    """The rule of ``node``'s operation for its ``k``-th input, in letters the exercise does not use: ∂(u²)/∂u = 2u.
+
+    Derived from the op table (``ops.node_value`` and ``ops.node_local`` with sympy symbols), so it is the rule the
+    engine applies, written once for every operation. A sum or a weighted sum of many terms is written for one
+    term, with an index.
+    """
+    import sympy
+
+    from .. import ops
+    from ..explainer.symbolic import EXACT
+
+    u, v = next((pair for pair in _NEUTRAL if not set(pair) & taken), _NEUTRAL[0])
+    op = ops.OPS[node.op]
+    if op.name == "sum":
+        return f"∂(Σᵢ {u}ᵢ)/∂{u}ₖ = 1: every term's slope is 1."
+    if op.name == "dot":
+        return f"∂(Σᵢ {u}ᵢ·{v}ᵢ + c)/∂{u}ₖ = {v}ₖ and ∂/∂{v}ₖ = {u}ₖ: each term's slope is its other factor."
+    symbols = [sympy.Symbol((u, v)[j]) for j in range(len(node.inputs))]
+    out = ops.node_value(node, EXACT, symbols)
+    slope = ops.node_local(node, EXACT, k, symbols, out)
+    shown = pretty(out)
+    if not re.fullmatch(r"\w+(\(.*\))?|\w+[²³]?", shown):  # a function of u or a power stays bare: tanh(u), u²
+        shown = f"({shown})"
+    return f"∂{shown}/∂{symbols[k]} = {pretty(slope)}."
+
+
 def hint(question: Question, view: View, env: Env, by_key: Mapping[str, Question]) -> str:
     """What to recompute, without the answer: the formula and the numbers that go in, or the rule of the op."""
     from .. import ops
@@ -311,11 +344,12 @@ def hint(question: Question, view: View, env: Env, by_key: Mapping[str, Question
                 + ": descent steps against the gradient")
     if question.kind in ("local",) or question.kind == "gradient" and not question.chain:
         user, below = question.node, question.below
+        taken = set(by_key) | {view.name(leaf) for leaf in view.leaves}
         rules = []
-        for n, _ in view.inner_edges(user, below):
-            doc = ops.OPS[n.op].doc
-            if doc not in rules:
-                rules.append(doc)
+        for n, k in view.inner_edges(user, below):
+            rule = _rule(n, k, taken)
+            if rule not in rules:
+                rules.append(rule)
         asked = by_key.get(view.name(user))  # the formula as the forward question printed it (exp(z₃ − m))
         formula = asked.formula if asked is not None and asked.formula else pretty(view.formula(user))
         return (f"differentiate {view.name(user)} = {formula} with respect to {view.name(below)}, "
