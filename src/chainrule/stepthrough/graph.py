@@ -18,6 +18,9 @@ the end each node's running sum is the gradient the engine computes.
 
 Formulas come from ``chainrule.explain`` (sympy differentiates each
 operation), numbers from the graph itself: nothing is typed in by hand.
+Names are the explainer's, except where it could only number a node by its
+place (v₅₇): there ``names`` writes what the node computes (e₁ + … + e₄,
+a₁ − 0), in every text of the trace.
 
 Where each node and edge is drawn comes from ``layout`` (Graphviz's dot, in
 layer columns, one port per input, every box sized for every text it will
@@ -34,6 +37,7 @@ from ..explainer.names import name_nodes, partial
 from ..gradcheck import is_parameter
 from ..scalar import Value
 from . import layout
+from .names import readable_names, rename
 
 __all__ = ["trace_graph", "SO_FAR"]
 
@@ -94,8 +98,10 @@ def trace_graph(output: Value) -> dict:
     order = output.nodes()
     program = compile_graph(output)  # every leaf a parameter: every edge has its line of code
     names = name_nodes(output, order)
+    renamed = readable_names(names)  # never a name by position (v₅₇): what the node computes (e₁ + … + e₄)
+    _rename_all(data, renamed)
     cost = data["cost"]
-    cost_name = names[output]
+    cost_name = rename(names[output], renamed)
     kinds = [_kind(node, output) for node in order]
 
     # the largest contribution each node has received so far, event by event: a sum that is 0 up to rounding
@@ -182,7 +188,7 @@ def trace_graph(output: Value) -> dict:
         "edges": edges,
         "events": events,
         "parameters": [k for k, kind in enumerate(kinds) if kind == "parameter"],
-        "derivations": _derivations(output, order, names, grad),
+        "derivations": _derivations(output, order, names, grad, renamed),
         "width": drawing["width"],
         "height": drawing["height"],
         "so_far": SO_FAR,
@@ -190,12 +196,25 @@ def trace_graph(output: Value) -> dict:
     }
 
 
-def _derivations(output, order, names, grad) -> list[dict]:
+def _rename_all(data: dict, renamed: dict[str, str]) -> None:
+    """Every name and formula of the explainer's trace written with the step-through's names (``names.rename``)."""
+    if not renamed:
+        return
+    for n in data["nodes"]:
+        n["name"] = rename(n["name"], renamed)
+    for e in data["edges"]:
+        e["derivative"], e["formula"] = rename(e["derivative"], renamed), rename(e["formula"], renamed)
+    for e in data["events"]:
+        for key in ("input_name", "user_name", "derivative", "local_formula"):
+            e[key] = rename(e[key], renamed)
+
+
+def _derivations(output, order, names, grad, renamed: dict[str, str]) -> list[dict]:
     """For each named leaf: ∂C/∂leaf as the sum over paths of the product of local derivatives.
 
     The paths, their products and their sum come from ``chainrule.explain``
     (the same derivation every lesson prints, summarized the same way when
-    the paths are too many to list).
+    the paths are too many to list), their names the step-through's (``names.rename``).
     """
     leaves = [leaf for leaf in order if not leaf.op and leaf.label]
     derivation = explain(output, wrt=leaves, symbolic=False)
@@ -204,10 +223,10 @@ def _derivations(output, order, names, grad) -> list[dict]:
         entry = {"node": names.index[leaf], "name": names[leaf], "paths": d.n_paths, "grad": grad[leaf]}
         scale = max((abs(t.product) for t in d.paths), default=0.0)
         entry["grad_text"] = num(grad[leaf], scale=scale)
-        head = partial(names[output], names[leaf])
+        head = partial(rename(names[output], renamed), names[leaf])
         if d.listed_all:
             several = d.n_paths > 1
-            entry["formula"] = f"{head} = " + " + ".join(t.chain() for t in d.paths)
+            entry["formula"] = rename(f"{head} = " + " + ".join(t.chain() for t in d.paths), renamed)
             entry["numbers"] = ("= " + " + ".join(f"({t.numbers()})" if several else t.numbers() for t in d.paths)
                                 + f" = {entry['grad_text']}")
         else:
