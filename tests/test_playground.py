@@ -21,6 +21,7 @@ from chainrule.playground.setup import Setup
 from chainrule.playground.training import train
 from chainrule.stepthrough.lesson import trace_lesson
 from chainrule.stepthrough.playground import MAX_TRACE_EDGES, trace
+from chainrule.tensor import Tensor
 
 
 @pytest.mark.parametrize("bad,named", [
@@ -32,7 +33,9 @@ from chainrule.stepthrough.playground import MAX_TRACE_EDGES, trace
     (dict(test_fraction=1.0), "test_fraction = 1"),
     (dict(batch_size=0), "batch_size = 0"),
     (dict(noise=float("nan")), "noise = nan"),
-    (dict(points=((0.0, 0.0, 2),)), "points[0]"),
+    (dict(points=((0.0, 0.0, 4),)), "points[0]"),  # classes 0 to MAX_CLASSES − 1 = 3
+    (dict(activations=("tanh",)), "activations"),
+    (dict(layers=(4,), activations=("softplus",)), "activations[0]"),
     (dict(weight_limit=-1.0), "weight_limit = -1"),
 ])
 def test_a_setup_refuses_what_the_playground_cannot_train_naming_the_value(bad, named):
@@ -125,3 +128,87 @@ def test_the_step_through_reads_a_lesson_only_through_its_contract(monkeypatch):
     assert t["cost"] == len(t["nodes"]) - 1 and t["nodes"][-1]["value"] == cost.data
     beta = next(n for n in t["nodes"] if n["label"] == "beta")
     assert beta["grad"] == next(node.grad for node in cost.nodes() if node.label == "beta")
+
+
+# ------------------------------------------------- several classes, each layer its own activation (issue 24 §4)
+def test_several_classes_are_learnt_with_softmax_and_cross_entropy():
+    setup = Setup(dataset="blobs", layers=(8,), learning_rate=0.3, noise=0.05)
+    assert setup.classes == 4 and setup.sizes() == [2, 8, 4]
+    t = train(setup, 300, resolution=10)
+    # 60 test points in four well-apart clouds: the seeds 0-4 reach 95-100%; 85% allows 9 wrong
+    assert t.history[-1].test_accuracy >= 0.85
+    assert t.probabilities.shape == (10, 10, 4)
+    assert np.allclose(t.probabilities.sum(axis=2), 1.0, atol=1e-12)
+    # the loss is the mean of −log softmax(z)_y over the training points, as numpy computes it
+    (X, y), net = t.train_points, t.network
+    z = net._outputs(features(X, setup.features)).data
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    assert t.history[-1].train_loss == pytest.approx(-np.mean(log_p[np.arange(len(y)), y]), rel=1e-12)
+
+
+def test_the_three_spirals_and_the_four_blobs_have_their_classes_in_equal_shares():
+    for name, classes in (("spiral3", 3), ("blobs", 4)):
+        X, y = points(Setup(dataset=name, n_points=120))
+        assert X.shape == (120, 2) and sorted(set(y.tolist())) == list(range(classes))
+        assert np.bincount(y).tolist() == [120 // classes] * classes
+
+
+def test_your_own_points_have_as_many_classes_as_their_largest_label():
+    s = Setup(dataset="custom", points=((0.0, 0.0, 0), (1.0, 1.0, 2), (1.0, 0.0, 1), (0.0, 1.0, 2)), layers=(3,))
+    assert s.classes == 3 and s.sizes() == [2, 3, 3]
+    assert Setup(dataset="custom", points=((0.0, 0.0, 0), (1.0, 1.0, 1))).classes == 2
+
+
+@pytest.mark.parametrize("setup,focus", [
+    (Setup(dataset="blobs", layers=(4, 3), activations=("relu", "sigmoid"), regularization="l2", regularization_rate=0.1),
+     Focus("weight", 1, 2, 1)),
+    (Setup(dataset="blobs", layers=(4, 3), activations=("relu", "sigmoid")), Focus("bias", 3, 4)),
+    (Setup(dataset="spiral3", layers=(5,), activations=("sigmoid",)), Focus("weight", 2, 3, 5)),
+    (Setup(dataset="custom", points=((0.0, 0.0, 0), (1.0, 1.0, 2), (1.0, 0.0, 1), (0.5, 1.0, 2)), layers=(3,),
+           test_fraction=0.25), Focus("weight", 2, 1, 2)),
+])
+def test_the_rebuilt_scalar_graph_of_several_classes_and_activations_gives_the_engine_s_gradient(setup, focus):
+    trained = train(setup, 20, resolution=4)
+    at = Setup(**{**vars(setup), "params": tuple((W.copy(), b.copy()) for W, b in trained.network.params()),
+                  "step": trained.step})
+    rebuilt = rebuild(at, focus, examples=3 if setup.dataset != "custom" else 2)
+    rebuilt.cost.backward()
+    leaf = next(node for node in rebuilt.cost.nodes() if node.label == rebuilt.name)
+    assert leaf.grad == pytest.approx(rebuilt.engine_gradient, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("layers", [(8, 8), (3,), ()])
+def test_one_activation_for_every_layer_is_mlp_s_own_network(activation, layers):
+    from chainrule.nn import MLP
+
+    setup = Setup(layers=layers, activation=activation, seed=3)
+    mlp = MLP(setup.sizes(), activation, seed=3, dtype=np.float64)
+    mine, _ = network(setup)
+    assert len(mlp.parameters()) == len(mine.model.parameters())
+    for a, b in zip(mlp.parameters(), mine.model.parameters()):
+        assert np.array_equal(a.data, b.data)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    assert np.array_equal(mlp(Tensor(X)).data, mine._outputs(X).data)
+
+
+def test_each_hidden_layer_runs_its_own_activation():
+    setup = Setup(layers=(6, 5), activations=("relu", "sigmoid"))
+    net, _ = network(setup)
+    X = np.random.default_rng(1).normal(size=(40, 2))
+    first, second, out = net.neuron_outputs(X)
+    W1, b1 = net.params()[0]
+    assert np.array_equal(first, np.maximum(X @ W1 + b1, 0))
+    W2, b2 = net.params()[1]
+    assert np.allclose(second, 1 / (1 + np.exp(-(first @ W2 + b2))), rtol=0, atol=1e-15)
+    assert np.allclose(out.sum(axis=1), 1.0)
+
+
+def test_a_frame_records_its_last_step_alone():
+    t = train(Setup(layers=(4,)), 7, resolution=4, history_points=1)
+    assert [r.step for r in t.history] == [0, 7]  # from the seeded start, the start too: the curve begins there
+    params = tuple((W.copy(), b.copy()) for W, b in t.network.params())
+    later = train(Setup(layers=(4,), params=params, step=7), 9, resolution=4, history_points=1)
+    assert [r.step for r in later.history] == [16]
+    assert [r.step for r in train(Setup(layers=(4,)), 30, resolution=4).history][:3] == [0, 1, 2]  # 25 points a call

@@ -312,7 +312,7 @@ def test_playground_custom_points(client):
     d = play(client, dataset="custom", points=points, layers=[3], steps=50, learning_rate=0.5, test_fraction=0.3)
     assert len(d["train_points"]) + len(d["test_points"]) == 6
     r = client.post("/api/playground", json={"dataset": "custom", "points": [[0, 0, 1]]})
-    assert_refused(r, "points", "both classes")
+    assert_refused(r, "points", "two classes or more")
 
 
 def test_playground_divergence_is_reported_not_crashed(client):
@@ -329,9 +329,9 @@ def test_playground_divergence_is_reported_not_crashed(client):
         ({"steps": 1001}, "steps", "from 0 to 1000"),
         ({"n_points": 2001}, "n_points", "from 10 to 2000"),
         ({"points": [[0, 0, 1]] * 2001}, "points", "0 to 2000 items"),
-        ({"points": [[0, 0, 2]]}, "points[0][2]", "one of: 0, 1"),
+        ({"points": [[0, 0, 4]]}, "points[0][2]", "one of: 0, 1, 2, 3"),
         ({"points": [[0, 99, 1]]}, "points[0][1]", "from -10 to 10"),
-        ({"dataset": "mnist"}, "dataset", "one of: moons, circles, xor, spiral, custom"),
+        ({"dataset": "mnist"}, "dataset", "one of: moons, circles, xor, spiral, spiral3, blobs, custom"),
         ({"activation": "gelu"}, "activation", "one of: tanh, relu, sigmoid"),
         ({"learning_rate": 0}, "learning_rate", "> 0"),
         ({"batch_size": 0}, "batch_size", "from 1 to 2000"),
@@ -340,7 +340,7 @@ def test_playground_divergence_is_reported_not_crashed(client):
         ({"test_fraction": 0.95}, "test_fraction", "from 0.1 to 0.9"),
         ({"params": [{"W": [[1.0]], "b": [0.0]}] * 8}, "params", "1 to 7 items"),
         ({"params": []}, "params", "1 to 7 items"),
-        ({"points": [[0, 0, True]]}, "points[0][2]", "one of: 0, 1"),
+        ({"points": [[0, 0, True]]}, "points[0][2]", "one of: 0, 1, 2, 3"),
         ({"layers": [True]}, "layers[0]", "whole number"),
         ({"seed": "1"}, "seed", "whole number"),
         ({"noise": True}, "noise", "from 0 to 1"),
@@ -480,7 +480,10 @@ def test_plotly_is_loaded_only_by_the_pages_that_draw_and_never_holds_up_the_fir
     import re
 
     assert "plotly" not in client.get("/backprop").text
-    for path in ("/", "/playground"):
+    # the playground draws its loss curve with uPlot (51 kB, vendored: static/vendor/uplot), never plotly
+    page = client.get("/playground").text
+    assert "plotly" not in page and len(re.findall(r'<script src="/static/vendor/uplot/uPlot.iife.min.js" defer>', page)) == 1
+    for path in ("/",):
         tags = re.findall(r"<script[^>]*plotly[^>]*>", client.get(path).text)
         assert len(tags) == 1 and " async" in tags[0] and " defer" not in tags[0], (path, tags)
 

@@ -4,7 +4,9 @@ points from CSV, and backprop to one neuron or weight of the real network."""
 from __future__ import annotations
 
 import base64
+import json
 
+import anyio
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +17,9 @@ from chainrule.playground.points import batch_indices, points, split
 from chainrule.playground.training import swinging
 from chainrule.stepthrough.playground import MAX_TRACE_EDGES
 from chainrule.web import create_app, playground
-from chainrule.web.api_models import MAX_CSV_CHARS, MAX_TRACE_EXAMPLES, PlaygroundRequest, PlaygroundTraceRequest
+from chainrule.web.api_models import (MAX_CSV_CHARS, MAX_FRAMES, MAX_STREAM_SECONDS, MAX_TRACE_EXAMPLES, PlaygroundRequest,
+                                     PlaygroundStreamRequest, PlaygroundTraceRequest)
+from chainrule.web.capacity import Capacity
 from chainrule.web.server import MAX_BODY_BYTES
 
 
@@ -163,13 +167,13 @@ def test_a_swinging_loss_is_reported_and_a_steady_one_is_not(client):
 def test_csv_points_are_read_and_bad_lines_refused_one_by_one(client):
     r = client.post("/api/playground/points", json={"csv": "x,y,label\n0.5,-1,1\n-0.5,1,0\n"})
     assert r.status_code == 200 and r.json()["points"] == [[0.5, -1.0, 1], [-0.5, 1.0, 0]]
-    r = client.post("/api/playground/points", json={"csv": "0,0,1\n1,abc,0\n11,0,1\n0,0,2\n"})
+    r = client.post("/api/playground/points", json={"csv": "0,0,1\n1,abc,0\n11,0,1\n0,0,4\n"})
     assert r.status_code == 422
     detail = r.json()["detail"]
     assert [p["line"] for p in detail] == [2, 3, 4] and all(p["field"] == "csv" for p in detail)
     assert "y 'abc' is not a number" in detail[0]["message"]
     assert "x 11 is outside the allowed range; allowed: -10 to 10" in detail[1]["message"]
-    assert "not a class; allowed: 0, 1" in detail[2]["message"]
+    assert "not a class; allowed: 0, 1, 2, 3" in detail[2]["message"]  # up to four classes
     r = client.post("/api/playground/points", json={"csv": "0,0,0.25\n1,1,-3\n", "problem": "regression"})
     assert r.json()["points"] == [[0.0, 0.0, 0.25], [1.0, 1.0, -3.0]]
     refused(client.post("/api/playground/points", json={"csv": "0,0,1\n" * 14_000}), "csv", "at most 80000")
@@ -240,3 +244,115 @@ def test_many_paths_are_summarised_and_still_give_the_engines_gradient():
 ])
 def test_a_focus_outside_the_network_is_refused_naming_it(client, focus, field, allowed):
     refused(client.post("/api/playground/trace", json={"focus": focus}), field, allowed)
+
+
+# ------------------------------------------------------- streamed training (issue 24 §4)
+def frames_of(response) -> tuple[list[dict], dict]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    return lines[:-1], lines[-1]
+
+
+def test_a_stream_sends_a_frame_every_few_steps_and_ends_where_training_at_once_does(client):
+    settings = dict(layers=[4, 3], learning_rate=0.3, grid=10, neuron_grid=6)
+    frames, end = frames_of(client.post("/api/playground/stream", json={**settings, "steps": 23, "every": 5}))
+    assert [f["step"] for f in frames] == [5, 10, 15, 20, 23] and end == {"end": "done", "step": 23, "frames": 5}
+    assert [[r["step"] for r in f["history"]] for f in frames] == [[0, 5], [10], [15], [20], [23]]
+    once = play(client, steps=23, **settings)
+    assert frames[-1]["params"] == once["params"] and frames[-1]["metrics"] == once["metrics"]
+    assert frames[-1]["boundary"] == once["boundary"] and frames[-1]["neurons"] == once["neurons"]
+    # and it goes on from any frame, as the page does after Pause
+    more, _ = frames_of(client.post("/api/playground/stream", json={**settings, "steps": 4, "every": 2,
+                                                                    "params": frames[1]["params"], "step": 10}))
+    assert more[-1]["params"] == play(client, steps=14, **settings)["params"]
+
+
+def test_a_stream_says_the_loss_swings_from_the_losses_of_its_frames(client):
+    frames, end = frames_of(client.post("/api/playground/stream", json={"learning_rate": 10, "steps": 25, "every": 1}))
+    assert len(frames) == 25 and end["end"] == "done"
+    assert frames[-1]["swinging"]  # each frame records one loss; the swings are read over the frames before
+    assert swinging([f["metrics"]["train_loss"] for f in frames])
+    calm, _ = frames_of(client.post("/api/playground/stream", json={"learning_rate": 0.1, "steps": 25, "every": 1}))
+    assert not any(f["swinging"] for f in calm)
+
+
+def test_a_stream_stops_where_training_diverges(client):
+    frames, end = frames_of(client.post("/api/playground/stream", json={
+        "dataset": "plane", "layers": [8], "activation": "relu", "learning_rate": 10, "steps": 100, "every": 5}))
+    assert end["end"] == "diverged" and frames[-1]["diverged"] and end["step"] == frames[-1]["step"] < 100
+
+
+@pytest.mark.parametrize("body,field,allowed", [
+    ({"steps": 1000, "every": 1}, "work budget", "at most 600 frames"),
+    ({"layers": [32] * 6, "batch_size": 2000, "n_points": 2000, "every": 1000}, "work budget", "every ≤"),
+    ({"every": 1001}, "every", "from 1 to 1000"),
+    ({"steps": 0}, "steps", "from 1 to"),
+])
+def test_a_stream_is_bounded_in_frames_and_in_the_work_of_each(client, body, field, allowed):
+    refused(client.post("/api/playground/stream", json=body), field, allowed)
+
+
+def test_a_stream_ends_after_its_time_even_with_steps_left():
+    # the stream itself, with a clock that jumps past MAX_STREAM_SECONDS after the first frame
+    req = PlaygroundStreamRequest(layers=[3], steps=50, every=1, grid=8)
+    pool = Capacity("training", 1, 4)
+    first = json.dumps(playground.frame(playground.Frame(req, 1, None, 0))).encode()
+    times = iter([0.0] + [MAX_STREAM_SECONDS + 1.0] * 100)
+
+    async def collect():
+        return [line async for line in playground.stream(req, pool, first, clock=lambda: next(times))]
+
+    lines = [json.loads(line) for line in anyio.run(collect)]
+    assert [line.get("step") for line in lines[:-1]] == [1] and lines[-1] == {"end": "time", "step": 1, "frames": 1}
+
+
+def test_the_limits_name_the_streams_bounds(client):
+    got = client.get("/api/limits").json()
+    assert (got["max_frames"], got["max_stream_seconds"], got["max_classes"]) == (MAX_FRAMES, MAX_STREAM_SECONDS, 4)
+
+
+# ---------------------------------------- several classes, per-layer activations, one gradient convention
+def test_the_gradients_are_signed_as_the_step_reads_them(client):
+    settings = dict(layers=[4], learning_rate=0.3, steps=10)
+    d = play(client, **settings)
+    net, _ = network(playground.setup_of(PlaygroundRequest(**{**settings, "steps": 0}, params=d["params"], step=10)))
+    X, y = points(playground.setup_of(PlaygroundRequest(**settings)))
+    train_idx, _ = split(len(y), 0.3, 0)
+    grads = net.gradients(features(X[train_idx], ["x1", "x2"]), y[train_idx])
+    for (gW, gb), sent in zip(grads, d["gradients"]):
+        assert np.array_equal(gW, np.array(sent["W"])) and np.array_equal(gb, np.array(sent["b"]))
+    assert any(v < 0 for layer in d["gradients"] for row in layer["W"] for v in row)  # signed, not |∂C/∂w|
+
+
+def test_several_classes_answer_with_the_likeliest_class_and_one_map_per_class(client):
+    d = play(client, dataset="blobs", layers=[6], steps=50, learning_rate=0.3, grid=12, neuron_grid=8)
+    assert d["classes"] == 4 and d["sizes"] == [2, 6, 4] and "p" not in d["boundary"]
+    label, top = np.array(d["boundary"]["label"]), np.array(d["boundary"]["top"])
+    maps = [_decode(m, 8) for m in d["neurons"]["layers"][-1]]
+    assert label.shape == (12, 12) and set(label.ravel()) <= {0, 1, 2, 3} and np.all((top >= 0.25) & (top <= 1))
+    assert np.allclose(sum(maps), 1.0, atol=4 * max(m["hi"] - m["lo"] for m in d["neurons"]["layers"][-1]) / 255)
+    assert {int(p[2]) for p in d["train_points"]} == {0, 1, 2, 3}
+
+
+def test_your_own_points_may_have_four_classes_and_no_more(client):
+    pts = [[0, 0, 0], [1, 1, 1], [-1, 1, 2], [1, -1, 3], [0.5, 0.5, 3]]
+    d = play(client, dataset="custom", points=pts, layers=[3], steps=3)
+    assert d["classes"] == 4 and d["sizes"][-1] == 4
+    refused(client.post("/api/playground", json={"dataset": "custom", "points": [[0, 0, 0], [1, 1, 4]]}),
+            "points[1][2]", "one of: 0, 1, 2, 3")
+
+
+def test_each_hidden_layer_may_have_its_own_activation(client):
+    d = play(client, layers=[4, 3], activations=["relu", "sigmoid"], neuron_grid=6, steps=5)
+    assert d["activations"] == ["relu", "sigmoid"]
+    second = [_decode(m, 6) for m in d["neurons"]["layers"][1]]
+    assert all(np.all((m > -1e-9) & (m < 1 + 1e-9)) for m in second)  # sigmoid outputs
+    assert play(client, layers=[4, 3])["activations"] == ["tanh", "tanh"]
+    refused(client.post("/api/playground", json={"layers": [4, 3], "activations": ["relu"]}), "activations",
+            "exactly one per hidden layer")
+
+
+def test_csv_points_may_be_written_with_the_minus_sign_the_page_prints(client):
+    r = client.post("/api/playground/points", json={"csv": "\u22120.5,1,0\n0.25,\u22121e\u22122,2\n"})
+    assert r.status_code == 200 and r.json()["points"] == [[-0.5, 1.0, 0], [0.25, -0.01, 2]]

@@ -13,8 +13,8 @@ JSON). Each response must
   ``true`` or ``"5"``), and one it calls valid is accepted
   (``valid_data_is_accepted`` below) unless it breaks one of the rules that
   tie fields together, which the schema cannot state and the operation's
-  description names (``params`` must fit ``layers``, the clicked points need
-  both classes, the work budget).
+  description names (``params`` must fit ``layers``, one activation per hidden
+  layer, the clicked points need two classes, the work budget).
 
 The app runs in-process (ASGI), so nothing listens on a port.
 
@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from chainrule.web import create_app
-from chainrule.web.api_models import MAX_POINTS, MAX_STEPS
+from chainrule.web.api_models import MAX_POINTS, MAX_STEPS, MAX_STREAM_STEPS
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -46,7 +46,7 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 # The refusals of schema-valid requests that the schema cannot foresee: rules across fields (the field they name).
 # The exercise's question ids depend on its lesson and numbers, and an answer's grammar (a number or a formula in
 # the lesson's symbols) is no JSON Schema: both are refused naming their field.
-CROSS_FIELD = {"params", "points", "values", "work budget", "focus", "csv", "question", "answer"}
+CROSS_FIELD = {"params", "points", "values", "work budget", "focus", "csv", "question", "answer", "activations"}
 
 
 def valid_data_is_accepted(ctx, response, case):
@@ -62,12 +62,15 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
           valid_data_is_accepted]
 # (field, the most a test call does, the largest valid value)
 PLAYGROUND_CAPS = (("steps", 20, MAX_STEPS), ("n_points", 300, MAX_POINTS))
+# A stream of frames: a few frames of a few steps (the largest valid stream is 600 frames of 1,000 steps).
+STREAM_CAPS = (("steps", 20, MAX_STREAM_STEPS), ("every", 10, MAX_STEPS), ("n_points", 300, MAX_POINTS))
 
 
 def _bounded(case) -> None:
-    if case.path != "/api/playground" or not isinstance(case.body, dict):
+    caps = {"/api/playground": PLAYGROUND_CAPS, "/api/playground/stream": STREAM_CAPS}.get(case.path)
+    if caps is None or not isinstance(case.body, dict):
         return
-    for field, cap, largest in PLAYGROUND_CAPS:
+    for field, cap, largest in caps:
         value = case.body.get(field)
         if type(value) is int and cap < value <= largest:
             case.body[field] = cap

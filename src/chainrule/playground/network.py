@@ -1,10 +1,16 @@
 """The playground's network: chainrule's own tensor engine behind the little the playground needs.
 
-* the network: ``chainrule.nn.MLP([features, hidden..., outputs])``: two
-  logits (one per class) for classification, one value for regression;
-* the loss: ``chainrule.losses.cross_entropy`` (softmax cross-entropy; for two
-  classes it is the binary cross-entropy of P(class 1) = softmax(z)₁) or
-  ``chainrule.losses.mse_loss`` (the video's (a − y)², averaged);
+* the network: ``chainrule.nn`` layers, ``Linear`` then its activation for
+  each hidden layer (each layer its own: tanh, relu or sigmoid), then a
+  ``Linear`` of one logit per class for classification or one value for
+  regression; with one activation for all it is exactly
+  ``chainrule.nn.MLP([features, hidden..., outputs], activation)``, the same
+  seeded weights;
+* the loss: ``chainrule.losses.cross_entropy`` (softmax cross-entropy: the
+  probabilities are pₖ = e^{zₖ}/Σⱼ e^{zⱼ} and the loss of a point of class y
+  is −log p_y; for two classes it is the binary cross-entropy of
+  P(class 1) = softmax(z)₁) or ``chainrule.losses.mse_loss`` (the video's
+  (a − y)², averaged);
 * regularization, part of the same graph: L2 adds λ·½Σw² (so each weight's
   gradient gains λ·w), L1 adds λ·Σ|w| (λ·sign w), over the weights, not the
   biases; |w| is written relu(w) + relu(−w), so the engine differentiates it;
@@ -22,7 +28,7 @@ import numpy as np
 
 from ..errors import InvalidValueError
 from ..losses import accuracy, cross_entropy, mse_loss
-from ..nn import MLP
+from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD
 from ..tensor import Tensor, linear, no_grad
 from .setup import Setup
@@ -30,12 +36,32 @@ from .setup import Setup
 __all__ = ["NAME", "Network", "network"]
 
 NAME = "chainrule.nn + chainrule.optim.SGD"
+# Each hidden activation's module, and the initialisation that suits it (as ``chainrule.nn.MLP`` chooses).
+_MODULES = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
+
+
+def _layers(sizes, activations, seed: int, output: str) -> Sequential:
+    """Linear, activation, Linear, …, Linear: drawn in order from one Generator seeded with ``seed``.
+
+    He initialisation (variance 2/n_in) before a ReLU, Xavier otherwise; the output layer's as for ``output``
+    (the one activation the network has, or its last hidden layer's), so that one activation for all gives
+    ``MLP``'s very weights.
+    """
+    rng = np.random.default_rng(int(seed))
+    modules = []
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        act = activations[k] if k < len(activations) else output
+        modules.append(Linear(a, b, init="he" if act == "relu" else "xavier", seed=rng, dtype=np.float64))
+        if k < len(activations):
+            modules.append(_MODULES[act]())
+    return Sequential(*modules)
 
 
 class Network:
-    """An MLP from the features to 2 logits (classification) or 1 value (regression).
+    """An MLP from the features to one logit per class (classification) or 1 value (regression).
 
-    Built fresh from a seed or from weights sent back by the page. ``regularization``:
+    Built fresh from a seed or from weights sent back by the page. ``activation``: one name for every hidden
+    layer, or a list of one per hidden layer. ``regularization``:
     "none", "l1" or "l2", with its ``rate`` λ. A training step that would send a weight past
     ±``weight_limit`` (or make it infinite) is not taken: ``sgd_step`` says so.
     """
@@ -46,9 +72,15 @@ class Network:
         self.regularization = regularization if rate > 0 else "none"
         self.rate = float(rate)
         self.weight_limit = weight_limit
-        self.model = MLP(list(sizes), activation, seed=int(seed or 0), dtype=np.float64)
+        hidden = len(sizes) - 2
+        self.activations = [activation] * hidden if isinstance(activation, str) else list(activation)
+        if len(self.activations) != hidden or any(a not in _MODULES for a in self.activations) \
+                or (isinstance(activation, str) and activation not in _MODULES):
+            raise InvalidValueError(f"activation = {activation!r}: allowed: one of {', '.join(_MODULES)}, "
+                                    f"or a list of {hidden} of them (one per hidden layer)")
+        output = activation if isinstance(activation, str) else (self.activations[-1] if hidden else "tanh")
+        self.model = _layers(list(sizes), self.activations, int(seed or 0), output)
         self.linears = self.model.layers[0::2]  # Linear, activation, Linear, ...: the Linear layers
-        self.activation = activation
         if params is not None:  # copied into the model's own arrays (views of its flat buffer), never rebound
             for layer, (W, b) in zip(self.linears, params):
                 for p, value in ((layer.weight, W), (layer.bias, b)):
@@ -92,6 +124,11 @@ class Network:
             out = self._outputs(X)
             return out.data[:, 0] if self.problem == "regression" else out.softmax(axis=-1).data[:, 1]
 
+    def probabilities(self, X) -> np.ndarray:
+        """Each class's probability for each row of X (classification): softmax of the logits, rows summing to 1."""
+        with no_grad():
+            return self._outputs(X).softmax(axis=-1).data
+
     def evaluate(self, X, y) -> tuple[float, float | None]:
         """Mean data loss and accuracy on (X, y); accuracy is None for regression."""
         with no_grad():
@@ -103,13 +140,13 @@ class Network:
         """Every neuron's output for each row of X: one (rows, neurons) array per layer, hidden layers then the output.
 
         A hidden neuron's output is its activation a = f(x W + b); the output layer's is what the page shows of
-        it: P(class 0) and P(class 1) (the softmax of the two logits), or the value.
+        it: each class's probability (the softmax of the logits), or the value.
         """
         with no_grad():
             a = Tensor(np.asarray(X, dtype=np.float64))
             out = []
-            for layer in self.linears[:-1]:
-                a = linear(a, layer.weight, layer.bias, self.activation)
+            for layer, activation in zip(self.linears[:-1], self.activations):
+                a = linear(a, layer.weight, layer.bias, activation)
                 out.append(a.data.copy())
         with no_grad():
             last = self._outputs(X)
@@ -165,7 +202,8 @@ def network(setup: Setup) -> tuple[Network, int]:
     sizes = setup.sizes()
     kwargs = dict(problem=setup.problem, regularization=setup.regularization, rate=setup.regularization_rate,
                   weight_limit=math.inf if setup.weight_limit is None else setup.weight_limit)
+    activation = list(setup.activations) if setup.activations else setup.activation
     if setup.params is not None:
         _check_params(setup.params, sizes)
-        return Network(sizes, setup.activation, params=list(setup.params), **kwargs), setup.step
-    return Network(sizes, setup.activation, seed=setup.seed, **kwargs), 0
+        return Network(sizes, activation, params=list(setup.params), **kwargs), setup.step
+    return Network(sizes, activation, seed=setup.seed, **kwargs), 0

@@ -1,8 +1,9 @@
 """The playground's points, its split into training and test points, and the minibatch of each step.
 
 * the points: ``chainrule.data.make_2d`` (moons, circles, xor, spiral; seeded)
-  for classification, two surfaces for regression (``make_surface``), or your
-  own (``Setup.points``, ``Setup.values``);
+  for two classes, ``make_classes`` for more (three spiral arms, four blobs),
+  two surfaces for regression (``make_surface``), or your own
+  (``Setup.points``, ``Setup.values``);
 * the split: a seeded shuffle, the last ``test_fraction`` kept for testing;
 * the minibatch of step t: drawn from a generator seeded with (seed, t) alone.
 
@@ -19,24 +20,48 @@ import numpy as np
 
 from ..data import make_2d
 from ..errors import InvalidValueError
-from .setup import Setup
+from .setup import DATASET_CLASSES, Setup
 
-__all__ = ["SURFACES", "GAUSSIANS", "GAUSSIAN_WIDTH", "make_dataset", "make_surface", "points", "split",
-           "batch_indices"]
+__all__ = ["SURFACES", "GAUSSIANS", "GAUSSIAN_WIDTH", "BLOB_CENTRES", "BLOB_WIDTH", "make_dataset", "make_classes",
+           "make_surface", "points", "split", "batch_indices"]
 
 # The regression surfaces: y = f(x₁, x₂) on the square [-1, 1]².
 SURFACES = ("plane", "gaussians")
 # The bumps of "gaussians": (centre x₁, centre x₂, height); each of width GAUSSIAN_WIDTH.
 GAUSSIANS = ((-0.5, 0.5, 1.0), (0.5, 0.5, -1.0), (-0.5, -0.5, -1.0), (0.5, -0.5, 1.0), (0.0, 0.0, 0.6))
 GAUSSIAN_WIDTH = 0.3
+# The four blobs of "blobs": class k is a round cloud of standard deviation BLOB_WIDTH around centre k.
+BLOB_CENTRES = ((-0.6, 0.6), (0.6, 0.6), (0.6, -0.6), (-0.6, -0.6))
+BLOB_WIDTH = 0.25
 
 
 def make_dataset(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` seeded 2-D points: labels 0 and 1 (classification), or target values (the surfaces)."""
     if name in SURFACES:
         return make_surface(name, n, noise, seed)
+    if name in DATASET_CLASSES:
+        return make_classes(name, n, noise, seed)
     X, y = make_2d(name, n, noise, seed)
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+
+
+def make_classes(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` seeded points of several classes (as even as n allows), plus Gaussian noise of standard deviation ``noise``.
+
+    * spiral3: three arms r = t/(3π), angle t + 2πk/3 for class k (t from 3π/4 to 3π): the two-arm spiral's
+      arms, one more, each turned by a third of a circle;
+    * blobs: four round clouds (``BLOB_CENTRES``, ``BLOB_WIDTH``), one per class.
+    """
+    classes = DATASET_CLASSES[name]
+    rng = np.random.default_rng([int(seed), 5])
+    labels = np.arange(n, dtype=np.int64) % classes
+    if name == "spiral3":
+        t = rng.uniform(0.25, 1, n) * 3 * np.pi
+        angle = t + 2 * np.pi * labels / classes
+        X = np.c_[t * np.cos(angle), t * np.sin(angle)] / (3 * np.pi)
+    else:
+        X = np.asarray(BLOB_CENTRES)[labels] + rng.normal(0, BLOB_WIDTH, (n, 2))
+    return X + rng.normal(0, noise, X.shape), labels
 
 
 def make_surface(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +86,7 @@ def points(setup: Setup) -> tuple[np.ndarray, np.ndarray]:
     if setup.dataset == "custom":
         if len(setup.points) < 2 or len({p[2] for p in setup.points}) < 2:
             raise InvalidValueError(
-                "points: the custom dataset needs points of both classes; allowed: 2 or more points [x, y, class]"
+                "points: the custom dataset needs points of two classes or more; allowed: 2 or more points [x, y, class]"
             )
         X = np.array([[p[0], p[1]] for p in setup.points], dtype=float)
         y = np.array([p[2] for p in setup.points], dtype=np.int64)

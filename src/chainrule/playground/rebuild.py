@@ -26,8 +26,10 @@ gives every node below the same gradient as the whole network does, and the
 answer says which layers were summarised and how many edges they hold.
 
 The cost is the one training minimises for those points: the mean data loss
-(cross-entropy of the two logits, written log(1 + e^d) with d the other
-logit minus the right one; or the squared error of the value), plus the
+(cross-entropy of the logits: for two classes written log(1 + e^d) with d
+the other logit minus the right one; for more, log(1 + Σₖ e^{dₖ}) with
+dₖ = zₖ − z_y over the other classes k, the same −log softmax(z)_y; or the
+squared error of the value), plus the
 regularization of the focused weights (λ·½w² or λ·|w|, with |w| = relu(w) +
 relu(−w)) and, as a constant, the rest of the penalty.
 """
@@ -163,8 +165,11 @@ def _leaves(params, keys: set[tuple]) -> dict[tuple, Value]:
     return out
 
 
-def _forward(params, inputs, activation, leaves: dict, first: int, last: int, example: int, examples: int):
-    """Layers ``first``..``last`` (1-based) on one example's inputs; parameters in ``leaves`` are its ``Value`` leaves."""
+def _forward(params, inputs, activations, leaves: dict, first: int, last: int, example: int, examples: int):
+    """Layers ``first``..``last`` (1-based) on one example's inputs; parameters in ``leaves`` are its ``Value`` leaves.
+
+    ``activations``: each hidden layer's activation, from layer 1 up.
+    """
     a = list(inputs)
     for k in range(first, last + 1):
         W, b = params[k - 1]
@@ -177,7 +182,7 @@ def _forward(params, inputs, activation, leaves: dict, first: int, last: int, ex
             if isinstance(z, Value):
                 z.label = _label("z", k, j + 1, example=example, examples=examples)
             if k < len(params):
-                z = _activate(z, activation)
+                z = _activate(z, activations[k - 1])
                 if isinstance(z, Value):
                     z.label = _label("a", k, j + 1, example=example, examples=examples)
             out.append(z)
@@ -186,9 +191,14 @@ def _forward(params, inputs, activation, leaves: dict, first: int, last: int, ex
 
 
 def _example_cost(outputs, target, problem: str):
-    """One example's data loss: log(1 + e^d), d = (other logit) − (right logit); or (value − target)²."""
+    """One example's data loss: log(1 + e^d), d = (other logit) − (right logit); or (value − target)².
+
+    With more than two classes: log(1 + Σₖ e^{dₖ}), dₖ = zₖ − z_y for each other class k (``_several``).
+    """
     if problem == "regression":
         return (outputs[0] - float(target)) ** 2
+    if len(outputs) > 2:
+        return _several(outputs, int(target))
     right, other = outputs[int(target)], outputs[1 - int(target)]
     d = other - right
     if not isinstance(d, Value):
@@ -201,6 +211,33 @@ def _example_cost(outputs, target, problem: str):
     e = (-d).exp()
     e.label = "e⁻ᵈ"
     return d + (e + 1.0).log()
+
+
+def _several(outputs, target: int):
+    """−log softmax(z)_y = log(1 + Σₖ e^{dₖ}), dₖ = zₖ − z_y over the classes k ≠ y; as m + log(e^{−m} + Σₖ e^{dₖ − m})
+    with m the largest dₖ when that is positive, so that no exponential overflows."""
+    right = outputs[target]
+    ds = []
+    for k, z in enumerate(outputs):
+        if k == target:
+            continue
+        d = z - right
+        if isinstance(d, Value):
+            d.label = f"d{'₀₁₂₃₄₅₆₇₈₉'[k]}"  # dₖ for class k, numbered from 0 as on the page
+        ds.append(d)
+    if not any(isinstance(d, Value) for d in ds):
+        return float(np.logaddexp.reduce([0.0, *[float(d) for d in ds]]))
+    top = max(float(d.data if isinstance(d, Value) else d) for d in ds)
+    shift = max(top, 0.0)
+    total = None
+    for d in ds:
+        if isinstance(d, Value):
+            e = (d - shift if shift else d).exp()
+        else:
+            e = float(np.exp(d - shift))
+        total = e if total is None else total + e
+    total = total + float(np.exp(-shift))
+    return total.log() + shift if shift else total.log()
 
 
 def _mean(costs: list):
@@ -283,15 +320,16 @@ def rebuild(setup: Setup, focus: Focus, examples: int = 1, max_edges: int | None
     targets = ytr[chosen]
     layers = len(params)
     B = len(chosen)
+    activations = setup.layer_activations()
 
     # The cost's value and, for any cut, ∂(data loss)/∂(activations of each layer): the scalar graph of the rest.
     def rest_of_network(cut: int):
         """Each example's activations after layer ``cut`` as leaves, the layers after them as numbers: C and ∂C/∂a."""
         starts, costs = [], []
         for e in range(B):
-            a = _forward(params, F[e], setup.activation, {}, 1, cut, e, B)
+            a = _forward(params, F[e], activations, {}, 1, cut, e, B)
             leaf = [Value(float(v)) for v in a]
-            out = _forward(params, leaf, setup.activation, {}, cut + 1, layers, e, B) if cut < layers else leaf
+            out = _forward(params, leaf, activations, {}, cut + 1, layers, e, B) if cut < layers else leaf
             starts.append(leaf)
             costs.append(_example_cost(out, targets[e], setup.problem))
         total = _mean(costs)
@@ -300,7 +338,7 @@ def rebuild(setup: Setup, focus: Focus, examples: int = 1, max_edges: int | None
 
     chosen_cut, cost = None, None
     for cut in range(layers, focus.layer - 1, -1):  # no cut first, then summarise more and more of the top
-        per_example = [_forward(params, F[e], setup.activation, leaves, 1, cut, e, B) for e in range(B)]
+        per_example = [_forward(params, F[e], activations, leaves, 1, cut, e, B) for e in range(B)]
         if cut == layers:
             data = _mean([_example_cost(per_example[e], targets[e], setup.problem) for e in range(B)])
         else:

@@ -8,10 +8,12 @@ kept anywhere: plain SGD (no momentum) has no state of its own, so the
 weights alone are the whole training state, and the same setup always
 trains to the same network.
 
-The problem follows from the data: points of two classes (classification:
-the network gives two logits, one per class) or points with a value
-(regression: the network gives one number, fitted by the video's squared
-error).
+The problem follows from the data: points of two or more classes
+(classification: the network gives one logit per class, and softmax turns
+them into probabilities, trained by their cross-entropy) or points with a
+value (regression: the network gives one number, fitted by the video's
+squared error). Each hidden layer has its own activation (``activations``;
+one name for all of them by default).
 """
 
 from __future__ import annotations
@@ -23,16 +25,21 @@ from ..params import Param, Params
 from .features import FEATURES
 
 __all__ = ["Setup", "CLASSIFICATION_SETS", "REGRESSION_SETS", "ACTIVATIONS", "REGULARIZATIONS", "CLASSES",
-           "problem_of", "network_sizes"]
+           "MAX_CLASSES", "DATASET_CLASSES", "problem_of", "classes_of", "network_sizes"]
 
-# The data sets: generated ones by name (chainrule.data.make_2d, or a surface), and your own points.
-CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "custom")
+# The data sets: generated ones by name (chainrule.data.make_2d, the playground's own several-class sets, or a
+# surface), and your own points.
+CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "spiral3", "blobs", "custom")
 REGRESSION_SETS = ("plane", "gaussians", "custom_regression")
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 # l2 adds λ·½Σw² to the loss, l1 adds λ·Σ|w| (over the weights, not the biases)
 REGULARIZATIONS = ("none", "l1", "l2")
-# Classification has two classes, 0 and 1: the network's two logits.
+# Classification has two classes, 0 and 1, unless the data set has more: one logit per class.
 CLASSES = 2
+# The several-class data sets and their classes (``points.py`` makes them); the others have CLASSES.
+DATASET_CLASSES = {"spiral3": 3, "blobs": 4}
+# Your own points may be labelled 0 to MAX_CLASSES − 1: the network gets one logit per class up to the largest.
+MAX_CLASSES = 4
 
 # The settings that are one number or one choice, each with what the library accepts (the explorer's requests
 # are bounded more tightly still, by the work one request may ask for: ``web.api_models``).
@@ -58,17 +65,29 @@ def problem_of(dataset: str) -> str:
     return "regression" if dataset in REGRESSION_SETS else "classification"
 
 
-def network_sizes(features: int, layers, problem: str) -> list[int]:
-    """Neurons per layer: the features, the hidden layers, then 2 logits (classification) or 1 value."""
-    return [features, *layers, 1 if problem == "regression" else CLASSES]
+def classes_of(dataset: str, points=()) -> int:
+    """How many classes a classification data set has: its own count, or for your points the largest label + 1
+    (at least 2); 0 for regression (no classes)."""
+    if problem_of(dataset) == "regression":
+        return 0
+    if dataset == "custom":
+        return max([CLASSES] + [int(p[2]) + 1 for p in points])
+    return DATASET_CLASSES.get(dataset, CLASSES)
+
+
+def network_sizes(features: int, layers, problem: str, classes: int = CLASSES) -> list[int]:
+    """Neurons per layer: the features, the hidden layers, then one logit per class (classification) or 1 value."""
+    return [features, *layers, 1 if problem == "regression" else classes]
 
 
 @dataclass(frozen=True)
 class Setup:
     """A 2-D problem and a network at some step (see the module docstring); checked when it is made.
 
-    ``points``: the rows (x₁, x₂, class) of the "custom" data set; ``values``:
-    the rows (x₁, x₂, target) of "custom_regression". ``params``: the network
+    ``points``: the rows (x₁, x₂, class) of the "custom" data set, classes 0 to
+    ``MAX_CLASSES`` − 1; ``values``: the rows (x₁, x₂, target) of
+    "custom_regression". ``activations``: one activation per hidden layer (empty:
+    ``activation`` for every one). ``params``: the network
     to continue from, one (W, b) per layer (W has a row per input and a column
     per neuron), or None for the seeded start at step 0. ``weight_limit``: a
     step that would send a weight past ±limit is not taken (the explorer's
@@ -85,6 +104,7 @@ class Setup:
     features: tuple[str, ...] = ("x1", "x2")
     layers: tuple[int, ...] = (8, 8)
     activation: str = "tanh"
+    activations: tuple[str, ...] = ()
     learning_rate: float = 0.1
     batch_size: int = 32
     regularization: str = "none"
@@ -109,14 +129,30 @@ class Setup:
                 if len(row) != 3:
                     raise InvalidValueError(f"{name}[{k}] = {row!r}: allowed: [x, y, label]")
         for k, row in enumerate(self.points):
-            if row[2] not in (0, 1) or isinstance(row[2], bool):
-                raise InvalidValueError(f"points[{k}]: class {row[2]!r}; allowed: 0 or 1")
+            if row[2] not in range(MAX_CLASSES) or isinstance(row[2], bool):
+                raise InvalidValueError(f"points[{k}]: class {row[2]!r}; allowed: a whole number from 0 to {MAX_CLASSES - 1}")
+        if self.activations:
+            if len(self.activations) != len(self.layers):
+                raise InvalidValueError(f"activations = {list(self.activations)!r}: allowed: one per hidden layer "
+                                        f"({len(self.layers)}), or none for '{self.activation}' in every one")
+            for k, name in enumerate(self.activations):
+                if name not in ACTIVATIONS:
+                    raise InvalidValueError(f"activations[{k}] = {name!r}: allowed: one of {', '.join(ACTIVATIONS)}")
 
     @property
     def problem(self) -> str:
         """'classification' or 'regression', from the data set."""
         return problem_of(self.dataset)
 
+    @property
+    def classes(self) -> int:
+        """The classes of a classification (2 or more: the network's logits); 0 for regression."""
+        return classes_of(self.dataset, self.points)
+
+    def layer_activations(self) -> tuple[str, ...]:
+        """Each hidden layer's activation, from the first hidden layer up."""
+        return tuple(self.activations) if self.activations else (self.activation,) * len(self.layers)
+
     def sizes(self) -> list[int]:
-        """Neurons per layer: the features, the hidden layers, then 2 logits (classification) or 1 value."""
-        return network_sizes(len(self.features), self.layers, self.problem)
+        """Neurons per layer: the features, the hidden layers, then one logit per class (classification) or 1 value."""
+        return network_sizes(len(self.features), self.layers, self.problem, self.classes)

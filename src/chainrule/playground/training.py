@@ -4,8 +4,10 @@ From a ``Setup`` (the data, the network, the settings, the weights and step
 reached so far), ``train`` takes ``steps`` steps of minibatch gradient
 descent, recording the training and test loss (and accuracy) along the way,
 and returns the network as it is then: its answer on a grid of the plane (the
-decision boundary, or the fitted surface), each parameter's gradient on all
-the training points, and, when asked, each neuron's output on a grid.
+decision boundary: each class's probability at each cell; or the fitted
+surface), each parameter's gradient on all the training points (signed, as
+gradient descent reads it: w ← w − lr·∂C/∂w), and, when asked, each neuron's
+output on a grid.
 
 A step that would send a weight past the setup's ``weight_limit`` is not
 taken: training stops there and says so (``diverged``), with the network as
@@ -63,7 +65,8 @@ class Training:
 
     ``history``: the loss curves (``Record``\\ s); ``train_points`` and ``test_points``: (X, y) of each set;
     ``axis``: the centres of the grid's cells along x₁ (and x₂), over [-extent, extent]; ``boundary``: the
-    network's answer at each cell (rows from the bottom), P(class 1) or the value; ``gradients``: (∂/∂W, ∂/∂b)
+    network's answer at each cell (rows from the bottom), P(class 1) or the value; ``probabilities``: for a
+    classification, every class's probability at each cell (rows, columns, classes); ``gradients``: (∂/∂W, ∂/∂b)
     of each layer, on all the training points; ``neuron_inputs`` and ``neuron_outputs``: with a ``neuron_grid``,
     each feature and each neuron's output at the cells of that coarser grid (None without).
     """
@@ -78,6 +81,7 @@ class Training:
     axis: np.ndarray
     boundary: np.ndarray
     gradients: list[tuple[np.ndarray, np.ndarray]]
+    probabilities: np.ndarray | None = None
     neuron_inputs: np.ndarray | None = None
     neuron_outputs: list[np.ndarray] | None = None
 
@@ -127,13 +131,17 @@ def _metrics(net: Network, X, y) -> tuple[float | None, float | None]:
     return net.evaluate(X, y)
 
 
-def train(setup: Setup, steps: int, resolution: int = 40, neuron_grid: int = 0) -> Training:
+def train(setup: Setup, steps: int, resolution: int = 40, neuron_grid: int = 0,
+          history_points: int = HISTORY_POINTS) -> Training:
     """``steps`` steps from the setup's weights (or its seeded start), then the pictures of the network.
 
     ``resolution``: the boundary's grid is ``resolution`` × ``resolution`` cells; ``neuron_grid``: each neuron's
-    own picture has that many cells a side (0: none).
+    own picture has that many cells a side (0: none); ``history_points``: how many points of the loss curves
+    these steps record at most, evenly spaced, the last step always among them (1: the last step alone, as a
+    frame of an animation records it).
     """
-    for name, value, low in (("steps", steps, 0), ("resolution", resolution, 1), ("neuron_grid", neuron_grid, 0)):
+    for name, value, low in (("steps", steps, 0), ("resolution", resolution, 1), ("neuron_grid", neuron_grid, 0),
+                             ("history_points", history_points, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InvalidValueError(f"{name} = {value!r}: allowed: a whole number >= {low}")
     X, y = points(setup)
@@ -142,7 +150,7 @@ def train(setup: Setup, steps: int, resolution: int = 40, neuron_grid: int = 0) 
     Ftr, Fte = features(Xtr, setup.features), features(Xte, setup.features)
     net, start = network(setup)
 
-    every = max(1, steps // HISTORY_POINTS)
+    every = max(1, steps // history_points)
     history: list[Record] = []
 
     def record(step):
@@ -167,9 +175,15 @@ def train(setup: Setup, steps: int, resolution: int = 40, neuron_grid: int = 0) 
 
     extent = extent_of(setup, X)
     axis, cells = grid(extent, resolution)
-    boundary = net.predict(features(cells, setup.features)).reshape(resolution, resolution)
+    inputs = features(cells, setup.features)
+    probabilities = None
+    if setup.problem == "regression":
+        boundary = net.predict(inputs).reshape(resolution, resolution)
+    else:
+        probabilities = net.probabilities(inputs).reshape(resolution, resolution, -1)
+        boundary = probabilities[:, :, 1]
     result = Training(net, step, diverged, history, (Xtr, ytr), (Xte, yte), extent, axis, boundary,
-                      net.gradients(Ftr, ytr))
+                      net.gradients(Ftr, ytr), probabilities)
     if neuron_grid:
         _, small = grid(extent, neuron_grid)
         result.neuron_inputs = features(small, setup.features)

@@ -34,6 +34,11 @@ of fields makes it up; each field alone is bounded too. The pictures and
 metrics add a fixed amount on top (at most 26 evaluations of the points and
 one grid of at most 80 × 80). The page asks for fewer steps per call when the
 network is large (``max_steps_per_call`` in each answer).
+
+A **stream** of training (``PlaygroundStreamRequest``) is bounded the same
+way frame by frame (each frame's steps within the budget), and in all: at
+most ``MAX_FRAMES`` frames, and ``MAX_STREAM_SECONDS`` seconds of computing,
+after which it ends and says so.
 """
 
 from __future__ import annotations
@@ -47,8 +52,8 @@ from pydantic_core import PydanticCustomError
 from .. import lessons as _lessons
 from ..playground.features import FEATURES as _FEATURES  # the features the library computes are the ones accepted
 from ..playground.rebuild import FOCUS_KINDS
-from ..playground.setup import (ACTIVATIONS, CLASSIFICATION_SETS, REGRESSION_SETS, REGULARIZATIONS, network_sizes,
-                               problem_of)
+from ..playground.setup import (ACTIVATIONS, CLASSIFICATION_SETS, MAX_CLASSES, REGRESSION_SETS, REGULARIZATIONS,
+                               classes_of, network_sizes, problem_of)
 
 # The bounds of the issue: the most work one request may ask for.
 MAX_LAYERS = 6
@@ -73,6 +78,11 @@ MAX_TRACE_EXAMPLES = 4
 # The longest CSV text of points the playground reads: 2,000 lines of 40 characters. Even written as JSON's
 # longest escapes (12 bytes for a character beyond U+FFFF) it stays under the server's body limit (a test checks).
 MAX_CSV_CHARS = 80_000
+# A stream of training frames (``/api/playground/stream``): at most MAX_FRAMES frames, each one call's work at most,
+# and it ends after MAX_STREAM_SECONDS whatever is left (the page opens the next one from the last frame).
+MAX_FRAMES = 600
+MAX_STREAM_SECONDS = 20.0
+MAX_STREAM_STEPS = MAX_FRAMES * MAX_STEPS
 _LARGEST_STEP = ((7 + 1) * MAX_NEURONS + (MAX_LAYERS - 1) * (MAX_NEURONS + 1) * MAX_NEURONS + (MAX_NEURONS + 1) * 2) * MAX_POINTS
 assert MAX_WORK >= _LARGEST_STEP, "the budget must allow at least one step of the largest network on the largest batch"
 
@@ -90,9 +100,9 @@ def _whole(value: Any) -> Any:
 
 
 def _no_bool(value: Any) -> Any:
-    """A class label is 0 or 1, never ``true``/``false`` (Python's ``True == 1`` would let them through)."""
+    """A class label is a number 0, 1, …, never ``true``/``false`` (Python's ``True == 1`` would let them through)."""
     if isinstance(value, bool):
-        raise ValueError("a class label is the number 0 or 1, not true or false")
+        raise ValueError("a class label is a number 0, 1, …, not true or false")
     return value
 
 
@@ -184,7 +194,7 @@ Coord = Annotated[Number, _finite(ge=-COORD_LIMIT, le=COORD_LIMIT)]
 Target = Annotated[Number, _finite(ge=-TARGET_LIMIT, le=TARGET_LIMIT)]
 Weight = Annotated[Number, _finite(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT)]
 Neurons = whole(ge=1, le=MAX_NEURONS)
-ClassLabel = Annotated[Literal[0, 1], BeforeValidator(_no_bool)]
+ClassLabel = Annotated[Literal[tuple(range(MAX_CLASSES))], BeforeValidator(_no_bool)]
 
 
 class LayerParams(_Strict):
@@ -202,7 +212,7 @@ def _distinct(names: list) -> list:
 
 
 class PlaygroundNetwork(_Strict):
-    """A 2-D problem (points of two classes, or points with a target value) and a network at some step.
+    """A 2-D problem (points of two or more classes, or points with a target value) and a network at some step.
 
     The server keeps nothing between calls: to continue, send back the
     ``params`` and ``step`` of the last answer. Without ``params`` the
@@ -211,11 +221,12 @@ class PlaygroundNetwork(_Strict):
     """
 
     dataset: Dataset = Field("moons", description=(
-        "classification: moons, circles, xor, spiral, or 'custom' (the points field); regression: plane, "
-        "gaussians, or 'custom_regression' (the values field)"))
+        "classification: moons, circles, xor, spiral (two classes), spiral3 (three), blobs (four), or 'custom' "
+        "(the points field); regression: plane, gaussians, or 'custom_regression' (the values field)"))
     points: Annotated[
         list[tuple[Coord, Coord, ClassLabel]],
-        Field(max_length=MAX_POINTS, fail_fast=True, description="the points of the 'custom' dataset: [x, y, class]"),
+        Field(max_length=MAX_POINTS, fail_fast=True,
+              description=f"the points of the 'custom' dataset: [x, y, class], classes 0 to {MAX_CLASSES - 1}"),
     ] = []
     values: Annotated[
         list[tuple[Coord, Coord, Target]],
@@ -234,7 +245,12 @@ class PlaygroundNetwork(_Strict):
     layers: Annotated[
         list[Neurons], Field(max_length=MAX_LAYERS, fail_fast=True, description="neurons in each hidden layer")
     ] = [8, 8]
-    activation: Activation = "tanh"
+    activation: Activation = Field("tanh", description="every hidden layer's activation, unless activations says each")
+    activations: Annotated[
+        Optional[list[Activation]],
+        Field(max_length=MAX_LAYERS, fail_fast=True,
+              description="one activation per hidden layer (as many as layers), or null for activation in every one"),
+    ] = None
     learning_rate: Annotated[Number, _finite(gt=0, le=10)] = 0.1
     batch_size: whole(ge=1, le=MAX_POINTS) = 32
     regularization: Regularization = Field("none", description="l2 adds rate·½Σw² to the loss, l1 adds rate·Σ|w| (weights, not biases)")
@@ -246,13 +262,27 @@ class PlaygroundNetwork(_Strict):
               description="the network to continue from (the 'params' of the last answer)"),
     ] = None
 
+    @field_validator("activations")
+    @classmethod
+    def _one_per_layer(cls, acts, info):
+        layers = info.data.get("layers")
+        if acts is not None and layers is not None and len(acts) != len(layers):
+            raise ValueError(f"{len(acts)} activations for {len(layers)} hidden layers; allowed: exactly one per "
+                             "hidden layer, or null for activation in every one")
+        return acts
+
     @property
     def problem(self) -> str:
         return problem_of(self.dataset)
 
+    @property
+    def classes(self) -> int:
+        """The classes of a classification (the network's logits); 0 for regression."""
+        return classes_of(self.dataset, self.points)
+
     def sizes(self) -> list[int]:
-        """Neurons per layer: the features, the hidden layers, then 2 logits (classification) or 1 value."""
-        return network_sizes(len(self.features), self.layers, self.problem)
+        """Neurons per layer: the features, the hidden layers, then one logit per class (classification) or 1 value."""
+        return network_sizes(len(self.features), self.layers, self.problem, self.classes)
 
     def parameters(self) -> int:
         """Weights and biases of the network: Σ (inputs + 1) × neurons over its layers."""
@@ -302,6 +332,51 @@ class PlaygroundRequest(PlaygroundNetwork):
                  "work": f"{self.work():,}", "budget": f"{MAX_WORK:,}", "most": self.max_steps_per_call()},
             )
         return self
+
+
+class PlaygroundStreamRequest(PlaygroundNetwork):
+    """Train ``steps`` steps as a stream of frames, one every ``every`` steps (the last one takes what is left).
+
+    Each frame is the answer ``/api/playground`` gives for its steps (recording the last step's loss), and
+    ``swinging`` reads the losses of the last frames too. ``every`` is within the work budget of one call.
+    """
+
+    steps: whole(ge=1, le=MAX_STREAM_STEPS, description="training steps in the whole stream") = 20
+    every: whole(ge=1, le=MAX_STEPS, description="training steps between two frames") = 1
+    grid: whole(ge=8, le=80, description="resolution of the decision-boundary heatmap") = 40
+    neuron_grid: whole(ge=0, le=MAX_NEURON_GRID,
+                       description="resolution of each neuron's own heat map (0: none)") = 0
+
+    def frames(self) -> int:
+        """How many frames the stream sends: ⌈steps / every⌉."""
+        return -(-self.steps // self.every)
+
+    @model_validator(mode="after")
+    def _within_the_budgets(self) -> "PlaygroundStreamRequest":
+        per_step = self.parameters() * self.batch_points()
+        if self.every * per_step > MAX_WORK:
+            raise PydanticCustomError(
+                "work_budget",
+                "every × parameters × points per batch = {every} × {parameters} × {points} = {work}, over the budget "
+                "of one frame; allowed: at most {budget}, that is every ≤ {most} for this network and batch",
+                {"every": self.every, "parameters": self.parameters(), "points": self.batch_points(),
+                 "work": f"{self.every * per_step:,}", "budget": f"{MAX_WORK:,}",
+                 "most": min(MAX_STEPS, MAX_WORK // per_step)},
+            )
+        if self.frames() > MAX_FRAMES:
+            raise PydanticCustomError(
+                "work_budget",
+                "steps / every = {steps} / {every} makes {frames} frames; allowed: at most {most} frames a stream "
+                "(send more steps a frame, or open the next stream from the last frame)",
+                {"steps": self.steps, "every": self.every, "frames": self.frames(), "most": MAX_FRAMES},
+            )
+        return self
+
+    def frame(self, steps: int, params: list | None, step: int) -> PlaygroundRequest:
+        """The request of one frame: ``steps`` steps from ``params`` (as JSON has them) at ``step``, with this
+        stream's settings and pictures; checked like any request."""
+        fields = self.model_dump(exclude={"steps", "every", "params", "step"}, exclude_none=True)
+        return PlaygroundRequest.model_validate({**fields, "steps": steps, "params": params, "step": step})
 
 
 class TraceFocus(_Strict):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from .. import lessons
 from ..csv_points import MAX_REPORTED, CsvError
@@ -39,6 +39,9 @@ async def limits() -> dict:
         "activations": list(m.Activation.__args__),
         "features": list(m.Feature.__args__),
         "max_total_steps": m.MAX_TOTAL_STEPS,
+        "max_frames": m.MAX_FRAMES,
+        "max_stream_seconds": m.MAX_STREAM_SECONDS,
+        "max_classes": m.MAX_CLASSES,
         "coord_limit": m.COORD_LIMIT,
         "target_limit": m.TARGET_LIMIT,
         "lessons": stepper.available_lessons(),
@@ -66,11 +69,39 @@ async def backprop(req: m.BackpropRequest, request: Request):
                  "Train `steps` steps from `params` (or from the seeded start) and return the network and its "
                  f"pictures. One request may ask for at most {m.MAX_WORK:,} = steps × parameters × points per batch "
                  "(the work budget; the answer's `max_steps_per_call` says how many steps that is for this network), "
-                 "and `params` must fit `layers`: both are refused with 422 saying so."
+                 "`params` must fit `layers`, and `activations` (when given) must name one activation per hidden "
+                 "layer: each is refused with 422 saying so."
              ))
 async def train_playground(req: m.PlaygroundRequest, request: Request):
     """Train ``steps`` steps from ``params`` (or from the seeded start) and return the network and its pictures."""
     return await request.app.state.training.run(playground.train, req)
+
+
+@router.post("/playground/stream", response_model=None, responses={
+                 **m.REFUSALS, 200: {"content": {"application/x-ndjson": {}},
+                                     "description": "one line of JSON per frame, then one line saying why it ended"}},
+             summary="Train a small network on 2-D points as a stream of frames, one line of JSON each",
+             description=(
+                 "Train `steps` steps from `params` (or from the seeded start), sending a frame every `every` steps "
+                 "as soon as it is computed: each frame is what `/api/playground` answers for its steps, one line of "
+                 "JSON (application/x-ndjson). The last line is `{\"end\": why, \"step\": …, \"frames\": …}`: "
+                 "done, diverged, time (a stream lasts at most "
+                 f"{m.MAX_STREAM_SECONDS:g} s) or busy. At most {m.MAX_FRAMES} frames, and each frame within the "
+                 "work budget of one call; the first frame is computed before the answer starts, so a refusal is an "
+                 "HTTP error as for `/api/playground`."
+             ))
+async def stream_playground(req: m.PlaygroundStreamRequest, request: Request):
+    """The frames of training, streamed as they are computed."""
+    pool = request.app.state.training
+    first = await pool.run(playground.frame, playground.Frame(req, min(req.every, req.steps), _dumped(req.params),
+                                                              req.step))
+    return StreamingResponse(playground.stream(req, pool, first.body), media_type="application/x-ndjson",
+                             headers={"Cache-Control": "no-store"})
+
+
+def _dumped(params) -> list | None:
+    """The weights of a request as JSON has them (a frame job carries them so)."""
+    return None if params is None else [layer.model_dump() for layer in params]
 
 
 @router.post("/playground/trace", response_model=dict, responses=m.REFUSALS,
