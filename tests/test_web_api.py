@@ -483,9 +483,9 @@ def test_plotly_is_loaded_only_by_the_pages_that_draw_and_never_holds_up_the_fir
     # the playground draws its loss curve with uPlot (51 kB, vendored: static/vendor/uplot), never plotly
     page = client.get("/playground").text
     assert "plotly" not in page and len(re.findall(r'<script src="/static/vendor/uplot/uPlot.iife.min.js" defer>', page)) == 1
-    for path in ("/",):
-        tags = re.findall(r"<script[^>]*plotly[^>]*>", client.get(path).text)
-        assert len(tags) == 1 and " async" in tags[0] and " defer" not in tags[0], (path, tags)
+    # the home page draws its parabola as a plain SVG (static/js/parabola.js), never plotly
+    home = client.get("/").text
+    assert "plotly" not in home and len(re.findall(r'<script src="/static/js/parabola.js" defer>', home)) == 1
 
 
 # ------------------------------------------------------------ bounded work

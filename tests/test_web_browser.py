@@ -164,8 +164,8 @@ def no_horizontal_scroll(page):
 
 
 # --------------------------------------------------------------- first render
+# The home page draws its parabola without plotly (js/parabola.js, tests/test_web_long_tasks.py).
 @pytest.mark.parametrize("path,shown,chart", [
-    ("/", "#current-weight", "#parabola .main-svg"),
     ("/playground", "#m-train-loss", "#loss-chart .main-svg"),
 ])
 def test_the_first_render_does_not_wait_for_plotly(visit, path, shown, chart):

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from test_web_browser import NARROW, base_url, browser, expect, no_horizontal_scroll, screenshot, screenshots, visit  # noqa: F401
-from test_web_pages import HeldAnswers, serious_violations
+from browser_checks import axe_violations
+from test_web_pages import HeldAnswers
 
 # the exercise API (chainrule.exercises and web/exercise_routes.py) arrives with the exercises branch
 step_exercise = pytest.importorskip("chainrule.exercises.steps").step_exercise
@@ -72,7 +73,7 @@ def test_a_network_too_big_to_ask_offers_no_exercise_and_says_where_its_exercise
     page = v.goto("/backprop?lesson=convexity&mode=exercise&seed=3")
     expect(page.locator("main")).to_have_attribute("data-lesson", "convexity")
     expect(page.locator("main")).to_have_attribute("data-mode", "")  # stepped through instead, and said so
-    expect(page.locator("#error")).to_contain_text("is not offered for convexity")
+    expect(page.locator('#notes [data-key="mode"]')).to_contain_text("is not offered for convexity")
     expect(page.get_by_role("switch", name="I'll compute it")).to_be_disabled()
     expect(page.locator("#exercise-note")).to_contain_text("more than fit one sitting")
     expect(page.locator("#exercise-note")).to_contain_text("chainrule exercise convexity")
@@ -188,7 +189,7 @@ def test_a_bad_address_is_said_and_the_marks_before_it_are_kept(visit):
     v = visit()
     page = v.goto(f"/backprop?lesson=simplest&mode=exercise&seed={SEED}&marks=rrx")
     expect(page.locator("main")).to_have_attribute("data-marks", "rr")
-    expect(page.locator("#error")).to_contain_text("marks in the address: “rrx” is not allowed")
+    expect(page.locator('#notes [data-key="marks"]')).to_contain_text("marks in the address: “rrx” is not allowed")
 
 
 @pytest.mark.parametrize("viewport", ["wide", "narrow"])
@@ -204,4 +205,4 @@ def test_exercise_mode_on_a_phone_and_for_axe(visit, screenshots, viewport):
         assert box["height"] >= 44 and page.locator("#btn-check").bounding_box()["height"] >= 44
     else:
         screenshot(page, screenshots, "backprop-exercise")
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []

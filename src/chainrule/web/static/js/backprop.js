@@ -8,10 +8,19 @@
 // This page only decides how much of the story to show. State in the URL:
 // lesson, forward (0/1), edge (events shown).
 //
+// The graph is drawn once per lesson; a step only changes the classes and the
+// texts that step changes. Its view (graphview.js) zooms and pans, and follows
+// the active edge at a size that can be read.
+//
 // Exercise mode ("I'll compute it", exercise.js): the story comes from
 // /api/exercise/steps with the learner's numbers (seed), and each step is
 // revealed only once the learner has computed it; the URL holds mode=exercise,
 // the seed and the marks of the questions answered.
+//
+// Never silent: what the address asks for that is not used as it stands (an
+// edge past the last, a lesson that is not here, an unknown key) is said in
+// the notes above the graph, with what is shown instead, until that setting
+// is changed.
 //
 // Races: each request takes a ticket; choosing another lesson, Reset, ◀ or a
 // new mode makes older answers stale, and a stale answer never reaches the
@@ -23,17 +32,23 @@
     lesson: ["string", "wide"], forward: ["int", 0], edge: ["int", 0],
     mode: ["string", ""], seed: ["string", ""], marks: ["string", ""],
   };
+  const KNOWN = Object.keys(SPEC);
   const state = CR.readState(SPEC);
+  const notes = CR.notes("notes");
   let trace = null;
-  let ex = null; // exercise mode: {questions, given, seed, marks, tries, feedback}
+  let ex = null; // exercise mode: {questions, given, seed, marks, tries, feedback, pending}
   let asked = 0; // numbers each request for a lesson; an answer with an older ticket is dropped
   let checking = 0; // numbers each answer sent for checking; moving on makes a pending one stale
   let fromUrl = true; // the first lesson's step comes from the address: checked once its edges are known
-  let lessonNote = ""; // what the address asked for that is not a lesson here
   let exerciseLessons = null; // the lessons whose step-through is also an exercise (from /api/limits)
-  // Where focus goes when the button that has it disables itself (so it never falls to the page).
-  const NEXT_FOCUS = { "btn-forward": "btn-backward", "btn-backward": "btn-back", "btn-finish": "btn-back",
-    "btn-back": "btn-backward" };
+  let drawn = null; // the graph drawn for the trace now shown: its elements, by node and edge id
+  let view = null; // the graph's view (graphview.js)
+  // Where focus goes when the button that has it disables itself: never to the page, never onto Reset or ◀ (the
+  // next Enter would wipe the run or walk it back): to the next step, or to the line that says where things stand.
+  const NEXT_FOCUS = {
+    "btn-forward": ["btn-backward", "progress"], "btn-backward": ["progress"], "btn-finish": ["progress"],
+    "btn-back": ["btn-backward", "ex-answer", "progress"],
+  };
 
   const exercising = () => state.mode === "exercise";
   const exercisable = (lesson) => !exerciseLessons || exerciseLessons.includes(lesson);
@@ -45,10 +60,9 @@
     const ticket = ++asked;
     checking++;
     const lesson = state.lesson;
-    let modeNote = "";
     if (exercising() && !exercisable(lesson)) { // never sent: the page says why, and steps through instead
-      modeNote = `exercise mode (mode=exercise in the address) is not offered for ${lesson}: showing its step-through; ` +
-        "the note below the controls says why.";
+      notes.set("mode", `mode=exercise in the address: exercise mode is not offered for ${lesson}; showing its ` +
+        "step-through instead (the note below the controls says why).");
       Object.assign(state, { mode: "", seed: "", marks: "" });
     }
     const exercise = exercising();
@@ -69,31 +83,43 @@
     }
     if (ticket !== asked) return; // another lesson, mode or start was chosen since
     main.dataset.busy = "0";
-    const notes = (fromUrl ? [lessonNote, seed.problem] : []).concat([modeNote]);
+    CR.showError("");
+    if (fromUrl && seed.problem) notes.set("seed", seed.problem);
     if (exercise) {
-      trace = Object.assign(data.trace, { lesson: data.lesson, summary: data.summary });
-      if (!EXERCISE.follows(data.questions, trace)) {
+      const next = Object.assign(data.trace, { lesson: data.lesson, summary: data.summary });
+      if (!EXERCISE.follows(data.questions, next)) {
         CR.showError("exercise mode: the questions do not follow this network's backward pass");
         return;
       }
+      trace = next;
       const parsed = EXERCISE.parseMarks(fromUrl ? state.marks : "", data.questions.length);
-      if (fromUrl) notes.push(parsed.problem);
-      ex = { questions: data.questions, given: data.given, seed: seed.seed, marks: parsed.marks, tries: 0, feedback: null };
+      if (fromUrl && parsed.problem) notes.set("marks", parsed.problem);
+      if (fromUrl) { // the marks say where the learner stands: an edge or forward in the address is not read
+        const params = new URLSearchParams(window.location.search);
+        for (const key of ["edge", "forward"].filter((k) => params.has(k))) {
+          notes.set(key, `${key} in the address is not read in exercise mode: the marks say how far the learner got ` +
+            `(here: ${parsed.marks.length} of ${data.questions.length} answered).`);
+        }
+      }
+      ex = { questions: data.questions, given: data.given, seed: seed.seed, marks: parsed.marks, tries: 0, feedback: null,
+        pending: false };
     } else {
       trace = data;
       ex = null;
-      if (fromUrl) notes.push(checkUrl());
+      if (fromUrl) checkUrl();
     }
-    CR.showError(notes.filter(Boolean).join(" "));
     fromUrl = false;
     if (state.edge > 0) state.forward = 1;
     CR.setText("summary", trace.summary || "");
+    buildGraph();
     draw();
+    view.step(false); // an address with an edge opens on it
+    CR.firstNumber();
   }
 
   /**
    * The address's forward and edge, checked against this network once its edges are known: a value out of
-   * range is not silently clamped; the page says what it shows instead (returns that sentence, or "").
+   * range is not silently clamped; the notes say what is shown instead.
    */
   function checkUrl() {
     const params = new URLSearchParams(window.location.search);
@@ -103,16 +129,16 @@
       if (!params.has(key)) return null;
       const raw = params.get(key).trim();
       if (/^\d+$/.test(raw) && Number(raw) <= high) return Number(raw);
-      problems.push(`${key} in the address: “${raw.slice(0, 24)}” is not allowed; allowed: a whole number from 0 to ${high}` +
-        (key === "edge" ? ` (this network has ${total} edges)` : ""));
+      problems.push([key, `${key} in the address: ${CR.quoted(raw)} is not allowed; allowed: a whole number from 0 to ${high}` +
+        (key === "edge" ? ` (this network has ${total} edges)` : "")]);
       return null;
     };
     const forward = whole("forward", 1);
     const edge = whole("edge", total);
     state.forward = forward === null ? 0 : forward;
     state.edge = edge === null ? (params.has("edge") && /^\d+$/.test(params.get("edge").trim()) ? total : 0) : edge;
-    if (!problems.length) return "";
-    return `${problems.join("; ")}. Showing ${state.edge ? `edge ${state.edge}` : "the start"} instead.`;
+    const instead = state.edge ? `edge ${state.edge}` : state.forward ? "the forward pass" : "the start";
+    for (const [key, text] of problems) notes.set(key, `${text}. Showing ${instead} instead.`);
   }
 
   /** In exercise mode the marks say how far the learner got: the forward values answered, the edges shown. */
@@ -133,25 +159,9 @@
   }
 
   // --------------------------------------------------------------- the graph
-  /** Shrink a text to `width` if the browser's font is wider than the layout counted (it never overflows). */
-  function fit(text, width) {
-    if (!text.textContent) return;
-    const length = text.getComputedTextLength();
-    if (length > width) {
-      text.setAttribute("textLength", String(width));
-      text.setAttribute("lengthAdjust", "spacingAndGlyphs");
-    }
-  }
-
-  function drawGraph(shown, active, at) {
+  /** The graph's elements, made once per lesson: every box, port and edge, their texts empty until shown. */
+  function buildGraph() {
     const svg = document.getElementById("graph");
-    svg.setAttribute("viewBox", `0 0 ${trace.width} ${trace.height}`);
-    svg.style.maxWidth = `${trace.width}px`; // never blown up past its own size; scaled down to the width
-    const crossed = new Set(trace.events.slice(0, state.edge).map((e) => e.edge));
-    const marks = ex ? EXERCISE.classes(ex.questions, ex.marks) : { node: new Map(), edge: new Map() };
-    const askedNow = ex && at.current ? EXERCISE.about(at.current) : null;
-    const wrong = ex && ex.feedback && ex.feedback.kind === "wrong" ? " wrong" : "";
-    const highlighted = ex ? -1 : active ? active.edge : -1; // the exercise colours edges by their marks instead
     const defs = CR.svg("defs");
     for (const kind of ["", "done", "active", "asked", "mark-r", "mark-s", "mark-a"]) {
       const marker = CR.svg("marker", { id: kind ? `arrow-${kind}` : "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4,
@@ -159,57 +169,154 @@
       marker.append(CR.svg("path", { class: `arrow ${kind}`.trim(), d: "M 0 0 L 8 4 L 0 8 z" }));
       defs.append(marker);
     }
-    const edges = trace.edges.map((e) => {
-      let kind = e.id === highlighted ? "active" : marks.edge.get(e.id) || (crossed.has(e.id) ? "done" : "");
-      if (askedNow && askedNow.kind === "edge" && askedNow.id === e.id) kind = "asked";
-      return CR.svg("path", { class: `edge ${kind}${kind === "asked" ? wrong : ""}`.trim(), d: e.path, "data-edge": e.id,
-        "marker-end": kind ? `url(#arrow-${kind})` : "url(#arrow)" });
-    });
+    const edges = trace.edges.map((e) => CR.svg("path", { class: "edge", d: e.path, "data-edge": e.id, "marker-end": "url(#arrow)" }));
     const ports = new Map(); // node id → its ports' edges, by slot
     for (const e of trace.edges) {
       if (!ports.has(e.target)) ports.set(e.target, []);
       ports.get(e.target)[e.slot] = e;
     }
-    const askedEdge = askedNow && askedNow.kind === "edge" ? trace.edges[askedNow.id] : null;
-    const texts = [];
     const nodes = trace.nodes.map((n) => {
       const b = n.box;
+      const g = CR.svg("g", { class: `node ${n.kind}`, "data-node": n.id });
+      g.append(CR.svg("title", {}, `${n.name}${n.op ? ` (operation ${n.op})` : ""}`));
+      g.append(CR.svg("rect", { class: "box", x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }));
+      const portEls = (ports.get(n.id) || []).map((e, k) => {
+        const p = b.ports[k];
+        const rect = CR.svg("rect", { class: "port", x: p.x, y: p.y, width: p.w, height: p.h, "data-port": e.id });
+        const label = CR.svg("text", { class: "port-label", x: p.x + p.w / 2, y: p.y + p.h / 2, "data-edge-label": e.id });
+        g.append(rect, label);
+        return { edge: e, rect, label, width: p.w - 2, on: "" };
+      });
+      const cx = b.body.x + b.body.w / 2;
+      const line = (kind, k) => {
+        const t = CR.svg("text", { class: kind, x: cx, y: b.lines[k], ...(kind === "grad" ? { "data-grad": n.id } : {}) });
+        g.append(t);
+        return t;
+      };
+      const name = line("name", 0);
+      name.textContent = n.name;
+      return { g, ports: portEls, name, val: line("val", 1), grad: line("grad", 2), soFar: line("so-far", 3),
+        width: b.body.w - 4, cls: "" };
+    });
+    const edgeLayer = CR.svg("g", { class: "edges" });
+    const nodeLayer = CR.svg("g", { class: "nodes" });
+    edgeLayer.append(...edges);
+    nodeLayer.append(...nodes.map((n) => n.g));
+    svg.replaceChildren(defs, edgeLayer, nodeLayer);
+    // the width of one character of the graph's monospace font, measured once: every text's width follows from it
+    const probe = CR.svg("text", { class: "val", x: 0, y: -100 }, "0".repeat(20));
+    nodes[0].g.append(probe);
+    const charWidth = probe.getComputedTextLength() / 20;
+    probe.remove();
+    drawn = { lesson: trace.lesson, edges: edges.map((path) => ({ path, cls: "" })), nodes, charWidth, log: 0, program: null,
+      overviewOn: -1 };
+    for (const n of nodes) fit(n.name, n.width);
+    view.setGraph(trace.width, trace.height, drawOverview);
+  }
+
+  /** The overview: every box and edge, small, coloured by kind; the active edge is marked as the page moves. */
+  function drawOverview(svg) {
+    const edges = trace.edges.map((e) => CR.svg("path", { class: "o-edge", d: e.path, "data-edge": e.id }));
+    const boxes = trace.nodes.map((n) => CR.svg("rect", { class: `o-node ${n.kind}`, x: n.box.x, y: n.box.y,
+      width: n.box.w, height: n.box.h, rx: 4, "data-node": n.id }));
+    svg.append(CR.svg("rect", { class: "o-paper", x: 0, y: 0, width: trace.width, height: trace.height }), ...edges, ...boxes);
+    drawn.overview = { edges, boxes };
+  }
+
+  /**
+   * Shrink a text to `width` if the browser's font is wider than the layout counted (it never overflows). The
+   * font is monospace: a text's width is its characters times the width of one, measured once per graph, so no
+   * step forces a layout to measure its texts.
+   */
+  function fit(text, width) {
+    const long = [...text.textContent].length * drawn.charWidth > width;
+    if (long === text.hasAttribute("textLength")) return;
+    if (long) {
+      text.setAttribute("textLength", String(width));
+      text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    } else {
+      text.removeAttribute("textLength");
+      text.removeAttribute("lengthAdjust");
+    }
+  }
+
+  /** Set a text if it changed; the changed ones are measured once all are set (one layout, not one per text). */
+  function setText(t, text, width, changed) {
+    if (t.textContent === text) return;
+    t.textContent = text;
+    changed.push([t, width]);
+  }
+
+  function setClass(item, el, cls) {
+    if (item.cls === cls) return;
+    item.cls = cls;
+    el.setAttribute("class", cls);
+  }
+
+  function drawGraph(shown, active, at) {
+    const crossed = new Set(trace.events.slice(0, state.edge).map((e) => e.edge));
+    const marks = ex ? EXERCISE.classes(ex.questions, ex.marks) : { node: new Map(), edge: new Map() };
+    const askedNow = ex && at.current ? EXERCISE.about(at.current) : null;
+    const wrong = ex && ex.feedback && ex.feedback.kind === "wrong" ? " wrong" : "";
+    const highlighted = ex ? -1 : active ? active.edge : -1; // the exercise colours edges by their marks instead
+    const changed = [];
+    let on = -1;
+    trace.edges.forEach((e, k) => {
+      let kind = e.id === highlighted ? "active" : marks.edge.get(e.id) || (crossed.has(e.id) ? "done" : "");
+      if (askedNow && askedNow.kind === "edge" && askedNow.id === e.id) kind = "asked";
+      const item = drawn.edges[k];
+      const cls = `edge ${kind}${kind === "asked" ? wrong : ""}`.trim();
+      if (item.cls !== cls) item.path.setAttribute("marker-end", kind ? `url(#arrow-${kind})` : "url(#arrow)");
+      setClass(item, item.path, cls);
+      if (kind === "active" || kind === "asked") on = k;
+    });
+    if (on !== drawn.overviewOn) { // the overview marks the edge being crossed (or asked)
+      if (drawn.overviewOn >= 0) drawn.overview.edges[drawn.overviewOn].setAttribute("class", "o-edge");
+      if (on >= 0) drawn.overview.edges[on].setAttribute("class", "o-edge on");
+      drawn.overviewOn = on;
+    }
+    const askedEdge = askedNow && askedNow.kind === "edge" ? trace.edges[askedNow.id] : null;
+    trace.nodes.forEach((n, k) => {
+      const item = drawn.nodes[k];
       let cls = `node ${n.kind}`;
       if (!ex && active && n.id === active.target) cls += " active";
       if (!ex && active && n.id === active.source) cls += " receiving";
       if (marks.node.has(n.id)) cls += ` ${marks.node.get(n.id)}`;
       if (askedNow && askedNow.kind === "node" && askedNow.id === n.id) cls += ` asked${wrong}`;
       if (askedEdge && (askedEdge.source === n.id || askedEdge.target === n.id)) cls += " asked-edge";
-      const g = CR.svg("g", { class: cls, "data-node": n.id });
-      g.append(CR.svg("title", {}, `${n.name}${n.op ? ` (operation ${n.op})` : ""}`));
-      g.append(CR.svg("rect", { class: "box", x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }));
-      (ports.get(n.id) || []).forEach((e, k) => {
-        const p = b.ports[k];
-        const on = e.id === highlighted ? " active" : "";
-        g.append(CR.svg("rect", { class: `port${on}`, x: p.x, y: p.y, width: p.w, height: p.h, "data-port": e.id }));
-        const label = CR.svg("text", { class: `port-label${on}`, x: p.x + p.w / 2, y: p.y + p.h / 2, "data-edge-label": e.id },
-          state.forward && crossed.has(e.id) ? e.local_text : "");
-        g.append(label);
-        texts.push([label, p.w - 2]);
-      });
-      const cx = b.body.x + b.body.w / 2;
+      setClass(item, item.g, cls);
+      for (const p of item.ports) {
+        const on = p.edge.id === highlighted ? " active" : "";
+        if (p.on !== on) {
+          p.on = on;
+          p.rect.setAttribute("class", `port${on}`);
+          p.label.setAttribute("class", `port-label${on}`);
+        }
+        setText(p.label, state.forward && crossed.has(p.edge.id) ? p.edge.local_text : "", p.width, changed);
+      }
       const grad = shown.get(n.id);
-      const lines = [
-        ["name", n.name],
-        ["val", valueShown(n, at) ? n.value_text : "?"],
-        ["grad", grad ? grad.text : ""],
-        ["so-far", grad && grad.partial ? trace.so_far : ""],
-      ];
-      lines.forEach(([kind, text], k) => {
-        const t = CR.svg("text", { class: kind, x: cx, y: b.lines[k], ...(kind === "grad" ? { "data-grad": n.id } : {}) }, text);
-        g.append(t);
-        texts.push([t, b.body.w - 4]);
-      });
-      return g;
+      setText(item.val, valueShown(n, at) ? n.value_text : "?", item.width, changed);
+      setText(item.grad, grad ? grad.text : "", item.width, changed);
+      setText(item.soFar, grad && grad.partial ? trace.so_far : "", item.width, changed);
     });
-    svg.replaceChildren(defs, ...edges, ...nodes);
-    for (const [t, width] of texts) fit(t, width);
+    for (const [t, width] of changed) fit(t, width);
     CR.setText("graph-desc", describeGraph(active, at));
+    view.setFocus(focusOf(active, askedNow));
+  }
+
+  /** What the view follows: the active edge (its port, and the box its gradient goes to), or the asked node. */
+  function focusOf(active, askedNow) {
+    const port = (e) => trace.nodes[e.target].box.ports[e.slot];
+    if (askedNow && askedNow.kind === "node") {
+      const box = trace.nodes[askedNow.id].box;
+      return { anchor: box, source: box, label: "" };
+    }
+    const e = askedNow && askedNow.kind === "edge" ? trace.edges[askedNow.id] : active ? trace.edges[active.edge] : null;
+    if (!e) return null;
+    const source = trace.nodes[e.source];
+    // off screen, the source's button says what the edge has just sent it (never an answer still to compute)
+    const label = !ex && active ? active.text.sum : `from ${source.name}`;
+    return { anchor: port(e), source: source.box, label };
   }
 
   /** The graph in words, for a screen reader (the tables below hold every number). */
@@ -298,10 +405,17 @@
     const parts = [CR.el("p", { class: "note" }, "the line of generated code that does it:"),
       CR.el("pre", { id: "event-code", tabindex: "0" }, CR.el("code", {}, active.code))];
     if (typeof trace.program === "string" && Number.isInteger(active.code_line)) {
-      const lines = trace.program.split("\n").map((line, k) =>
-        CR.el("span", { class: k + 1 === active.code_line ? "line current" : "line" }, `${line}\n`));
-      parts.push(CR.el("details", {}, CR.el("summary", {}, "the whole program (forward, then one line per edge)"),
-        CR.el("pre", { class: "program", tabindex: "0" }, CR.el("code", {}, ...lines))));
+      if (!drawn.program) { // made once per lesson (and kept open or closed as the reader left it)
+        const lines = trace.program.split("\n").map((line) => CR.el("span", { class: "line" }, `${line}\n`));
+        drawn.program = { lines, current: null, details: CR.el("details", {},
+          CR.el("summary", {}, "the whole program (forward, then one line per edge)"),
+          CR.el("pre", { class: "program", tabindex: "0" }, CR.el("code", {}, ...lines))) };
+      }
+      const program = drawn.program;
+      if (program.current) program.current.className = "line";
+      program.current = program.lines[active.code_line - 1] || null;
+      if (program.current) program.current.className = "line current";
+      parts.push(program.details);
     }
     return CR.el("div", { class: "code-line" }, ...parts);
   }
@@ -318,12 +432,14 @@
         "data-mistake": f.mistake || "" }, f.text, f.note ? CR.el("span", { class: "hint" }, ` ${f.note}`) : null));
     }
     if (!at.current) {
-      out.push(CR.el("p", { class: "big", id: "ex-done" }, `Done! ${EXERCISE.score(ex.marks, ex.questions.length)}.`));
+      out.push(CR.el("p", { class: "big", id: "ex-done", tabindex: "-1" }, `Done! ${EXERCISE.score(ex.marks, ex.questions.length)}.`));
       return out;
     }
     const q = at.current;
-    const input = CR.el("input", { id: "ex-answer", type: "text", inputmode: "decimal", autocomplete: "off",
-      spellcheck: "false", "aria-describedby": "ex-error ex-feedback" });
+    // a full keyboard (no inputmode): an answer may be negative (−1.5, the minus sign the page prints, or -1.5)
+    // or a formula, and a phone's decimal pad has no minus sign
+    const input = CR.el("input", { id: "ex-answer", type: "text", autocomplete: "off", autocapitalize: "off",
+      spellcheck: "false", "aria-describedby": ex.feedback ? "ex-error ex-feedback" : "ex-error" });
     const form = CR.el("form", { id: "ex-form", class: "ex-form" },
       CR.el("label", { for: "ex-answer", class: "big", id: "ex-prompt" }, q.prompt),
       input, CR.el("button", { type: "submit", class: "primary", id: "btn-check" }, "Check"));
@@ -339,7 +455,11 @@
     return out;
   }
 
-  /** Send one answer for checking; a right one (or a second miss) reveals the step. */
+  /**
+   * Send one answer for checking; a right one (or a second miss) reveals the step. The Check button stays
+   * enabled while the mark is on its way (a focused button that disabled itself would drop the focus): a
+   * second press meanwhile is answered in words, not sent.
+   */
   async function submit(question, answer) {
     const error = document.getElementById("ex-error");
     const shownError = (message) => {
@@ -347,6 +467,10 @@
       error.hidden = !message;
       document.getElementById("ex-answer").setAttribute("aria-invalid", message ? "true" : "false");
     };
+    if (ex.pending) {
+      shownError("your answer: the last one is still being checked; a moment");
+      return;
+    }
     if (!answer.trim()) {
       shownError(`your answer: no value; allowed: a number (like −1.5) or a formula in the symbols ${question.symbols.join(", ")}`);
       return;
@@ -354,18 +478,22 @@
     const ticket = ++checking;
     const body = { lesson: trace.lesson, question: question.id, answer };
     if (ex.seed !== null) body.seed = ex.seed;
-    document.getElementById("btn-check").disabled = true;
+    ex.pending = true;
+    document.getElementById("btn-check").setAttribute("aria-busy", "true");
+    notes.clear("marks");
     let verdict;
     try {
       verdict = await CR.api("/api/exercise/check", body);
     } catch (err) {
       if (ticket === checking) {
-        document.getElementById("btn-check").disabled = false;
+        ex.pending = false;
+        document.getElementById("btn-check").removeAttribute("aria-busy");
         shownError(`your answer: ${err.message}`); // not an answer (nothing was counted): said on the field
       }
       return;
     }
     if (ticket !== checking) return; // the learner moved on (◀, Reset, another lesson) before the mark arrived
+    ex.pending = false;
     const tries = ex.tries + (verdict.correct ? 0 : 1);
     ex.feedback = Object.assign(EXERCISE.feedback(verdict, tries), { mistake: verdict.mistake });
     if (verdict.correct) {
@@ -377,8 +505,8 @@
     } else {
       ex.tries = tries;
     }
-    draw();
-    const next = document.getElementById("ex-answer");
+    draw({ step: true });
+    const next = document.getElementById("ex-answer") || document.getElementById("ex-done");
     if (next) next.focus();
   }
 
@@ -402,14 +530,23 @@
     document.getElementById("grads").replaceChildren(...rows);
   }
 
+  /** Every edge crossed so far, one line each, the last one marked; a step adds or takes away one line. */
   function drawDerivation() {
     const log = document.getElementById("log");
-    const shown = trace.events.slice(0, state.edge);
-    log.replaceChildren(
-      ...shown.map((e, n) =>
-        CR.el("p", { class: n === shown.length - 1 ? "deriv active" : "deriv" },
-          `${n + 1}. ${e.text.chain} = ${e.text.numbers}   ⇒ ${e.text.sum}`)),
-    );
+    const line = (n) => {
+      const e = trace.events[n];
+      return CR.el("p", { class: "deriv" }, `${n + 1}. ${e.text.chain} = ${e.text.numbers}   ⇒ ${e.text.sum}`);
+    };
+    const had = drawn.log;
+    if (state.edge === had + 1 && log.childElementCount === had) log.append(line(had));
+    else if (state.edge === had - 1 && log.childElementCount === had) log.lastElementChild.remove();
+    else if (state.edge !== had || log.childElementCount !== had) {
+      log.replaceChildren(...trace.events.slice(0, state.edge).map((_, n) => line(n)));
+    }
+    drawn.log = state.edge;
+    const active = log.querySelector(".deriv.active");
+    if (active) active.className = "deriv";
+    if (log.lastElementChild) log.lastElementChild.className = "deriv active";
     log.scrollTop = log.scrollHeight;
     const paths = document.getElementById("paths");
     if (state.forward && state.edge === trace.events.length && trace.events.length) {
@@ -437,7 +574,8 @@
     CR.writeState(url);
   }
 
-  function draw() {
+  /** Draw the state; `step`: the reader moved through the story, so the view follows again. */
+  function draw({ step = false } = {}) {
     const at = followMarks();
     writeUrl();
     const total = trace.events.length;
@@ -472,11 +610,12 @@
       ["btn-back", ex ? !ex.marks.length : state.edge === 0], ["btn-forward", !!state.forward],
     ].filter(([id, disabled]) => setDisabled(id, disabled)).map(([id]) => id);
     if (lostFocus.length) {
-      const next = [NEXT_FOCUS[lostFocus[0]], "ex-answer", "btn-reset"].map((id) => document.getElementById(id))
+      const next = NEXT_FOCUS[lostFocus[0]].map((id) => document.getElementById(id))
         .find((b) => b && !b.disabled && !b.hidden);
-      next.focus();
+      if (next) next.focus();
     }
     document.getElementById("lesson").value = state.lesson;
+    if (step) view.step();
   }
 
   // ----------------------------------------------------------------- controls
@@ -486,31 +625,51 @@
     if (ex) {
       ex.tries = 0;
       ex.feedback = null;
+      ex.pending = false;
     }
   }
 
   async function start() {
+    view = GRAPHVIEW.create(document.getElementById("graph-view"), document.getElementById("graph"), {
+      overview: document.getElementById("overview"), source: document.getElementById("btn-source"),
+      followButton: document.getElementById("btn-follow"),
+    });
+    document.getElementById("btn-zoom-in").addEventListener("click", () => view.zoomIn());
+    document.getElementById("btn-zoom-out").addEventListener("click", () => view.zoomOut());
+    document.getElementById("btn-whole").addEventListener("click", () => view.whole());
+    document.getElementById("btn-follow").addEventListener("click", () => view.follow());
+    for (const { key, text } of CR.strayParameters(KNOWN)) notes.set(key, text);
     try {
       const limits = await fetch("/api/limits").then((r) => r.json());
       const select = document.getElementById("lesson");
       select.replaceChildren(...limits.lessons.map((name) => CR.el("option", { value: name }, name)));
       exerciseLessons = limits.exercise_lessons;
       if (!limits.lessons.includes(state.lesson) && limits.lessons.length) {
-        lessonNote = `lesson in the address: “${state.lesson.slice(0, 24)}” is not a network to step through; ` +
-          `allowed: ${limits.lessons.join(", ")}. Showing ${limits.lessons.includes("wide") ? "wide" : limits.lessons[0]}.`;
-        state.lesson = limits.lessons.includes("wide") ? "wide" : limits.lessons[0];
+        const instead = limits.lessons.includes("wide") ? "wide" : limits.lessons[0];
+        notes.set("lesson", `lesson in the address: ${CR.quoted(state.lesson)} is not a network to step through; ` +
+          `allowed: ${limits.lessons.join(", ")}. Showing ${instead} instead.`);
+        state.lesson = instead;
       }
     } catch (err) {
       CR.showError("the explorer's server does not answer: is `chainrule serve` still running?");
       return;
     }
     if (state.mode && state.mode !== "exercise") {
-      lessonNote += `${lessonNote ? " " : ""}mode in the address: “${state.mode.slice(0, 24)}” is not a mode; allowed: exercise.`;
+      notes.set("mode", `mode in the address: ${CR.quoted(state.mode)} is not a mode; allowed: exercise. ` +
+        "Showing the step-through instead.");
       state.mode = "";
+    }
+    if (!exercising()) {
+      for (const key of ["seed", "marks"]) {
+        if (new URLSearchParams(window.location.search).has(key)) {
+          notes.set(key, `${key} in the address is read only in exercise mode (mode=exercise); ignored.`);
+        }
+      }
     }
     document.getElementById("lesson").addEventListener("change", (e) => {
       fromUrl = false;
       moved();
+      notes.clear("lesson", "mode", "forward", "edge", "seed", "marks");
       state.lesson = e.target.value;
       state.forward = 0;
       state.edge = 0;
@@ -519,6 +678,7 @@
     document.getElementById("exercise-switch").addEventListener("change", (e) => {
       fromUrl = false;
       moved();
+      notes.clear("mode", "forward", "edge", "seed", "marks");
       state.mode = e.target.checked ? "exercise" : "";
       state.seed = e.target.checked && ex === null ? state.seed : "";
       state.forward = 0;
@@ -528,14 +688,16 @@
     document.getElementById("btn-new-numbers").addEventListener("click", () => {
       fromUrl = false;
       moved();
+      notes.clear("seed", "marks");
       state.seed = String(Math.floor(Math.random() * 10000)); // any seed gives numbers to work by hand
       load();
     });
     const act = (change) => () => {
       if (!trace || trace.lesson !== state.lesson) return; // the lesson's answer has not arrived yet
       moved();
+      notes.clear("forward", "edge", "marks");
       change();
-      draw();
+      draw({ step: true });
     };
     document.getElementById("btn-forward").addEventListener("click", act(() => { state.forward = 1; }));
     document.getElementById("btn-backward").addEventListener("click", act(() => {

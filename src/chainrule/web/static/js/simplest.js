@@ -1,8 +1,12 @@
 // The simplest network (home page): i —w→ a, C = (a − y)², gradient descent on w.
 //
-// State (all in the URL): i, y, w (the starting weight), lr, and k, the number
-// of steps taken. Every change asks /api/simplest for the descent from w to
-// step k and draws the answer; this file computes no number itself.
+// State (all in the URL): i, y, w (the starting weight), lr, tol (the stop
+// rule's tolerance), and k, the number of steps taken. Every change asks
+// /api/simplest for the descent from w to step k with that tolerance and draws
+// the answer; this file computes no number itself. The verdict, the stop line
+// and every sentence are the lesson's, by its one rule (|dC/dw| < tol): where
+// the lesson's descent stops before step k, the page shows where it stopped,
+// says so, and Step is off until something changes.
 //
 // The controls come from the lesson's declaration (GET /api/lessons/simplest/params):
 // each field's label, bounds, and what it refuses are the library's own, so the
@@ -10,7 +14,10 @@
 // refuses is marked on its own field with its label and the allowed range, and
 // nothing is sent: the picture and the URL keep the last state that was drawn.
 // Nothing is clamped or rounded: the field holds exactly what is asked for, and
-// the slider beside it moves to the nearest of its stops.
+// the slider beside it moves to the nearest of its stops. Whatever else the
+// address holds that is not used as it stands (a key this page does not read,
+// a key given twice, a step past where the descent stops) is said in the notes
+// at the top, with what is shown instead, until that setting changes.
 //
 // Races: every request takes a ticket; a newer request or a reset makes older
 // answers stale, and a stale answer never reaches the picture, the history or
@@ -19,14 +26,17 @@
 
 (() => {
   // URL key → the declared parameter it sets. k (steps taken) is bounded by the declared most steps.
-  const FIELDS = { i: "input", y: "target", w: "weight", lr: "learning_rate" };
+  const FIELDS = { i: "input", y: "target", w: "weight", lr: "learning_rate", tol: "tolerance" };
   const COUNTER = { key: "k", param: "steps", label: "step" };
-  // The sliders' stops: two significant digits, over this many powers of ten below the largest allowed size
-  // (so the values near the defaults are as easy to reach as the far ones). A presentation choice, not a bound.
+  // The sliders' stops: two significant digits, over at least this many powers of ten below the largest allowed
+  // size, and down to the default (so the values near the defaults are as easy to reach as the far ones). A
+  // presentation choice, not a bound.
   const DECADES = 4;
   const DEBOUNCE_MS = 350; // a typed value is checked and sent once typing pauses (at once on Enter or leaving)
 
   let P = null; // parameter name → its declaration
+  const notes = CR.notes("notes");
+  let firstAnswer = true; // the first answer is the address's: where it differs from what was asked, a note says so
   const state = {}; // the values asked for (each valid)
   const invalid = new Set(); // URL keys whose field holds a value the declaration refuses
   const ladders = {}; // URL key → the slider's stops
@@ -75,8 +85,9 @@
     } else {
       const top = Math.max(Math.abs(p.low), Math.abs(p.high));
       const e0 = Math.floor(Math.log10(top));
+      const low = p.default ? Math.min(e0 - DECADES, Math.floor(Math.log10(Math.abs(p.default)))) : e0 - DECADES;
       const sizes = [];
-      for (let e = e0 - DECADES; e <= e0; e++) {
+      for (let e = low; e <= e0; e++) {
         for (let m = 10; m < 100; m++) sizes.push(Number(`${m}e${e - 1}`));
       }
       values = [...sizes.map((v) => -v).reverse(), 0, ...sizes];
@@ -106,8 +117,9 @@
         id: `slide-${key}`, type: "range", min: 0, max: ladders[key].length - 1, step: 1,
         "aria-label": `${label}, slider`, "data-param": name,
       });
+      // a full keyboard (no inputmode="decimal"): a phone's decimal pad has no minus sign
       const field = CR.el("input", {
-        id: `in-${key}`, type: "text", inputmode: "decimal", autocomplete: "off", spellcheck: "false",
+        id: `in-${key}`, type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false",
         "aria-describedby": `err-${key}`, title: `${label}: ${p.allowed}`, "data-param": name,
       });
       rows.push(CR.el("div", { class: "control", "data-key": key },
@@ -164,6 +176,7 @@
   function changed(key, value) {
     state[key] = value;
     state.k = 0; // a new start: the trail begins again
+    notes.clear(key, "k");
     placeSlider(key);
     stopRun();
     refresh();
@@ -189,15 +202,16 @@
     const raw = params.has(COUNTER.key) ? params.get(COUNTER.key) : "0";
     const result = check(steps, `${COUNTER.label} (${COUNTER.key} in the address)`, raw);
     state.k = result.error ? 0 : result.value;
-    markCounter(result.error);
+    if (result.error) notes.set(COUNTER.key, `${result.error}; showing step 0 instead.`);
+    for (const { key, text } of CR.strayParameters([...Object.keys(FIELDS), COUNTER.key])) notes.set(key, text);
   }
 
-  function markCounter(message) {
-    const err = document.getElementById("err-k");
-    err.textContent = message || "";
-    err.hidden = !message;
-    if (message) invalid.add(COUNTER.key); else invalid.delete(COUNTER.key);
-    document.querySelector("main").dataset.invalid = [...invalid].join(",");
+  /** What the lesson's descent did with the step asked for, when it stopped before it: said, never silent. */
+  function stoppedBefore(asked, d) {
+    const why = d.stopped === "diverged" ? "diverging for certain"
+      : d.stopped === "converged" ? "|dC/dw| fell below the tolerance tol" : d.stopped;
+    return `${COUNTER.label} ${asked} (${COUNTER.key} in the address): the lesson's descent stopped at step ` +
+      `${d.current.step} (${why}: the line under the readout), so step ${d.current.step} is shown.`;
   }
 
   // ----------------------------------------------------------------- the API
@@ -213,7 +227,8 @@
     main.dataset.busy = "1";
     try {
       data = await CR.api("/api/simplest", {
-        input: asking.i, target: asking.y, weight: asking.w, learning_rate: asking.lr, steps: asking.k, tolerance: 0,
+        input: asking.i, target: asking.y, weight: asking.w, learning_rate: asking.lr, steps: asking.k,
+        tolerance: asking.tol,
       });
     } catch (err) {
       if (ticket === asked) {
@@ -226,12 +241,16 @@
     if (ticket !== asked) return null; // a newer request or a reset came after this one
     main.dataset.busy = "0";
     CR.showError("");
-    // A diverging run stops early: the step counter follows what was really computed.
+    // A run that diverges or reaches the tolerance stops early: the step counter follows what was computed,
+    // and when that is not what the address asked for, a note says so.
+    if (firstAnswer && data.current.step < asking.k) notes.set(COUNTER.key, stoppedBefore(asking.k, data));
+    firstAnswer = false;
     asking.k = data.current.step;
     state.k = data.current.step;
     last = data;
     CR.writeState(asking); // the URL holds exactly what is drawn
     draw(data);
+    CR.firstNumber();
     return data;
   }
 
@@ -274,22 +293,33 @@
     const plot = document.getElementById("parabola");
     plot.setAttribute("aria-label", d.plot_description);
     CR.setText("parabola-desc", d.plot_description);
-    drawParabola(d);
+    PARABOLA.draw(plot, d);
     drawLimits(d);
   }
 
-  /** Step and Run stop where the engine stopped or at the declared most steps, and say so. */
+  /**
+   * Step and Run stop where the lesson's descent stopped (diverging, or |dC/dw| below tol) or at the declared most
+   * steps, and say so. A Step button that disables itself hands its focus to the line that says why: never to
+   * Reset, which the next Enter would press.
+   */
   function drawLimits(d) {
     const most = P[COUNTER.param].high;
     const atMost = d.current.step >= most;
     const stepButton = document.getElementById("btn-step");
-    const wasFocused = document.activeElement === stepButton;
-    stepButton.disabled = d.stopped === "diverged" || atMost;
-    if (wasFocused && stepButton.disabled) document.getElementById("btn-reset").focus();
+    const runButton = document.getElementById("btn-run");
+    const wasFocused = document.activeElement === stepButton || document.activeElement === runButton;
+    const ended = d.stopped === "diverged" || d.stopped === "converged";
+    stepButton.disabled = ended || atMost;
+    runButton.disabled = ended || atMost;
     let note = "";
-    if (d.stopped === "diverged") note = "Step is off: the descent diverged (above). Lower lr, or Reset to see it again.";
-    else if (atMost) note = `Step is off: ${most} steps is the most the lesson takes (${P[COUNTER.param].allowed}).`;
+    if (d.stopped === "diverged") note = "Step and Run are off: the descent diverged (the line above). Lower lr, or Reset to see it again.";
+    else if (d.stopped === "converged") {
+      note = "Step and Run are off: the lesson's stop rule ended the descent here, |dC/dw| below the tolerance tol " +
+        "(the line above). A smaller tol lets it go on.";
+    } else if (atMost) note = `Step and Run are off: ${most} steps is the most the lesson takes (${P[COUNTER.param].allowed}).`;
     CR.setText("limit-note", note);
+    if (wasFocused && stepButton.disabled) document.getElementById("limit-note").focus();
+    document.querySelector("main").dataset.ended = ended || atMost ? "1" : "0";
   }
 
   function drawVerdict(d) {
@@ -345,56 +375,22 @@
     wrap.scrollTop = wrap.scrollHeight;
   }
 
-  /** The parabola over every step (the view follows the point); a logarithmic cost axis once the point flew off. */
-  function drawParabola(d) {
-    if (!window.Plotly) return;
-    const c = d.current;
-    const [low, high] = d.plot_range;
-    const log = d.cost_axis === "log";
-    const peak = Math.max(...d.parabola.cost);
-    const traces = [
-      { x: d.parabola.w, y: d.parabola.cost, mode: "lines", name: "C(w)", line: { color: "#5f6c7b", width: 2 }, hoverinfo: "skip" },
-      {
-        x: d.steps.map((s) => s.parameters.w), y: d.steps.map((s) => s.cost), mode: "lines+markers", name: "steps",
-        line: { color: "#9bb7e8", width: 1, dash: "dot" }, marker: { color: "#2f6fdd", size: 6 },
-        hovertemplate: "w = %{x:.6g}<br>C = %{y:.6g}<extra></extra>",
-      },
-      {
-        x: d.tangent.w, y: d.tangent.cost.map((v) => (log && v <= 0 ? null : v)), mode: "lines", name: "tangent",
-        line: { color: "#c53030", width: 2, dash: "dash" }, hoverinfo: "skip",
-      },
-      {
-        x: [c.weight], y: [c.cost], mode: "markers", name: "now",
-        marker: { color: "#c53030", size: 12, line: { color: "#fff", width: 2 } },
-        hovertemplate: "w = %{x:.6g}<br>C = %{y:.6g}<extra></extra>",
-      },
-    ];
-    if (!log) {
-      traces.push({
-        x: [d.optimum_weight], y: [0], mode: "markers", name: "minimum w*",
-        marker: { symbol: "star", color: "#1d8a4e", size: 13 }, hovertemplate: "w* = %{x:.6g}<extra></extra>",
-      });
-    }
-    const yaxis = log
-      ? { title: { text: "C(w), log scale" }, type: "log", gridcolor: "#eef1f5" }
-      : { title: { text: "C(w)" }, range: [-0.06 * peak, peak * 1.05], gridcolor: "#eef1f5" };
-    const layout = Object.assign({}, CR.PLOT_LAYOUT, {
-      xaxis: { title: { text: "w" }, range: [low, high], zeroline: false, gridcolor: "#eef1f5" },
-      yaxis,
-      uirevision: `${d.input}|${d.target}|${d.initial_weight}|${d.learning_rate}|${d.cost_axis}`,
-    });
-    Plotly.react("parabola", traces, layout, CR.PLOT_CONFIG);
-  }
-
   // ----------------------------------------------------------------- controls
   function stopRun() {
     running = false;
     CR.setText("btn-run", "Run");
   }
 
+  /** Step and Run while a field is refused: nothing is sent, and the page says why. */
+  function waiting() {
+    const names = [...invalid].map((key) => labelOf(P[FIELDS[key]]));
+    CR.setText("limit-note", `Nothing is sent while ${names.join(" and ")} ${names.length > 1 ? "hold values" : "holds a value"} ` +
+      "that is not allowed (said under the field).");
+  }
+
   async function run() {
     if (running) return stopRun();
-    if (invalid.size) return;
+    if (invalid.size) return waiting();
     running = true;
     CR.setText("btn-run", "Pause");
     const most = P[COUNTER.param].high;
@@ -413,7 +409,6 @@
   }
 
   async function start() {
-    CR.whenPlotly(() => { if (last) drawParabola(last); });
     let declared;
     try {
       declared = await fetch("/api/lessons/simplest/params").then((r) => {
@@ -429,16 +424,25 @@
     readUrl();
     document.getElementById("btn-step").addEventListener("click", () => {
       stopRun();
+      if (invalid.size) return waiting();
+      notes.clear(COUNTER.key);
       state.k = Math.min(P[COUNTER.param].high, state.k + 1);
       refresh();
     });
     document.getElementById("btn-run").addEventListener("click", run);
     document.getElementById("btn-reset").addEventListener("click", () => {
       stopRun();
+      if (invalid.size) return waiting();
+      notes.clear(COUNTER.key);
       state.k = 0;
-      markCounter("");
       refresh();
     });
+    let width = 0;
+    new ResizeObserver(() => { // the chart is drawn in screen px: again when its box changes width
+      const now = document.getElementById("parabola").clientWidth;
+      if (now !== width && last) PARABOLA.draw(document.getElementById("parabola"), last);
+      width = now;
+    }).observe(document.getElementById("parabola"));
     refresh();
   }
 
