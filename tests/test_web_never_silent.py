@@ -13,8 +13,10 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
 from browser_checks import axe_violations
@@ -227,3 +229,14 @@ def test_an_edge_in_the_address_in_exercise_mode_is_said_to_be_ignored(visit):
     expect(note(page, "edge")).to_have_text("edge in the address is not read in exercise mode: the marks say how far "
                                             "the learner got (here: 1 of 8 answered).")
     expect(note(page, "forward")).to_contain_text("forward in the address is not read in exercise mode")
+
+
+def test_the_exercise_writes_its_given_numbers_with_the_minus_sign_it_takes(visit, base_url):
+    given = httpx.post(base_url + "/api/exercise/steps", json={"lesson": "wide", "seed": 3}).json()["given"]
+    negative = next(g for g in given if g["value"] < 0)
+    v = visit()
+    page = v.goto("/backprop?lesson=wide&mode=exercise&seed=3")
+    expect(page.locator("main")).to_have_attribute("data-mode", "exercise")
+    text = page.locator("#ex-bar .note").first.text_content()
+    assert f"{negative['symbol']} = −{abs(negative['value'])!r}" in text, text
+    assert not re.search(r"-\d", text), text

@@ -217,7 +217,7 @@ def test_a_pinch_zooms_on_a_touch_screen(browser, base_url):
         context.close()
 
 
-def test_the_overview_moves_the_view_and_the_source_button_goes_to_the_source(visit):
+def test_the_overview_moves_the_view_and_the_source_button_goes_to_the_source(visit, screenshots):
     trace = stepper.trace_lesson("recurrent")
     v = visit(NARROW)
     v.page.emulate_media(reduced_motion="reduce")
@@ -231,6 +231,7 @@ def test_the_overview_moves_the_view_and_the_source_button_goes_to_the_source(vi
     pointer = page.locator("#btn-source")
     expect(pointer).to_be_visible()
     expect(pointer).to_contain_text(event["text"]["sum"])
+    screenshot(page, screenshots, "backprop-phone-long-edge")
     pointer.click()
     settled(page)
     found = page.evaluate(MEASURE, {"edge": event["edge"], "source": event["source"]})

@@ -422,7 +422,8 @@
 
   /** The exercise's question now, the answer box, and what the last answer got. */
   function exercisePanel(at) {
-    const given = ex.given.map((g) => `${g.symbol} = ${g.value}`).join(", ");
+    // the givens as the page writes every number: a real minus sign (the answer box takes it back as typed)
+    const given = ex.given.map((g) => `${g.symbol} = ${String(g.value).replace(/^-/, "−")}`).join(", ");
     const out = [CR.el("p", { class: "note" },
       `Your numbers${ex.seed === null ? " (the lesson's own)" : ` (seed ${ex.seed})`}: ${given}. ` +
       "Answer with a number, to 3 significant digits, or a formula in these symbols.")];
