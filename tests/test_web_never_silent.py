@@ -240,3 +240,25 @@ def test_the_exercise_writes_its_given_numbers_with_the_minus_sign_it_takes(visi
     text = page.locator("#ex-bar .note").first.text_content()
     assert f"{negative['symbol']} = −{abs(negative['value'])!r}" in text, text
     assert not re.search(r"-\d", text), text
+
+
+# a count of one with a plural noun: "1 steps", "1 features"
+ONE_PLURAL = re.compile(r"(?<![\d.,·])\b1 (?:steps|edges|features|neurons|points|paths|nodes|questions|operations|tries|marks)\b")
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/?lr=0.2222222222222222&k=1&x=1", "/?k=1&k=2",
+    "/backprop?lesson=simplest&forward=1&edge=1", "/backprop?lesson=simplest&mode=exercise&seed=3&marks=r",
+    "/backprop?lesson=simplest&mode=exercise&seed=3&marks=rrrrrrra",
+])
+def test_the_pages_own_words_count_one_in_the_singular(visit, path):
+    # the lesson's own lines (#stop-line, #lr-lines) and the chart's description (#parabola-desc, viz.descent's)
+    # are the library's text, checked with the library
+    v = visit()
+    page = v.goto(path)
+    expect(page.locator("main")).to_have_attribute("data-busy", "0")
+    page.wait_for_timeout(200)
+    text = page.evaluate("""() => { const c = document.body.cloneNode(true);
+        for (const id of ['stop-line', 'lr-lines', 'parabola-desc']) { const e = c.querySelector('#' + id); if (e) e.remove(); }
+        return c.innerText || c.textContent; }""")
+    assert not ONE_PLURAL.search(text), ONE_PLURAL.search(text).group(0)
