@@ -170,7 +170,7 @@ def test_a_parameter_that_is_zero_has_no_relative_step_rather_than_an_infinite_o
     r = rank([("w", 0.5, 0.2), ("b", 0.0, 0.0)], learning_rate=0.1)
     assert r.parameters[1].relative_step is None and r.parameters[1].rank_by_relative_step is None
     # the verdict says why b has none, instead of ranking it
-    assert "b is left out of |Δp|/|p| (it is 0)" in r.verdict() and "b changes most" not in r.verdict()
+    assert "b is left out of |Δθ|/|θ| (it is 0)" in r.verdict() and "b changes most" not in r.verdict()
 
 
 def test_gradients_equal_up_to_rounding_are_one_tie():
@@ -183,7 +183,7 @@ def test_gradients_equal_up_to_rounding_are_one_tie():
 def test_no_gradient_at_all_says_descent_cannot_move_and_why():
     r = rank([("w", -0.5, 0.0), ("b", 0.0, 0.0)], learning_rate=0.5, reason="the ReLU is off")
     assert r.no_gradient
-    assert r.verdict() == ("No gradient reaches any parameter: every ∂C/∂p is 0, so descent cannot move: "
+    assert r.verdict() == ("No gradient reaches any parameter: every ∂C/∂θ is 0, so descent cannot move: "
                            "the ReLU is off.")
     assert "sensitive" not in r.verdict()
 

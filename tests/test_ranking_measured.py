@@ -1,5 +1,5 @@
 """Which weight matters most, honestly (issue 23 §8): the predicted −lr·g² beside the change measured by moving
-each weight alone, ranked by the measured decrease; |Δp|/|p| only where |p| is not near 0, and said why."""
+each weight alone, ranked by the measured decrease; |Δθ|/|θ| only where |p| is not near 0, and said why."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_a_step_too_long_for_the_tangent_is_ranked_by_what_it_does():
     by_name = {p.name: p for p in ranking.parameters}
     assert by_name["w"].predicted_change == pytest.approx(-28.8) and by_name["u"].predicted_change == pytest.approx(-0.8)
     assert by_name["w"].measured_change == pytest.approx(23.04) and by_name["u"].measured_change == pytest.approx(-0.64)
-    assert [p.name for p in ranking.parameters] == ["u", "w"]  # by the measured decrease, not by |∂C/∂p|
+    assert [p.name for p in ranking.parameters] == ["u", "w"]  # by the measured decrease, not by |∂C/∂θ|
     assert [p.name for p in ranking.largest_decrease] == ["u"] and [p.name for p in ranking.most_sensitive] == ["w"]
     verdict = ranking.verdict()
     assert "u lowers the cost most" in verdict and "C changes by −0.64, measured" in verdict
@@ -94,14 +94,14 @@ def test_near_zero_parameters_have_no_relative_step_and_the_verdict_says_why():
     r = rank([("w", 2.0, 1.0), ("tiny", 1e-9, 1.0), ("b", 0.0, 1.0), ("small", 0.01, 1.0)], learning_rate=0.1)
     near = {p.name for p in r.parameters if p.near_zero}
     assert near == {"tiny", "b"} and all(p.relative_step is None for p in r.parameters if p.near_zero)
-    assert 1e-9 < NEAR_ZERO * 2.0 < 0.01  # the rule: under NEAR_ZERO of the largest |p|
+    assert 1e-9 < NEAR_ZERO * 2.0 < 0.01  # the rule: under NEAR_ZERO of the largest |θ|
     assert [p.name for p in r.largest_relative_step] == ["small"]  # 0.1/0.01, the largest among those shown
     rows = {row[0]: row for row in r.rows()}
-    assert rows["tiny"][6] == rows["b"][6] == "— (p ≈ 0)" and rows["small"][6] == "10"
+    assert rows["tiny"][6] == rows["b"][6] == "— (θ ≈ 0)" and rows["small"][6] == "10"
     verdict = r.verdict()
-    assert ("tiny and b are left out of |Δp|/|p| (|tiny| = 1·10⁻⁹, |b| = 0: under 0.001 of the largest |p|, 2): "
+    assert ("tiny and b are left out of |Δθ|/|θ| (|tiny| = 1·10⁻⁹, |b| = 0: under 0.001 of the largest |θ|, 2): "
             "near 0 the ratio blows up") in verdict
-    assert "relative to its size, small changes most (|Δp|/|p| = 10)" in verdict
+    assert "relative to its size, small changes most (|Δθ|/|θ| = 10)" in verdict
 
 
 def test_every_lesson_ranking_shows_the_prediction_beside_the_measurement():
@@ -109,7 +109,7 @@ def test_every_lesson_ranking_shows_the_prediction_beside_the_measurement():
     section = ranking_section(d.steps)
     assert "At step 0 the change is measured" in section.lines[0]
     assert [row[1].split(": ")[1].startswith("≈") for row in section.table.rows] == [False, True, True, True]
-    assert d.steps[0].ranking.columns()[4:6] == ["ΔC ≈ −lr·(∂C/∂p)²", "ΔC measured"]
+    assert d.steps[0].ranking.columns()[4:6] == ["ΔC ≈ −lr·(∂C/∂θ)²", "ΔC measured"]
 
 
 def test_a_clipped_step_is_predicted_and_measured_as_taken():
@@ -118,7 +118,7 @@ def test_a_clipped_step_is_predicted_and_measured_as_taken():
     clipped = recurrent.descent(1.2, 0.2, sequence, recurrent.PARAMS["target"].default, 0.5, 1, clip=1.0)
     first = clipped.steps[0]
     ranking = first.ranking
-    assert ranking.custom_step and ranking.columns()[3:5] == ["Δp", "ΔC ≈ ∂C/∂p·Δp"]
+    assert ranking.custom_step and ranking.columns()[3:5] == ["Δθ", "ΔC ≈ ∂C/∂θ·Δθ"]
     moved = {p.name: p.step for p in ranking.parameters}
     assert math.hypot(*moved.values()) == pytest.approx(0.5 * 1.0)  # lr·c: the clipped step
     for p in ranking.parameters:

@@ -70,6 +70,7 @@ class DeltaForm:
     engine_grad_W: list[np.ndarray]  # what backprop accumulated on the weight nodes
     weight_names: list[list[list[str]]]
     names_a: list[list[str]]
+    linear: list[bool] = field(default_factory=list)  # per layer: a = z (no activation, so no f′ to write)
 
     @property
     def max_difference(self) -> float:
@@ -86,15 +87,17 @@ class DeltaForm:
         lines = []
         for k in range(L - 1, -1, -1):
             d, s = self.deltas[k][0], self.slopes[k][0]
+            # a linear link (a = z) has no activation: no f′ is written, rather than f′ = 1 in a chain without one
+            slope = "" if self.linear and self.linear[k] else f" · f′(z{subscript(k + 1)})"
+            slope_value = "" if slope == "" else f" · {factor(s)}"
             if k == L - 1:
-                lines.append(
-                    f"δ{subscript(k + 1)} = ∂C/∂{self.names_a[k][0]} · f′(z{subscript(k + 1)}) = {factor(self.grad_a_last[0])} · {factor(s)} = {num(d)}"
-                )
+                head = f"δ{subscript(k + 1)} = ∂C/∂{self.names_a[k][0]}{slope}"
+                lines.append(f"{head} = {factor(self.grad_a_last[0])}{slope_value} = {num(d)}" if slope else f"{head} = {num(d)}")
             else:
                 w_next = self.weight_names[k + 1][0][0]
                 lines.append(
-                    f"δ{subscript(k + 1)} = δ{subscript(k + 2)} · {w_next} · f′(z{subscript(k + 1)}) = "
-                    f"{factor(self.deltas[k + 1][0])} · {factor(self.W[k + 1][0, 0])} · {factor(s)} = {num(d)}"
+                    f"δ{subscript(k + 1)} = δ{subscript(k + 2)} · {w_next}{slope} = "
+                    f"{factor(self.deltas[k + 1][0])} · {factor(self.W[k + 1][0, 0])}{slope_value} = {num(d)}"
                 )
             prev = "i" if k == 0 else self.names_a[k - 1][0]
             prev_value = self.inputs[0] if k == 0 else self.a[k - 1][0]
@@ -164,4 +167,5 @@ def delta_form(inputs: list, layers: list[LayerNodes], cost: Value) -> DeltaForm
     engine = [np.array([[grads.get(w, 0.0) for w in row] for row in layer.weights]) for layer in layers]
     names = [[[w.label for w in row] for row in layer.weights] for layer in layers]
     names_a = [[v.label or "a" for v in layer.a] for layer in layers]
-    return DeltaForm(a0, W, a, slopes, grad_a_last, deltas, grad_W, engine, names, names_a)
+    linear = [all(av is zv for av, zv in zip(layer.a, layer.z)) for layer in layers]
+    return DeltaForm(a0, W, a, slopes, grad_a_last, deltas, grad_W, engine, names, names_a, linear)

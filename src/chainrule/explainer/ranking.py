@@ -1,20 +1,21 @@
 """Which weight matters most this step: each parameter's step, the change in cost it predicts, and the one measured.
 
-Gradient descent moves every parameter by
+Gradient descent moves every parameter θ (a weight or a bias; θ, because p is
+a probability in the softmax lesson: one symbol, one meaning) by
 
-    Δp = −lr · ∂C/∂p
+    Δθ = −lr · ∂C/∂θ
 
 Near the current point the cost is almost a straight line in each parameter,
-so moving p *alone* by Δp changes the cost by about
+so moving θ *alone* by Δθ changes the cost by about
 
-    ΔC ≈ ∂C/∂p · Δp = −lr · (∂C/∂p)²          (the prediction)
+    ΔC ≈ ∂C/∂θ · Δθ = −lr · (∂C/∂θ)²          (the prediction)
 
 With one learning rate for all, the prediction ranks the parameters exactly
-as |∂C/∂p| does: it says nothing a gradient does not. So the ranking also
+as |∂C/∂θ| does: it says nothing a gradient does not. So the ranking also
 *measures* the change: the cost rebuilt with that one parameter moved by its
 step and every other left where it is,
 
-    ΔC = C(p + Δp, the others unchanged) − C        (the measurement)
+    ΔC = C(θ + Δθ, the others unchanged) − C        (the measurement)
 
 and ranks the parameters by the measured decrease, largest first. The two
 agree for small steps; where they part, the cost is curved over the length of
@@ -25,9 +26,9 @@ ranking is the prediction's, and says so (``measured``).
 
 How much a step changes the parameter itself is another matter: a step of 0.1
 is a lot for a weight of 0.5 and little for a weight of 10, so the relative
-step |Δp| / |p| is ranked too. Near p = 0 that ratio blows up (a bias of 0
-changes "infinitely"), which says that p is small, not that it matters. It is
-shown only where |p| is at least ``NEAR_ZERO`` times the largest |p| of the
+step |Δθ| / |θ| is ranked too. Near θ = 0 that ratio blows up (a bias of 0
+changes "infinitely"), which says that θ is small, not that it matters. It is
+shown only where |θ| is at least ``NEAR_ZERO`` times the largest |θ| of the
 parameters (0 is always near 0), and the verdict says which ones it left out
 and why.
 
@@ -48,7 +49,7 @@ from .format import ROUNDING, is_rounding_zero, num
 
 __all__ = ["NEAR_ZERO", "RankedParameter", "Ranking", "rank"]
 
-# |p| below this fraction of the largest |p| is near 0: its relative step |Δp|/|p| is not shown (it blows up there).
+# |θ| below this fraction of the largest |θ| is near 0: its relative step |Δθ|/|θ| is not shown (it blows up there).
 NEAR_ZERO = 1e-3
 
 # Significant digits of a change of cost: enough to set the prediction beside the measurement.
@@ -63,14 +64,14 @@ class RankedParameter:
     name: str
     value: float
     gradient: float
-    step: float  # Δp = −lr·∂C/∂p (or the step the descent takes, e.g. a clipped one)
-    predicted_change: float  # ΔC ≈ ∂C/∂p·Δp = −lr·(∂C/∂p)²
-    measured_change: float | None  # C(p + Δp, the others unchanged) − C; None: not measured, or no number came
-    relative_step: float | None  # |Δp| / |p|; None where |p| is near 0 (``near_zero``)
-    near_zero: bool  # |p| < NEAR_ZERO × the largest |p|: no relative step
-    rank_by_gradient: int  # 1 = largest |∂C/∂p| (ties share a rank)
+    step: float  # Δθ = −lr·∂C/∂θ (or the step the descent takes, e.g. a clipped one)
+    predicted_change: float  # ΔC ≈ ∂C/∂θ·Δθ = −lr·(∂C/∂θ)²
+    measured_change: float | None  # C(θ + Δθ, the others unchanged) − C; None: not measured, or no number came
+    relative_step: float | None  # |Δθ| / |θ|; None where |θ| is near 0 (``near_zero``)
+    near_zero: bool  # |θ| < NEAR_ZERO × the largest |θ|: no relative step
+    rank_by_gradient: int  # 1 = largest |∂C/∂θ| (ties share a rank)
     rank_by_decrease: int  # 1 = lowers C most: measured where measured, else predicted
-    rank_by_relative_step: int | None  # 1 = largest |Δp|/|p|; None where |p| is near 0
+    rank_by_relative_step: int | None  # 1 = largest |Δθ|/|θ|; None where |θ| is near 0
 
     @property
     def decrease(self) -> float:
@@ -93,13 +94,13 @@ class Ranking:
     reason: str = ""  # why no gradient reaches the parameters, when none does
     cost: float | None = None  # C before the step: what a measured change is rounding next to
     measured: bool = False  # the changes were measured (a forward pass per parameter), not only predicted
-    custom_step: bool = False  # the steps are not −lr·∂C/∂p (e.g. clipped): the prediction is ∂C/∂p·Δp
+    custom_step: bool = False  # the steps are not −lr·∂C/∂θ (e.g. clipped): the prediction is ∂C/∂θ·Δθ
     # Read by the verdict, the table and the JSON of every step: found once (``__post_init__``).
-    no_gradient: bool = field(init=False, repr=False)  # every ∂C/∂p is 0: descent cannot move any parameter
-    most_sensitive: list[RankedParameter] = field(init=False, repr=False)  # the largest |∂C/∂p| (ties: several)
+    no_gradient: bool = field(init=False, repr=False)  # every ∂C/∂θ is 0: descent cannot move any parameter
+    most_sensitive: list[RankedParameter] = field(init=False, repr=False)  # the largest |∂C/∂θ| (ties: several)
     largest_decrease: list[RankedParameter] = field(init=False, repr=False)  # alone, lowers C most (ties: several)
-    largest_relative_step: list[RankedParameter] = field(init=False, repr=False)  # the largest |Δp|/|p|
-    near_zero: list[RankedParameter] = field(init=False, repr=False)  # left out of |Δp|/|p|
+    largest_relative_step: list[RankedParameter] = field(init=False, repr=False)  # the largest |Δθ|/|θ|
+    near_zero: list[RankedParameter] = field(init=False, repr=False)  # left out of |Δθ|/|θ|
 
     def __post_init__(self) -> None:
         ps = self.parameters
@@ -115,11 +116,11 @@ class Ranking:
         return [p for p in self.parameters if self.measured and p.measured_change is None]
 
     def _prediction(self) -> str:
-        return "∂C/∂p·Δp" if self.custom_step else "−lr·(∂C/∂p)²"
+        return "∂C/∂θ·Δθ" if self.custom_step else "−lr·(∂C/∂θ)²"
 
     def columns(self) -> list[str]:
-        step = "Δp" if self.custom_step else "Δp = −lr·∂C/∂p"
-        return ["parameter", "value", "∂C/∂p", step, f"ΔC ≈ {self._prediction()}", "ΔC measured", "|Δp|/|p|",
+        step = "Δθ" if self.custom_step else "Δθ = −lr·∂C/∂θ"
+        return ["parameter", "value", "∂C/∂θ", step, f"ΔC ≈ {self._prediction()}", "ΔC measured", "|Δθ|/|θ|",
                 "rank"]
 
     def rows(self) -> list[list[str]]:
@@ -132,7 +133,7 @@ class Ranking:
                 num(p.step),
                 num(p.predicted_change, CHANGE_DIGITS),
                 self._measured_text(p, scale),
-                "— (p ≈ 0)" if p.near_zero else num(p.relative_step, 3),
+                "— (θ ≈ 0)" if p.near_zero else num(p.relative_step, 3),
                 str(p.rank_by_decrease),
             ]
             for p in self.parameters
@@ -145,7 +146,7 @@ class Ranking:
 
     def verdict(self) -> str:
         if self.no_gradient:
-            text = "No gradient reaches any parameter: every ∂C/∂p is 0, so descent cannot move"
+            text = "No gradient reaches any parameter: every ∂C/∂θ is 0, so descent cannot move"
             return text + (f": {self.reason}." if self.reason else ".")
         text = self._measured_verdict() if self.measured else self._predicted_verdict()
         return text + self._relative_verdict() + "."
@@ -158,7 +159,7 @@ class Ranking:
             return (f"The cost is most sensitive to {names} (|∂C/∂{names}| = {size}): its step is predicted to "
                     f"lower C most, by {num(-top[0].predicted_change, CHANGE_DIGITS)} ({self._prediction()}, "
                     "not measured at this step)")
-        return (f"{names} tie (their gradients are equal up to rounding, |∂C/∂p| = {size}): their steps are "
+        return (f"{names} tie (their gradients are equal up to rounding, |∂C/∂θ| = {size}): their steps are "
                 f"predicted to lower C alike ({self._prediction()}, not measured at this step)")
 
     def _measured_verdict(self) -> str:
@@ -189,7 +190,7 @@ class Ranking:
                         f"({predicted} predicted by {self._prediction()})")
             if {p.name for p in self.most_sensitive} != {p.name for p in best}:
                 text += (f"; the prediction alone would rank {_names([p.name for p in self.most_sensitive])} "
-                         "first (the largest |∂C/∂p|), but over the length of that step the cost curves away "
+                         "first (the largest |∂C/∂θ|), but over the length of that step the cost curves away "
                          "from its tangent")
         if self.overflowed:
             text += (f"; moving {_names([p.name for p in self.overflowed])} alone gave no number for C (it "
@@ -201,7 +202,7 @@ class Ranking:
         relative = self.largest_relative_step
         if relative and {p.name for p in relative} != {p.name for p in self.largest_decrease}:
             text += (f"; relative to its size, {_names([p.name for p in relative])} changes most "
-                     f"(|Δp|/|p| = {num(relative[0].relative_step, 3)})")
+                     f"(|Δθ|/|θ| = {num(relative[0].relative_step, 3)})")
         near = self.near_zero
         if near:
             one = len(near) == 1
@@ -211,15 +212,15 @@ class Ranking:
                 largest = max(abs(p.value) for p in self.parameters)
                 sizes = (", ".join(f"|{p.name}| = {num(abs(p.value))}" for p in near[:3])
                          + (", …" if len(near) > 3 else "")
-                         + f": under {num(NEAR_ZERO)} of the largest |p|, {num(largest)}")
-            text += (f"; {_names([p.name for p in near])} {'is' if one else 'are'} left out of |Δp|/|p| ({sizes}): "
+                         + f": under {num(NEAR_ZERO)} of the largest |θ|, {num(largest)}")
+            text += (f"; {_names([p.name for p in near])} {'is' if one else 'are'} left out of |Δθ|/|θ| ({sizes}): "
                      "near 0 the ratio blows up and says only that the parameter is small")
         return text
 
     def short(self) -> str:
         """The verdict in a few words, for one row of a per-step table: 'w₂: −0.00262', 'w₂: ≈ −0.00265'.
 
-        A measured change is written as it is; a predicted one (−lr·(∂C/∂p)², at a step where nothing was
+        A measured change is written as it is; a predicted one (−lr·(∂C/∂θ)², at a step where nothing was
         measured) with ≈ before it.
         """
         if self.no_gradient:
@@ -287,9 +288,9 @@ def rank(parameters: list[tuple[str, float, float]], learning_rate: float, reaso
     """Rank ``(name, value, gradient)`` triples for a step of size ``learning_rate``.
 
     ``reason``: what to say when no gradient reaches any parameter (e.g. "the ReLU is off").
-    ``cost``: C before the step. ``steps``: each parameter's step Δp, when it is not −lr·∂C/∂p (e.g. clipped).
+    ``cost``: C before the step. ``steps``: each parameter's step Δθ, when it is not −lr·∂C/∂θ (e.g. clipped).
     ``measured``: each parameter's measured change of C when it alone moves by its step (None where that
-    overflowed); without it the ranking is the prediction's, ∂C/∂p·Δp.
+    overflowed); without it the ranking is the prediction's, ∂C/∂θ·Δθ.
     """
     rows = []
     largest = max((abs(value) for _, value, _ in parameters), default=0.0)

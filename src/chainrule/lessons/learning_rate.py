@@ -2,14 +2,14 @@
 
 The learning rate is not learned: it is a *hyperparameter*, a number a
 person chooses before training. For the simplest network the good ones can
-be derived: the cost is a parabola of curvature C'' = 2i², and each step
-multiplies the distance to the answer by r = 1 − lr·C'':
+be derived: the cost is a parabola of curvature C″ = 2i², and each step
+multiplies the distance to the answer by r = 1 − lr·C″:
 
-    0 < lr < 1/C''        0 < r < 1     converges from one side
-    lr = 1/C''            r = 0         lands in one step
-    1/C'' < lr < 2/C''    −1 < r < 0    overshoots: oscillates, and converges
-    lr = 2/C''            r = −1        oscillates forever
-    lr > 2/C''            r < −1        diverges
+    0 < lr < 1/C″        0 < r < 1     converges from one side
+    lr = 1/C″            r = 0         lands in one step
+    1/C″ < lr < 2/C″    −1 < r < 0    overshoots: oscillates, and converges
+    lr = 2/C″            r = −1        oscillates forever
+    lr > 2/C″            r < −1        diverges
 
 A real network has no single curvature, so practitioners choose by trying:
 
@@ -52,7 +52,7 @@ PARAMS = Params(
     Param("steps", 60, "descent steps at each rate", kind="int", low=1, high=500),
     Param("seed", 1, "seed of the small network", kind="int", low=0, high=2**31 - 1),
 )
-# Learning rates of the sweeps: for the simplest network as fractions of 2/C'' (the edge of stability).
+# Learning rates of the sweeps: for the simplest network as fractions of 2/C″ (the edge of stability).
 SIMPLEST_FRACTIONS = (0.1, 0.5, 0.75, 1.0, 1.1)
 MLP_RATES = (0.1, 0.6, 0.7, 1.3, 2.0)
 # A rate too large to use as it is on the small network, which a schedule still brings down.
@@ -178,7 +178,7 @@ class Sweep:
     learning_rate: float
     costs: list[float]
     behaviour: str
-    theory: str = ""  # the simplest network's verdict from r = 1 − lr·C''
+    theory: str = ""  # the simplest network's verdict from r = 1 − lr·C″
 
     def to_json(self) -> dict:
         return dict(vars(self))
@@ -232,10 +232,10 @@ def explain(result: LearningRateResult) -> Report:
             "find it by trying: a range test, then often a schedule, or an optimizer like Adam that adapts the step "
             "of each weight.",
         ]),
-        Section("The simplest network: C'' = 2i²", [
-            f"C'' = {num(c)}: one step at lr = 1/C'' = {num(1 / c)}; stable for lr < 2/C'' = {num(2 / c)}.",
-            "Each step multiplies the distance to w* by r = 1 − lr·C''.",
-        ], table=Table(["lr", "r = 1 − lr·C''", "theory", "C at the end", "what happened"], [
+        Section("The simplest network: C″ = 2i²", [
+            f"C″ = {num(c)}: one step at lr = 1/C″ = {num(1 / c)}; stable for lr < 2/C″ = {num(2 / c)}.",
+            "Each step multiplies the distance to w* by r = 1 − lr·C″.",
+        ], table=Table(["lr", "r = 1 − lr·C″", "theory", "C at the end", "what happened"], [
             [num(s.learning_rate), num(1 - s.learning_rate * c), s.theory, num(s.costs[-1]), s.behaviour]
             for s in result.simplest])),
         Section(f"A small network: {NETWORK}", [

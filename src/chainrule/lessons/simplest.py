@@ -158,12 +158,12 @@ def _general() -> _General:
 
 @dataclass(frozen=True)
 class Formulas:
-    """The closed forms with given i and y put in: exact polynomials in w, and C'' and w* as numbers."""
+    """The closed forms with given i and y put in: exact polynomials in w, and C″ and w* as numbers."""
 
     gradient: Polynomial  # dC/dw, e.g. 9w/2 − 12/5 (written 4.5w − 2.4)
     cost: Polynomial  # C, expanded: 9w²/4 − 12w/5 + 16/25
     activation_in_weight: str  # a with the numbers in: "1.5w"
-    curvature: float  # C'' = 2i²: the slope of dC/dw
+    curvature: float  # C″ = 2i²: the slope of dC/dw
     optimum: float  # w* = y/i: where dC/dw is 0
 
 
@@ -174,7 +174,7 @@ def formulas(input: float, target: float) -> Formulas:
     No new derivation and no sympy expression: the coefficients derived once
     (``_general``) are evaluated in exact fractions, and ``Polynomial``
     writes the result as sympy would. C is a parabola, so dC/dw is a line
-    C''·w + b: its slope is the curvature, its root the answer w* = −b/C''.
+    C″·w + b: its slope is the curvature, its root the answer w* = −b/C″.
     """
     general = _general()
     i, y = Fraction(repr(float(input))), Fraction(repr(float(target)))  # as chainrule.explainer.symbolic.constant
@@ -367,12 +367,12 @@ class SimplestResult:
 
     @property
     def stable_learning_rates(self) -> tuple[float, float]:
-        """Descent converges for learning rates strictly inside this interval: (0, 2/C'')."""
+        """Descent converges for learning rates strictly inside this interval: (0, 2/C″)."""
         return (0.0, 2.0 / self.curvature)
 
     @property
     def fastest_learning_rate(self) -> float:
-        """1/C'': the rate that lands on w* in one step."""
+        """1/C″: the rate that lands on w* in one step."""
         return 1.0 / self.curvature
 
     @property
@@ -760,7 +760,7 @@ def explorer(result: SimplestResult) -> dict:
         "learning_rate_lines": learning_rate_lines(result),
         "warning": warning(result),
         "stop_line": status_line(result, last),
-        "ruler": {  # 0, 1/C'' (one step), 2/C'' (the edge of stability), and lr itself
+        "ruler": {  # 0, 1/C″ (one step), 2/C″ (the edge of stability), and lr itself
             "fastest": result.fastest_learning_rate, "stable": hi,
             "fastest_text": f"1/C″ = {num(result.fastest_learning_rate)}", "stable_text": f"2/C″ = {num(hi)}",
             "learning_rate_text": f"lr = {num(result.learning_rate)}",

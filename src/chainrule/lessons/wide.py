@@ -147,7 +147,10 @@ def explain(result: WideResult) -> Report:
         Section("Paths from each parameter to the cost", [n_paths]),
         Section("Matrix form: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f′(zˡ), ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ",
                 [Math(line) for line in result.delta.matrix_lines()]
-                + [f"largest difference from the engine's gradients: {num(result.delta.max_difference)}"]),
+                + [f"largest difference from the engine's gradients: {num(result.delta.max_difference)}",
+                   "Here a column vector is one example and Wˡ has a row per neuron (zˡ = Wˡaˡ⁻¹ + bˡ), as "
+                   "textbooks write it; chainrule code wide --lang numpy keeps examples in rows, as numpy and "
+                   "PyTorch do, so it writes z1 = x @ W1 + b1 with W1 = (W¹)ᵀ: the same numbers, transposed."]),
         Section("Which weight matters most, at the first step", [ranking.verdict()],
                 table=Table(ranking.columns(), ranking.rows()[:8],
                             title="the 8 whose step, taken alone, lowers C most")),
