@@ -245,7 +245,11 @@ class Derivation:
         }
 
     def ranking(self, learning_rate: float):
-        """The parameters ranked by |gradient| and by the step they take: see ``explain.ranking``."""
+        """The parameters ranked by the change of cost their steps predict, −lr·(∂C/∂θ)² (``explainer.ranking``).
+
+        A derivation has the graph but no way to rebuild it, so nothing is measured here: the shared descent
+        (``lessons.descent``) measures each parameter's step alone where a lesson shows the ranking in full.
+        """
         return rank([(p.name, p.value, p.total) for p in self.parameters], learning_rate)
 
 
