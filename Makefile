@@ -2,11 +2,13 @@
 #   make demo   -> the video's example, explained
 #   make test   -> every test (it writes only to temporary folders: the tree stays as it was)
 #   make screenshots -> the README's pictures of the explorer (docs/screenshots/), from the browser tests
+#   make docs   -> the documentation site, built from real runs (mkdocs build --strict) into site/
+#   make docs-serve -> the same site served at http://127.0.0.1:8000/, rebuilt as you edit
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench screenshots clean
+.PHONY: demo test bench screenshots docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +20,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
@@ -39,8 +45,16 @@ test: $(VENV)/.installed-test node_modules/.installed
 screenshots: $(VENV)/.installed-test
 	CHAINRULE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py tests/test_web_playground.py tests/test_web_pages.py tests/test_web_pages_exercise.py -q -p no:cacheprovider
 
+# The site runs every example while it builds (chainrule, the notebooks, the API's docstrings); KaTeX and the
+# offline search's shim come from npm (node_modules/) and are served from the site itself.
+docs: $(VENV)/.installed-docs node_modules/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: $(VENV)/.installed-docs node_modules/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build site src/*.egg-info .pytest_cache

@@ -1,4 +1,5 @@
-"""docs/backward-as-code.md and the README's tour show what `chainrule code` prints today, not an old copy."""
+"""docs/backward-as-code.md and the lessons' pages of the docs site show what `chainrule code` prints today, not an
+old copy."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from site_build import blocks
 
 from chainrule.cli import main
+from chainrule.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "backward-as-code.md"
-README = ROOT / "README.md"
 
 
 class Utf8Out(io.StringIO):
@@ -52,10 +54,15 @@ def test_each_program_on_the_page_is_what_the_command_prints(lesson, lang, progr
     assert program == printed(lesson, "--lang", lang)
 
 
-def test_the_readme_tour_shows_chainrule_code_simplest_as_it_prints():
-    text = README.read_text(encoding="utf-8")
-    block = re.search(r"```text\n\$ chainrule code simplest\n(.*?)```", text, flags=re.S)
-    assert block and block.group(1) == printed("simplest")
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("lesson", list(LESSONS))
+def test_each_lesson_s_page_shows_its_program_as_it_prints(lesson):
+    """The program on each lesson's page of the docs site (the README's tour showed simplest's) is what
+    `chainrule code` prints now: the matrix form for why-backprop, whose straight-line program is too long to read."""
+    argv = [lesson] + (["--lang", "numpy"] if lesson == "why-backprop" else [])
+    shown = [block.rstrip("\n") for block in blocks(f"lessons/{lesson}.html")]
+    assert printed(*argv).rstrip("\n") in shown
 
 
 def test_the_check_fn_transcript_is_what_the_command_prints_for_the_doc_s_file(tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
-"""The README's "Continuing in PyTorch" script is run, not just printed: taken from README.md, run with torchrun.
+"""The "Continuing in PyTorch" script is run, not just printed: taken from the docs site's page, run with torchrun.
 
-The script is read from the README's own code block (so the two cannot
-drift apart) and run as the README says, with ``torchrun --standalone
+The script is read from its page's own code block (``docs/pytorch.md``, where
+it moved from the README, so the two cannot drift apart) and run as the page says, with ``torchrun --standalone
 --nproc-per-node=2`` on the gloo backend (no GPU here), for one epoch of
 digits, from a checkpoint ``chainrule train --data digits --save`` wrote.
 A few lines appended after the script write each process's final weights
@@ -28,10 +28,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "pytorch.md"
 TORCHRUN = os.path.join(os.path.dirname(sys.executable), "torchrun")
 
-# appended to the README's script: its variables (np, os, ddp, trainer) are there to read
+# appended to the page's script: its variables (np, os, ddp, trainer) are there to read
 EPILOGUE = '''
 # --- appended by tests/test_ddp_readme.py: each process's final weights, for the test to compare
 _out = os.path.join(os.environ["CHAINRULE_DDP_OUT"], f"rank{os.environ['RANK']}.npz")
@@ -42,17 +42,17 @@ np.savez(_out, **_arrays)
 '''
 
 
-def readme_script() -> str:
-    """The first ```python block of the README's "Continuing in PyTorch" section."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Continuing in PyTorch", 1)[1].split("\n## ", 1)[0]
+def page_script() -> str:
+    """The ```python block of the page's "Training on with DistributedDataParallel" section."""
+    text = PAGE.read_text(encoding="utf-8")
+    section = text.split("## Training on with DistributedDataParallel", 1)[1].split("\n## ", 1)[0]
     match = re.search(r"```python\n(.*?)```", section, re.S)
-    assert match, "the README's Continuing in PyTorch section has no python block"
+    assert match, "docs/pytorch.md's DistributedDataParallel section has no python block"
     return match.group(1)
 
 
-def test_the_readme_script_is_the_one_this_test_runs():
-    script = readme_script()
+def test_the_page_script_is_the_one_this_test_runs():
+    script = page_script()
     assert "DistributedDataParallel" in script and "to_torch" in script and "from_torch" in script
     assert "torchrun --standalone --nproc-per-node=2 train_ddp.py digits.npz 1" in script
     assert '"nccl" if gpu else "gloo"' in script
@@ -60,7 +60,7 @@ def test_the_readme_script_is_the_one_this_test_runs():
 
 
 @pytest.mark.slow
-def test_the_readme_ddp_script_trains_on_two_gloo_processes_and_comes_back_into_chainrule(tmp_path, capsys):
+def test_the_page_s_ddp_script_trains_on_two_gloo_processes_and_comes_back_into_chainrule(tmp_path, capsys):
     from chainrule.cli import main
     from chainrule.training import Trainer
 
@@ -68,7 +68,7 @@ def test_the_readme_ddp_script_trains_on_two_gloo_processes_and_comes_back_into_
     assert main(["train", "--data", "digits", "--epochs", "1", "--save", str(checkpoint), "--format", "json"]) == 0
     capsys.readouterr()
     script = tmp_path / "train_ddp.py"
-    script.write_text(readme_script() + EPILOGUE, encoding="utf-8")
+    script.write_text(page_script() + EPILOGUE, encoding="utf-8")
     env = dict(os.environ, CHAINRULE_DDP_OUT=str(tmp_path), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                CUDA_VISIBLE_DEVICES="")  # the gloo branch, as on a machine without a GPU
     proc = subprocess.run([TORCHRUN, "--standalone", "--nproc-per-node=2", str(script), str(checkpoint), "1"],

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from site_build import ROOT, block_after
 
 from chainrule import lessons
 from chainrule.cli import main
@@ -42,13 +43,13 @@ def test_the_plot_is_written(capsys, tmp_path, name, suffix):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" if suffix == ".png" else b"<svg" in data
 
 
-def test_the_readme_ladder_is_the_real_lesson_list(capsys):
-    import os
-
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_the_site_s_ladder_is_the_real_lesson_list(capsys):
+    """The ladder page of the docs site (it was the README's) shows `chainrule lesson --list` as it prints now."""
     assert main(["lesson", "--list"]) == 0
     listing = capsys.readouterr().out
-    readme = open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"), encoding="utf-8").read()
-    block = readme.split("$ chainrule lesson --list\n", 1)[1].split("```", 1)[0]
-    assert block == listing
-    for name in RUNGS:  # the paragraph after the list says which question each new rung answers
-        assert f"`{name}`" in readme.split("### The ladder of lessons", 1)[1].split("### Any graph", 1)[0]
+    assert block_after("lessons/index.html", "$ chainrule lesson --list") == listing.rstrip("\n")
+    ladder = (ROOT / "docs" / "lessons" / "index.md").read_text(encoding="utf-8")
+    for name in RUNGS:  # the list after it says which question each new rung answers
+        assert f"`{name}`" in ladder.split("## Which rung answers which question", 1)[1]

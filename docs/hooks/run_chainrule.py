@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 from chainrule.cli import main
+from chainrule.lessons import LESSONS
 
 
 class _Printed(io.StringIO):
@@ -62,9 +63,14 @@ def _argv(line: str) -> list[str]:
 
 
 def run(line: str, typed: list[str] | None = None, expect: int = 0) -> str:
-    """What ``line`` prints on stdout, run in this process; ``CommandFailed`` unless it exits with ``expect``."""
+    """What ``line`` prints on stdout, run in this process; ``CommandFailed`` unless it exits with ``expect``.
+
+    Each command leaves the ladder as it found it, as a command of its own process would: a lesson a
+    ``--file`` registered is gone afterwards (else ``chainrule lesson --list`` on a later page would list it).
+    """
     out, err = _Printed(), io.StringIO()
     stdin = sys.stdin
+    ladder = dict(LESSONS)
     if typed is not None:
         sys.stdin = _Typed("".join(answer + "\n" for answer in typed))
     try:
@@ -72,6 +78,8 @@ def run(line: str, typed: list[str] | None = None, expect: int = 0) -> str:
             code = main(_argv(line))
     finally:
         sys.stdin = stdin
+        LESSONS.clear()
+        LESSONS.update(ladder)
     if code != expect:
         raise CommandFailed(f"`{line}` exited with {code} (the page expects {expect}): {err.getvalue().strip()}")
     return out.getvalue()
