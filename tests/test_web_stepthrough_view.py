@@ -44,7 +44,8 @@ def settled(page):
 
 
 def view_box(page) -> list[float]:
-    return [float(x) for x in page.locator("#graph").get_attribute("viewBox").split()]
+    """The part of the graph on screen, in layout px: x, y, width, height."""
+    return [float(x) for x in page.locator("#graph-view").get_attribute("data-view").split()]
 
 
 def scale(page) -> float:

@@ -202,7 +202,9 @@
     const nodeLayer = CR.svg("g", { class: "nodes" });
     edgeLayer.append(...edges);
     nodeLayer.append(...nodes.map((n) => n.g));
-    svg.replaceChildren(defs, edgeLayer, nodeLayer);
+    const layer = document.getElementById("graph-layer"); // the group the view moves (graphview.js)
+    layer.replaceChildren(edgeLayer, nodeLayer);
+    svg.replaceChildren(defs, layer);
     // the width of one character of the graph's monospace font, measured once: every text's width follows from it
     const probe = CR.svg("text", { class: "val", x: 0, y: -100 }, "0".repeat(20));
     nodes[0].g.append(probe);
@@ -631,7 +633,8 @@
   }
 
   async function start() {
-    view = GRAPHVIEW.create(document.getElementById("graph-view"), document.getElementById("graph"), {
+    document.getElementById("graph").append(CR.svg("g", { id: "graph-layer" }));
+    view = GRAPHVIEW.create(document.getElementById("graph-view"), document.getElementById("graph-layer"), {
       overview: document.getElementById("overview"), source: document.getElementById("btn-source"),
       followButton: document.getElementById("btn-follow"),
     });

@@ -1,8 +1,11 @@
 // The step-through's view of its graph: zoom, pan, follow the active edge, and an overview of where it sits.
 //
 // The graph is laid out once by the server (Graphviz's dot, in px at which its text is 11 px); a big one is
-// far wider or taller than a window. The view shows a part of it through the SVG's viewBox at a scale s (screen
-// px per layout px):
+// far wider or taller than a window. The view shows a part of it at a scale s (screen px per layout px), by the
+// transform of one group that holds the whole drawing (a transform is repainted, never laid out again, where a
+// new viewBox would lay out every text of the graph at every frame of a move); the view's size is kept from a
+// ResizeObserver, so a move never forces a layout to measure it. The part on screen, in layout px, is the view's
+// data-view ("x y width height"):
 //
 //   * following (the default, and again at every step): the view keeps the active edge's two ends, the box that
 //     receives the gradient and the port that holds the edge's local derivative, inside it at a scale of at
@@ -34,10 +37,11 @@ const GRAPHVIEW = (() => {
   const reducedMotion = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   /**
-   * A view over `svg` inside the element `box`. `parts`: the overview's svg, the button that says where an edge's
-   * source is (`source`), the Follow toggle (`followButton`), and `changed()`, told after every move.
+   * A view inside the element `box` that moves the SVG group `layer` (the whole drawing). `parts`: the overview's
+   * svg, the button that says where an edge's source is (`source`), the Follow toggle (`followButton`), and
+   * `changed()`, told after every move.
    */
-  function create(box, svg, parts) {
+  function create(box, layer, parts) {
     let W = 1, H = 1; // the graph's size in layout px
     let v = { x: 0, y: 0, s: 1 }; // the view: its top-left corner in layout px, and its scale
     let following = true;
@@ -46,7 +50,9 @@ const GRAPHVIEW = (() => {
     const overview = parts.overview;
     let overviewRect = null;
 
-    const size = () => ({ w: Math.max(1, box.clientWidth), h: Math.max(1, box.clientHeight) });
+    let measured = null; // the view's size in screen px, from the ResizeObserver (and once when a graph arrives)
+    const measure = () => { measured = { w: Math.max(1, box.clientWidth), h: Math.max(1, box.clientHeight) }; };
+    const size = () => measured || (measure(), measured);
     /** The scale at which the whole graph fits the view (never above 1: the graph is not blown up). */
     const fitScale = () => { const { w, h } = size(); return Math.min(1, w / W, h / H); };
     const minScale = () => Math.min(fitScale(), READ) / 2;
@@ -64,7 +70,8 @@ const GRAPHVIEW = (() => {
     function apply(t) {
       v = t;
       const { w, h } = size();
-      svg.setAttribute("viewBox", `${v.x.toFixed(2)} ${v.y.toFixed(2)} ${(w / v.s).toFixed(2)} ${(h / v.s).toFixed(2)}`);
+      layer.setAttribute("transform", `matrix(${v.s.toFixed(5)} 0 0 ${v.s.toFixed(5)} ${(-v.x * v.s).toFixed(2)} ${(-v.y * v.s).toFixed(2)})`);
+      box.dataset.view = `${v.x.toFixed(2)} ${v.y.toFixed(2)} ${(w / v.s).toFixed(2)} ${(h / v.s).toFixed(2)}`;
       box.dataset.scale = v.s.toFixed(3);
       if (overviewRect) {
         // needless while the whole graph is on screen
@@ -79,10 +86,16 @@ const GRAPHVIEW = (() => {
       if (parts.changed) parts.changed();
     }
 
-    /** Move to `t`, eased (or at once); a newer move replaces one still running. */
+    /**
+     * Move to `t`, eased (or at once). A move asked for while one still runs (steps taken quickly, a key held
+     * down) goes at once: every frame of a move repaints the view, and quick steps would only queue them.
+     */
     function go(t, animate = true) {
       const end = clamp(t);
-      if (animation) cancelAnimationFrame(animation.frame);
+      if (animation) {
+        cancelAnimationFrame(animation.frame);
+        animate = false;
+      }
       animation = null;
       const start = { ...v };
       const far = Math.abs(end.s - start.s) > 1e-3 || Math.abs(end.x - start.x) * end.s > 0.5 ||
@@ -280,12 +293,11 @@ const GRAPHVIEW = (() => {
       });
     }
 
-    let width = 0, height = 0;
-    new ResizeObserver(() => {
-      const { w, h } = size();
-      if (w === width && h === height) return;
-      width = w;
-      height = h;
+    new ResizeObserver((entries) => {
+      const r = entries[entries.length - 1].contentRect;
+      const next = { w: Math.max(1, Math.round(r.width)), h: Math.max(1, Math.round(r.height)) };
+      if (measured && next.w === measured.w && next.h === measured.h) return;
+      measured = next;
       if (following) follow(false); else go(v, false);
     }).observe(box);
 
@@ -299,6 +311,7 @@ const GRAPHVIEW = (() => {
         focus = null;
         // the view is as tall as the graph at full size, up to its CSS max-height (a part of the window)
         box.style.height = `${Math.ceil(h + 2 * MARGIN)}px`;
+        measure();
         if (overview) {
           // the overview's box takes the graph's shape, within its CSS size
           const css = getComputedStyle(overview);
