@@ -38,7 +38,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(VENV)/.installed-test node_modules/.installed
+# Every test runs: the docs extra too, since the site's tests build the site (once) when CI has not built it.
+test: $(VENV)/.installed-test $(VENV)/.installed-docs node_modules/.installed
 	$(BIN)/python -m pytest
 
 # The browser tests check each page, then save its picture where CHAINRULE_SCREENSHOTS says.
