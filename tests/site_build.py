@@ -27,7 +27,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 # the build runs every example of the site: minutes on a loaded 2-core machine
 BUILD_SECONDS = 1500
