@@ -302,3 +302,27 @@ def test_lessons_without_a_descent_of_their_own_animate_the_backward_pass_alone(
     data = _frames_data(out)
     assert [f["kind"] for f in data["frames"]] == ["forward"] + ["edge"] * len(trace_lesson("convexity")["events"])
     assert "no descent of its own" in capsys.readouterr().out
+
+
+def test_without_out_the_film_is_lesson_gif_in_the_current_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["animate", "chain", "--size", "640x360"]) == 0
+    assert Image.open(tmp_path / "chain.gif").n_frames == 1 + len(trace_lesson("chain")["events"]) + _descent_steps("chain")
+
+
+def test_a_frame_drawn_over_the_baked_layers_is_the_frame_drawn_whole():
+    # the film bakes what the backward pass finished with into its background as it goes; drawing each frame's whole
+    # state over the untouched background gives the same pixels (batch: paths meet, sums stay partial a while)
+    story = tell("batch", trace_lesson("batch"), [])
+    film, whole = Picture(story, Size(640, 360)), Picture(story, Size(640, 360))
+    for frame in story.frames:
+        film.show(frame)
+        film.canvas.draw()
+        whole.show(frame)
+        whole.graph_background.pixels, whole.baked = whole.static_pixels, 0
+        whole.graph.show(frame.shown, 0)
+        whole.canvas.draw()
+        a = np.asarray(film.canvas.buffer_rgba()).astype(int)
+        b = np.asarray(whole.canvas.buffer_rgba()).astype(int)
+        assert np.abs(a - b).max() <= 8, f"frame {frame.shown}"
+    assert film.baked == len(story.trace["events"]) - 1  # it did bake: all but the last edge

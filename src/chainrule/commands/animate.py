@@ -8,7 +8,8 @@ for a lesson that descends, one frame per step of its descent, the cost
 falling (the lesson's ``--format json`` steps: the shared descent's ``Step``
 records). The file's suffix picks the format: ``.gif``, ``.mp4`` (needs the
 program ffmpeg) or ``.html`` (one page that plays offline, with play, pause
-and step buttons). The library side is ``chainrule.viz.animation``.
+and step buttons); without ``--out``, ``LESSON.gif`` in the current folder.
+The library side is ``chainrule.viz.animation``.
 
 ``--from-url`` takes an explorer link instead of a lesson's name, so what a
 teacher set up on the page is what the file shows (``explorer_link``): the
@@ -32,6 +33,7 @@ from .explorer_link import Link, read_link
 from .options import output_file
 
 DEFAULT_FPS = 1.0
+OUT = output_file(".gif", ".mp4", ".html")  # the suffix picks the format
 
 
 def _fps(text: str) -> float:
@@ -59,8 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lesson", metavar="LESSON", nargs="?", choices=offered,
                         help="the lesson whose backward pass to animate: " + ", ".join(offered)
                              + " (or give --from-url)")
-    parser.add_argument("--out", metavar="FILE", required=True, type=output_file(".gif", ".mp4", ".html"),
-                        help="the file to write: .gif, .mp4 (needs ffmpeg) or .html (plays offline)")
+    parser.add_argument("--out", metavar="FILE", type=OUT,
+                        help="the file to write: .gif, .mp4 (needs ffmpeg) or .html (plays offline); "
+                             "default: LESSON.gif in the current folder")
     parser.add_argument("--from-url", metavar="URL", dest="url",
                         help="an explorer link, e.g. http://127.0.0.1:8000/?i=2&w=0.3&y=1&lr=0.1 or "
                              "/backprop?lesson=wide: the file shows what the page showed")
@@ -128,14 +131,25 @@ def _home_film(link: Link) -> tuple[str, dict, tuple[Curve, ...], str]:
     return name, trace_graph(cost), curves, note
 
 
+def _default_out(lesson: str) -> str:
+    """LESSON.gif in the current folder, checked as ``--out`` would be."""
+    try:
+        return OUT(f"{lesson}.gif")
+    except argparse.ArgumentTypeError as exc:
+        raise InvalidValueError(f"--out not given, and {exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    fmt = check_writer(args.out, args.size)  # ffmpeg missing for an MP4: said before any work
+    if args.out is not None:
+        check_writer(args.out, args.size)  # ffmpeg missing for an MP4: said before any work
     link = read_link(args.url) if args.url is not None else None
     if link is None and not args.lesson:
         raise InvalidValueError(f"which lesson? chainrule animate LESSON --out FILE, or --from-url URL; lessons: "
                                 f"{', '.join(lessons.step_through())}")
     if link is not None and args.lesson and args.lesson != link.lesson:
         raise InvalidValueError(f"lesson {args.lesson!r} and the link's lesson {link.lesson!r} differ; give one of them")
+    out = args.out or _default_out(link.lesson if link is not None else args.lesson)
+    fmt = check_writer(out, args.size)
     notes = []
     if link is not None and link.page == "home":
         name, trace, curves, note = _home_film(link)
@@ -148,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                                 f"0 to {len(trace['events'])}")
     story = tell(name, trace, curves)
     size = args.size or fitting_size(trace["width"], trace["height"], len(story.frames))
-    written = write(story, args.out, size, args.fps, start=start, source=link.url if link is not None else "")
+    written = write(story, out, size, args.fps, start=start, source=link.url if link is not None else "")
     if start and fmt != "html":
         notes.append(f"edge={start} in the link: the {fmt.upper()} plays from the start; an .html page opens at that edge")
     descent = (f", {story.count('descent')} of descent" if curves else f"; {name} has no descent of its own to show")

@@ -13,12 +13,18 @@ each node's running sum ∂C/∂node, marked "so far" while paths into it are
 still to arrive. The node the active edge leaves is outlined red, the one
 receiving the product green.
 
-Two layers, so that a frame redraws only what changes: the axes hold what
-never changes (the boxes, each node's name and value, the empty ports), drawn
-once (``picture.Picture`` keeps them as one image); what a frame changes is
-drawn over them by figure-level artists placed in the same coordinates
-(``transform=axes.transData``): the edges, the active port, the local
-derivatives, the outlines of the two nodes at the active edge, the sums.
+Drawn in layers, so that a frame costs what it changes, not the whole graph
+(a hundred texts take matplotlib a tenth of a second to draw):
+
+* the axes hold what never changes: the boxes, each node's name and value,
+  the empty ports, every edge in its first grey; ``picture.Picture`` draws
+  them once and keeps the pixels;
+* what the backward pass has finished with is *baked* into those pixels as
+  it goes (``bake``): an edge once crossed stays blue with its local
+  derivative written, a gradient once every path has arrived stays as it is;
+* the rest is drawn over them in each frame by figure-level artists in the
+  axes' coordinates (``show``): the active edge, its port and label, the two
+  outlines, the sums still partial, and the sum that just changed.
 """
 
 from __future__ import annotations
@@ -105,7 +111,7 @@ class GraphPanel:
         return self.figure.add_artist(artist)
 
     def _boxes(self) -> None:
-        self.nodes = []
+        self.nodes = {}  # node id → its ring and texts
         for n in self.trace["nodes"]:
             b = n["box"]["body"]
             fill, outline = BOXES[n["kind"]]
@@ -122,12 +128,15 @@ class GraphPanel:
                                        zorder=4), "dynamic")
             grad = self._text(x, lines[2], "dynamic", color=BAD, zorder=5)
             so_far = self._text(x, lines[3], "dynamic", color=BAD, style="italic", zorder=5)
-            self.nodes.append({"ring": ring, "grad": grad, "so_far": so_far})
+            self.nodes[n["id"]] = {"ring": ring, "grad": grad, "so_far": so_far}
 
     def _edges(self) -> None:
-        self.edges = []
+        self.edges = {}  # edge id → its line, arrowhead, active port and label
         for e in self.trace["edges"]:
             path = spline(e["path"])
+            self._add(PathPatch(path, fill=False, capstyle="round", color=EDGE_COLOURS[""], lw=1.5 * self.pt_per_px,
+                                zorder=0.5), "static")
+            self._add(Polygon(arrowhead(path), closed=True, lw=0, color=EDGE_COLOURS[""], zorder=0.5), "static")
             line = self._add(PathPatch(path, fill=False, capstyle="round"), "dynamic")
             head = self._add(Polygon(arrowhead(path), closed=True, lw=0), "dynamic")
             p = self.trace["nodes"][e["target"]]["box"]["ports"][e["slot"]]
@@ -135,41 +144,71 @@ class GraphPanel:
                                        edgecolor=PORT_ACTIVE[1], lw=0.8 * self.pt_per_px, zorder=4), "dynamic")
             label = self._text(p["x"] + p["w"] / 2, p["y"] + p["h"] / 2, "dynamic", zorder=5)
             label.set_text(e["local_text"])
-            self.edges.append({"line": line, "head": head, "port": port, "label": label})
+            self.edges[e["id"]] = {"line": line, "head": head, "port": port, "label": label}
 
     # ----------------------------------------------------------------- each frame
     def to_pixels(self, x: float, y: float) -> tuple[float, float]:
         """A point of the layout as pixels of the picture (from its top left)."""
         return self.left + x * self.scale, self.top + y * self.scale
 
-    def show(self, shown: int | None) -> None:
-        """The graph after ``shown`` events of the backward pass (0: the forward pass done); None: hidden."""
+    def _final_at(self) -> dict[int, int]:
+        """node id → how many events have been played once its gradient is final (the cost's 1: after the first)."""
+        final = {self.trace["nodes"][self.trace["cost"]]["id"]: 1}
+        for k, e in enumerate(self.trace["events"]):
+            if e["complete"]:
+                final[e["source"]] = k + 1
+        return final
+
+    def _hide(self) -> None:
+        for artist in self.dynamic:
+            artist.set_visible(False)
+
+    def _edge(self, e: dict, kind: str) -> None:
+        """Edge ``e`` of the trace drawn 'done' (blue, its local derivative in its port) or 'active' (red)."""
+        drawn = self.edges[e["id"]]
+        for key in ("line", "head"):
+            drawn[key].set_visible(True)
+            drawn[key].set_color(EDGE_COLOURS[kind])
+            drawn[key].set_zorder(3 if kind == "active" else 2)
+        drawn["line"].set_linewidth((3.2 if kind == "active" else 1.5) * self.pt_per_px)
+        drawn["port"].set_visible(kind == "active")
+        drawn["label"].set_visible(True)
+        drawn["label"].set_color(BAD if kind == "active" else MUTED)
+        drawn["label"].set_fontweight("bold" if kind == "active" else "normal")
+
+    def _sum(self, node: int, text: str, partial: bool) -> None:
+        drawn = self.nodes[node]
+        drawn["grad"].set_visible(True)
+        drawn["grad"].set_text(text)
+        drawn["so_far"].set_visible(partial)
+        drawn["so_far"].set_text(self.trace["so_far"])
+
+    def bake(self, since: int, until: int) -> None:
+        """Only what events ``since`` … ``until`` − 1 finished with: their edges done, the gradients made final."""
+        self._hide()
+        events = self.trace["events"]
+        for e in events[since:until]:
+            self._edge(self.trace["edges"][e["edge"]], "done")
+        grads = gradients_shown(self.trace, until)
+        for node, played in self._final_at().items():
+            if since < played <= until:
+                self._sum(node, grads[node][0], False)
+
+    def show(self, shown: int | None, baked: int = 0) -> None:
+        """The graph after ``shown`` events (0: the forward pass done) over a background that has ``baked`` of them
+        baked in (``bake``); None: nothing of the graph (the background is not shown either)."""
+        self._hide()
         if shown is None:
-            for artist in self.dynamic:
-                artist.set_visible(False)
             return
         events = self.trace["events"]
         active = events[shown - 1] if shown > 0 else None
-        crossed = {e["edge"] for e in events[:shown]}
-        for e, drawn in zip(self.trace["edges"], self.edges):
-            kind = "active" if active and e["id"] == active["edge"] else "done" if e["id"] in crossed else ""
-            for key in ("line", "head"):
-                drawn[key].set_visible(True)
-                drawn[key].set_color(EDGE_COLOURS[kind])
-                drawn[key].set_zorder(3 if kind == "active" else 2 if kind else 1)
-            drawn["line"].set_linewidth((3.2 if kind == "active" else 1.5) * self.pt_per_px)
-            drawn["port"].set_visible(kind == "active")
-            drawn["label"].set_visible(e["id"] in crossed)
-            drawn["label"].set_color(BAD if kind == "active" else MUTED)
-            drawn["label"].set_fontweight("bold" if kind == "active" else "normal")
-        grads = gradients_shown(self.trace, shown)
-        for n, drawn in zip(self.trace["nodes"], self.nodes):
-            ring = BAD if active and n["id"] == active["target"] else GOOD_INK if active and n["id"] == active["source"] else ""
-            drawn["ring"].set_visible(bool(ring))
-            if ring:
-                drawn["ring"].set_edgecolor(ring)
-            text, partial = grads.get(n["id"], ("", False))
-            drawn["grad"].set_visible(bool(text))
-            drawn["grad"].set_text(text)
-            drawn["so_far"].set_visible(partial)
-            drawn["so_far"].set_text(self.trace["so_far"])
+        for e in events[baked:shown]:
+            self._edge(self.trace["edges"][e["edge"]], "active" if e is active else "done")
+        final = self._final_at()
+        for node, (text, partial) in gradients_shown(self.trace, shown).items():
+            if final.get(node, len(events) + 1) > baked:
+                self._sum(node, text, partial)
+        if active:
+            for node, colour in ((active["target"], BAD), (active["source"], GOOD_INK)):
+                self.nodes[node]["ring"].set_visible(True)
+                self.nodes[node]["ring"].set_edgecolor(colour)

@@ -3,8 +3,9 @@
 An animation is one frame per picture: the forward pass, one frame per edge
 of the backward pass, one per step of the descent. Each frame is a picture of
 ``width × height`` pixels; the GIF writer holds every frame in memory before
-it encodes them (3 bytes a pixel), and drawing a frame takes time in
-proportion to its pixels. So one budget bounds both:
+it encodes them (a byte a pixel, in 256 colours), and drawing, reducing and
+encoding a frame take time in proportion to its pixels. So one budget
+bounds both:
 
     frames × width × height  ≤  ``MAX_PIXELS``
 
@@ -36,7 +37,7 @@ FPS = (0.25, 30.0)  # frames per second: one frame every 4 s at the slowest (tim
 DEFAULT_FPS = 1.0  # a second an edge: time to read its numbers
 MAX_EDGES = 300  # the longest backward pass an animation plays (the explorer's step-through shows at most as many)
 MAX_DESCENT_FRAMES = 60
-MAX_PIXELS = 80_000_000  # frames × width × height: about 240 MB of frames held by the GIF writer at the most
+MAX_PIXELS = 80_000_000  # frames × width × height: 80 MB of frames held by the GIF writer at the most
 # Room around the graph in the chosen size: the title above, the caption of up to six lines below, margins.
 TITLE_PX = 40
 CAPTION_PX = 150

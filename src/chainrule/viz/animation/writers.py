@@ -1,7 +1,9 @@
 """An animation written to a file, the file's suffix choosing how: a GIF, an MP4, or one offline HTML page.
 
 * ``.gif``: matplotlib's ``PillowWriter`` (Pillow comes with matplotlib),
-  looping, one frame every 1/fps seconds;
+  looping, one frame every 1/fps seconds, each frame reduced to its 256
+  colours as it is grabbed (``picture.palette``), not by Pillow's slower
+  default when the GIF is saved;
 * ``.mp4``: matplotlib's ``FFMpegWriter``, H.264, when the program ffmpeg is
   installed (``MissingDependencyError`` says how to get it when it is not,
   before anything is drawn);
@@ -84,9 +86,11 @@ def write(story: Story, path: str, size: Size, fps: float, start: int = 0, sourc
         with open(path, "w", encoding="utf-8") as f:
             f.write(page(story, images, fps, start, source))
     else:
-        from matplotlib.animation import FFMpegWriter, PillowWriter  # deferred with the rest of matplotlib
+        from matplotlib.animation import FFMpegWriter  # deferred with the rest of matplotlib
 
-        writer = (PillowWriter(fps=fps) if fmt == "gif"
+        from .gif import GifWriter
+
+        writer = (GifWriter(fps=fps) if fmt == "gif"
                   else FFMpegWriter(fps=fps, codec="libx264", extra_args=["-pix_fmt", "yuv420p"]))
         try:
             with writer.saving(picture.figure, path, dpi=DPI):
