@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser_checks import axe_violations
+
 from chainrule import lessons
 from chainrule.cli import main
 from chainrule.commands.animate import descents
@@ -155,6 +157,7 @@ def test_in_chromium_the_page_plays_and_steps_with_every_request_outside_the_fil
         assert page.evaluate("document.getElementById('next').disabled")
         size = page.evaluate("[document.getElementById('frame').naturalWidth, document.getElementById('frame').naturalHeight]")
         assert size == [640, 360]
+        assert axe_violations(page) == []  # WCAG 2.2 AA, as every page of the explorer
         browser.close()
     assert not refused, refused
     assert all(u.startswith(("file://", "data:")) for u in requests), requests

@@ -119,15 +119,17 @@ def _home_film(link: Link) -> tuple[str, dict, tuple[Curve, ...], str]:
     most = max(link.step, lesson.params["steps"].default)
     report = lesson.explain(lesson.train(**link.params, steps=most)).to_json()
     curves = descents(report)
-    records = curves[0].points
-    at = records[min(link.step, len(records) - 1)]
+    records = curves[0].points if curves else ()
+    at = records[min(link.step, len(records) - 1)] if records else None
+    step = at.step if at is not None else 0
     note = ""
-    if at.step < link.step:
-        note = (f"k={link.step} in the link: the descent stopped at step {at.step}, so step {at.step}'s backward pass "
+    if step < link.step:
+        note = (f"k={link.step} in the link: the descent stopped at step {step}, so step {step}'s backward pass "
                 "is shown, as the page shows it")
-    cost = lesson.graph(**{**link.params, "weight": at.parameters[W]})
-    said = ", ".join(f"{lesson.params[name].symbol} = {num(value)}" for name, value in link.params.items())
-    name = "simplest" + (f" ({said})" if said else "") + (f" at step {at.step}" if at.step else "")
+    weight = at.parameters[W] if at is not None else link.params.get("weight", lesson.params["weight"].default)
+    cost = lesson.graph(**{**link.params, "weight": weight})
+    said = ", ".join(f"{lesson.params[name].symbol or name} = {num(value)}" for name, value in link.params.items())
+    name = "simplest" + (f" ({said})" if said else "") + (f" at step {step}" if step else "")
     return name, trace_graph(cost), curves, note
 
 

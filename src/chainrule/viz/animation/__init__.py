@@ -13,6 +13,7 @@ by step.
 * ``graph_panel.py``, ``descent_panel.py``, ``picture.py``: the figure,
   drawn with matplotlib, that shows any frame;
 * ``html.py``: the self-contained page that plays the frames offline;
+* ``gif.py``: matplotlib's GIF writer, its frames kept in 256 colours;
 * ``writers.py``: the file, its suffix choosing GIF, MP4 or HTML.
 
 The data comes from above (``chainrule animate`` reads a lesson's trace and

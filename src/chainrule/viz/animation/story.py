@@ -177,11 +177,11 @@ def _descent_frames(name: str, cost_name: str, curves: tuple[Curve, ...], shown:
     chosen = _chosen_steps(longest)
     sampled = len(chosen) < longest
     frames = []
+    rates = {c.learning_rate for c in curves if c.learning_rate is not None}
+    rule = (f"Gradient descent: every parameter p ← p − lr·∂{cost_name}/∂p, lr = {num(next(iter(rates)))}"
+            if len(rates) == 1 else "")
     for at in chosen:
-        lines = []
-        rates = {c.learning_rate for c in curves if c.learning_rate is not None}
-        if len(rates) == 1:
-            lines.append(f"Gradient descent: every parameter p ← p − lr·∂{cost_name}/∂p, lr = {num(rates.pop())}")
+        lines = [rule] if rule else []
         step = 0
         for c in curves:
             k = min(at, len(c.points) - 1)
