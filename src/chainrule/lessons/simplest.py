@@ -607,6 +607,11 @@ def warning(result: SimplestResult) -> str | None:
     return None
 
 
+def _steps(n: int) -> str:
+    """'1 step', '24 steps'."""
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
 def stop_line(result: SimplestResult) -> str:
     last = result.steps[-1]
     w, g = last.parameters[W], last.gradients[W]
@@ -615,7 +620,7 @@ def stop_line(result: SimplestResult) -> str:
     if result.stopped == CONVERGED:
         if abs(w - result.optimum_weight) > result.near_enough:  # a flat cost's slope is small far from w* too
             return flat_line(result, last, result.tolerance)
-        return f"Converged after {last.step} steps: |dC/dw| = {num(abs(g))} < {num(result.tolerance)}."
+        return f"Converged after {_steps(last.step)}: |dC/dw| = {num(abs(g))} < {num(result.tolerance)}."
     if result.stopped == DIVERGED:
         return (f"Stopped at step {last.step}: diverging for certain (the distance to w* = {num(result.optimum_weight)} "
                 f"grew {GREW_IN_A_ROW} steps in a row, or passed {num(GREW_BY)} times where it started): "
@@ -652,7 +657,7 @@ def status_line(result: SimplestResult, last: Step | None = None) -> str:
         return stop_line(result)
     if verdict == CONVERGED:
         if away <= result.near_enough:
-            return (f"At the minimum after {last.step} steps: |dC/dw| = {num(abs(g))} < "
+            return (f"At the minimum after {_steps(last.step)}: |dC/dw| = {num(abs(g))} < "
                     f"{num(tolerance)}, w = {num(w)} ≈ w* = y/i = {num(w_star)}.")
         return flat_line(result, last, tolerance)
     return f"w* = y/i = {num(w_star)}; the weight is {num(away)} away."
@@ -661,7 +666,7 @@ def status_line(result: SimplestResult, last: Step | None = None) -> str:
 def flat_line(result: SimplestResult, last: Step, tolerance: float) -> str:
     """The stop rule's |dC/dw| < tolerance met far from w*: the cost is almost flat (tiny i), not at its minimum."""
     w, g, w_star = last.parameters[W], last.gradients[W], result.optimum_weight
-    return (f"Stopped after {last.step} steps: |dC/dw| = {num(abs(g))} is below the tolerance "
+    return (f"Stopped after {_steps(last.step)}: |dC/dw| = {num(abs(g))} is below the tolerance "
             f"{num(tolerance)}, yet w = {num(w)} is {num(abs(w - w_star))} from w* = y/i = {num(w_star)}: "
             f"with i = {num(result.input)} the cost is almost flat (C″ = 2i² = {num(result.curvature)}), "
             "so its slope is tiny far from the minimum.")

@@ -126,7 +126,8 @@ def chart(result) -> dict:
     scale = "a logarithmic" if axis == "log" else "a linear"
     description = (
         f"The cost C(w) = {pretty(result.cost_formula.text())} drawn for w from {num(low)} to {num(high)} on "
-        f"{scale} cost axis, with the {len(result.steps)} points of the descent (listed in the step history): "
+        f"{scale} cost axis, with the {len(result.steps)} point{'' if len(result.steps) == 1 else 's'} of the descent "
+        "(listed in the step history): "
         f"now at step {last.step}, w = {num(w)}, C = {num(last.cost)}, slope dC/dw = {num(g)}; the minimum is at "
         f"w* = {num(result.optimum_weight)}, where C = 0.")
     return {
