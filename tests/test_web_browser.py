@@ -164,21 +164,5 @@ def no_horizontal_scroll(page):
 
 
 # --------------------------------------------------------------- first render
-# The home page draws its parabola without plotly (js/parabola.js, tests/test_web_long_tasks.py).
-@pytest.mark.parametrize("path,shown,chart", [
-    ("/playground", "#m-train-loss", "#loss-chart .main-svg"),
-])
-def test_the_first_render_does_not_wait_for_plotly(visit, path, shown, chart):
-    # plotly.js is held back by the test: the page must render and show the server's numbers without it,
-    # then draw its chart once plotly arrives
-    v = visit()
-    held = []
-    v.page.route("**/vendor/plotly.min.js", lambda route: held.append(route))
-    v.page.goto(v.base_url + path, wait_until="domcontentloaded")
-    expect(v.page.locator(shown)).not_to_have_text("", timeout=20_000)
-    expect(v.page.locator(shown)).not_to_have_text("—")
-    assert held, "the page did not ask for plotly.js"
-    assert v.page.evaluate("typeof window.Plotly") == "undefined"
-    expect(v.page.locator(chart)).to_have_count(0)
-    held[0].continue_()
-    expect(v.page.locator(chart).first).to_be_attached(timeout=20_000)
+# No page waits for plotly: the home page draws its parabola itself (js/parabola.js, tests/test_web_long_tasks.py),
+# the playground its loss curve with uPlot (tests/test_web_playground_feel.py).

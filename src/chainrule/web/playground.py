@@ -51,6 +51,8 @@ __all__ = ["setup_of", "train", "trace", "read_csv", "Frame", "frame", "stream",
 
 # A stream's loss swings when it swung over the last SWING_FRAMES frames (as a call records HISTORY_POINTS points).
 SWING_FRAMES = HISTORY_POINTS
+# At most this many frames a second: a screen shows no more, and the page's drawing shares the machine with training.
+FRAMES_PER_SECOND = 30
 
 
 def setup_of(req: PlaygroundNetwork) -> Setup:
@@ -157,6 +159,7 @@ async def stream(req: PlaygroundStreamRequest, pool: Capacity, first: bytes,
     deadline = clock() + MAX_STREAM_SECONDS
     recent: deque = deque(maxlen=SWING_FRAMES)
     sent, taken, body, why = 0, 0, first, "done"
+    last = clock()
     while True:
         d = await anyio.to_thread.run_sync(json.loads, body)  # its weights and step, off the event loop
         yield body if body.endswith(b"\n") else body + b"\n"
@@ -173,6 +176,10 @@ async def stream(req: PlaygroundStreamRequest, pool: Capacity, first: bytes,
             why = "time"
             break
         job = Frame(req, min(req.every, req.steps - taken), d["params"], step, tuple(recent))
+        wait = last + 1 / FRAMES_PER_SECOND - clock()
+        if wait > 0:  # no faster than a screen draws
+            await anyio.sleep(wait)
+        last = clock()
         body = None
         while body is None:
             try:

@@ -2,8 +2,9 @@
 //
 // Every coordinate (and every target value) lies in [-LIMIT, LIMIT] and is kept to STEP = 0.001:
 // k = round((v + LIMIT) / STEP) is a whole number from 0 to 20,000, which fits in 15 bits. So a point of two
-// classes takes 4 bytes (x's 15 bits and the class in the 16th, then y), a point with a target value 6 bytes
-// (x, y, value). The first byte says which: 0 classes, 1 values. 2,000 points are 8,001 bytes, 10,668 characters.
+// classes takes 4 bytes (x's 15 bits and the class in the 16th, then y), a point of up to four classes 4 bytes too
+// (the class's two bits in the 16th bits of x and of y), a point with a target value 6 bytes (x, y, value). The first
+// byte says which: 0 two classes, 1 values, 2 four classes. 2,000 points are 8,001 bytes, 10,668 characters.
 "use strict";
 
 const PointCodec = (() => {
@@ -24,11 +25,12 @@ const PointCodec = (() => {
     return Number.isFinite(v) && v >= -LIMIT && v <= LIMIT;
   }
 
-  /** [[x, y, label], ...] → base64url text; kind "classes" (labels 0/1) or "values". */
+  /** [[x, y, label], ...] → base64url text; kind "classes" (labels 0 to 3) or "values". */
   function encode(points, kind) {
     const width = kind === "values" ? 6 : 4;
     const bytes = new Uint8Array(1 + width * points.length);
-    bytes[0] = kind === "values" ? 1 : 0;
+    const four = kind !== "values" && points.some((p) => p[2] > 1);
+    bytes[0] = kind === "values" ? 1 : four ? 2 : 0;
     const view = new DataView(bytes.buffer);
     points.forEach(([x, y, l], k) => {
       for (const v of [x, y, l].slice(0, kind === "values" ? 3 : 2)) {
@@ -40,8 +42,9 @@ const PointCodec = (() => {
         view.setUint16(at + 2, toInt(y));
         view.setUint16(at + 4, toInt(l));
       } else {
-        view.setUint16(at, toInt(x) | (l ? 0x8000 : 0));
-        view.setUint16(at + 2, toInt(y));
+        if (!(Number.isInteger(l) && l >= 0 && l <= 3)) throw new Error(`a point's class ${l} is not 0, 1, 2 or 3`);
+        view.setUint16(at, toInt(x) | (l & 1 ? 0x8000 : 0));
+        view.setUint16(at + 2, toInt(y) | (l & 2 ? 0x8000 : 0));
       }
     });
     let text = "";
@@ -58,7 +61,7 @@ const PointCodec = (() => {
       throw new Error("the points in the address are not valid base64");
     }
     const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0));
-    if (!bytes.length || bytes[0] > 1) throw new Error("the points in the address have an unknown format");
+    if (!bytes.length || bytes[0] > 2) throw new Error("the points in the address have an unknown format");
     const kind = bytes[0] === 1 ? "values" : "classes";
     const width = kind === "values" ? 6 : 4;
     if ((bytes.length - 1) % width) throw new Error("the points in the address are cut short");
@@ -66,10 +69,11 @@ const PointCodec = (() => {
     const points = [];
     for (let at = 1; at < bytes.length; at += width) {
       const first = view.getUint16(at);
-      const k = [kind === "values" ? first : first & 0x7fff, view.getUint16(at + 2)];
-      if (kind === "values") k.push(view.getUint16(at + 4));
+      const second = view.getUint16(at + 2);
+      const k = kind === "values" ? [first, second, view.getUint16(at + 4)] : [first & 0x7fff, bytes[0] === 2 ? second & 0x7fff : second];
       if (k.some((v) => v > 2 * LIMIT * SCALE)) throw new Error("a point in the address is outside the plane");
-      points.push(kind === "values" ? k.map(fromInt) : [fromInt(k[0]), fromInt(k[1]), first & 0x8000 ? 1 : 0]);
+      const label = (first & 0x8000 ? 1 : 0) + (bytes[0] === 2 && second & 0x8000 ? 2 : 0);
+      points.push(kind === "values" ? k.map(fromInt) : [fromInt(k[0]), fromInt(k[1]), label]);
     }
     return { kind, points };
   }
