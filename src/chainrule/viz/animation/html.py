@@ -79,7 +79,7 @@ SCRIPT = """
   function start() {
     if (at >= frames.length - 1) show(0);
     timer = setInterval(() => (at >= frames.length - 1 ? pause() : show(at + 1)), 1000 / data.fps);
-    play.textContent = "⏸ Pause";
+    play.textContent = "Pause";
     document.body.dataset.playing = "1";
   }
 
@@ -142,11 +142,11 @@ def page(story: Story, images: list[bytes], fps: float, start: int = 0, source: 
         '<figcaption id="caption" class="sr-only" aria-live="polite"></figcaption>',
         "</figure>",
         '<div class="controls" role="group" aria-label="Playback">',
-        '<button id="first" type="button" aria-label="First frame">⏮</button>',
+        '<button id="first" type="button" aria-label="First frame">|◀</button>',
         '<button id="back" type="button" aria-label="Step back">◀</button>',
         '<button id="play" type="button" class="primary">▶ Play</button>',
         '<button id="next" type="button" aria-label="Step forward">▶</button>',
-        '<button id="last" type="button" aria-label="Last frame">⏭</button>',
+        '<button id="last" type="button" aria-label="Last frame">▶|</button>',
         f'<input id="seek" type="range" min="0" max="{len(frames) - 1}" value="{start}" step="1" aria-label="Frame">',
         f'<span id="counter">{start + 1} / {len(frames)}</span>',
         "</div>",
