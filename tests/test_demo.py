@@ -86,9 +86,9 @@ def test_demo_text_shows_forward_chain_rule_closed_form_and_typo(capsys):
     assert code == 0 and err == ""
     assert "a = i·w = 1.5 · 0.8 = 1.2" in out
     assert "C = (a − y)² = (1.2 − 0.8)² = 0.16" in out
-    assert "dC/dw = dC/da · da/dw = 2(a − y) · i" in out
+    assert "∂C/∂w = ∂C/∂a · ∂a/∂w = 2(a − y) · i" in out
     assert "= 2(1.2 − 0.8) · 1.5 = 1.2" in out
-    assert "dC/dw = 1.5·2(1.5w − 0.8) = 4.5w − 2.4" in out
+    assert "∂C/∂w = 1.5·2(1.5w − 0.8) = 4.5w − 2.4" in out
     assert "4.5w − 1.5 is a typo" in out and "y = 0.5" in out
     assert "0.5777" in out
     assert "r = 1 − lr·C″ = 1 − 0.1·4.5 = 0.55" in out
@@ -128,13 +128,13 @@ def test_demo_json_has_the_promised_fields(capsys):
 def test_demo_markdown_uses_latex(capsys):
     code, out, _ = run_cli(capsys, "demo", "--format", "markdown", "--steps", "2")
     assert code == 0
-    assert r"\frac{dC}{dw}" in out and "| step | w | a | C | dC/dw |" in out
+    assert r"\partial C/\partial w" in out and "| step | w | a | C | ∂C/∂w |" in out
 
 
 def test_demo_with_other_numbers_recomputes_everything(capsys):
     code, out, _ = run_cli(capsys, "demo", "--input", "2", "--target", "-1", "--weight", "0", "--steps", "1")
     assert code == 0
-    assert "dC/dw = 2·2(2w − (−1)) = 8w + 4" in out
+    assert "∂C/∂w = 2·2(2w − (−1)) = 8w + 4" in out
     assert "typo" not in out  # only the video's numbers have the video's typo
 
 
@@ -213,7 +213,7 @@ def test_a_tiny_input_prints_one_notation_a_ratio_that_is_not_1_and_how_far_the_
     code, out, _ = run_cli(capsys, "demo", "--input", "0.001")
     out = joined(out)
     assert code == 0 and not E_NOTATION.search(out), E_NOTATION.search(out)
-    assert "dC/dw = 0.001·2(0.001w − 0.8) = 2·10⁻⁶·w − 0.0016" in out
+    assert "∂C/∂w = 0.001·2(0.001w − 0.8) = 2·10⁻⁶·w − 0.0016" in out
     assert "C(w) = 1·10⁻⁶·w² − 0.0016w + 0.64 is a parabola with curvature C″ = 2i² = 2·10⁻⁶." in out
     # r = 1 − 2·10⁻⁷ rounds to 1 in six digits: it is written with the digits that tell it from 1
     assert "r = 1 − lr·C″ = 1 − 0.1·2·10⁻⁶ = 1 − 2·10⁻⁷ = 0.9999998." in out

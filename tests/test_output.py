@@ -95,7 +95,7 @@ def test_a_table_s_title_is_never_wrapped_to_the_table_s_width(monkeypatch, term
         stream = _Terminal()
     module, result = lessons.run("simplest", steps=0)
     emit(module.explain(result), "text", stream)
-    assert "Gradient descent: w ← w − lr · dC/dw\n" in stream.getvalue()
+    assert "Gradient descent: w ← w − lr · ∂C/∂w\n" in stream.getvalue()
 
 
 def test_wrap_prose_keeps_operators_with_their_operands():

@@ -35,7 +35,7 @@ def test_the_chain_rule_is_the_explainers_one_path_written_per_named_quantity():
     (path,) = result.derivation["w"].paths
     assert path.nodes == ["C", "a − y", "a", "w"]
     assert [f.formula for f in path.factors] == ["2(a − y)", "1", "i"]
-    assert [f.name for f in result.factors] == ["dC/da", "da/dw"]
+    assert [f.name for f in result.factors] == ["∂C/∂a", "∂a/∂w"]
     assert [f.formula for f in result.factors] == ["2(a − y)", "i"]  # the factor 1 of a − y by a changes nothing
     dC_da, da_dw = result.factors
     assert dC_da.value == path.factors[0].value * path.factors[1].value and da_dw.value == path.factors[2].value

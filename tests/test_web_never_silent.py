@@ -69,7 +69,7 @@ def test_home_a_step_past_where_the_descent_stops_is_said_with_the_step_shown(vi
     page = v.goto("/?lr=0.2&k=500")
     wait_home(page, last)
     expect(note(page, "k")).to_have_text(
-        f"step 500 (k in the address): the lesson's descent stopped at step {last} (|dC/dw| fell below the tolerance "
+        f"step 500 (k in the address): the lesson's descent stopped at step {last} (|∂C/∂w| fell below the tolerance "
         f"tol: the line under the readout), so step {last} is shown.")
     assert query(page)["k"] == str(last)
     expect(page.locator("#stop-line")).to_contain_text(f"At the minimum after {last} steps")

@@ -1,7 +1,7 @@
 """The delta shorthand: backprop for layered networks, one number (or vector) per layer.
 
 For a chain of single neurons, zₖ = wₖ·aₖ₋₁ (+ bₖ), aₖ = f(zₖ), the chain rule
-for dC/dwₖ has a long tail that every earlier weight shares. Call that tail
+for ∂C/∂wₖ has a long tail that every earlier weight shares. Call that tail
 δₖ = ∂C/∂zₖ, the error of neuron k. Then
 
     δ_L = ∂C/∂a_L · f′(z_L)                 (the last neuron)
@@ -82,7 +82,7 @@ class DeltaForm:
         return all(w.shape == (1, 1) for w in self.W)
 
     def scalar_lines(self) -> list[str]:
-        """δₖ = δₖ₊₁ · wₖ₊₁ · f′(zₖ) and dC/dwₖ = aₖ₋₁ · δₖ, with numbers, from the last layer back."""
+        """δₖ = δₖ₊₁ · wₖ₊₁ · f′(zₖ) and ∂C/∂wₖ = aₖ₋₁ · δₖ, with numbers, from the last layer back."""
         L = len(self.W)
         lines = []
         for k in range(L - 1, -1, -1):

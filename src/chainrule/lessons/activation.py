@@ -2,8 +2,8 @@
 
 The chain gains a link, the slope of the activation:
 
-    dC/dw = dC/da · da/dz · dz/dw = 2(a − y) · f′(z) · i
-    dC/db = dC/da · da/dz · dz/db = 2(a − y) · f′(z) · 1
+    ∂C/∂w = ∂C/∂a · ∂a/∂z · ∂z/∂w = 2(a − y) · f′(z) · i
+    ∂C/∂b = ∂C/∂a · ∂a/∂z · ∂z/∂b = 2(a − y) · f′(z) · 1
 
 with f′(z) = σ(z)(1 − σ(z)) for the sigmoid, 1 − tanh²z for tanh, and
 1 or 0 for relu (by the sign of z). Because f bends, the cost is no longer a
@@ -151,7 +151,7 @@ def explain(result: ActivationResult) -> Report:
         ranking_section(steps),
         Section(
             f"Gradient descent (lr = {num(result.learning_rate)})",
-            table=Table(["step", "w", "b", "a", "C", "dC/dw", "dC/db"], [
+            table=Table(["step", "w", "b", "a", "C", "∂C/∂w", "∂C/∂b"], [
                 [str(s.step), num(s.parameters["w"]), num(s.parameters["b"]), num(a), num(s.cost),
                  num(s.gradients["w"]), num(s.gradients["b"])] for s, a in zip(steps, result.activations())]),
         ),

@@ -1,10 +1,10 @@
 """Rung 5, a batch of two: one weight, two examples, C = (a₁ − y)² + (a₂ − y)².
 
 The question from the comments: with two inputs i₁ and i₂ through the same
-weight, a₁ = i₁·w and a₂ = i₂·w, what is dC/dw? The weight now reaches the
+weight, a₁ = i₁·w and a₂ = i₂·w, what is ∂C/∂w? The weight now reaches the
 cost along two paths, one per example, and the chain rule adds them:
 
-    dC/dw = dC/da₁ · da₁/dw + dC/da₂ · da₂/dw = 2(a₁ − y)·i₁ + 2(a₂ − y)·i₂
+    ∂C/∂w = ∂C/∂a₁ · ∂a₁/∂w + ∂C/∂a₂ · ∂a₂/∂w = 2(a₁ − y)·i₁ + 2(a₂ − y)·i₂
 
 So the gradient of a batch is the sum of the examples' gradients. With the
 mean instead, C = ½[(a₁ − y)² + (a₂ − y)²], every gradient is halved, which
@@ -13,7 +13,7 @@ is the same as halving the learning rate: the sum's curvature is
 the mean.
 
 What each example wants. Alone, example k would move w by its own nudge
-−lr·dCₖ/dw: here example 1 (a₁ = 1.2 > y) wants w smaller, example 2
+−lr·∂Cₖ/∂w: here example 1 (a₁ = 1.2 > y) wants w smaller, example 2
 (a₂ = 0.4 < y) wants it larger. The batch does not pick one: its step is
 the sum of the nudges, or (the mean) their average, 3Blue1Brown's picture of
 averaging what every training example asks for. The lesson shows each
@@ -90,7 +90,7 @@ def tensor_forward(x: Tensor, w: Tensor, y: Tensor) -> Tensor:
 
 
 def example_gradient(i: float, w: float, y: float) -> float:
-    """dCₖ/dw for one example alone, Cₖ = (i·w − y)², by the engine."""
+    """∂Cₖ/∂w for one example alone, Cₖ = (i·w − y)², by the engine."""
     w_alone = Parameter(w, label="w")
     cost = ((Value(i, label="i") * w_alone).named("a") - Value(y, label="y")) ** 2
     cost.backward()
@@ -108,7 +108,7 @@ class BatchResult:
     derivation: Derivation
     per_example: list[float]
     descents: dict[str, Descent]  # "sum" and "mean": one descent each, from the same w
-    example_gradients: dict[str, list[list[float]]]  # per descent, per step: each example's dCₖ/dw alone
+    example_gradients: dict[str, list[list[float]]]  # per descent, per step: each example's ∂Cₖ/∂w alone
 
     @property
     def stopped(self) -> str:
@@ -119,7 +119,7 @@ class BatchResult:
         return self.network.C
 
     def examples(self) -> list[dict]:
-        """What each example wants at the first step: its activation, cost, gradient alone, and nudge −lr·dCₖ/dw."""
+        """What each example wants at the first step: its activation, cost, gradient alone, and nudge −lr·∂Cₖ/∂w."""
         out = []
         for k, (i, a, g) in enumerate(zip(self.inputs, self.network.outputs, self.per_example), 1):
             nudge = -self.learning_rate * g
@@ -146,7 +146,7 @@ def _wants(nudge: float) -> str:
 
 
 def nudge_lines(result: BatchResult) -> list:
-    """Each example's nudge −lr·dCₖ/dw, then their sum and their average: the step the batch takes."""
+    """Each example's nudge −lr·∂Cₖ/∂w, then their sum and their average: the step the batch takes."""
     lr, examples = result.learning_rate, result.examples()
     nudges = [e["nudge"] for e in examples]
     scale = max(abs(v) for v in nudges)
@@ -154,10 +154,10 @@ def nudge_lines(result: BatchResult) -> list:
                   note=f"example {e['example']} alone wants {e['wants']}") for e in examples]
     total, mean = sum(nudges), sum(nudges) / len(nudges)
     lines += [
-        Math(f"−lr·dC/dw = {' + '.join(factor(v) for v in nudges)} = {num(total, scale=scale)}",
+        Math(f"−lr·∂C/∂w = {' + '.join(factor(v) for v in nudges)} = {num(total, scale=scale)}",
              note=f"their sum, the step of the summed cost: −lr·w.grad = "
                   f"{num(-lr * result.network.w.grad, scale=scale)}"),
-        Math(f"−lr·dC/dw = ½({' + '.join(factor(v) for v in nudges)}) = {num(mean, scale=scale)}",
+        Math(f"−lr·∂C/∂w = ½({' + '.join(factor(v) for v in nudges)}) = {num(mean, scale=scale)}",
              note=f"their average, the step of the mean cost: −lr·w.grad = "
                   f"{num(-lr * result.mean_network.w.grad, scale=scale)}"),
         "The examples disagree, and the batch takes neither example's step: it adds the nudges (or averages "
@@ -176,9 +176,9 @@ def explain(result: BatchResult) -> Report:
     gradient_lines = [f"example {k} alone: dC{subscript(k)}/dw = {p.formulas()} = {num(g)}"
                       for k, (p, g) in enumerate(zip(paths, (g1, g2)), 1)]
     gradient_lines += [
-        f"the batch (sum): dC/dw = {factor(g1)} + {factor(g2)} = {num(g1 + g2, scale=scale)}; "
+        f"the batch (sum): ∂C/∂w = {factor(g1)} + {factor(g2)} = {num(g1 + g2, scale=scale)}; "
         f"the engine: w.grad = {num(total, scale=scale)}",
-        f"the batch (mean): dC/dw = ½({factor(g1)} + {factor(g2)}) = {num((g1 + g2) / 2, scale=scale)}; "
+        f"the batch (mean): ∂C/∂w = ½({factor(g1)} + {factor(g2)}) = {num((g1 + g2) / 2, scale=scale)}; "
         f"the engine: w.grad = {num(mean, scale=scale)}",
     ]
     c = result.curvature
@@ -200,16 +200,16 @@ def explain(result: BatchResult) -> Report:
         Section("Chain rule: one path per example, and the paths add", derivation=result.derivation),
         Section("Gradients add", gradient_lines),
         Section("What each example wants w to do", nudge_lines(result),
-                table=Table(["example", "i", "a", "(a − y)²", "dCₖ/dw alone", "nudge −lr·dCₖ/dw", "wants"],
+                table=Table(["example", "i", "a", "(a − y)²", "∂Cₖ/∂w alone", "nudge −lr·∂Cₖ/∂w", "wants"],
                             example_rows)),
         Section("Sum or mean", reduction_lines),
         Section("Each example's gradient at every step of the mean's descent",
                 ["The examples' own gradients change as w moves; the batch follows their average (the last two "
                  "columns agree: the mean's gradient is the average of the examples')."],
                 table=Table(["step", "w", *(f"dC{subscript(k)}/dw" for k in range(1, len(result.inputs) + 1)),
-                             "their average", "dC/dw (mean)"], per_step)),
+                             "their average", "∂C/∂w (mean)"], per_step)),
         Section(f"Gradient descent (lr = {num(result.learning_rate)})",
-                table=Table(["step", "w (sum)", "C (sum)", "dC/dw (sum)", "w (mean)", "C (mean)", "dC/dw (mean)"], rows)),
+                table=Table(["step", "w (sum)", "C (sum)", "∂C/∂w (sum)", "w (mean)", "C (mean)", "∂C/∂w (mean)"], rows)),
         *stop_section(result.stopped),
     ]
     data = {

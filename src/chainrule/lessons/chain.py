@@ -3,13 +3,13 @@
 Each link multiplies: aₖ = wₖ·aₖ₋₁ (a₀ = i). There is one path from each
 weight to the cost, so the chain rule is one long product:
 
-    dC/dwₖ = dC/daₙ · daₙ/daₙ₋₁ ⋯ daₖ₊₁/daₖ · daₖ/dwₖ
+    ∂C/∂wₖ = ∂C/∂aₙ · ∂aₙ/∂aₙ₋₁ ⋯ ∂aₖ₊₁/∂aₖ · ∂aₖ/∂wₖ
            = 2(aₙ − y) · wₙ ⋯ wₖ₊₁ · aₖ₋₁
 
 Every weight shares the tail of that product. Backprop computes the tail
 once per link, from the cost backwards: that is the delta shorthand
 
-    δₙ = 2(aₙ − y),   δₖ = δₖ₊₁ · wₖ₊₁,   dC/dwₖ = aₖ₋₁ · δₖ
+    δₙ = 2(aₙ − y),   δₖ = δₖ₊₁ · wₖ₊₁,   ∂C/∂wₖ = aₖ₋₁ · δₖ
 
 (f′ = 1 here: the links are linear). The lesson trains a few steps, ranks
 the weights at every step, and checks that the delta form gives the engine's
@@ -109,7 +109,7 @@ def explain(result: ChainResult) -> Report:
                 table=Table(first.columns(), first.rows())),
         ranking_section(steps),
         Section(
-            f"Gradient descent: w ← w − {num(result.learning_rate)}·dC/dw",
+            f"Gradient descent: w ← w − {num(result.learning_rate)}·∂C/∂w",
             table=Table(["step", "C", *names], [[str(s.step), num(s.cost), *(num(s.parameters[n]) for n in names)]
                                                 for s in steps]),
         ),

@@ -3,11 +3,11 @@
     i —w→ a        a = i·w                 (the output, or activation)
                    C = (a − y)²            (the cost, for target y)
 
-The chain rule:  dC/dw = dC/da · da/dw = 2(a − y) · i
+The chain rule:  ∂C/∂w = ∂C/∂a · ∂a/∂w = 2(a − y) · i
 
 With i = 1.5 and y = 0.8 that is 1.5·2(1.5w − 0.8) = 4.5w − 2.4 (the video
 printed 4.5w − 1.5, which is the formula for y = 0.5). Gradient descent
-repeats  w ← w − lr · dC/dw  until the gradient vanishes at w* = y/i.
+repeats  w ← w − lr · ∂C/∂w  until the gradient vanishes at w* = y/i.
 
 Why the learning rate must be small: C is a parabola in w with curvature
 C″ = 2i², so each step multiplies the distance to the answer by
@@ -30,7 +30,7 @@ backward passes by the engine; the descent by the shared ``descend``, one
 explorer's home page all read them); the chain rule and the closed form by
 the explainer (``chainrule.explainer.explain``). The explainer's one path
 from w to C runs through the unnamed node a − y; the video names only a, so
-the lesson writes the path as one link per named quantity, dC/da · da/dw,
+the lesson writes the path as one link per named quantity, ∂C/∂a · ∂a/∂w,
 each link the product of the path's local derivatives between two names.
 
 The explorer asks for this lesson at every move of a slider, each time with
@@ -73,7 +73,7 @@ PARAMS = Params(
     Param("weight", 0.8, "the initial weight w", low=-100, high=100, symbol="w"),
     Param("learning_rate", 0.1, "the learning rate lr", low=0, low_open=True, high=10, flags=("--lr",), symbol="lr"),
     Param("steps", 100, "the most descent steps", kind="int", low=0, high=1000),
-    Param("tolerance", 1e-6, "stop once |dC/dw| is below this", low=0, high=1),
+    Param("tolerance", 1e-6, "stop once |∂C/∂w| is below this", low=0, high=1),
 )
 # The weight's label: the name descent moves it by, and the one the explainer writes (∂C/∂w).
 W = "w"
@@ -160,11 +160,11 @@ def _general() -> _General:
 class Formulas:
     """The closed forms with given i and y put in: exact polynomials in w, and C″ and w* as numbers."""
 
-    gradient: Polynomial  # dC/dw, e.g. 9w/2 − 12/5 (written 4.5w − 2.4)
+    gradient: Polynomial  # ∂C/∂w, e.g. 9w/2 − 12/5 (written 4.5w − 2.4)
     cost: Polynomial  # C, expanded: 9w²/4 − 12w/5 + 16/25
     activation_in_weight: str  # a with the numbers in: "1.5w"
-    curvature: float  # C″ = 2i²: the slope of dC/dw
-    optimum: float  # w* = y/i: where dC/dw is 0
+    curvature: float  # C″ = 2i²: the slope of ∂C/∂w
+    optimum: float  # w* = y/i: where ∂C/∂w is 0
 
 
 @functools.lru_cache(maxsize=256)  # bounded: the explorer asks for the same (i, y) again and again
@@ -173,7 +173,7 @@ def formulas(input: float, target: float) -> Formulas:
 
     No new derivation and no sympy expression: the coefficients derived once
     (``_general``) are evaluated in exact fractions, and ``Polynomial``
-    writes the result as sympy would. C is a parabola, so dC/dw is a line
+    writes the result as sympy would. C is a parabola, so ∂C/∂w is a line
     C″·w + b: its slope is the curvature, its root the answer w* = −b/C″.
     """
     general = _general()
@@ -204,16 +204,16 @@ def written(formula: Polynomial) -> str:
 
 
 def gradient_formula(input: float, target: float) -> sympy.Expr:
-    """dC/dw as an exact formula of w (sympy), the explainer's closed form with these numbers."""
+    """∂C/∂w as an exact formula of w (sympy), the explainer's closed form with these numbers."""
     return formulas(float(input), float(target)).gradient.as_sympy()
 
 
 # --------------------------------------------------------------- the chain rule
 @dataclass
 class ChainFactor:
-    """One link of the chain rule, e.g. dC/da = 2(a − y) = 2(1.2 − 0.8) = 0.8."""
+    """One link of the chain rule, e.g. ∂C/∂a = 2(a − y) = 2(1.2 − 0.8) = 0.8."""
 
-    name: str  # "dC/da"
+    name: str  # "∂C/∂a"
     formula: str  # "2(a − y)"
     with_numbers: str  # "2(1.2 − 0.8)"
     in_weight: str  # "2(1.5w − 0.8)": the formula with everything but w put in
@@ -221,7 +221,7 @@ class ChainFactor:
 
 
 def links(net: Network, derivation: Derivation, activation_in_weight: str) -> list[ChainFactor]:
-    """dC/dw's one path, from the explainer, as one link per named quantity: dC/da · da/dw.
+    """∂C/∂w's one path, from the explainer, as one link per named quantity: ∂C/∂a · ∂a/∂w.
 
     The explainer's path is C → (a − y) → a → w, with local derivatives
     2(a − y), 1 and i. A link runs from one named node of the graph to the
@@ -241,14 +241,14 @@ def links(net: Network, derivation: Derivation, activation_in_weight: str) -> li
         if below not in named:
             continue
         formula = " · ".join(map(paren, formulas_)) if len(formulas_) > 1 else (formulas_ or ["1"])[0]
-        out.append(ChainFactor(f"d{top}/d{below}", formula, substitute(formula, numbers),
+        out.append(ChainFactor(f"∂{top}/∂{below}", formula, substitute(formula, numbers),
                                substitute(formula, in_weight), value))
         formulas_, value, top = [], 1.0, below
     return out
 
 
 def chain_at(input: float, weight: float, target: float) -> tuple[list[ChainFactor], float]:
-    """The chain rule's links at these numbers, and dC/dw (backprop's, = w.grad): a fresh graph, explained."""
+    """The chain rule's links at these numbers, and ∂C/∂w (backprop's, = w.grad): a fresh graph, explained."""
     net = network(input, weight, target)
     derivation = derive(net.C, wrt=[net.w], symbolic=False)
     return links(net, derivation, formulas(input, target).activation_in_weight), derivation[W].total
@@ -265,7 +265,7 @@ def _diverging(distances: list[float]) -> bool:
 class StopRule:
     """When the descent stops before its last step (``descend``'s ``stop``): at the minimum, or surely diverging.
 
-    At the minimum: |dC/dw| < ``tolerance``; a tolerance of 0 never stops
+    At the minimum: |∂C/∂w| < ``tolerance``; a tolerance of 0 never stops
     there (the explorer asks for steps 0..k and gets every one of them).
     Diverging for certain: ``_diverging`` on the distances to w* so far.
     """
@@ -295,7 +295,7 @@ class SimplestResult:
     max_steps: int
     network: Network  # the first step's graph, after its one backward pass: the one explained
     derivation: Derivation  # explain(C, wrt=[w]) of that graph: its path and local derivatives, with numbers
-    factors: list[ChainFactor]  # the derivation as the video writes it: dC/da · da/dw
+    factors: list[ChainFactor]  # the derivation as the video writes it: ∂C/∂a · ∂a/∂w
     formulas: Formulas
     descent: Descent
     activations: list[float]  # a at each step, from the graph descend built for that step
@@ -440,7 +440,7 @@ class SimplestResult:
 
     @functools.cached_property
     def table(self) -> list[list[str]]:
-        """The descent, one row per step: step, w, a, C, dC/dw, written for people."""
+        """The descent, one row per step: step, w, a, C, ∂C/∂w, written for people."""
         return [[str(s.step), num(s.parameters[W]), num(a), num(s.cost), num(s.gradients[W])]
                 for s, a in zip(self.steps, self.activations)]
 
@@ -461,18 +461,18 @@ def forward_lines(result: SimplestResult, step: Step) -> list[Math]:
 
 def chain_rule_lines(result: SimplestResult, factors: list[ChainFactor] | None = None,
                      gradient: float | None = None) -> list[Math]:
-    """dC/dw = dC/da · da/dw = 2(a − y) · i = 2(1.2 − 0.8) · 1.5 = 1.2 (at the first step unless told)."""
+    """∂C/∂w = ∂C/∂a · ∂a/∂w = 2(a − y) · i = 2(1.2 − 0.8) · 1.5 = 1.2 (at the first step unless told)."""
     factors = factors if factors is not None else result.factors
     gradient = result.first.gradients[W] if gradient is None else gradient
     names = " · ".join(f.name for f in factors)
     formulas_ = " · ".join(f.formula for f in factors)
     numbers = " · ".join(f.with_numbers for f in factors)
-    return [Math(f"dC/dw = {names} = {formulas_}"), Math(f"      = {numbers} = {num(gradient)}")]
+    return [Math(f"∂C/∂w = {names} = {formulas_}"), Math(f"      = {numbers} = {num(gradient)}")]
 
 
 def closed_form_line(result: SimplestResult) -> str:
     factors = "·".join(f.in_weight for f in reversed(result.factors))
-    return f"dC/dw = {factors} = {written(result.gradient_formula)}"
+    return f"∂C/∂w = {factors} = {written(result.gradient_formula)}"
 
 
 def typo_line(result: SimplestResult) -> str | None:
@@ -620,16 +620,16 @@ def stop_line(result: SimplestResult) -> str:
     if result.stopped == CONVERGED:
         if abs(w - result.optimum_weight) > result.near_enough:  # a flat cost's slope is small far from w* too
             return flat_line(result, last, result.tolerance)
-        return f"Converged after {_steps(last.step)}: |dC/dw| = {num(abs(g))} < {num(result.tolerance)}."
+        return f"Converged after {_steps(last.step)}: |∂C/∂w| = {num(abs(g))} < {num(result.tolerance)}."
     if result.stopped == DIVERGED:
         return (f"Stopped at step {last.step}: diverging for certain (the distance to w* = {num(result.optimum_weight)} "
                 f"grew {GREW_IN_A_ROW} steps in a row, or passed {num(GREW_BY)} times where it started): "
                 f"w = {num(w)}, C = {num(last.cost)}.")
-    return f"Stopped after the step limit ({result.max_steps}); |dC/dw| = {num(abs(g))}."
+    return f"Stopped after the step limit ({result.max_steps}); |∂C/∂w| = {num(abs(g))}."
 
 
 def rests(result: SimplestResult, step: Step) -> str:
-    """What the stop rule says at ``step``: ``CONVERGED`` (|dC/dw| below the judging tolerance), ``DIVERGED``, or ''.
+    """What the stop rule says at ``step``: ``CONVERGED`` (|∂C/∂w| below the judging tolerance), ``DIVERGED``, or ''.
 
     The explorer steps k at a time with a tolerance of 0 (every step taken);
     its Run button stops where this says the lesson's own descent would.
@@ -642,7 +642,7 @@ def rests(result: SimplestResult, step: Step) -> str:
 def status_line(result: SimplestResult, last: Step | None = None) -> str:
     """Where the descent stands at step ``last`` (default: the last step), in one line, by the run's own rules.
 
-    The stop test is the run's: |dC/dw| below ``result.tolerance`` (the request's, not a fixed number); a
+    The stop test is the run's: |∂C/∂w| below ``result.tolerance`` (the request's, not a fixed number); a
     tolerance of 0 asks for every step without stopping early (the explorer steps k at a time), and then the
     lesson's declared tolerance judges where the descent stands. A slope that small is not always a weight
     near w*: with a tiny input the cost is almost flat everywhere (C″ = 2i²), so the line says how far w
@@ -657,16 +657,16 @@ def status_line(result: SimplestResult, last: Step | None = None) -> str:
         return stop_line(result)
     if verdict == CONVERGED:
         if away <= result.near_enough:
-            return (f"At the minimum after {_steps(last.step)}: |dC/dw| = {num(abs(g))} < "
+            return (f"At the minimum after {_steps(last.step)}: |∂C/∂w| = {num(abs(g))} < "
                     f"{num(tolerance)}, w = {num(w)} ≈ w* = y/i = {num(w_star)}.")
         return flat_line(result, last, tolerance)
     return f"w* = y/i = {num(w_star)}; the weight is {num(away)} away."
 
 
 def flat_line(result: SimplestResult, last: Step, tolerance: float) -> str:
-    """The stop rule's |dC/dw| < tolerance met far from w*: the cost is almost flat (tiny i), not at its minimum."""
+    """The stop rule's |∂C/∂w| < tolerance met far from w*: the cost is almost flat (tiny i), not at its minimum."""
     w, g, w_star = last.parameters[W], last.gradients[W], result.optimum_weight
-    return (f"Stopped after {_steps(last.step)}: |dC/dw| = {num(abs(g))} is below the tolerance "
+    return (f"Stopped after {_steps(last.step)}: |∂C/∂w| = {num(abs(g))} is below the tolerance "
             f"{num(tolerance)}, yet w = {num(w)} is {num(abs(w - w_star))} from w* = y/i = {num(w_star)}: "
             f"with i = {num(result.input)} the cost is almost flat (C″ = 2i² = {num(result.curvature)}), "
             "so its slope is tiny far from the minimum.")
@@ -681,8 +681,8 @@ def explain(result: SimplestResult) -> Report:
         Section("Forward pass", forward_lines(result, first)),
         Section("Chain rule (first step)", chain_rule_lines(result)),
         Section("Closed form (sympy)", [Math(closed_form_line(result))] + list(filter(None, [typo_line(result)]))),
-        Section("Gradient descent: w ← w − lr · dC/dw",
-                table=Table(["step", "w", "a", "C", "dC/dw"], result.table)),
+        Section("Gradient descent: w ← w − lr · ∂C/∂w",
+                table=Table(["step", "w", "a", "C", "∂C/∂w"], result.table)),
         Section("", [stop_line(result)]),
         Section("", [f"Answer: w* = y/i = {num(result.target)}/{divisor(result.input)} = {num(result.optimum_weight)}"],
                 style="bold"),
@@ -709,7 +709,7 @@ def explain(result: SimplestResult) -> Report:
         "stable_learning_rates": [lo, hi],
         "fastest_learning_rate": result.fastest_learning_rate,
         "verdict": result.verdict,
-        "converged": result.converged,  # the stop rule's: |dC/dw| < tolerance, which a flat cost meets far from w*
+        "converged": result.converged,  # the stop rule's: |∂C/∂w| < tolerance, which a flat cost meets far from w*
         "distance_to_optimum": result.distance,  # |w − w*| where the descent stopped
         "steps_to_minimum": needed if needed is not None and math.isfinite(needed) else None,  # None: never, or
         # more than a float counts (JSON has no inf); from w₀ to within AT_MINIMUM of w*
@@ -752,7 +752,7 @@ def explorer(result: SimplestResult) -> dict:
             "forward_lines": [m.text for m in forward_lines(result, last)],
             "chain_rule": [dict(asdict(f), value_text=num(f.value)) for f in here],
             "chain_rule_lines": [m.text for m in chain_rule_lines(result, here, gradient)],
-            "update_line": (f"w ← w − lr · dC/dw = {num(w)} − {factor(result.learning_rate)} · {factor(g)}"
+            "update_line": (f"w ← w − lr · ∂C/∂w = {num(w)} − {factor(result.learning_rate)} · {factor(g)}"
                             f" = {num(next_weight)}"),
             "stop": rests(result, last),
         },
@@ -783,7 +783,7 @@ def plot(result: SimplestResult, path: str) -> None:
 
 # ------------------------------------------------------------------ the lesson
 def train(**params) -> SimplestResult:
-    """Explain the first step, then descend until |dC/dw| < tolerance, the step limit, or certain divergence.
+    """Explain the first step, then descend until |∂C/∂w| < tolerance, the step limit, or certain divergence.
 
     ``params``: any of ``PARAMS`` (input, target, weight, learning_rate,
     steps, tolerance); the rest take the video's numbers.

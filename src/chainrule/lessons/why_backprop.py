@@ -3,13 +3,13 @@
 The network: one tanh neuron with n inputs, z = Σₖ wₖ·xₖ, a = tanh(z),
 C = (a − y)², so n weights. Its n gradients, three ways:
 
-* central finite differences: dC/dwₖ ≈ [C(wₖ + h) − C(wₖ − h)] / 2h, two
+* central finite differences: ∂C/∂wₖ ≈ [C(wₖ + h) − C(wₖ − h)] / 2h, two
   forward passes per parameter: 2n passes;
 * forward mode: one forward pass, then one sweep of the graph per
   parameter carrying d(node)/dwₖ forward along the edges
   (tangent(node) = Σ local · tangent(input)): 1 + n passes;
 * backprop (reverse mode): one forward pass, one backward pass carrying
-  dC/d(node) back along the same edges: 2 passes, whatever n.
+  ∂C/∂(node) back along the same edges: 2 passes, whatever n.
 
 That is the clever part: the backward pass shares the tail of every chain
 (the δ of the chain lesson) among all the parameters at once. The lesson

@@ -31,7 +31,7 @@ def figure_format(path: str) -> str:
 
 
 def plot_descent(result, path: str) -> None:
-    """Draw C(w) = (i·w − y)², the steps (w_k, C_k) and the tangent of slope dC/dw at each.
+    """Draw C(w) = (i·w − y)², the steps (w_k, C_k) and the tangent of slope ∂C/∂w at each.
 
     The curve is evaluated with the same formula the explanation prints
     (the explainer's closed form, with the numbers in).
@@ -67,7 +67,7 @@ def plot_descent(result, path: str) -> None:
         ax.set_title(f"lr = {result.learning_rate:g} diverges: |w − w*| grows at every step "
                      f"(stopped at step {result.steps[-1].step})")
     else:
-        ax.set_title("Gradient descent on the simplest network (red: tangent, slope dC/dw)")
+        ax.set_title("Gradient descent on the simplest network (red: tangent, slope ∂C/∂w)")
     ax.legend(loc="upper center", fontsize=8)
     fig.tight_layout()
     try:
@@ -128,7 +128,7 @@ def chart(result) -> dict:
         f"The cost C(w) = {pretty(result.cost_formula.text())} drawn for w from {num(low)} to {num(high)} on "
         f"{scale} cost axis, with the {len(result.steps)} point{'' if len(result.steps) == 1 else 's'} of the descent "
         "(listed in the step history): "
-        f"now at step {last.step}, w = {num(w)}, C = {num(last.cost)}, slope dC/dw = {num(g)}; the minimum is at "
+        f"now at step {last.step}, w = {num(w)}, C = {num(last.cost)}, slope ∂C/∂w = {num(g)}; the minimum is at "
         f"w* = {num(result.optimum_weight)}, where C = 0.")
     return {
         "parabola": {"w": ws, "cost": [known[x] if x in known else result.cost_at(x) for x in ws]},

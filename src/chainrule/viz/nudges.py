@@ -10,7 +10,7 @@ def plot_nudges(result, path: str) -> None:
 
     Left: each example's own cost Cₖ(w) = (iₖ·w − y)² and their mean (every
     height a forward pass of the engine), at the starting w. Middle: each
-    example's nudge −lr·dCₖ/dw as an arrow, then their sum and their
+    example's nudge −lr·∂Cₖ/∂w as an arrow, then their sum and their
     average: the steps of the summed and the mean cost. Right: each
     example's gradient at every step of the mean's descent, and their average.
     """
@@ -54,7 +54,7 @@ def plot_nudges(result, path: str) -> None:
     middle.set_xlim(-1.3 * reach, 1.3 * reach)
     middle.set_ylim(-0.6, len(rows) - 0.4)
     middle.axvline(0, color="#999", lw=0.8)
-    middle.set(xlabel="nudge to w: −lr·dC/dw", title=f"What each example wants (lr = {result.learning_rate:g})")
+    middle.set(xlabel="nudge to w: −lr·∂C/∂w", title=f"What each example wants (lr = {result.learning_rate:g})")
     middle.grid(True, axis="x", alpha=0.3)
 
     mean_steps, alone = result.descents["mean"].steps, result.example_gradients["mean"]
@@ -63,7 +63,7 @@ def plot_nudges(result, path: str) -> None:
         right.plot(steps, [g[k] for g in alone], "o-", ms=3, color=colours[k],
                    label=f"dC{k + 1}/dw (example {k + 1} alone)")
     right.plot(steps, [s.gradients["w"] for s in mean_steps], "s-", color="#444", lw=2,
-               label="dC/dw of the mean = their average")
+               label="∂C/∂w of the mean = their average")
     right.axhline(0, color="#999", lw=0.8)
     right.set(xlabel="step", ylabel="gradient", title="At every step of the mean's descent")
     right.grid(True, alpha=0.3)

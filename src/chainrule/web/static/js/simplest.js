@@ -4,7 +4,7 @@
 // rule's tolerance), and k, the number of steps taken. Every change asks
 // /api/simplest for the descent from w to step k with that tolerance and draws
 // the answer; this file computes no number itself. The verdict, the stop line
-// and every sentence are the lesson's, by its one rule (|dC/dw| < tol): where
+// and every sentence are the lesson's, by its one rule (|∂C/∂w| < tol): where
 // the lesson's descent stops before step k, the page shows where it stopped,
 // says so, and Step is off until something changes.
 //
@@ -209,7 +209,7 @@
   /** What the lesson's descent did with the step asked for, when it stopped before it: said, never silent. */
   function stoppedBefore(asked, d) {
     const why = d.stopped === "diverged" ? "diverging for certain"
-      : d.stopped === "converged" ? "|dC/dw| fell below the tolerance tol" : d.stopped;
+      : d.stopped === "converged" ? "|∂C/∂w| fell below the tolerance tol" : d.stopped;
     return `${COUNTER.label} ${asked} (${COUNTER.key} in the address): the lesson's descent stopped at step ` +
       `${d.current.step} (${why}: the line under the readout), so step ${d.current.step} is shown.`;
   }
@@ -298,7 +298,7 @@
   }
 
   /**
-   * Step and Run stop where the lesson's descent stopped (diverging, or |dC/dw| below tol) or at the declared most
+   * Step and Run stop where the lesson's descent stopped (diverging, or |∂C/∂w| below tol) or at the declared most
    * steps, and say so. A Step button that disables itself hands its focus to the line that says why: never to
    * Reset, which the next Enter would press.
    */
@@ -314,7 +314,7 @@
     let note = "";
     if (d.stopped === "diverged") note = "Step and Run are off: the descent diverged (the line above). Lower lr, or Reset to see it again.";
     else if (d.stopped === "converged") {
-      note = "Step and Run are off: the lesson's stop rule ended the descent here, |dC/dw| below the tolerance tol " +
+      note = "Step and Run are off: the lesson's stop rule ended the descent here, |∂C/∂w| below the tolerance tol " +
         "(the line above). A smaller tol lets it go on.";
     } else if (atMost) note = `Step and Run are off: ${most} steps is the most the lesson takes (${P[COUNTER.param].allowed}).`;
     CR.setText("limit-note", note);
