@@ -253,6 +253,8 @@ def test_training_streams_frames_as_they_are_computed_drawn_one_per_animation_fr
     assert len(set(steps)) >= 10 and steps == sorted(steps), steps
     times = [t for t, _ in draws]
     assert min(b - a for a, b in zip(times, times[1:])) > 4, "two frames drawn within one animation frame"
+    print(f"\nplayground: {len(set(steps))} frames drawn in {(times[-1] - times[0]) / 1000:.2f} s "
+          f"({(len(set(steps)) - 1) / ((times[-1] - times[0]) / 1000):.0f} a second), steps {steps[0]} to {steps[-1]}")
     step = page.locator("main").get_attribute("data-step")
     page.wait_for_timeout(500)
     assert page.locator("main").get_attribute("data-step") == step == query(page)["t"] == str(steps[-1])

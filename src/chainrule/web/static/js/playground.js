@@ -1230,7 +1230,7 @@
         axes: [{ label: "step", size: 36 }, { label: lossName, size: 56 }],
         series: [{ label: "step" }, { label: "train", stroke: "#2f6fdd", width: 2, points: { show: history.length === 1 } },
           { label: "test", stroke: "#c05f0c", width: 2, dash: [6, 4], points: { show: history.length === 1 } }],
-        legend: { show: true, live: false },
+        legend: { show: false }, // said in words under the chart (#loss-key)
         cursor: { drag: { x: false, y: false } },
       }, data, box);
     } else {
