@@ -43,8 +43,8 @@ test: $(VENV)/.installed-test $(VENV)/.installed-docs node_modules/.installed
 	$(BIN)/python -m pytest
 
 # The browser tests check each page, then save its picture where CHAINRULE_SCREENSHOTS says.
-screenshots: $(VENV)/.installed-test
-	CHAINRULE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py tests/test_web_playground.py tests/test_web_pages.py tests/test_web_pages_exercise.py tests/test_web_stepthrough_view.py -q -p no:cacheprovider
+screenshots: $(VENV)/.installed-test node_modules/.installed
+	CHAINRULE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py tests/test_web_playground.py tests/test_web_pages.py tests/test_web_pages_exercise.py tests/test_web_stepthrough_view.py tests/test_web_playground_feel.py -q -p no:cacheprovider
 
 # The site runs every example while it builds (chainrule, the notebooks, the API's docstrings); KaTeX and the
 # offline search's shim come from npm (node_modules/) and are served from the site itself.

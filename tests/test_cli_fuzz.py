@@ -133,9 +133,13 @@ def _value_strategy(action, workdir: str) -> st.SearchStrategy[str]:
 
 
 def _option_strategy(parser: argparse.ArgumentParser, workdir: str) -> st.SearchStrategy[list[str]]:
-    items = []
+    items, rare = [], []
     for action in parser._actions:
         if isinstance(action, (argparse._SubParsersAction, argparse._HelpAction)) or not action.option_strings:
+            continue
+        if action.dest == "file":  # --file FILE.py replaces the lesson: fuzzed, but rarely, so the rest still runs
+            rare.append(st.tuples(st.just(action.option_strings[0]), _value_strategy(action, workdir))
+                        .map(lambda fv: list(fv)))
             continue
         flags = st.sampled_from(action.option_strings)
         if action.nargs == 0:
@@ -147,7 +151,8 @@ def _option_strategy(parser: argparse.ArgumentParser, workdir: str) -> st.Search
         items.append(st.tuples(flags, values).map(lambda fv: [fv[0], *fv[1]]))
     odd = st.one_of(st.sampled_from(GARBAGE).map(lambda g: [g]),                       # a stray token
                     st.sampled_from(["--bogus", "--epochs=1", "--format=json", "-h"]).map(lambda g: [g]))
-    item = st.integers(0, 19).flatmap(lambda k: odd if k == 0 else st.one_of(items)) if items else odd
+    other = st.one_of(items) if items else odd
+    item = st.integers(0, 19).flatmap(lambda k: odd if k == 0 else st.one_of(rare) if k == 1 and rare else other)
     positionals = [a for a in parser._actions if not a.option_strings and not isinstance(a, argparse._SubParsersAction)]
     head = st.tuples(*[_value_strategy(a, workdir) for a in positionals]).map(list) if positionals else st.just([])
     body = st.lists(item, max_size=5).map(lambda xs: [t for x in xs for t in x])

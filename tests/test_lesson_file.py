@@ -154,6 +154,16 @@ def test_the_example_as_a_program_runs_as_printed_and_prints_backprops_numbers(t
     assert float(printed["dC/db"]) == pytest.approx(db, rel=1e-12)
 
 
+def test_the_example_is_animated_edge_by_edge(tmp_path):
+    from PIL import Image
+
+    film = tmp_path / "tanh.gif"
+    ok("animate", "--file", EXAMPLE, "--out", str(film), "--fps", "4")
+    edges = len(lessons.load("tanh_neuron").graph().nodes())  # registered by the command, for this test
+    with Image.open(film) as gif:
+        assert gif.n_frames > edges  # the forward pass, one frame per edge of the backward pass, then the descent
+
+
 def test_the_example_is_checked_against_finite_differences_and_pytorch():
     out = ok("check", "--file", EXAMPLE)
     rows = [line.split() for line in out.splitlines()]

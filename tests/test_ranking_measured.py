@@ -147,3 +147,10 @@ def test_a_move_out_of_the_cost_s_domain_gives_no_number_instead_of_stopping_the
     values = {"w": 0.5, "u": 0.0}
     changes = measure(logged, values, {"w": -1.0, "u": 0.4}, logged(values).data)  # log(−0.5): no number
     assert changes["w"] is None and changes["u"] == pytest.approx(0.36 - 1.0)
+
+
+def test_a_parameter_so_small_its_relative_step_leaves_the_floats_is_near_zero_not_infinite():
+    ranking = rank([("w", 2.2250738585e-313, 1.2)], 0.1)  # alone, so the largest |θ| is itself
+    (w,) = ranking.parameters
+    assert w.near_zero and w.relative_step is None
+    json.dumps(ranking.to_json(), allow_nan=False)  # the explorer's answer stays valid JSON

@@ -30,6 +30,7 @@ from ..stepthrough.graph import trace_graph
 from ..stepthrough.lesson import trace_lesson
 from ..viz.animation import FPS, Curve, Point, check_writer, fitting_size, parse_size, tell, write
 from .explorer_link import Link, read_link
+from .lesson_file import add_file_option
 from .options import output_file
 
 DEFAULT_FPS = 1.0
@@ -61,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lesson", metavar="LESSON", nargs="?", choices=offered,
                         help="the lesson whose backward pass to animate: " + ", ".join(offered)
                              + " (or give --from-url)")
+    add_file_option(parser)
     parser.add_argument("--out", metavar="FILE", type=OUT,
                         help="the file to write: .gif, .mp4 (needs ffmpeg) or .html (plays offline); "
                              "default: LESSON.gif in the current folder")

@@ -16,7 +16,7 @@ import argparse
 from ..errors import InvalidValueError
 
 # The commands that take a lesson and so take --file.
-COMMANDS = ("lesson", "exercise", "worksheet", "slides", "graph", "code", "check")
+COMMANDS = ("lesson", "exercise", "worksheet", "slides", "graph", "code", "check", "animate")
 FLAG = "--file"
 HELP = "a lesson of your own: a Python file with one @lesson function (see docs/own-lesson.md)"
 

@@ -298,6 +298,8 @@ def rank(parameters: list[tuple[str, float, float]], learning_rate: float, reaso
         step = steps[name] if steps is not None else -learning_rate * gradient
         near = abs(value) < NEAR_ZERO * largest or value == 0.0
         relative = None if near else abs(step) / abs(value)
+        if relative is not None and not math.isfinite(relative):  # |θ| so small the ratio leaves the floats
+            near, relative = True, None
         change = measured[name] if measured is not None else None
         rows.append(RankedParameter(name, value, gradient, step, gradient * step, change, relative, near, 0, 0, None))
     scale = abs(cost) if cost is not None and measured is not None else 0.0
