@@ -24,13 +24,15 @@ result is checked against the gradients backprop accumulated at the weights.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidValueError
 from ..scalar import Value
 from .format import factor, num, subscript, superscript
 from .trace import final_gradients
+
+if TYPE_CHECKING:  # numpy loads with the matrix form only (static_explorer/answers.py)
+    import numpy as np
 
 __all__ = ["LayerNodes", "DeltaForm", "delta_form", "matrix_text"]
 
@@ -75,6 +77,8 @@ class DeltaForm:
     @property
     def max_difference(self) -> float:
         """Largest |delta-form gradient − backprop gradient| over every weight."""
+        import numpy as np  # numpy loads for the matrix form only (static_explorer/answers.py)
+
         return max(float(np.max(np.abs(g - e))) for g, e in zip(self.grad_W, self.engine_grad_W))
 
     @property
@@ -143,6 +147,8 @@ class DeltaForm:
 
 def matrix_text(m: np.ndarray) -> str:
     """A vector or matrix on one line: a column vector [0.1; 0.2], a matrix [0.1 0.2; 0.3 0.4]."""
+    import numpy as np  # numpy loads for the matrix form only (static_explorer/answers.py)
+
     m = np.asarray(m, dtype=float)
     if m.ndim == 1:
         return "[" + "; ".join(num(x, 4) for x in m) + "]"
@@ -151,6 +157,8 @@ def matrix_text(m: np.ndarray) -> str:
 
 def delta_form(inputs: list, layers: list[LayerNodes], cost: Value) -> DeltaForm:
     """Backprop by the delta rule over ``layers``, from the numbers in the graph ending at ``cost``."""
+    import numpy as np  # numpy loads for the matrix form only (static_explorer/answers.py)
+
     if not layers:
         raise InvalidValueError("delta form: give at least one layer")
     grads = final_gradients(cost)

@@ -30,7 +30,6 @@ from ..explainer.report import Report, Section, Table
 from ..explainer.symbolic import as_floats, to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section, stop_section
 
@@ -225,6 +224,7 @@ def tensors(**params) -> LessonTensors:
     w and b are tensors that need their gradient (``pairs``: each beside the
     scalar parameter it stands for); i and y are data.
     """
+    from ..tensor import Tensor  # numpy loads with the tensor form only (static_explorer/answers.py)
     p = PARAMS.resolve(params)
     scalar = _first(p)
     w, b = parameter(Tensor(scalar.w.data), "w"), parameter(Tensor(scalar.b.data), "b")

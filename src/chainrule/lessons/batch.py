@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 import sympy
 
@@ -40,9 +41,11 @@ from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, stop_section
+
+if TYPE_CHECKING:  # numpy loads with the tensor form only (static_explorer/answers.py)
+    from ..tensor import Tensor
 
 NAME = "batch"
 SUMMARY = ("A batch of two through one weight: C = (a₁ − y)² + (a₂ − y)², the two paths add; what each example "
@@ -283,6 +286,7 @@ def train(**params) -> BatchResult:
 
 def tensors(**params) -> LessonTensors:
     """The batch as tensors (``tensor_forward``): x = (i₁, i₂) a vector, w one number that needs its gradient."""
+    from ..tensor import Tensor  # numpy loads with the tensor form only (static_explorer/answers.py)
     scalar = _first(PARAMS.resolve(params))
     w = parameter(Tensor(scalar.w.data), "w")
     loss = tensor_forward(Tensor([i.data for i in scalar.inputs], name="x"), w, Tensor(scalar.y.data, name="y"))

@@ -30,7 +30,6 @@ from ..explainer.ranking import Ranking
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section, stop_section
 
@@ -174,6 +173,7 @@ def tensors(**params) -> LessonTensors:
     beside it), so the numpy program is the chain's backward pass line by
     line: d_aₖ₋₁ = d_aₖ · wₖ, d_wₖ = d_aₖ · aₖ₋₁, the delta shorthand.
     """
+    from ..tensor import Tensor  # numpy loads with the tensor form only (static_explorer/answers.py)
     scalar = _first(PARAMS.resolve(params))
     ws = [parameter(Tensor(w.data), f"w{k}") for k, w in enumerate(scalar.weights, 1)]
     net = forward(Tensor(scalar.i.data, name="i"), ws, Tensor(scalar.y.data, name="y"))

@@ -31,9 +31,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..convolution import conv1d
 from ..errors import InvalidValueError
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, subscript
@@ -41,7 +38,6 @@ from ..explainer.forward import forward_lines
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section
 
@@ -366,6 +362,8 @@ def curvatures(signal: list[float], kernel: list[float], bias: float, targets: l
     C is a quadratic in θ, so central differences of the gradient give its
     curvature matrix up to rounding, whatever the step.
     """
+    import numpy as np  # numpy loads for the curvature only (static_explorer/answers.py)
+
     theta = list(kernel) + [bias]
 
     def grad(at: list[float]) -> list[float]:
@@ -467,6 +465,10 @@ def tensors(**params) -> LessonTensors:
     lesson's stride and padding, as the scalar graph does one product at a
     time, and its backward adds δₜ · (the input under wₖ) over the positions.
     """
+    import numpy as np  # numpy loads with the tensor form only (static_explorer/answers.py)
+
+    from ..convolution import conv1d
+    from ..tensor import Tensor
     p = _checked(params)
     n = _lesson_run(p)
     x = Tensor(np.array(p["signal"], dtype=np.float64).reshape(1, -1, 1), name="x")

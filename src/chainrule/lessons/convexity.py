@@ -38,7 +38,6 @@ from ..params import Param, Params
 from ..scalar import Parameter, Value
 from .contract import Lesson, LessonTensors
 from .descent import Step, descend, ranking_section
-from .tensor_form import dense
 
 NAME = "convexity"
 SUMMARY = ("Why the cost is not convex: the video's parabola (C″ = 2i² > 0), a sigmoid that makes C″ change sign, and "
@@ -478,6 +477,7 @@ def tensors(**params) -> LessonTensors:
     z1 = x·W1 + b1 (W1[0, k − 1] = w¹ₖ, b1[k − 1] = b¹ₖ), a1 = tanh(z1),
     a = a1·W2 + b2 (W2[k − 1, 0] = w²ₖ, b2[0] = b²), at seed's initial weights.
     """
+    from .tensor_form import dense  # numpy loads with the tensor form only (static_explorer/answers.py)
     cost = graph(**params)
     leaf = {p.label: p for p in graph_parameters(cost)}
     w11, b11, w21, w12, b12, w22, b2 = (leaf[name] for name in NAMES)

@@ -42,7 +42,6 @@ from ..scalar import Parameter, Value
 from . import simplest
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend
-from .tensor_form import dense
 
 NAME = "learning-rate"
 SUMMARY = ("The learning rate: a hyperparameter. Convergence, oscillation and divergence, a range test, schedules "
@@ -321,6 +320,7 @@ def tensors(**params) -> LessonTensors:
 
     C = Σ(a − y)² · ¼, the mean squared error; W1[0, j − 1] is w¹ⱼ, W2[j − 1, 0] is w²ⱼ.
     """
+    from .tensor_form import dense  # numpy loads with the tensor form only (static_explorer/answers.py)
     cost = graph(**params)
     p = {q.label: q for q in graph_parameters(cost)}
     units = range(1, HIDDEN + 1)

@@ -36,7 +36,6 @@ from ..explainer.forward import forward_lines
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
 from .descent import Descent, Step, descend, ranking_section, stop_section
 
@@ -418,6 +417,7 @@ def tensors(**params) -> LessonTensors:
     and u are read at every time step: backprop through time adds their T
     contributions, as the scalar graph does.
     """
+    from ..tensor import Tensor  # numpy loads with the tensor form only (static_explorer/answers.py)
     p = PARAMS.resolve(params)
     n = run(p["weight"], p["input_weight"], sequence(p["inputs"], p["time_steps"]), p["target"])
     w = Tensor(n.w.data, requires_grad=True, name="w")

@@ -58,7 +58,6 @@ from ..explainer.report import Math, Report, Section, Table
 from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
-from ..tensor import Tensor
 from ..viz.descent import chart, plot_descent
 from .contract import Lesson, LessonTensors
 from .descent import Descent, Step, descend
@@ -823,6 +822,7 @@ def tensors(**params) -> LessonTensors:
     ``chainrule code --lang numpy|torch`` writes its program from it; ``pairs``
     says that the tensor ``w`` stands for the scalar graph's ``w``.
     """
+    from ..tensor import Tensor  # numpy loads with the tensor form only (static_explorer/answers.py)
     p = PARAMS.resolve(params)
     net = forward(Tensor(p["input"], name="i"), parameter(Tensor(p["weight"]), W), Tensor(p["target"], name="y"))
     scalar = network(p["input"], p["weight"], p["target"])

@@ -36,7 +36,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import numpy as np
 import sympy
 
 from ..explainer import Derivation, explain as derive
@@ -44,7 +43,6 @@ from ..explainer.format import factor, num, pretty, subscript
 from ..explainer.report import Math, Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section, stop_section
 
@@ -425,6 +423,9 @@ def tensors(**params) -> LessonTensors:
     m = max z is a number (data, not a parameter), as in the lesson; only the
     true class's term of the sum is not 0: C = −ln p_y.
     """
+    import numpy as np  # numpy loads with the tensor form only (static_explorer/answers.py)
+
+    from ..tensor import Tensor
     p = PARAMS.resolve(params)
     n = _explained(p)
     x = Tensor(n.x.data, name="x")

@@ -45,15 +45,17 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..explainer.format import num, subscript, superscript
 from ..explainer.paths import count_paths, iter_paths, product_from_cost
 from ..explainer.report import Report, Section, Table
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
-from ..tensor import Tensor
 from .contract import Lesson, LessonTensors
+
+if TYPE_CHECKING:  # numpy loads with the tensor form only (static_explorer/answers.py)
+    from ..tensor import Tensor
 
 NAME = "why-backprop"
 SUMMARY = ("Why backprop: passes and time for all n gradients by finite differences (2n), forward mode (1 + n) and "
@@ -108,6 +110,7 @@ def network_tensors(weights: list[float], inputs: list[float], target: float) ->
     they are the n entries of one elementwise product, summed, so ∂C/∂w is a
     vector whose entry k is the scalar graph's ∂C/∂wₖ.
     """
+    from ..tensor import Tensor  # numpy loads with the tensor form only (static_explorer/answers.py)
     w = parameter(Tensor(weights), "w")
     z = (w * Tensor(inputs, name="x")).sum().named("z")
     return ((z.tanh().named("a") - Tensor(target, name="y")) ** 2).named("C")

@@ -33,7 +33,6 @@ from ..params import Param, Params
 from ..scalar import Parameter, Value
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section, stop_section
-from .tensor_form import dense
 
 NAME = "wide"
 SUMMARY = ("Two or three neurons per layer (--width): a weight reaches the cost by several paths that add, then the "
@@ -233,6 +232,7 @@ def tensors(**params) -> LessonTensors:
     the scalar network, and ``pairs`` holds each scalar parameter beside its
     matrix entry.
     """
+    from .tensor_form import dense  # numpy loads with the tensor form only (static_explorer/answers.py)
     p = PARAMS.resolve(params)
     scalar = _first(p)
     layers = [(layer.weights, layer.biases, p["activation"]) for layer in scalar.layers]

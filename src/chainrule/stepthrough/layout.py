@@ -20,7 +20,7 @@ so the placing is left to ``dot``, the layered-graph layout of Graphviz
   layer's parameters a column of their own, between the activations they
   multiply and the sums they feed.
 
-``dot`` runs once per graph (the step-through caches its lessons); its JSON
+``dot`` runs once per graph (the step-through caches its lessons), where ``dot.py`` says (the program, or its WebAssembly build in the static explorer); its JSON
 output gives each node's centre and each edge's spline, which become SVG
 coordinates (y pointing down) in the answer. Without Graphviz the layout
 raises ``MissingDependencyError`` saying how to install it.
@@ -28,13 +28,11 @@ raises ``MissingDependencyError`` saying how to install it.
 
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..errors import MissingDependencyError
-from ..viz.graph import INSTALL_HINT
+from . import dot
 
 # The page's graph font (explorer.css: #graph text), in px = dot's points.
 FONT = 11
@@ -128,16 +126,6 @@ def _dot_source(boxes: list[Box], links: list[Link], sizes: dict[int, _Size]) ->
     return "\n".join(lines)
 
 
-def _run_dot(source: str) -> dict:
-    import graphviz  # deferred: Graphviz's Python package loads only when a graph is laid out
-
-    try:
-        out = graphviz.Source(source).pipe(format="json", engine="dot")
-    except graphviz.ExecutableNotFound:
-        raise MissingDependencyError(f"the step-through's layout needs the Graphviz program 'dot'; {INSTALL_HINT}") from None
-    return json.loads(out)
-
-
 def _points(spline: str) -> list[tuple[float, float]]:
     """The control points of a dot spline ('s,x,y e,x,y x,y x,y …': the start/end markers skipped)."""
     return [tuple(float(v) for v in token.split(",")) for token in spline.split() if not token.startswith(("s,", "e,"))]
@@ -155,7 +143,7 @@ def lay_out(boxes: list[Box], links: list[Link]) -> dict:
         n = sizes[link.target].n_ports
         if not 0 <= link.port < n:
             raise ValueError(f"link {link.key} enters port {link.port} of box {link.target}, which has {n} ports")
-    data = _run_dot(_dot_source(boxes, links, sizes))
+    data = dot.run(_dot_source(boxes, links, sizes))
     llx, lly, urx, ury = (float(v) for v in data["bb"].split(","))
 
     def at(x: float, y: float) -> tuple[float, float]:
