@@ -24,7 +24,10 @@ a₁ − 0), in every text of the trace.
 
 Where each node and edge is drawn comes from ``layout`` (Graphviz's dot, in
 layer columns, one port per input, every box sized for every text it will
-show: its running sums and the words ``SO_FAR`` included).
+show: its running sums and the words ``SO_FAR`` included). Each node says
+which of those columns it stands in (``layer``, from 1 at the left), and
+``layers`` says what each column holds in words (``columns``), so that a page
+can fold a layer into one box without guessing where the layers are.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from ..explainer.format import factor, num
 from ..explainer.names import name_nodes, partial
 from ..gradcheck import is_parameter
 from ..scalar import Value
-from . import layout
+from . import columns, layout
 from .names import readable_names, rename
 
 __all__ = ["trace_graph", "SO_FAR"]
@@ -179,6 +182,8 @@ def trace_graph(output: Value) -> dict:
     drawing = _drawing(order, kinds, nodes, edges, events)
     for n in nodes:
         n["box"] = drawing["boxes"][n["id"]]
+    for key, layer in columns.column_of({n["id"]: n["box"]["x"] + n["box"]["w"] / 2 for n in nodes}).items():
+        nodes[key]["layer"] = layer  # the column dot drew it in, 1 at the left
     for e in edges:
         e.update(drawing["links"][e["id"]])
     return {
@@ -189,6 +194,7 @@ def trace_graph(output: Value) -> dict:
         "events": events,
         "parameters": [k for k, kind in enumerate(kinds) if kind == "parameter"],
         "derivations": _derivations(output, order, names, grad, renamed),
+        "layers": columns.layers(nodes),  # each column: its nodes, its box and its words, to fold it into one
         "width": drawing["width"],
         "height": drawing["height"],
         "so_far": SO_FAR,

@@ -6,11 +6,14 @@
 // splines) and one event per edge in the order backpropagation visits them,
 // with the running product and the running sum already computed by the engine.
 // This page only decides how much of the story to show. State in the URL:
-// lesson, forward (0/1), edge (events shown).
+// lesson, forward (0/1), edge (events shown), collapse (the layers folded).
 //
 // The graph is drawn once per lesson; a step only changes the classes and the
 // texts that step changes. Its view (graphview.js) zooms and pans, and follows
-// the active edge at a size that can be read.
+// the active edge at a size that can be read. A layer (a column of the graph,
+// as the server lays it out) can be folded into one box (collapse.js): a
+// button per layer; a folded layer that holds an end of the edge being
+// crossed is shown open while it does, and the page says so.
 //
 // Exercise mode ("I'll compute it", exercise.js): the story comes from
 // /api/exercise/steps with the learner's numbers (seed), and each step is
@@ -30,7 +33,7 @@
 (() => {
   const SPEC = {
     lesson: ["string", "wide"], forward: ["int", 0], edge: ["int", 0],
-    mode: ["string", ""], seed: ["string", ""], marks: ["string", ""],
+    mode: ["string", ""], seed: ["string", ""], marks: ["string", ""], collapse: ["string", ""],
   };
   const KNOWN = Object.keys(SPEC);
   const state = CR.readState(SPEC);
@@ -43,6 +46,7 @@
   let exerciseLessons = null; // the lessons whose step-through is also an exercise (from /api/limits)
   let drawn = null; // the graph drawn for the trace now shown: its elements, by node and edge id
   let view = null; // the graph's view (graphview.js)
+  let folded = new Set(); // the layers the reader folded (collapse.js), by number: kept in the address
   // Where focus goes when the button that has it disables itself: never to the page, never onto Reset or ◀ (the
   // next Enter would wipe the run or walk it back): to the next step, or to the line that says where things stand.
   const NEXT_FOCUS = {
@@ -107,6 +111,13 @@
       trace = data;
       ex = null;
       if (fromUrl) checkUrl();
+    }
+    if (fromUrl) { // the layers to fold, checked once this graph's layers are known
+      const asked = COLLAPSE.parse(new URLSearchParams(window.location.search).get("collapse"), trace.layers.length);
+      folded = new Set(asked.layers);
+      if (asked.problem) notes.set("collapse", asked.problem);
+    } else {
+      folded = new Set([...folded].filter((k) => k <= trace.layers.length));
     }
     fromUrl = false;
     if (state.edge > 0) state.forward = 1;
@@ -202,17 +213,38 @@
     const nodeLayer = CR.svg("g", { class: "nodes" });
     edgeLayer.append(...edges);
     nodeLayer.append(...nodes.map((n) => n.g));
+    // under the edges: each layer's folded box (shown while it is folded) and the column a layer button points
+    // at; edges that only pass across a folded column stay drawn over its box
+    const hint = CR.svg("rect", { class: "column-hint", x: 0, y: 0, width: 0, height: 0, rx: 8 });
+    const folds = trace.layers.map((l) => {
+      const b = l.box;
+      const g = CR.svg("g", { class: "fold", "data-fold": l.layer, display: "none" });
+      g.append(CR.svg("title", {}, `${l.label}, collapsed (press to open)`));
+      g.append(CR.svg("rect", { class: "fold-box", x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }));
+      const texts = l.lines.map((line, k) => {
+        const t = CR.svg("text", { class: k === 0 ? "fold-name" : "fold-text", x: b.x + b.w / 2, y: l.baselines[k] }, line);
+        g.append(t);
+        return t;
+      });
+      g.addEventListener("click", () => setFolded(l.layer, false));
+      return { layer: l, g, texts, on: false };
+    });
+    const foldLayer = CR.svg("g", { class: "folds" });
+    foldLayer.append(hint, ...folds.map((f) => f.g));
+    const mergedLayer = CR.svg("g", { class: "merged-edges" });
     const layer = document.getElementById("graph-layer"); // the group the view moves (graphview.js)
-    layer.replaceChildren(edgeLayer, nodeLayer);
+    layer.replaceChildren(foldLayer, edgeLayer, mergedLayer, nodeLayer);
     svg.replaceChildren(defs, layer);
+    buildFoldButtons(hint);
     // the width of one character of the graph's monospace font, measured once: every text's width follows from it
     const probe = CR.svg("text", { class: "val", x: 0, y: -100 }, "0".repeat(20));
     nodes[0].g.append(probe);
     const charWidth = probe.getComputedTextLength() / 20;
     probe.remove();
     drawn = { lesson: trace.lesson, edges: edges.map((path) => ({ path, cls: "" })), nodes, charWidth, log: 0, program: null,
-      overviewOn: -1 };
+      overviewOn: -1, folds, mergedLayer, foldKey: null };
     for (const n of nodes) fit(n.name, n.width);
+    for (const f of folds) for (const t of f.texts) fit(t, f.layer.box.w - 8);
     view.setGraph(trace.width, trace.height, drawOverview);
   }
 
@@ -221,8 +253,102 @@
     const edges = trace.edges.map((e) => CR.svg("path", { class: "o-edge", d: e.path, "data-edge": e.id }));
     const boxes = trace.nodes.map((n) => CR.svg("rect", { class: `o-node ${n.kind}`, x: n.box.x, y: n.box.y,
       width: n.box.w, height: n.box.h, rx: 4, "data-node": n.id }));
-    svg.append(CR.svg("rect", { class: "o-paper", x: 0, y: 0, width: trace.width, height: trace.height }), ...edges, ...boxes);
-    drawn.overview = { edges, boxes };
+    const folds = trace.layers.map((l) => CR.svg("rect", { class: "o-fold", x: l.box.x, y: l.box.y, width: l.box.w,
+      height: l.box.h, rx: 4, "data-fold": l.layer, display: "none" }));
+    svg.append(CR.svg("rect", { class: "o-paper", x: 0, y: 0, width: trace.width, height: trace.height }), ...folds, ...edges,
+      ...boxes);
+    drawn.overview = { edges, boxes, folds };
+  }
+
+  // --------------------------------------------------------- folded layers
+  /** A button per layer of this graph (the server's columns), pressed while that layer is folded. */
+  function buildFoldButtons(hint) {
+    const showHint = (l) => {
+      const b = l ? l.box : { x: 0, y: 0, w: 0, h: 0 };
+      for (const [key, value] of Object.entries({ x: b.x - 4, y: b.y - 4, width: b.w + 8, height: b.h + 8 })) {
+        hint.setAttribute(key, l ? value : 0);
+      }
+    };
+    const buttons = trace.layers.map((l) => {
+      const button = CR.el("button", { type: "button", class: "fold-button", "data-layer": l.layer, "aria-pressed": "false",
+        "aria-label": `Collapse layer ${l.layer}: ${l.text}`, title: `layer ${l.layer}: ${l.text}` }, String(l.layer));
+      button.addEventListener("click", () => setFolded(l.layer, !folded.has(l.layer)));
+      for (const type of ["mouseenter", "focus"]) button.addEventListener(type, () => showHint(l));
+      for (const type of ["mouseleave", "blur"]) button.addEventListener(type, () => showHint(null));
+      return button;
+    });
+    document.getElementById("fold-buttons").replaceChildren(...buttons);
+  }
+
+  /** The reader folds (or opens) layer `layer`: the address keeps it, and a note about collapse= has had its say. */
+  function setFolded(layer, on) {
+    if (!trace || !trace.layers.some((l) => l.layer === layer)) return;
+    if (on) folded.add(layer); else folded.delete(layer);
+    notes.clear("collapse");
+    draw();
+  }
+
+  /** The nodes the view follows now (focusOf): the asked node, or the two ends of the asked or active edge. */
+  function focusNodes(active, askedNow) {
+    if (askedNow && askedNow.kind === "node") return [askedNow.id];
+    const e = askedNow && askedNow.kind === "edge" ? trace.edges[askedNow.id] : active ? trace.edges[active.edge] : null;
+    return e ? [e.source, e.target] : [];
+  }
+
+  /**
+   * The folded layers as they are drawn now: every folded layer is one box, except one that holds an end of the
+   * edge being crossed (or the question asked), shown open while it does, so the learner never loses it. The
+   * edges into and out of a box are merged (collapse.js), one line per neighbour; returns the edges drawn as they
+   * are (a Set of ids) and the layers shown open because of the focus.
+   */
+  function drawFolds(active, askedNow, crossed) {
+    const focus = new Set(focusNodes(active, askedNow).map((id) => trace.nodes[id].layer));
+    const held = [...folded].filter((k) => focus.has(k)).sort((a, b) => a - b);
+    const shut = new Set([...folded].filter((k) => !focus.has(k)));
+    const key = [...shut].sort((a, b) => a - b).join(",");
+    for (const [k, f] of drawn.folds.entries()) {
+      const on = shut.has(f.layer.layer);
+      if (f.on === on) continue;
+      f.on = on;
+      f.g.setAttribute("display", on ? "inline" : "none");
+      drawn.overview.folds[k].setAttribute("display", on ? "inline" : "none");
+    }
+    if (drawn.foldKey !== key) {
+      drawn.foldKey = key;
+      const { kept, merged } = COLLAPSE.merge(trace, shut);
+      drawn.kept = new Set(kept);
+      const name = (end) => ("layer" in end ? `layer ${end.layer}` : trace.nodes[end.node].name);
+      drawn.merged = merged.map((group) => {
+        const path = CR.svg("path", { class: "edge merged", d: COLLAPSE.line(trace, group), "marker-end": "url(#arrow)",
+          "data-merged": group.edges.join(",") });
+        const n = group.edges.length;
+        path.append(CR.svg("title", {}, `${n} ${n === 1 ? "edge" : "edges merged"}: from ${name(group.from)} to ${name(group.to)}`));
+        return { group, path, cls: "edge merged" };
+      });
+      drawn.mergedLayer.replaceChildren(...drawn.merged.map((m) => m.path));
+      trace.nodes.forEach((n, k) => drawn.overview.boxes[k].setAttribute("display", shut.has(n.layer) ? "none" : "inline"));
+      trace.edges.forEach((e, k) => drawn.overview.edges[k].setAttribute("display", drawn.kept.has(e.id) ? "inline" : "none"));
+    }
+    for (const m of drawn.merged) { // a merged line is done once every edge it stands for has been crossed
+      const cls = m.group.edges.every((id) => crossed.has(id)) ? "edge merged done" : "edge merged";
+      if (m.cls !== cls) m.path.setAttribute("marker-end", cls.endsWith("done") ? "url(#arrow-done)" : "url(#arrow)");
+      setClass(m, m.path, cls);
+    }
+    for (const button of document.querySelectorAll("#fold-buttons .fold-button")) {
+      const layer = Number(button.dataset.layer);
+      button.setAttribute("aria-pressed", folded.has(layer) ? "true" : "false");
+      if (held.includes(layer)) button.dataset.held = "1"; else delete button.dataset.held;
+    }
+    const what = ex ? "the question asked" : "the edge being crossed";
+    const list = (ks) => `${ks.length === 1 ? "layer" : "layers"} ${ks.join(", ")}`;
+    CR.setText("fold-status", !folded.size ? "" : held.length
+      ? `Collapsed: ${list([...folded].sort((a, b) => a - b))}. ${list(held).replace(/^l/, "L")} ${held.length === 1 ? "is" : "are"} ` +
+        `shown open while ${what} is in ${held.length === 1 ? "it" : "them"}, and folds again after.`
+      : `Collapsed: ${list([...folded].sort((a, b) => a - b))}; the buttons open ${folded.size === 1 ? "it" : "them"}.`);
+    const main = document.querySelector("main");
+    main.dataset.collapsed = key;
+    main.dataset.held = held.join(",");
+    return drawn.kept;
   }
 
   /**
@@ -262,12 +388,13 @@
     const wrong = ex && ex.feedback && ex.feedback.kind === "wrong" ? " wrong" : "";
     const highlighted = ex ? -1 : active ? active.edge : -1; // the exercise colours edges by their marks instead
     const changed = [];
+    const kept = drawFolds(active, askedNow, crossed);
     let on = -1;
     trace.edges.forEach((e, k) => {
       let kind = e.id === highlighted ? "active" : marks.edge.get(e.id) || (crossed.has(e.id) ? "done" : "");
       if (askedNow && askedNow.kind === "edge" && askedNow.id === e.id) kind = "asked";
       const item = drawn.edges[k];
-      const cls = `edge ${kind}${kind === "asked" ? wrong : ""}`.trim();
+      const cls = `edge ${kind}${kind === "asked" ? wrong : ""}${kept.has(e.id) ? "" : " folded"}`.replace(/ +/g, " ").trim();
       if (item.cls !== cls) item.path.setAttribute("marker-end", kind ? `url(#arrow-${kind})` : "url(#arrow)");
       setClass(item, item.path, cls);
       if (kind === "active" || kind === "asked") on = k;
@@ -286,6 +413,7 @@
       if (marks.node.has(n.id)) cls += ` ${marks.node.get(n.id)}`;
       if (askedNow && askedNow.kind === "node" && askedNow.id === n.id) cls += ` asked${wrong}`;
       if (askedEdge && (askedEdge.source === n.id || askedEdge.target === n.id)) cls += " asked-edge";
+      if (drawn.folds[n.layer - 1].on) cls += " folded"; // inside a folded layer's box
       setClass(item, item.g, cls);
       for (const p of item.ports) {
         const on = p.edge.id === highlighted ? " active" : "";
@@ -325,6 +453,8 @@
   function describeGraph(active, at) {
     const parts = [`The ${trace.lesson} network as a graph of ${trace.nodes.length} operations and ${trace.edges.length} edges,` +
       ` inputs on the left, the cost ${trace.cost_name} on the right.`];
+    const shut = drawn.folds.filter((f) => f.on).map((f) => `${f.layer.label}`);
+    if (shut.length) parts.push(`Collapsed into one box each: ${shut.join("; ")}.`);
     if (ex && at.current) parts.push(`Your turn: ${at.current.prompt}`);
     if (!state.forward) parts.push("The values are not computed yet.");
     else if (!active) parts.push(`Forward pass done: ${trace.cost_name} = ${trace.nodes[trace.cost].value_text}.`);
@@ -572,7 +702,8 @@
   }
 
   function writeUrl() {
-    const url = { lesson: state.lesson, forward: state.forward, edge: state.edge };
+    const url = { lesson: state.lesson, forward: state.forward, edge: state.edge,
+      collapse: folded.size ? [...folded].sort((a, b) => a - b).join(",") : null };
     if (ex) Object.assign(url, { mode: "exercise", seed: ex.seed === null ? null : ex.seed, marks: ex.marks });
     CR.writeState(url);
   }
@@ -642,6 +773,12 @@
     document.getElementById("btn-zoom-out").addEventListener("click", () => view.zoomOut());
     document.getElementById("btn-whole").addEventListener("click", () => view.whole());
     document.getElementById("btn-follow").addEventListener("click", () => view.follow());
+    document.getElementById("btn-unfold-all").addEventListener("click", () => {
+      if (!trace) return;
+      folded.clear();
+      notes.clear("collapse");
+      draw();
+    });
     for (const { key, text } of CR.strayParameters(KNOWN)) notes.set(key, text);
     try {
       const limits = await fetch("/api/limits").then((r) => r.json());
@@ -673,7 +810,8 @@
     document.getElementById("lesson").addEventListener("change", (e) => {
       fromUrl = false;
       moved();
-      notes.clear("lesson", "mode", "forward", "edge", "seed", "marks");
+      notes.clear("lesson", "mode", "forward", "edge", "seed", "marks", "collapse");
+      folded = new Set(); // another graph, other layers
       state.lesson = e.target.value;
       state.forward = 0;
       state.edge = 0;

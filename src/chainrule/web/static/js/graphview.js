@@ -208,7 +208,8 @@ const GRAPHVIEW = (() => {
     const pointers = new Map(); // pointerId → its last position
     let pinch = null;
     box.addEventListener("pointerdown", (e) => {
-      if (e.target.closest("button") || (overview && overview.contains(e.target))) return;
+      // a press on a folded layer's box opens it (backprop.js): a click, not the start of a drag
+      if (e.target.closest("button, [data-fold]") || (overview && overview.contains(e.target))) return;
       box.setPointerCapture(e.pointerId);
       pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
       pinch = null;
