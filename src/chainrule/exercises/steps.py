@@ -20,15 +20,21 @@ given for one edge's share, or the sum so far where paths meet.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import replace
+from typing import Mapping
 
 from .. import ops
 from ..explainer import trace as explain_trace
 from ..explainer.format import num
+from ..errors import InvalidValueError
+from .answers import AnswerError
 from .exercise import Exercise, build
 from .grading import Verdict, check
 from .mistakes import Mistake, carried, distinct
 from .questions import Question, fill
+from .step_causes import CAUSE_MISTAKES, edge_cause
+from .tolerance import agrees
 
 __all__ = ["step_exercise", "check_step", "step_questions"]
 
@@ -131,6 +137,105 @@ def exercise_for(lesson: str, seed: int | None, qid: str):
     return step_exercise(lesson, seed) if qid.startswith(("node:", "edge:")) else build(lesson, seed)
 
 
-def check_step(lesson: str, seed: int | None, qid: str, answer) -> Verdict:
-    """Mark one answer of the step-through (``node:N`` or ``edge:E``), or of the exercise's own questions."""
-    return check(exercise_for(lesson, seed, qid), qid, answer)
+def check_step(lesson: str, seed: int | None, qid: str, answer, earlier: Mapping[str, str] | None = None) -> Verdict:
+    """Mark one answer of the step-through (``node:N`` or ``edge:E``), or of the exercise's own questions.
+
+    ``earlier``: the learner's own answers to the steps before ``qid`` (id → text, any of them, in any order).
+    With them an answer is marked as a teacher marks it: right when it follows rightly from the learner's own
+    earlier numbers (and then said to follow from the first wrong one, once), and a wrong product named by its
+    cause, as ``check --fn`` names it (``step_causes``). ``InvalidValueError`` naming the id or the answer for an
+    id that is not a step before ``qid``, or text that is not an answer.
+    """
+    exercise = exercise_for(lesson, seed, qid)
+    if not earlier:
+        verdict = check(exercise, qid, answer)
+        return _with_cause(exercise, verdict, {}, {})
+    if not qid.startswith(("node:", "edge:")):
+        raise InvalidValueError(f"earlier: {qid!r} is not a step of the step-through; earlier answers go with "
+                                "node:N and edge:E questions only")
+    previous, wrong, numbers = _replayed(exercise, qid, earlier)
+    verdict = check(exercise, qid, answer, previous, wrong)
+    return _with_cause(exercise, verdict, numbers, wrong)
+
+
+def _steps_before(exercise: Exercise, qid: str) -> list[Question]:
+    asked = [q for q in exercise.questions if q.id.startswith(("node:", "edge:"))]
+    ids = [q.id for q in asked]
+    return asked[:ids.index(qid)]
+
+
+def _replayed(exercise: Exercise, qid: str, earlier: Mapping[str, str]) -> tuple[dict, dict, dict]:
+    """The learner's earlier steps marked in order, each carried forward: (the numbers to mark ``qid`` with, the
+    keys of the wrong ones → the id each first went wrong at, the learner's number for each step by id).
+
+    A node's value stands for that node wherever it is read; an edge's product is added to the δ of the node it
+    leaves (the edges not answered count with backprop's numbers), so the next edge's δₘ is the learner's own.
+    """
+    before = _steps_before(exercise, qid)
+    known = {q.id for q in before}
+    for key in earlier:
+        if key not in known:
+            raise InvalidValueError(f"earlier: {str(key)[:64]!r} is not a step before {qid}; the steps before it: "
+                                    + (", ".join(q.id for q in before[:12]) + (", …" if len(before) > 12 else "")
+                                       if before else "none"))
+    running = {}  # node -> the key of its δ, as the edges out of it read it
+    for q in exercise.questions:
+        if q.kind == "edge" and q.factors[0]:
+            running[q.node] = q.factors[0]
+    previous = dict(exercise.env)
+    wrong: dict[str, str] = {}
+    numbers: dict[str, float] = {}
+    roots: dict = {}  # node -> the id its δ first went wrong at
+    for q in before:
+        if q.id not in earlier:
+            continue
+        try:
+            verdict = check(exercise, q.id, earlier[q.id], previous, wrong)
+        except AnswerError as exc:
+            raise InvalidValueError(f"earlier: {exc}") from None
+        value = verdict.value if verdict.value is not None and math.isfinite(verdict.value) else q.value
+        numbers[q.id] = value
+        off = not verdict.correct or bool(verdict.follows)
+        root = verdict.follows[0] if verdict.follows else q.id
+        previous[q.key] = value
+        if off:
+            wrong[q.key] = root
+        if q.kind != "edge":
+            for user_q in exercise.questions:  # a local slope read from this node's wrong value
+                if off and user_q.kind == "local" and (user_q.node is q.node or q.node in user_q.node.inputs):
+                    wrong.setdefault(user_q.key, root)
+            continue
+        child = q.below
+        if child in running:
+            delta = running[child]
+            previous[delta] += value - q.value
+            if off:
+                roots.setdefault(child, root)
+            if child in roots and not agrees(previous[delta], exercise.env[delta]):
+                wrong[delta] = roots[child]
+            else:
+                wrong.pop(delta, None)
+    return previous, wrong, numbers
+
+
+def _with_cause(exercise: Exercise, verdict: Verdict, numbers: Mapping[str, float], wrong: Mapping[str, str]) -> Verdict:
+    """A wrong product along an edge, named by its cause (``step_causes``), and where the learner's δ it was made
+    from was already wrong, the answer that went wrong first, named once."""
+    if verdict.correct or not verdict.id.startswith("edge:") or verdict.value is None:
+        return verdict
+    cause = edge_cause(exercise, verdict.id, verdict.value, {k: v for k, v in numbers.items() if k.startswith("edge:")})
+    if cause is None:
+        return verdict
+    q = exercise.question(verdict.id)
+    upstream = q.factors[0]
+    # the symptom the question's own mistakes name, when one fits, then the cause
+    text = (f"{verdict.diagnosis}; the cause: " if verdict.diagnosis else f"{q.name}: you gave {verdict.given}; ") \
+        + cause.text
+    if upstream and upstream in wrong:
+        text += (f" (your {exercise.by_key()[upstream].name} itself follows from your {wrong[upstream]}, "
+                 "marked there)")
+    verdict.diagnosis = text
+    if verdict.mistake is None:
+        verdict.mistake = "square" if cause.kind in ("halved", "doubled") and cause.factor.startswith("2(") else \
+            CAUSE_MISTAKES[cause.kind]
+    return verdict

@@ -184,23 +184,27 @@ _SPECIAL = {  # ratios that need no factor: (kind, what the entries are, the usu
 }
 
 
-def _named(rho: float, factors: list[tuple[str, float]]) -> tuple[str, str, float] | None:
-    """(the sentence's end, the factor, its value) for the first factor that explains ``rho`` to ``MATCH``."""
+def _named(rho: float, factors: list[tuple[str, float]], match: float = MATCH) -> tuple[str, str, float] | None:
+    """(the sentence's end, the factor, its value) for the first factor that explains ``rho`` to ``match``.
+
+    The formula is written with the factor's own value (1/σ′(z) = 5.62), true whatever the rounding of the
+    numbers whose ratio it explains.
+    """
     for s, extra, missing, also in _WITH:
         for name, value in factors:
             if value in (0.0, 1.0, -1.0, 2.0, 0.5, -2.0, -0.5) or not math.isfinite(value):
                 continue
-            if abs(s * value - rho) <= MATCH * abs(rho):
+            if abs(s * value - rho) <= match * abs(rho):
                 formula = extra.format(f=name, w=wrapped(name))
-                return f"{formula} = {short(rho)}: your backward pass has an extra {name}{also}", name, value
-            if abs(s / value - rho) <= MATCH * abs(rho):
+                return f"{formula} = {short(s * value)}: your backward pass has an extra {name}{also}", name, value
+            if abs(s / value - rho) <= match * abs(rho):
                 formula = missing.format(f=name, w=wrapped(name))
-                return f"{formula} = {short(rho)}: {name} is missing{also}", name, value
+                return f"{formula} = {short(s / value)}: {name} is missing{also}", name, value
     return None
 
 
 def ratio_causes(given: list, reference: list, names: list[str], picked: list[int],
-                 factors: list[tuple[str, float]], tol: float, every: bool) -> list[Cause]:
+                 factors: list[tuple[str, float]], tol: float, every: bool, match: float = MATCH) -> list[Cause]:
     """The causes read from the ratios yours/reference of the ``picked`` wrong entries.
 
     The entries are put in classes of one shared ratio (largest class
@@ -210,7 +214,10 @@ def ratio_causes(given: list, reference: list, names: list[str], picked: list[in
     by two or more entries ("one factor shared by their paths", unnamed: no
     factor is named that does not match). ``every``: whether ``picked`` are
     all the entries with a nonzero reference (then a class of all of them is
-    "every entry", its factor shared by all paths).
+    "every entry", its factor shared by all paths). ``match``: how near a
+    factor must come to a ratio to be named, relative (``MATCH`` for a
+    program's numbers; a learner who rounds to 3 significant digits gets
+    the rounding's own size).
     """
     left = [p for p in picked if given[p] is not None and reference[p] != 0.0]
     classes = []
@@ -223,7 +230,7 @@ def ratio_causes(given: list, reference: list, names: list[str], picked: list[in
     classes.sort(key=lambda c: -len(c[1]))
     out: list[Cause] = []
     for rho, members in classes:
-        cause = _ratio_cause(rho, [names[p] for p in members], factors, every and len(members) == len(picked))
+        cause = _ratio_cause(rho, [names[p] for p in members], factors, every and len(members) == len(picked), match)
         if cause is None:
             continue
         same = [c for c in out if c.factor and _pattern(c) == _pattern(cause)]
@@ -250,20 +257,21 @@ def _join(into: Cause, other: Cause) -> None:
     into.ratio = None
 
 
-def _ratio_cause(rho: float, listed: list[str], factors: list[tuple[str, float]], every: bool) -> Cause | None:
-    if rho == 0.0 or close(rho, 1.0, MATCH):
+def _ratio_cause(rho: float, listed: list[str], factors: list[tuple[str, float]], every: bool,
+                 match: float = MATCH) -> Cause | None:
+    if rho == 0.0 or close(rho, 1.0, match):
         return None
     who, where = ("every entry", "all paths") if every else \
         (f"∂C/∂{listed[0]}", "its paths") if len(listed) == 1 else ("each of " + gradients(listed), "their paths")
     for special, (kind, words, hint) in _SPECIAL.items():
-        if close(rho, special, MATCH):
+        if close(rho, special, match):
             if len(listed) < 2:
                 return None  # one entry: its own diagnosis says as much
             return Cause(kind, f"{who} {words} where {where} still run together, one mistake reported once ({hint})",
                          listed, ratio=rho)
     size = f"{short(rho)}× too large" if rho > 1 else f"{short(rho)}× backprop's"
     text = f"{who} is {size}: one factor shared by {where}"
-    named = _named(rho, factors)
+    named = _named(rho, factors, match)
     if named is not None:
         end, factor, value = named
         return Cause("ratio", f"{text}; {end}", listed, factor=factor, value=value, ratio=rho)

@@ -27,6 +27,13 @@ The same mistake at several nodes of one layer (tanh′ left out of a whole
 hidden layer) is one cause at several places. Where no one mistake
 explains everything, two that do together are looked for (a mistake, and
 another on top of it), in graphs small enough to try every pair.
+
+An entry is usually a parameter's ∂C/∂p. It may also be any node's whole
+∂C/∂n, or one edge's running product δₘ·∂m/∂n (``(m, k)``, the edge from
+``m.inputs[k]``): what a learner computes stepping through backprop edge by
+edge, one path's share of ∂C/∂n where n feeds several nodes. A mistake on
+that very edge changes it by δₘ·∂m/∂n·(e′/e − 1); a mistake above m changes
+it through δₘ, as it changes any entry below.
 """
 
 from __future__ import annotations
@@ -60,10 +67,17 @@ class _Graph:
     users: dict
     delta: dict
     below: dict  # node -> {entry index: ∂node/∂p}
+    changed: dict  # the learner's mistakes this graph is made with: {(id(node), k): m}
 
     def reference(self, outside: list) -> list[float]:
         """Each entry's gradient in this graph (``outside[p]`` for an entry whose leaf is not in it)."""
-        return [self.delta.get(leaf, 0.0) if leaf is not None else outside[p] for p, leaf in enumerate(self.leaves)]
+        return [outside[p] if leaf is None else self.along(leaf) if isinstance(leaf, tuple) else
+                self.delta.get(leaf, 0.0) for p, leaf in enumerate(self.leaves)]
+
+    def along(self, edge: tuple) -> float:
+        """The running product along ``edge`` = (m, k): δₘ · ∂m/∂(m.inputs[k]), the edge taken as changed."""
+        node, k = edge
+        return self.delta.get(node, 0.0) * node.local[k] * self.changed.get((id(node), k), 1.0)
 
 
 def _graph(cost: Value, leaves: list, names: Names | None = None, users: dict | None = None,
@@ -71,23 +85,27 @@ def _graph(cost: Value, leaves: list, names: Names | None = None, users: dict | 
     """The graph's δ and ∂node/∂p; ``changed``: {(id(node), k): m}, the edge from node.inputs[k] taken m times.
 
     Without ``changed``, δ is backprop's own (``final_gradients``); with it,
-    the backward pass of a learner who made those mistakes.
+    the backward pass of a learner who made those mistakes. An entry that is
+    a node is seeded there (∂n/∂n = 1); one that is an edge (m, k), as a
+    number added to m's input k (∂m/∂p = ∂m/∂(input k)), so its ∂C/∂p is the
+    running product along that edge.
     """
     order = cost.nodes() if names is None else names.order
     if len(order) * max(1, len(leaves)) > MAX_WORK:
         return None
     changed = changed or {}
-    where = {id(leaf): p for p, leaf in enumerate(leaves) if leaf is not None}
+    where = {id(leaf): p for p, leaf in enumerate(leaves) if leaf is not None and not isinstance(leaf, tuple)}
+    on_edge = {(id(leaf[0]), leaf[1]): p for p, leaf in enumerate(leaves) if isinstance(leaf, tuple)}
     below: dict = {}
     for node in order:  # inputs before users: forward-mode derivatives, ∂node/∂p = Σ local · ∂input/∂p
-        if not node.inputs:
-            below[node] = {where[id(node)]: 1.0} if id(node) in where else {}
-            continue
-        acc: dict = {}
+        acc: dict = {where[id(node)]: 1.0} if id(node) in where else {}
         for k, (child, local) in enumerate(zip(node.inputs, node.local)):
             local *= changed.get((id(node), k), 1.0)
             for p, d in below[child].items():
                 acc[p] = acc.get(p, 0.0) + local * d
+            if (id(node), k) in on_edge:
+                p = on_edge[(id(node), k)]
+                acc[p] = acc.get(p, 0.0) + local
         below[node] = acc
     if changed:
         delta = {cost: 1.0}
@@ -98,7 +116,7 @@ def _graph(cost: Value, leaves: list, names: Names | None = None, users: dict | 
     else:
         delta = final_gradients(cost)
     names = names or name_nodes(cost, order, formulas=len(order) <= MAX_NAMED)
-    return _Graph(cost, order, leaves, names, users or users_of(cost, order), delta, below)
+    return _Graph(cost, order, leaves, names, users or users_of(cost, order), delta, below, changed)
 
 
 # ------------------------------------------------------------------ the hypotheses
@@ -203,11 +221,38 @@ def _hypotheses(g: _Graph, top: Value):
                     yield _Try(kind, nodes, k, function, e, (m - 1) * e, {edge: m})
 
 
+def _own_edges(g: _Graph, t: _Try) -> dict:
+    """{entry: its change} for the entries inside what ``t`` changes: an edge entry on an edge it changes, and
+    for a chain of edges, the nodes and edges between its top and its bottom (each of one user: all of their δ
+    flows through the top edge, so it is taken m times as the top edge is)."""
+    inside = {id(node) for node in t.nodes[1:-1]} if t.nodes[0] is not t.nodes[-1] else set()
+    m = t.changed.get((id(t.nodes[0]), t.k), 1.0) if inside else 1.0
+    out = {}
+    for p, leaf in enumerate(g.leaves):
+        if isinstance(leaf, tuple) and (id(leaf[0]), leaf[1]) in t.changed:
+            out[p] = g.along(leaf) * (t.changed[(id(leaf[0]), leaf[1])] - 1.0)
+        elif isinstance(leaf, tuple) and id(leaf[0]) in inside:
+            out[p] = g.along(leaf) * (m - 1.0)
+        elif leaf is not None and not isinstance(leaf, tuple) and id(leaf) in inside:
+            out[p] = g.delta.get(leaf, 0.0) * (m - 1.0)
+    return out
+
+
+def _changes(g: _Graph, t: _Try) -> dict:
+    """{entry: how much ``t`` changes it}: through δ of the edge's top for the entries below the edge, and the
+    edge entries on the edges it changes."""
+    scale = t.scale(g)
+    out = {p: scale * d for p, d in g.below[t.nodes[-1]].items()}
+    for p, d in _own_edges(g, t).items():
+        out[p] = out.get(p, 0.0) + d
+    return out
+
+
 def _explains(g: _Graph, t: _Try, given: list, reference: list, free: set, tol: float) -> list[int] | None:
     """The entries ``t`` explains: every one it changes, each as given and none already explained; else None."""
-    changed, scale = [], t.scale(g)
-    for p, d in g.below[t.nodes[-1]].items():
-        predicted = reference[p] + scale * d
+    changed = []
+    for p, d in _changes(g, t).items():
+        predicted = reference[p] + d
         if close(predicted, reference[p], tol):
             continue
         if given[p] is not None and (p not in free or not close(given[p], predicted, tol)):
@@ -297,11 +342,14 @@ def _hints(nodes: list[Value]) -> str:
     return "; ".join(hints[:2])
 
 
-def _sentence(g: _Graph, t: _Try, listed: list[str], ratio: float | None, adds: float, against: str) -> str:
+def _sentence(g: _Graph, t: _Try, listed: list[str], ratio: float | None, adds: float, against: str,
+              tol: float = 1e-6) -> str:
     """The cause in words: where (the first wrong edge), what (the factor and its value), and what follows.
 
     ``against``: what the learner's numbers are compared with, "backprop's",
-    or for a second mistake, what the first alone gives.
+    or for a second mistake, what the first alone gives; ``tol``: how near
+    their ratio must be to 2 to be every path doubled (not one path of
+    several counted twice).
     """
     kind, factor, value = t.kind, t.factor(g), t.value
     top, bottom = t.nodes[0], t.nodes[-1]
@@ -329,14 +377,15 @@ def _sentence(g: _Graph, t: _Try, listed: list[str], ratio: float | None, adds: 
         text = f"the sign is flipped at {here}{anywhere}: {what} taken as {short(taken)}"
         if bottom.inputs:
             text += f", so {follows} has the wrong sign" + (": one mistake, reported once" if spread else "")
-        return text + f" ({_hints([top, bottom] + path)})"
+        # the edge's own slope is top's; bottom's is on the path below, where the flip may be when there is one
+        return text + f" ({_hints([top, bottom] + path if path else [top])})"
     if kind == "halved":
         text = f"your {here} is half of {against}{anywhere}" + (f", and so is {follows}" if bottom.inputs else "")
         if top is not bottom and _square(top):
             return text + f": the 2 of {factor} is missing; did you drop the 2 of a square (d(a − y)²/da = 2(a − y))?"
         return text + f": a factor 2 is missing at {edge}" + ("" if top is bottom else f" = {_value(factor, value)}")
     if kind == "doubled":
-        if ratio is None or not close(ratio, 2.0, 1e-6):  # one path of several: the others are right
+        if ratio is None or not close(ratio, 2.0, tol):  # one path of several: the others are right
             return f"did you count the path through {g.names[bottom]} (it adds {short(adds)}) twice?"
         if not bottom.inputs:
             return f"off by a factor 2 at {here}: {edge} = {_value(factor, value)} taken twice (a 2 once too often?)"
@@ -355,10 +404,16 @@ def _cause(g: _Graph, t: _Try, hit: list[int], given: list, reference: list, nam
     """``t`` as a ``Cause`` of the entries ``hit`` (only those in ``wrong`` listed as explained, when given)."""
     top, bottom = t.nodes[0], t.nodes[-1]
     listed = [names[p] for p in hit]
-    ratio = shared_ratio(given, reference, hit, tol) \
+    # the ratio the mistake gives (it gives the learner's numbers to ``tol``): exact, so a sentence's "1/σ′(z) = 5.62"
+    # is true where the learner's rounded numbers say 5.63
+    change = _changes(g, t)
+    predicted = [r + change.get(p, 0.0) for p, r in enumerate(reference)]
+    ratio = shared_ratio(predicted, reference, hit, tol) \
         if all(reference[p] != 0.0 and given[p] is not None for p in hit) else None
-    adds = t.value * g.delta[top] * g.below[bottom][hit[0]]  # what the paths through the edge add
-    text = _sentence(g, t, listed, ratio, adds, against)
+    # what the paths through the edge add: through the edge's bottom, or the edge's own product
+    adds = t.value * g.delta[top] * g.below[bottom][hit[0]] if hit[0] in g.below[bottom] else \
+        g.along(g.leaves[hit[0]])
+    text = _sentence(g, t, listed, ratio, adds, against, tol)
     edge = g.names[top] if top is bottom else f"{g.names[bottom]} → {g.names[top]}"
     explained = [names[p] for p in hit if wrong is None or p in wrong]
     return Cause(t.kind, text, explained, edge, t.factor(g), t.value, ratio)
