@@ -2,13 +2,15 @@
 #   make demo   -> the video's example, explained
 #   make test   -> every test (it writes only to temporary folders: the tree stays as it was)
 #   make screenshots -> the README's pictures of the explorer (docs/screenshots/), from the browser tests
-#   make docs   -> the documentation site, built from real runs (mkdocs build --strict) into site/
+#   make docs   -> the documentation site, built from real runs (mkdocs build --strict) into site/, the static
+#                  explorer in site/explorer/
+#   make site   -> the static explorer alone, into site/explorer/ (chainrule site: any static host can serve it)
 #   make docs-serve -> the same site served at http://127.0.0.1:8000/, rebuilt as you edit
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench screenshots docs docs-serve clean
+.PHONY: demo test bench screenshots docs docs-serve site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +40,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Every test runs: the docs extra too, since the site's tests build the site (once) when CI has not built it.
-test: $(VENV)/.installed-test $(VENV)/.installed-docs node_modules/.installed
+# The static explorer's wheels: chainrule's own, built from this checkout, and the pure-Python wheels it imports in
+# the browser, at the versions installed here (chainrule site copies them beside Pyodide).
+WHEELS := build/wheels
+$(WHEELS)/.made: pyproject.toml $(shell find src/chainrule -type f -not -path '*/__pycache__/*') | $(BIN)/python
+	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
+	$(BIN)/python -m pip wheel -q --no-deps -w $(WHEELS) .
+	$(BIN)/python -m pip download -q --no-deps --only-binary=:all: -d $(WHEELS) \
+		$$($(BIN)/python -c "from importlib.metadata import version as v; print(*(f'{n}=={v(n)}' for n in ('sympy', 'mpmath')))")
+	touch $@
+
+# Every test runs: the docs extra too, since the site's tests build the site (once) when CI has not built it; the
+# static explorer's tests build it from node_modules and the wheels.
+test: $(VENV)/.installed-test $(VENV)/.installed-docs node_modules/.installed $(WHEELS)/.made
 	$(BIN)/python -m pytest
 
 # The browser tests check each page, then save its picture where CHAINRULE_SCREENSHOTS says.
@@ -48,8 +61,12 @@ screenshots: $(VENV)/.installed-test node_modules/.installed
 
 # The site runs every example while it builds (chainrule, the notebooks, the API's docstrings); KaTeX and the
 # offline search's shim come from npm (node_modules/) and are served from the site itself.
-docs: $(VENV)/.installed-docs node_modules/.installed
+docs: $(VENV)/.installed-docs node_modules/.installed $(WHEELS)/.made
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+	$(BIN)/chainrule site --out site/explorer
+
+site: $(VENV)/.installed node_modules/.installed $(WHEELS)/.made
+	$(BIN)/chainrule site --out site/explorer
 
 docs-serve: $(VENV)/.installed-docs node_modules/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve

@@ -29,6 +29,7 @@ COMMANDS = {
     "grade": ("chainrule.commands.grade", "mark a class's answers (CSV) against a worksheet key: per student and per question"),
     "slides": ("chainrule.commands.slides", "a lesson as a self-contained HTML slide deck, one factor of the chain per click"),
     "animate": ("chainrule.commands.animate", "a lesson's backward pass edge by edge, then its descent, as a GIF, an MP4 or an offline HTML page"),
+    "site": ("chainrule.commands.site", "the explorer as a static folder for any web host: chainrule runs in the browser, no install"),
 }
 
 
