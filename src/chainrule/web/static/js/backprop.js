@@ -221,8 +221,8 @@
       const g = CR.svg("g", { class: "fold", "data-fold": l.layer, display: "none" });
       g.append(CR.svg("title", {}, `${l.label}, collapsed (press to open)`));
       g.append(CR.svg("rect", { class: "fold-box", x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }));
-      const texts = l.lines.map((line, k) => {
-        const t = CR.svg("text", { class: k === 0 ? "fold-name" : "fold-text", x: b.x + b.w / 2, y: l.baselines[k] }, line);
+      const texts = l.lines.map((line, k) => { // their words are written while the layer is folded
+        const t = CR.svg("text", { class: k === 0 ? "fold-name" : "fold-text", x: b.x + b.w / 2, y: l.baselines[k] });
         g.append(t);
         return t;
       });
@@ -244,7 +244,6 @@
     drawn = { lesson: trace.lesson, edges: edges.map((path) => ({ path, cls: "" })), nodes, charWidth, log: 0, program: null,
       overviewOn: -1, folds, mergedLayer, foldKey: null };
     for (const n of nodes) fit(n.name, n.width);
-    for (const f of folds) for (const t of f.texts) fit(t, f.layer.box.w - 8);
     view.setGraph(trace.width, trace.height, drawOverview);
   }
 
@@ -310,6 +309,10 @@
       const on = shut.has(f.layer.layer);
       if (f.on === on) continue;
       f.on = on;
+      f.texts.forEach((t, line) => {
+        t.textContent = on ? f.layer.lines[line] : "";
+        fit(t, f.layer.box.w - 8);
+      });
       f.g.setAttribute("display", on ? "inline" : "none");
       drawn.overview.folds[k].setAttribute("display", on ? "inline" : "none");
     }
@@ -780,6 +783,8 @@
       draw();
     });
     for (const { key, text } of CR.strayParameters(KNOWN)) notes.set(key, text);
+    // the layer buttons in sight on a laptop; on a phone, a line that opens them (unless the address folds a layer)
+    document.getElementById("fold-tools").open = window.matchMedia("(min-width: 701px)").matches || !!state.collapse.trim();
     try {
       const limits = await fetch("/api/limits").then((r) => r.json());
       const select = document.getElementById("lesson");
