@@ -117,7 +117,10 @@ def check(exercise: Exercise, qid: str, text, previous: Mapping[str, float] | No
     if answer.is_number:
         value = answer.value()
         verdict.value = value
-        carried = q.compute(env) if previous is not None else q.value
+        try:  # the learner's own earlier numbers may lie outside what a step accepts (a log of a negative)
+            carried = q.compute(env) if previous is not None else q.value
+        except (ArithmeticError, ValueError):
+            carried = math.nan
         verdict.correct = agrees(value, q.value) or agrees(value, carried)
         if verdict.correct and not agrees(value, q.value):
             from_wrong = tuple(wrong[k] for k in q.factors if wrong and k in wrong)

@@ -90,7 +90,7 @@ def edge_cause(exercise: Exercise, qid: str, value: float, answers: Mapping[str,
     user, _ = edge_of(exercise, qid)
     own, right = _own_delta(exercise, user, answers, reference), _own_delta(exercise, user, {}, reference)
     tries = [value * right / own] if own != 0.0 and math.isfinite(own) and own != right else []
-    for given in tries + [value]:
+    for given in [x for x in tries + [value] if math.isfinite(x)]:
         cause = _search(exercise, before + [qid], reference, given)
         if cause is not None:
             return cause

@@ -3,13 +3,20 @@
     POST /api/exercise/questions  {lesson, seed}                    the questions of ``chainrule exercise``
     POST /api/exercise/steps      {lesson, seed}                    the step-through as questions (node:N, edge:E),
                                                                     and its trace with these numbers
-    POST /api/exercise/check      {lesson, seed, question, answer}  right or wrong, the expected answer, the mistake
+    POST /api/exercise/check      {lesson, seed, question, answer,  right or wrong, the expected answer, the mistake
+                                   earlier}                         and its cause (``earlier``: the learner's own
+                                                                    answers to the steps before, optional)
 
 The answer is read by ``chainrule.exercises.answers`` (its own grammar: no
 ``eval``, no ``sympify``); text that is not an answer is a 422 with one line,
 as every refusal of the explorer. Every field is bounded: a known lesson, a
 seed within its declared range, an id of at most ``MAX_ID`` characters and an
-answer of at most ``answers.MAX_CHARS``. The exercises are cached (a bounded
+answer of at most ``answers.MAX_CHARS``; ``earlier`` holds at most
+``MAX_EARLIER`` answers, each an id of a step before the question asked (a
+422 naming the id otherwise) and an answer as bounded as ``answer``. With
+them a step is marked as a teacher marks it (right when it follows rightly
+from the learner's own earlier numbers) and a wrong product is named by its
+cause (``chainrule.exercises.steps.check_step``). The exercises are cached (a bounded
 number, see ``exercises.exercise``); nothing is kept per client.
 """
 
@@ -25,14 +32,15 @@ from ..errors import InvalidValueError
 from ..exercises.answers import MAX_CHARS, AnswerError
 from ..exercises.draw import SEED
 from ..exercises.exercise import build
-from ..exercises.grading import check as mark
-from ..exercises.steps import exercise_for, step_exercise, step_questions
+from ..exercises.steps import check_step, exercise_for, step_exercise, step_questions
 from ..stepthrough.graph import trace_graph
 from . import api_models as m
 
 router = APIRouter(prefix="/api", tags=["exercises"])
 
 MAX_ID = 64
+MAX_EARLIER = 200  # answers sent with one check: more than the steps of any lesson's step-through (conv: 53)
+QuestionId = Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=r"^[\w:/]+$")]
 ExerciseLesson = Literal[tuple(lessons.LESSONS)]
 Seed = Annotated[Optional[m.whole(ge=SEED.low, le=SEED.high)],
                  Field(description="the learner's numbers (none: the lesson's own)")]
@@ -52,6 +60,14 @@ class StepsRequest(ExerciseRequest):
     lesson: m.StepExerciseName = "simplest"
 
 
+class EarlierAnswer(BaseModel):
+    """The learner's own answer to a step before the one asked."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: Annotated[QuestionId, Field(description="a step before the one asked: 'node:2', 'edge:4'")]
+    answer: Annotated[str, Field(max_length=MAX_CHARS, description="what the learner answered there")]
+
+
 class CheckRequest(ExerciseRequest):
     """One answer to one question."""
 
@@ -59,6 +75,10 @@ class CheckRequest(ExerciseRequest):
                                    description="the question's id: 'dC/dw', 'node:2', 'edge:4'")]
     answer: Annotated[str, Field(max_length=MAX_CHARS,
                                  description="a number (1.2) or a formula in the lesson's symbols (2*(a-y)*i)")]
+    earlier: Annotated[Optional[list[EarlierAnswer]],
+                       Field(max_length=MAX_EARLIER,
+                             description="the learner's own answers to the steps before this one, each once, "
+                                         "for follow-through credit and the cause of a wrong product")] = None
 
 
 class Verdict(BaseModel):
@@ -73,10 +93,12 @@ class Verdict(BaseModel):
     expected: float
     expected_text: str
     mistake: Optional[str] = Field(description="the kind of mistake named, if one fits")
-    diagnosis: str = Field(description="what is wrong, when it can be said ('' otherwise)")
+    diagnosis: str = Field(description="what is wrong and its cause, when they can be said ('' otherwise)")
     hint: str = Field(description="what to recompute (never the answer)")
     answer: str = Field(description="the whole answer, to show after a second miss")
     note: str
+    follows: list[str] = Field(description="a right answer computed from the learner's own wrong earlier one: the id "
+                                           "of the answer that went wrong first (marked there)")
 
 
 @router.post("/exercise/questions", responses=m.REFUSALS, summary="A lesson's exercise: the questions, no answers")
@@ -99,8 +121,9 @@ def steps(req: StepsRequest) -> dict:
 def check(req: CheckRequest) -> dict:
     """Marks ``answer`` for ``question``: to 3 significant digits for a number, as a function for a formula.
 
-    Two refusals the schema cannot state name their field: a ``question`` id this lesson's exercise (with these
-    numbers) does not have, and an ``answer`` that is neither a number nor a formula in the lesson's symbols.
+    Refusals the schema cannot state name their field: a ``question`` id this lesson's exercise (with these
+    numbers) does not have, an ``answer`` that is neither a number nor a formula in the lesson's symbols, and an
+    ``earlier`` id that is not a step before ``question`` (or its answer not an answer).
     """
     if req.question.startswith(("node:", "edge:")) and req.lesson not in lessons.step_exercises():
         raise InvalidValueError(f"question: {req.question!r} is a step of the step-through, which lesson "
@@ -111,7 +134,12 @@ def check(req: CheckRequest) -> dict:
         exercise.question(req.question)
     except InvalidValueError as exc:
         raise InvalidValueError(f"question: {exc}") from None
+    earlier = {}
+    for given in req.earlier or []:
+        if given.question in earlier:
+            raise InvalidValueError(f"earlier: {given.question!r} is answered twice; each step once")
+        earlier[given.question] = given.answer
     try:
-        return mark(exercise, req.question, req.answer).to_json()
+        return check_step(req.lesson, req.seed, req.question, req.answer, earlier).to_json()
     except AnswerError as exc:
         raise InvalidValueError(f"answer: {exc}") from None
