@@ -39,7 +39,7 @@
   const state = CR.readState(SPEC);
   const notes = CR.notes("notes");
   let trace = null;
-  let ex = null; // exercise mode: {questions, given, seed, marks, tries, feedback, pending}
+  let ex = null; // exercise mode: {questions, given, seed, marks, tries, feedback, pending, answers}
   let asked = 0; // numbers each request for a lesson; an answer with an older ticket is dropped
   let checking = 0; // numbers each answer sent for checking; moving on makes a pending one stale
   let fromUrl = true; // the first lesson's step comes from the address: checked once its edges are known
@@ -106,7 +106,7 @@
         }
       }
       ex = { questions: data.questions, given: data.given, seed: seed.seed, marks: parsed.marks, tries: 0, feedback: null,
-        pending: false };
+        pending: false, answers: {} }; // answers: the learner's last try at each question, by id, sent with the next
     } else {
       trace = data;
       ex = null;
@@ -614,6 +614,8 @@
     const ticket = ++checking;
     const body = { lesson: trace.lesson, question: question.id, answer };
     if (ex.seed !== null) body.seed = ex.seed;
+    const before = EXERCISE.earlier(ex.questions, ex.answers, ex.questions.indexOf(question));
+    if (before.length) body.earlier = before;
     ex.pending = true;
     document.getElementById("btn-check").setAttribute("aria-busy", "true");
     notes.clear("marks");
@@ -630,6 +632,7 @@
     }
     if (ticket !== checking) return; // the learner moved on (◀, Reset, another lesson) before the mark arrived
     ex.pending = false;
+    ex.answers[question.id] = answer; // their own number, carried into the next checks
     const tries = ex.tries + (verdict.correct ? 0 : 1);
     ex.feedback = Object.assign(EXERCISE.feedback(verdict, tries), { mistake: verdict.mistake });
     if (verdict.correct) {

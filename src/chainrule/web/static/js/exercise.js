@@ -4,7 +4,10 @@
 // The questions come from POST /api/exercise/steps (chainrule.exercises.steps): first each computed node's
 // value in the forward pass (id "node:N"), then, in the order backpropagation visits the edges, the running
 // product each edge carries (id "edge:E"). POST /api/exercise/check marks one answer: right or wrong, and when
-// the mistake can be named (a flipped sign, a missing factor, one path of several…) its diagnosis.
+// the mistake can be named (a flipped sign, a missing factor, one path of several…) its diagnosis and its cause
+// (the factor left out, with its value, as chainrule check --fn names it). The learner's own answers to the
+// steps before go with it (earlier): an answer computed rightly from their own wrong one is right (it follows
+// from it, marked where it went wrong), and a wrong product is read against their own ∂C/∂m.
 //
 // The learner's progress is a string of marks in the URL, one per question answered, in order:
 //   r  right at the first try,   s  right at the second try,   a  the answer shown after two misses.
@@ -82,6 +85,13 @@ const EXERCISE = (() => {
     return { kind: "wrong", text: what, note: verdict.hint ? `Hint: ${verdict.hint}.` : "" };
   }
 
+  /** The learner's own answers to the questions before the `index`th, as the check's `earlier` field (their
+   *  last try at each; a step answered before this page was loaded has none, and is taken as right). */
+  function earlier(questions, answers, index) {
+    return questions.slice(0, index).filter((q) => Object.hasOwn(answers, q.id))
+      .map((q) => ({ question: q.id, answer: answers[q.id] }));
+  }
+
   /** "6 of 8: 5 right first time, 1 at the second try, 0 shown". */
   function score(marks, total) {
     const count = (m) => [...marks].filter((x) => x === m).length;
@@ -89,5 +99,5 @@ const EXERCISE = (() => {
       `${count("a")} shown`;
   }
 
-  return { MARKS, TRIES, parseMarks, parseSeed, progress, classes, about, follows, feedback, score };
+  return { MARKS, TRIES, parseMarks, parseSeed, progress, classes, about, follows, feedback, earlier, score };
 })();
