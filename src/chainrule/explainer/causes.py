@@ -184,8 +184,10 @@ _SPECIAL = {  # ratios that need no factor: (kind, what the entries are, the usu
 }
 
 
-def _named(rho: float, factors: list[tuple[str, float]], match: float = MATCH) -> tuple[str, str, float] | None:
-    """(the sentence's end, the factor, its value) for the first factor that explains ``rho`` to ``match``.
+def _named(rho: float, factors: list[tuple[str, float]],
+           match: float = MATCH) -> tuple[str, str, float, float] | None:
+    """(the sentence's end, the factor, its value, the ratio it gives) for the first factor that explains ``rho``
+    to ``match``.
 
     The formula is written with the factor's own value (1/σ′(z) = 5.62), true whatever the rounding of the
     numbers whose ratio it explains.
@@ -196,10 +198,11 @@ def _named(rho: float, factors: list[tuple[str, float]], match: float = MATCH) -
                 continue
             if abs(s * value - rho) <= match * abs(rho):
                 formula = extra.format(f=name, w=wrapped(name))
-                return f"{formula} = {short(s * value)}: your backward pass has an extra {name}{also}", name, value
+                return (f"{formula} = {short(s * value)}: your backward pass has an extra {name}{also}", name, value,
+                        s * value)
             if abs(s / value - rho) <= match * abs(rho):
                 formula = missing.format(f=name, w=wrapped(name))
-                return f"{formula} = {short(s / value)}: {name} is missing{also}", name, value
+                return f"{formula} = {short(s / value)}: {name} is missing{also}", name, value, s / value
     return None
 
 
@@ -269,10 +272,13 @@ def _ratio_cause(rho: float, listed: list[str], factors: list[tuple[str, float]]
                 return None  # one entry: its own diagnosis says as much
             return Cause(kind, f"{who} {words} where {where} still run together, one mistake reported once ({hint})",
                          listed, ratio=rho)
-    size = f"{short(rho)}× too large" if rho > 1 else f"{short(rho)}× backprop's"
-    text = f"{who} is {size}: one factor shared by {where}"
+    def size(r: float) -> str:
+        return f"{short(r)}× too large" if r > 1 else f"{short(r)}× backprop's"
+
     named = _named(rho, factors, match)
-    if named is not None:
-        end, factor, value = named
-        return Cause("ratio", f"{text}; {end}", listed, factor=factor, value=value, ratio=rho)
+    if named is not None:  # the ratio the named factor gives, where the numbers give it to ``match``
+        end, factor, value, implied = named
+        return Cause("ratio", f"{who} is {size(implied)}: one factor shared by {where}; {end}", listed,
+                     factor=factor, value=value, ratio=rho)
+    text = f"{who} is {size(rho)}: one factor shared by {where}"
     return Cause("ratio", text, listed, ratio=rho) if len(listed) >= 2 else None
