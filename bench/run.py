@@ -1,4 +1,4 @@
-"""Run every ``bench/bench_*.py`` and write ``docs/benchmarks.md`` (``make bench``).
+"""Run every ``bench/bench_*.py`` and write ``docs/benchmarks.md`` (``make bench``), or refresh one section.
 
 Each benchmark is a script that prints one Markdown section on stdout. They
 run one after another (sorted by name), each in its own process with this
@@ -8,6 +8,17 @@ collected into ``docs/benchmarks.md`` under a header naming the machine.
 
 A benchmark that fails still gets its section, with its error; the run goes
 on with the others and exits non-zero at the end.
+
+``python bench/run.py bench_long_tasks.py`` (one name or more, with or
+without ``bench_`` and ``.py``) runs only those benchmarks and rewrites only
+their sections: every other section stays as it is, byte for byte, and the
+header gains a line saying which section is newer, when and on what machine
+(the header's date is the date of the others). So that a section can be found
+again, the writer puts a comment before each section naming its script
+(``<!-- bench/bench_load.py -->``, invisible once rendered). A section from
+before those comments is found by its heading (the script's first line); a
+section not found goes after the last section whose script sorts before it,
+else at the end.
 
 Besides the Python packages of ``.[test,bench]`` (which ``make bench``
 installs), the benchmarks need these programs (``PROGRAMS``); the run says
@@ -22,6 +33,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -110,26 +122,99 @@ def run_one(script: Path) -> tuple[str, bool]:
     return "\n".join(failed), False
 
 
+MARK = re.compile(r"<!-- (bench/bench_\w+\.py) -->")
+
+
+def marked(script: Path, text: str) -> str:
+    """A section as the doc holds it: the comment naming its script, then its Markdown."""
+    return f"<!-- {script.relative_to(ROOT).as_posix()} -->\n{text}"
+
+
+def split(doc: str) -> tuple[list[str], list[tuple[str | None, list[str]]]]:
+    """The doc's header lines and its sections, each (the script its comment names, or None; its lines)."""
+    header: list[str] = []
+    sections: list[tuple[str | None, list[str]]] = []
+    for line in doc.splitlines():
+        mark = MARK.fullmatch(line.strip())
+        if mark:
+            sections.append((mark.group(1), []))
+        elif line.startswith("## ") and not (sections and sections[-1][0] and not any(s.strip() for s in sections[-1][1])):
+            sections.append((None, [line]))  # a heading not just after a comment starts a section of its own
+        elif sections:
+            sections[-1][1].append(line)
+        else:
+            header.append(line)
+    return header, sections
+
+
+def refresh(doc: str, script: Path, text: str, when: datetime.datetime) -> str:
+    """``doc`` with the section of ``script`` replaced by ``text`` (or added), every other section as it was."""
+    name = script.relative_to(ROOT).as_posix()
+    text = text.rstrip()
+    header, sections = split(doc)
+    body = [(owner, "\n".join(lines).strip("\n")) for owner, lines in sections]
+    heading = text.splitlines()[0] if text else ""
+    at = next((k for k, (owner, _) in enumerate(body) if owner == name), None)
+    if at is None:  # a section written before the comments: its heading is the script's first line
+        at = next((k for k, (owner, t) in enumerate(body) if owner is None and t.splitlines()[:1] == [heading]), None)
+    if at is not None:
+        body[at] = (name, text)
+    else:
+        after = [k for k, (owner, _) in enumerate(body) if owner is not None and owner < name]
+        body.insert(after[-1] + 1 if after else len(body), (name, text))
+    note = (f"- `{name}` alone is newer: run by itself (`python bench/run.py {script.name}`) on {when:%Y-%m-%d %H:%M %Z}, "
+            f"{cpu_model()}, {os.cpu_count()} cores; the other sections are from the date above.")
+    lines = [line for line in header if not line.startswith(f"- `{name}` alone is newer")]
+    dated = next((k for k, line in enumerate(lines) if line.startswith("- Date:")), len(lines) - 1)
+    lines.insert(dated + 1, note)
+    parts = ["\n".join(lines).rstrip("\n") + "\n"]
+    parts += [marked(ROOT / owner, t) if owner else t for owner, t in body]
+    return "\n".join(parts[:1]) + "\n" + "\n\n".join(parts[1:]) + "\n"
+
+
+def chosen(names: list[str], scripts: list[Path]) -> list[Path]:
+    """The benchmarks named on the command line (bench_load.py, bench_load or load), or SystemExit naming the others."""
+    by_name = {}
+    for script in scripts:
+        for key in (script.name, script.stem, script.stem.removeprefix("bench_"), script.relative_to(ROOT).as_posix()):
+            by_name[key] = script
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SystemExit(f"bench/run.py: no benchmark {', '.join(unknown)}; "
+                         f"allowed: {', '.join(s.name for s in scripts)}")
+    return sorted({by_name[n] for n in names})
+
+
 def missing_programs() -> list[str]:
     """One line for each program of ``PROGRAMS`` that is not installed."""
     return [f"{name}: {why}" for name, why in PROGRAMS.items() if shutil.which(name) is None]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    names = sys.argv[1:] if argv is None else argv
     for line in missing_programs():
         print(f"make bench needs {line}", file=sys.stderr, flush=True)
     scripts = sorted(BENCH.glob("bench_*.py"))
     if not scripts:
         print("no bench/bench_*.py found", file=sys.stderr)
         return 1
+    if names:
+        scripts = chosen(names, scripts)
     sections, failures = [], []
     for script in scripts:
         text, ok = run_one(script)
-        sections.append(text)
+        sections.append(marked(script, text))
         if not ok:
             failures.append(script.name)
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(header() + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    if names and DOC.is_file():  # only these sections: the others stay as they are
+        doc = DOC.read_text(encoding="utf-8")
+        now = datetime.datetime.now().astimezone()
+        for script, text in zip(scripts, sections):
+            doc = refresh(doc, script, text.split("\n", 1)[1], now)
+        DOC.write_text(doc, encoding="utf-8")
+    else:
+        DOC.write_text(header() + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
     print(f"\nwrote {DOC.relative_to(ROOT)}", flush=True)
     if failures:
         print(f"FAILED: {', '.join(failures)}", file=sys.stderr)
