@@ -2,8 +2,8 @@
 #   make demo   -> the video's example, explained
 #   make test   -> every test (it writes only to temporary folders: the tree stays as it was)
 #   make screenshots -> the README's pictures of the explorer (docs/screenshots/), from the browser tests
-#   make docs   -> the documentation site, built from real runs (mkdocs build --strict) into site/, the static
-#                  explorer in site/explorer/
+#   make docs   -> the documentation site, built from real runs (mkdocs build --strict) into site/, with the static
+#                  explorer in site/explorer/ (docs/hooks/static_explorer.py)
 #   make site   -> the static explorer alone, into site/explorer/ (chainrule site: any static host can serve it)
 #   make docs-serve -> the same site served at http://127.0.0.1:8000/, rebuilt as you edit
 PYTHON ?= python3.11
@@ -63,7 +63,6 @@ screenshots: $(VENV)/.installed-test node_modules/.installed
 # offline search's shim come from npm (node_modules/) and are served from the site itself.
 docs: $(VENV)/.installed-docs node_modules/.installed $(WHEELS)/.made
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
-	$(BIN)/chainrule site --out site/explorer
 
 site: $(VENV)/.installed node_modules/.installed $(WHEELS)/.made
 	$(BIN)/chainrule site --out site/explorer

@@ -35,6 +35,12 @@ SAME = [
     ("POST", "/api/exercise/check", {"lesson": "simplest", "seed": 3, "question": "dC/dw", "answer": "2*(i*w-y)*i"}),
     ("POST", "/api/exercise/check", {"lesson": "simplest", "question": "edge:1", "answer": "1.2"}),
     ("POST", "/api/exercise/check", {"lesson": "simplest", "question": "edge:1", "answer": "99"}),
+    ("POST", "/api/exercise/check", {"lesson": "activation", "seed": 3, "question": "edge:2", "answer": "0.5",
+                                     "earlier": [{"question": "node:1", "answer": "1"}]}),
+    ("POST", "/api/exercise/check", {"lesson": "simplest", "question": "edge:1", "answer": "1",
+                                     "earlier": [{"question": "edge:9", "answer": "1"}]}),
+    ("POST", "/api/exercise/check", {"lesson": "simplest", "question": "edge:1", "answer": "1",
+                                     "earlier": [{"question": "node:1", "answer": "1"}] * 2}),
     ("GET", "/api/lessons/simplest/params", None),
 ]
 

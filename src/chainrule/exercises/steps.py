@@ -24,7 +24,7 @@ import math
 from dataclasses import replace
 from typing import Mapping
 
-from .. import ops
+from .. import lessons, ops
 from ..explainer import trace as explain_trace
 from ..explainer.format import num
 from ..errors import InvalidValueError
@@ -36,7 +36,10 @@ from .questions import Question, fill
 from .step_causes import CAUSE_MISTAKES, edge_cause
 from .tolerance import agrees
 
-__all__ = ["step_exercise", "check_step", "step_questions"]
+__all__ = ["step_exercise", "check_step", "step_questions", "check_answer", "MAX_ID", "MAX_EARLIER"]
+
+MAX_ID = 64  # characters of a question's id ('dC/dw', 'node:2', 'edge:14')
+MAX_EARLIER = 200  # answers sent with one check: more than the steps of any lesson's step-through (conv: 53)
 
 
 def _edge_questions(exercise: Exercise) -> list[Question]:
@@ -156,6 +159,32 @@ def check_step(lesson: str, seed: int | None, qid: str, answer, earlier: Mapping
     previous, wrong, numbers = _replayed(exercise, qid, earlier)
     verdict = check(exercise, qid, answer, previous, wrong)
     return _with_cause(exercise, verdict, numbers, wrong)
+
+
+def check_answer(lesson: str, seed: int | None, qid: str, answer: str,
+                 earlier: list[tuple[str, str]] | None = None) -> Verdict:
+    """One answer of the explorer's exercise mode marked, as both its back ends mark it (the server's
+    ``/api/exercise/check`` and the static explorer's ``answers``): ``check_step`` after the checks a request
+    needs, each refusal an ``InvalidValueError`` naming its field (``question``, ``answer``, ``earlier``).
+
+    ``earlier``: (question id, answer) pairs, the learner's own answers to the steps before ``qid``, each once.
+    """
+    if qid.startswith(("node:", "edge:")) and lesson not in lessons.step_exercises():
+        raise InvalidValueError(f"question: {qid!r} is a step of the step-through, which lesson {lesson!r} does not "
+                                f"offer as an exercise; lessons that do: {', '.join(lessons.step_exercises())}")
+    try:
+        exercise_for(lesson, seed, qid).question(qid)
+    except InvalidValueError as exc:
+        raise InvalidValueError(f"question: {exc}") from None
+    given: dict[str, str] = {}
+    for question, text in earlier or []:
+        if question in given:
+            raise InvalidValueError(f"earlier: {question!r} is answered twice; each step once")
+        given[question] = text
+    try:
+        return check_step(lesson, seed, qid, answer, given)
+    except AnswerError as exc:
+        raise InvalidValueError(f"answer: {exc}") from None
 
 
 def _steps_before(exercise: Exercise, qid: str) -> list[Question]:

@@ -13,11 +13,11 @@ One front end, two back ends; the numbers come from the same functions:
     POST /api/backprop                   the step-through of a lesson (``stepthrough.lesson.trace_lesson``)
     POST /api/exercise/questions         ``chainrule exercise LESSON --seed N``'s questions
     POST /api/exercise/steps             the step-through as questions, and its trace with those numbers
-    POST /api/exercise/check             one answer marked (``exercises.grading.check``)
+    POST /api/exercise/check             one answer marked (``exercises.steps.check_answer``)
 
 A request is checked against the declarations the server's request models
 are built from (the lesson's ``Params``, the exercise's seed ``SEED``, the
-answer's ``MAX_CHARS``); a refusal is the server's, HTTP 422 with a one-line
+answer's ``MAX_CHARS``, ``MAX_ID``, ``MAX_EARLIER``); a refusal is the server's, HTTP 422 with a one-line
 ``error`` naming the value and what is allowed. The playground trains with
 numpy, which Pyodide cannot load from our package sources: its endpoints
 answer 501 saying to run ``chainrule serve``.
@@ -35,19 +35,17 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .. import lessons
-from ..errors import ChainruleError, InvalidValueError
-from ..exercises.answers import MAX_CHARS, AnswerError
+from ..errors import ChainruleError, InvalidValueError, refusal
+from ..exercises.answers import MAX_CHARS
 from ..exercises.draw import SEED
 from ..exercises.exercise import build
-from ..exercises.grading import check as mark
-from ..exercises.steps import exercise_for, step_exercise, step_questions
+from ..exercises.steps import MAX_EARLIER, MAX_ID, check_answer, step_exercise, step_questions
 from ..stepthrough import lesson as step_through
 from ..stepthrough.graph import trace_graph
 
-__all__ = ["answer", "MAX_BODY", "MAX_QUESTION_ID"]
+__all__ = ["answer", "MAX_BODY"]
 
-MAX_BODY = 16_384  # characters of one request's JSON: the largest the pages send is an answer of MAX_CHARS
-MAX_QUESTION_ID = 64  # characters of a question's id ('dC/dw', 'node:2', 'edge:14')
+MAX_BODY = 65_536  # characters of one request's JSON: a check with MAX_EARLIER earlier answers fits
 _QUESTION_ID = re.compile(r"[\w:/]+")
 NO_PLAYGROUND = ("the playground trains with numpy, which the static explorer cannot load in the browser; "
                  "run `chainrule serve` (pip install chainrule) and open its /playground")
@@ -69,7 +67,7 @@ def answer(method: str, path: str, body: str | None = None) -> tuple[int, str]:
     except Refused as exc:
         return exc.status, json.dumps({"error": str(exc)})
     except ChainruleError as exc:  # a value the library refuses, as the server's 422
-        return 422, json.dumps({"error": (str(exc).splitlines() or [type(exc).__name__])[0]})
+        return 422, json.dumps(refusal(exc))
 
 
 # ------------------------------------------------------------------ endpoints
@@ -108,26 +106,19 @@ def _steps(_, body: dict) -> dict:
 
 
 def _check(_, body: dict) -> dict:
-    _only(body, {"lesson", "seed", "question", "answer"})
+    _only(body, {"lesson", "seed", "question", "answer", "earlier"})
     name, seed = _lesson(body.get("lesson", "simplest"), lessons.LESSONS), _seed(body)
-    qid, given = body.get("question"), body.get("answer")
-    if not isinstance(qid, str) or not 1 <= len(qid) <= MAX_QUESTION_ID or not _QUESTION_ID.fullmatch(qid):
-        raise InvalidValueError(f"question: {qid!r} is not a question id (at most {MAX_QUESTION_ID} letters, digits, "
-                                "':' and '/', e.g. 'dC/dw', 'edge:4')")
-    if not isinstance(given, str) or len(given) > MAX_CHARS:
-        raise InvalidValueError(f"answer: give it as text of at most {MAX_CHARS} characters")
-    if qid.startswith(("node:", "edge:")) and name not in lessons.step_exercises():
-        raise InvalidValueError(f"question: {qid!r} is a step of the step-through, which lesson {name!r} does not "
-                                f"offer as an exercise; lessons that do: {', '.join(lessons.step_exercises())}")
-    exercise = exercise_for(name, seed, qid)
-    try:
-        exercise.question(qid)
-    except InvalidValueError as exc:
-        raise InvalidValueError(f"question: {exc}") from None
-    try:
-        return mark(exercise, qid, given).to_json()
-    except AnswerError as exc:
-        raise InvalidValueError(f"answer: {exc}") from None
+    qid, given = _question_id("question", body.get("question")), _answer_text("answer", body.get("answer"))
+    earlier = body.get("earlier") or []
+    if not isinstance(earlier, list) or len(earlier) > MAX_EARLIER:
+        raise InvalidValueError(f"earlier: give a list of at most {MAX_EARLIER} {{question, answer}} objects")
+    pairs = []
+    for k, item in enumerate(earlier):
+        if not isinstance(item, dict) or set(item) != {"question", "answer"}:
+            raise InvalidValueError(f"earlier[{k}]: give an object with exactly question and answer")
+        pairs.append((_question_id(f"earlier[{k}].question", item["question"]),
+                      _answer_text(f"earlier[{k}].answer", item["answer"])))
+    return check_answer(name, seed, qid, given, pairs).to_json()
 
 
 def _no_playground(_, body: dict) -> dict:
@@ -184,6 +175,19 @@ def _lesson(name, allowed) -> str:
     if not isinstance(name, str) or name not in allowed:
         raise InvalidValueError(f"lesson = {name!r} is not allowed; allowed: {', '.join(allowed)}")
     return name
+
+
+def _question_id(field: str, qid) -> str:
+    if not isinstance(qid, str) or not 1 <= len(qid) <= MAX_ID or not _QUESTION_ID.fullmatch(qid):
+        raise InvalidValueError(f"{field}: {qid!r} is not a question id (at most {MAX_ID} letters, digits, "
+                                "':' and '/', e.g. 'dC/dw', 'edge:4')")
+    return qid
+
+
+def _answer_text(field: str, text) -> str:
+    if not isinstance(text, str) or len(text) > MAX_CHARS:
+        raise InvalidValueError(f"{field}: give it as text of at most {MAX_CHARS} characters")
+    return text
 
 
 def _seed(body: dict) -> int | None:

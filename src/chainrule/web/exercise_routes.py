@@ -16,7 +16,7 @@ answer of at most ``answers.MAX_CHARS``; ``earlier`` holds at most
 422 naming the id otherwise) and an answer as bounded as ``answer``. With
 them a step is marked as a teacher marks it (right when it follows rightly
 from the learner's own earlier numbers) and a wrong product is named by its
-cause (``chainrule.exercises.steps.check_step``). The exercises are cached (a bounded
+cause (``chainrule.exercises.steps.check_answer``, which the static explorer calls too). The exercises are cached (a bounded
 number, see ``exercises.exercise``); nothing is kept per client.
 """
 
@@ -28,18 +28,15 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import lessons
-from ..errors import InvalidValueError
-from ..exercises.answers import MAX_CHARS, AnswerError
+from ..exercises.answers import MAX_CHARS
 from ..exercises.draw import SEED
 from ..exercises.exercise import build
-from ..exercises.steps import check_step, exercise_for, step_exercise, step_questions
+from ..exercises.steps import MAX_EARLIER, MAX_ID, check_answer, step_exercise, step_questions
 from ..stepthrough.graph import trace_graph
 from . import api_models as m
 
 router = APIRouter(prefix="/api", tags=["exercises"])
 
-MAX_ID = 64
-MAX_EARLIER = 200  # answers sent with one check: more than the steps of any lesson's step-through (conv: 53)
 QuestionId = Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=r"^[\w:/]+$")]
 ExerciseLesson = Literal[tuple(lessons.LESSONS)]
 Seed = Annotated[Optional[m.whole(ge=SEED.low, le=SEED.high)],
@@ -125,21 +122,5 @@ def check(req: CheckRequest) -> dict:
     numbers) does not have, an ``answer`` that is neither a number nor a formula in the lesson's symbols, and an
     ``earlier`` id that is not a step before ``question`` (or its answer not an answer).
     """
-    if req.question.startswith(("node:", "edge:")) and req.lesson not in lessons.step_exercises():
-        raise InvalidValueError(f"question: {req.question!r} is a step of the step-through, which lesson "
-                                f"{req.lesson!r} does not offer as an exercise; lessons that do: "
-                                f"{', '.join(lessons.step_exercises())}")
-    exercise = exercise_for(req.lesson, req.seed, req.question)
-    try:
-        exercise.question(req.question)
-    except InvalidValueError as exc:
-        raise InvalidValueError(f"question: {exc}") from None
-    earlier = {}
-    for given in req.earlier or []:
-        if given.question in earlier:
-            raise InvalidValueError(f"earlier: {given.question!r} is answered twice; each step once")
-        earlier[given.question] = given.answer
-    try:
-        return check_step(req.lesson, req.seed, req.question, req.answer, earlier).to_json()
-    except AnswerError as exc:
-        raise InvalidValueError(f"answer: {exc}") from None
+    earlier = [(given.question, given.answer) for given in req.earlier or []]
+    return check_answer(req.lesson, req.seed, req.question, req.answer, earlier).to_json()

@@ -60,7 +60,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__
-from ..errors import ChainruleError
+from ..errors import ChainruleError, refusal
 from . import bodies, exercise_routes, routes
 from .capacity import Busy, Capacity
 
@@ -270,13 +270,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 async def chainrule_error(request: Request, exc: ChainruleError) -> JSONResponse:
     """A value the models let through but the engine refuses (e.g. a network that overflows): 422, one line."""
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    named = _NAMED.match(message)  # "params[0].W: wrong shape; ..." names its field first
-    field = named.group(1) if named else ""
-    return JSONResponse(status_code=422, content={"error": message, "detail": [{"field": field, "message": message}]})
-
-
-_NAMED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z_][A-Za-z0-9_]*)*): ")
+    return JSONResponse(status_code=422, content=refusal(exc))
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

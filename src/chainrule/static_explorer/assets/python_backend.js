@@ -35,7 +35,10 @@
     if (data.progress) {
       line.textContent = STAGES[data.progress.stage](data.progress);
       line.dataset.stage = data.progress.stage;
-      if (data.progress.stage === "ready") setTimeout(() => line.classList.add("done"), 4000);
+      if (data.progress.stage === "ready") {
+        performance.mark("chainrule:python-ready");
+        setTimeout(() => line.classList.add("done"), 4000);
+      }
       return;
     }
     if (data.failed) {
