@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
 from browser_checks import axe_violations
@@ -250,3 +251,20 @@ def test_junk_in_collapse_is_named_and_never_throws(visit, junk, used, named):
         expect(note).to_have_count(1)
         fold_button(page, 1).click()
         expect(note).to_have_count(0)
+
+
+def test_in_exercise_mode_the_layer_of_the_question_asked_is_shown_open(visit, base_url):  # noqa: F811
+    """The learner computes each node's value in turn: a folded layer holding the node asked about opens for it."""
+    steps = httpx.post(base_url + "/api/exercise/steps", json={"lesson": "wide"}, timeout=30).json()
+    trace, first = steps["trace"], steps["questions"][0]["id"]
+    assert first.startswith("node:")
+    layer = trace["nodes"][int(first.split(":")[1])]["layer"]
+    other = next(k for k in range(1, len(trace["layers"]) + 1) if k != layer)
+    v = visit(WIDE)
+    page = v.goto(f"/backprop?lesson=wide&mode=exercise&collapse={layer},{other}")
+    expect(page.locator("main")).to_have_attribute("data-mode", "exercise")
+    expect(page.locator("main")).to_have_attribute("data-held", str(layer))
+    expect(page.locator("#fold-status")).to_contain_text("shown open while the question asked is in it")
+    check_drawn(page, trace, {other}, "exercise mode, its first question")
+    expect(page.locator(f'#graph .node.asked[data-node="{first.split(":")[1]}"]')).to_have_count(1)
+    assert axe_violations(page) == []
