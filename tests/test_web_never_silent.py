@@ -30,7 +30,7 @@ from chainrule.web import stepper
 pytestmark = pytest.mark.browser
 
 HOME_KEYS = "i, y, w, lr, tol, k"
-BACKPROP_KEYS = "lesson, forward, edge, mode, seed, marks"
+BACKPROP_KEYS = "lesson, forward, edge, mode, seed, marks, collapse"
 
 
 def note(page, key):
