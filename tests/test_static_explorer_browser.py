@@ -20,6 +20,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -220,3 +221,18 @@ def test_the_loading_line_and_the_computed_page_pass_axe(served, visit):
     assert axe_violations(page) == []
     expect(page.locator("#current-gradient")).to_have_text("1.2", timeout=LOADING)  # 4.5·0.8 − 2.4
     assert axe_violations(page) == []
+
+
+def test_a_folder_python_cannot_start_from_says_so_on_the_page(folder, visit, tmp_path):
+    broken = tmp_path / "explorer"
+    shutil.copytree(folder, broken)
+    (broken / "pyodide" / "pyodide.asm.wasm").unlink()  # a folder copied in part
+    server = Folder(broken)
+    try:
+        page, _, _ = visit
+        page.goto(server.url + "/?i=2&w=0.3&y=1")
+        expect(page.locator("#python-status")).to_have_attribute("data-stage", "failed", timeout=LOADING)
+        expect(page.locator("#python-status")).to_contain_text("could not start")
+        expect(page.locator("#error")).to_contain_text("chainrule's Python could not start in this browser")
+    finally:
+        server.stop()

@@ -30,6 +30,19 @@
     ready: (p) => `chainrule's Python is running in this page (ready in ${p.seconds.toFixed(1)} s): no server needed.`,
   };
 
+  // Python could not start (an old browser, a file missing from the folder): every request, waiting or to come,
+  // is answered with that reason, which the page shows as it shows any refusal.
+  let failure = null;
+  const refusal = () => ({ status: 503, body: JSON.stringify({ error: failure }) });
+  function fail(reason) {
+    failure = `chainrule's Python could not start in this browser: ${reason}`;
+    line.textContent = failure;
+    line.dataset.stage = "failed";
+    for (const resolve of waiting.values()) resolve(refusal());
+    waiting.clear();
+  }
+  worker.onerror = (event) => fail(event.message || "its worker did not load");
+
   worker.onmessage = (event) => {
     const data = event.data;
     if (data.progress) {
@@ -42,8 +55,7 @@
       return;
     }
     if (data.failed) {
-      line.textContent = `chainrule's Python could not start in this browser: ${data.failed}`;
-      line.dataset.stage = "failed";
+      fail(data.failed);
       return;
     }
     const resolve = waiting.get(data.id);
@@ -59,6 +71,7 @@
     if (!isApi) return nativeFetch(input, init);
     const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
     const body = typeof init.body === "string" ? init.body : "";
+    if (failure) return new Response(refusal().body, { status: 503, headers: { "Content-Type": "application/json" } });
     const id = next++;
     const answered = new Promise((resolve) => waiting.set(id, resolve));
     worker.postMessage({ id, method, path: url.pathname, body });

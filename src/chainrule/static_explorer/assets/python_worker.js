@@ -12,8 +12,23 @@ const started = performance.now();
 const say = (stage, detail = {}) =>
   postMessage({ progress: { stage, seconds: (performance.now() - started) / 1000, ...detail } });
 
+// Pyodide says a file it could not load only on the console and then waits for ever: every file is asked for
+// first (the answer's status only, the body left unread), so a folder copied in part is said on the page.
+const PYODIDE = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+async function present(paths) {
+  await Promise.all(paths.map(async (path) => {
+    const control = new AbortController();
+    const response = await fetch(new URL(path, root), { signal: control.signal });
+    control.abort();
+    if (!response.ok) {
+      throw new Error(`${path} is missing from the folder (HTTP ${response.status}): build it again with chainrule site`);
+    }
+  }));
+}
+
 async function start() {
   const manifest = await fetch(new URL("explorer.json", root)).then((r) => r.json());
+  await present([...PYODIDE.map((f) => `pyodide/${f}`), ...manifest.wheels, manifest.bytecode, manifest.graphviz]);
   say("python", { bytes: manifest.bytes.python });
   const graphviz = import(new URL(manifest.graphviz, root).href).then((m) => m.Graphviz.load());
   const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", root).href, fullStdLib: false });
@@ -36,8 +51,12 @@ from chainrule.static_explorer.answers import answer
   return pyodide.globals.get("answer");
 }
 
+const failed = (err) => postMessage({ failed: String(err && err.message ? err.message : err) });
+// Pyodide reports a file it could not load (a folder copied in part) by an error it throws, not always by rejecting
+self.addEventListener("unhandledrejection", (event) => failed(event.reason));
+self.addEventListener("error", (event) => failed(event.message));
 const ready = start();
-ready.catch((err) => postMessage({ failed: String(err && err.message ? err.message : err) }));
+ready.catch(failed);
 
 onmessage = async (event) => {
   const { id, method, path, body } = event.data;

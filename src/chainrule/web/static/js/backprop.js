@@ -789,7 +789,7 @@
     // the layer buttons in sight on a laptop; on a phone, a line that opens them (unless the address folds a layer)
     document.getElementById("fold-tools").open = window.matchMedia("(min-width: 701px)").matches || !!state.collapse.trim();
     try {
-      const limits = await fetch("/api/limits").then((r) => r.json());
+      const limits = await CR.get("/api/limits");
       const select = document.getElementById("lesson");
       select.replaceChildren(...limits.lessons.map((name) => CR.el("option", { value: name }, name)));
       exerciseLessons = limits.exercise_lessons;
@@ -800,7 +800,7 @@
         state.lesson = instead;
       }
     } catch (err) {
-      CR.showError("the explorer's server does not answer: is `chainrule serve` still running?");
+      CR.showError(err.message);
       return;
     }
     if (state.mode && state.mode !== "exercise") {

@@ -35,6 +35,19 @@ const CR = (() => {
     return data;
   }
 
+  /** GET a JSON answer from the API; reject with the answer's one-line message, or say the server is gone. */
+  async function get(path) {
+    let response;
+    try {
+      response = await fetch(path);
+    } catch (err) {
+      throw new Error("the explorer's server does not answer: is `chainrule serve` still running?");
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.error || `the server answered HTTP ${response.status}`);
+    return data;
+  }
+
   /**
    * Read the page state from the URL. `spec` maps each key to [type, default]
    * with type "number", "int", "string" or "list" (comma-separated numbers).
@@ -190,6 +203,6 @@ const CR = (() => {
     if (performance.getEntriesByName("chainrule:first-number").length === 0) performance.mark("chainrule:first-number");
   }
 
-  return { api, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep, whenPlotly,
+  return { api, get, readState, writeState, showError, setText, el, svg, PLOT_CONFIG, PLOT_LAYOUT, sleep, whenPlotly,
     quoted, notes, strayParameters, firstNumber };
 })();

@@ -411,12 +411,9 @@
   async function start() {
     let declared;
     try {
-      declared = await fetch("/api/lessons/simplest/params").then((r) => {
-        if (!r.ok) throw new Error();
-        return r.json();
-      });
+      declared = await CR.get("/api/lessons/simplest/params");
     } catch (err) {
-      CR.showError("the explorer's server does not answer: is `chainrule serve` still running?");
+      CR.showError(err.message);
       return;
     }
     P = Object.fromEntries(declared.params.map((p) => [p.name, p]));
