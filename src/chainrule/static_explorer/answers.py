@@ -48,7 +48,7 @@ __all__ = ["answer", "MAX_BODY"]
 MAX_BODY = 65_536  # characters of one request's JSON: a check with MAX_EARLIER earlier answers fits
 _QUESTION_ID = re.compile(r"[\w:/]+")
 NO_PLAYGROUND = ("the playground trains with numpy, which the static explorer cannot load in the browser; "
-                 "run `chainrule serve` (pip install chainrule) and open its /playground")
+                 "run `chainrule serve` on a computer with chainrule installed and open its /playground")
 
 
 class Refused(InvalidValueError):
