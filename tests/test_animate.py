@@ -28,7 +28,8 @@ from browser_checks import axe_violations
 from chainrule import lessons
 from chainrule.cli import main
 from chainrule.commands.animate import descents
-from chainrule.commands.explorer_link import EXERCISE_KEYS, HOME_FIELDS, HOME_STEP, STEP_THROUGH_KEYS, read_link
+from chainrule.commands.explorer_link import (EXERCISE_KEYS, HOME_FIELDS, HOME_STEP, STEP_THROUGH_KEYS, VIEW_KEYS,
+                                              read_link)
 from chainrule.errors import InvalidValueError
 from chainrule.stepthrough.graph import trace_graph
 from chainrule.stepthrough.lesson import trace_lesson
@@ -221,6 +222,17 @@ def test_a_step_through_link_gives_its_lesson_and_opens_at_its_edge(tmp_path, ca
     assert read_link("https://example.org/chainrule/backprop.html").lesson == "wide"  # a published folder, the default
 
 
+def test_the_static_explorer_s_links_read_as_serve_s():
+    # chainrule site's pages are folders (/backprop/, /explorer/), and a static host may serve them under a folder
+    link = read_link("https://example.org/chainrule/explorer/backprop/?lesson=chain&edge=2")
+    assert (link.page, link.lesson, link.edge) == ("step-through", "chain", 2)
+    assert read_link("http://127.0.0.1:8000/backprop/index.html?lesson=batch").lesson == "batch"
+    home = read_link("https://example.org/chainrule/explorer/?i=2&w=0.3&y=1")
+    assert (home.page, home.params) == ("home", {"input": 2.0, "weight": 0.3, "target": 1.0})
+    with pytest.raises(InvalidValueError, match="playground's"):
+        read_link("https://example.org/explorer/playground/")
+
+
 def test_the_link_keys_are_the_pages_own():
     # the pages' own lists of address keys (simplest.js FIELDS and COUNTER, backprop.js SPEC) are the ones read here
     home = (STATIC / "simplest.js").read_text(encoding="utf-8")
@@ -230,7 +242,7 @@ def test_the_link_keys_are_the_pages_own():
     assert re.search(r'key: "(\w+)"', counter).group(1) == HOME_STEP[0]
     assert re.search(r'param: "(\w+)"', counter).group(1) == HOME_STEP[1]
     spec = re.search(r"const SPEC = \{(.*?)\};", (STATIC / "backprop.js").read_text(encoding="utf-8"), re.S).group(1)
-    assert re.findall(r"(\w+): \[", spec) == [*STEP_THROUGH_KEYS, *EXERCISE_KEYS]
+    assert re.findall(r"(\w+): \[", spec) == [*STEP_THROUGH_KEYS, *EXERCISE_KEYS, *VIEW_KEYS]
 
 
 # --------------------------------------------------------------------- refusals
@@ -256,6 +268,7 @@ def test_the_link_keys_are_the_pages_own():
     (["--out", "f.gif", "--from-url", "/backprop?lesson=wide&edge=999"], "edge=999"),
     (["--out", "f.gif", "--from-url", "/backprop?lesson=wide&edge=-1"], "edge="),
     (["--out", "f.gif", "--from-url", "/backprop?mode=exercise"], "exercise"),
+    (["--out", "f.gif", "--from-url", "/backprop?lesson=wide&collapse=2"], "draws every layer"),
     (["--out", "f.gif", "--from-url", "ftp://127.0.0.1/"], "not an explorer address"),
     (["--out", "f.gif", "--from-url", "/elsewhere"], "allowed"),
     (["--out", "f.gif", "--from-url", "/?i=" + "1" * 3000], "characters"),

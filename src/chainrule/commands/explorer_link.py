@@ -19,8 +19,10 @@ setting it cannot use with a note and goes on; a file is made once, so here
 a setting that cannot be used is refused, in one line that names it and says
 what is allowed: an unknown key, a key given twice, a number out of the
 lesson's declared bounds (the lesson's own check, ``Param.check_number``), an
-exercise's settings (the film shows every answer), the playground (its
-network is not a lesson).
+exercise's settings (the film shows every answer), the layers folded on the
+page (``collapse``: the film draws every layer), the playground (its network
+is not a lesson). The static explorer's pages are folders
+(``/backprop/?lesson=wide``): their links read the same.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from urllib.parse import parse_qsl, urlsplit
 from .. import lessons
 from ..errors import InvalidValueError
 
-__all__ = ["Link", "read_link", "HOME_FIELDS", "HOME_STEP", "STEP_THROUGH_KEYS", "MAX_LINK"]
+__all__ = ["Link", "read_link", "HOME_FIELDS", "HOME_STEP", "STEP_THROUGH_KEYS", "EXERCISE_KEYS", "VIEW_KEYS",
+           "MAX_LINK"]
 
 # The home page's address keys → the simplest lesson's parameters (simplest.js: FIELDS), and its step counter k.
 HOME_FIELDS = {"i": "input", "y": "target", "w": "weight", "lr": "learning_rate", "tol": "tolerance"}
@@ -39,6 +42,7 @@ HOME_STEP = ("k", "steps")  # (the key, the declared parameter that bounds it)
 # The step-through's keys (backprop.js: SPEC) that a film can follow, and the exercise's, which it cannot.
 STEP_THROUGH_KEYS = ("lesson", "forward", "edge")
 EXERCISE_KEYS = ("mode", "seed", "marks")
+VIEW_KEYS = ("collapse",)  # how the page draws the graph (layers folded into boxes): a film draws every layer
 DEFAULT_STEP_THROUGH = "wide"  # the lesson the step-through opens on when its address names none
 MAX_LINK = 2000  # characters: a browser's address, with room to spare
 HOME_PAGES, STEP_THROUGH_PAGES = ("", "index.html"), ("backprop", "backprop.html")
@@ -65,6 +69,9 @@ def _query(url: str, known: tuple[str, ...], page: str) -> dict[str, str]:
         if key in EXERCISE_KEYS and page == "step-through":
             raise InvalidValueError(f"{key}={value!r} in the link is an exercise's setting: an animation shows the "
                                     "step-through, every answer included; leave mode, seed and marks out")
+        if key in VIEW_KEYS and page == "step-through":
+            raise InvalidValueError(f"{key}={value!r} in the link folds layers of the graph on the page; an animation "
+                                    f"draws every layer: leave {key} out")
         if key not in known:
             raise InvalidValueError(f"{key!r} in the link is not a setting of the {page} page; its settings: "
                                     f"{', '.join(known)}")
@@ -122,7 +129,10 @@ def read_link(url: str) -> Link:
     if parts.scheme not in ("", "http", "https"):
         raise InvalidValueError(f"the link {url!r} is not an explorer address; allowed: an http(s) address or a "
                                 "path such as /?i=2&w=0.3 or /backprop?lesson=wide")
-    page = parts.path.rsplit("/", 1)[-1]
+    segments = parts.path.split("/")
+    page = segments[-1]
+    if page in ("", "index.html") and len(segments) > 2 and segments[-2] in ("backprop", "playground"):
+        page = segments[-2]  # the static explorer's pages are folders: /backprop/?lesson=wide
     if parts.path and not parts.path.startswith("/"):
         page = None
     if page in HOME_PAGES:
