@@ -370,7 +370,7 @@ def test_2000_csv_points_fit_in_a_link_that_rebuilds_them(visit):
     v = visit()
     page = v.goto("/playground?data=custom&layers=4&lr=0.5")
     page.locator("#csv-box summary").click()
-    page.locator("#csv-text").fill(csv)
+    page.locator("#csv-text").fill(csv, timeout=60_000)  # 2,000 lines typed in: slow on a loaded 2-core machine
     page.locator("#btn-csv").click()
     wait_step(page, 0, timeout=60_000)
     expect(page.locator("#csv-errors")).to_contain_text(f"2,000 points read; {rounded:,} numbers kept to 3 decimals (0.001)")
