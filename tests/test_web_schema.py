@@ -80,7 +80,9 @@ def _bounded(case) -> None:
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_without_a_server_error_and_as_its_schema_says(case):
     _bounded(case)
-    case.call_and_validate(checks=CHECKS)
+    # a stream of frames computed in worker processes can take longer than 10 s (schemathesis's default) to end on a
+    # loaded 2-core machine: CI saw one time out; what is checked here is the answer's shape, not its speed
+    case.call_and_validate(checks=CHECKS, timeout=60)
 
 
 def test_the_schema_documents_the_refusal_shape_the_server_sends():
