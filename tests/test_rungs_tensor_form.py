@@ -21,6 +21,7 @@ from chainrule import lessons
 from chainrule.codegen.numpy_code import numpy_program
 from chainrule.codegen.tensor_graph import TensorGraph
 from chainrule.codegen.torch_code import torch_program
+from chainrule.explainer import symbolic
 from chainrule.gradcheck import graph_parameters
 from chainrule.lessons import activation, batch, why_backprop
 from chainrule.lessons.descent import Step
@@ -113,7 +114,7 @@ def test_the_graphs_and_tensor_forms_run_nothing_of_the_training(monkeypatch):
         raise AssertionError("the graph ran part of the training")
 
     monkeypatch.setattr(why_backprop, "_timed", no)  # why-backprop's measurements
-    monkeypatch.setattr(activation, "to_sympy", no)  # activation's closed form
+    monkeypatch.setattr(symbolic, "to_sympy", no)  # activation's closed form (imported where it is written)
     monkeypatch.setattr(batch, "descend", no)
     for name in ("why-backprop", "activation", "batch"):
         assert lessons.graph(name).grad == 1.0

@@ -40,9 +40,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterable
-
-import sympy
+from typing import TYPE_CHECKING, Iterable
 
 from ..errors import InvalidValueError
 from ..scalar import Value
@@ -52,8 +50,10 @@ from .paths import count_paths, iter_paths, product_from_cost, top_paths, users_
 from .. import ops
 from .ranking import rank
 from .report import Math, Prose, Report, Section, Table
-from .symbolic import EXACT, as_floats, constant, local_derivative
 from .trace import final_gradients
+
+if TYPE_CHECKING:  # for annotations: sympy is imported where a formula is written
+    import sympy
 
 __all__ = ["explain", "Derivation", "ParameterDerivation", "PathTerm", "EdgeFactor"]
 
@@ -162,9 +162,9 @@ class ParameterDerivation:
             "paths": [p.to_json() for p in self.paths],
             "path_sum": self.path_sum,
             "total": self.total,
-            "closed_form": None if self.closed_form is None else pretty(as_floats(self.closed_form)),
-            "closed_form_latex": None if self.closed_form is None else sympy_latex(as_floats(self.closed_form)),
-            "chain_rule_form": None if self.chain_rule_form is None else pretty(as_floats(self.chain_rule_form)),
+            "closed_form": None if self.closed_form is None else pretty(_as_floats(self.closed_form)),
+            "closed_form_latex": None if self.closed_form is None else sympy_latex(_as_floats(self.closed_form)),
+            "chain_rule_form": None if self.chain_rule_form is None else pretty(_as_floats(self.chain_rule_form)),
             "symbolic_check": self.symbolic_check,
             "symbolic_skipped": self.symbolic_skipped,
         }
@@ -307,11 +307,11 @@ def _parameter_items(p: ParameterDerivation) -> list:
                     markdown=f"$${frac} = {latex(num(p.total, scale=scale))}$$ (backprop's accumulated gradient, "
                              f"`{p.name}.grad`)"))
     if p.closed_form is not None:
-        closed = pretty(as_floats(p.closed_form))
+        closed = pretty(_as_floats(p.closed_form))
         shown = len(closed) <= MAX_CLOSED_FORM
         if shown:
             out.append(Math(f"{p.derivative} = {closed}", note="closed form, sympy",
-                            markdown=f"$${frac} = {sympy_latex(as_floats(p.closed_form))}$$ (closed form, sympy)"))
+                            markdown=f"$${frac} = {sympy_latex(_as_floats(p.closed_form))}$$ (closed form, sympy)"))
         else:
             out.append(Prose(f"closed form (sympy): {len(closed)} characters long, too long to print (it is in the "
                              "JSON)", ""))
@@ -356,6 +356,13 @@ def _path_term(path, names: Names, formulas: dict) -> PathTerm:
     return PathTerm(nodes, factors, product_from_cost(path), left_out)
 
 
+def _as_floats(expr: sympy.Expr) -> sympy.Expr:
+    """``symbolic.as_floats``, imported only when there is a closed form to write: numbers never load sympy."""
+    from .symbolic import as_floats
+
+    return as_floats(expr)
+
+
 def _symbolic(cost: Value, params: list[Value], names: Names, all_paths: dict) -> dict:
     """Closed forms of ∂C/∂p, by differentiating C and by the chain-rule products, and whether they agree.
 
@@ -366,6 +373,10 @@ def _symbolic(cost: Value, params: list[Value], names: Names, all_paths: dict) -
     formulas (no ``simplify``, whose time has no bound): σ, tanh and relu stay
     whole functions, so nothing is rewritten into exponentials.
     """
+    import sympy
+
+    from .symbolic import EXACT, constant, local_derivative
+
     symbols = {p: sympy.Symbol(names[p]) for p in params}
     exprs: dict[Value, sympy.Expr] = {}
     for node in names.order:

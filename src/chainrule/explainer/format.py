@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import re
 
-import sympy
-
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -60,6 +58,8 @@ def factor(x: float, scale: float = 0.0) -> str:
 
 @functools.lru_cache(maxsize=1024)  # sympy's printer is slow, and the same formulas come back often
 def _sympy_text(expr, as_written: bool = False) -> str:
+    import sympy  # a formula's: numbers never load sympy (see explainer.symbolic)
+
     return sympy.sstr(expr, full_prec=False, order="none" if as_written else None)
 
 
@@ -224,5 +224,7 @@ def latex(text: str) -> str:
 
 def sympy_latex(expr) -> str:
     """A sympy expression in LaTeX, with our subscripted names (w₁) written as w_{1}."""
+    import sympy
+
     names = {s: latex(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
     return sympy.latex(expr, symbol_names=names)

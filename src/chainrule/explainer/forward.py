@@ -11,18 +11,19 @@ numbers from the engine.
 
 from __future__ import annotations
 
-import sympy
-
 from ..scalar import Value
 from .format import factor, num, pretty, substitute
 from .names import name_nodes
-from .symbolic import as_floats, to_sympy
 
 __all__ = ["forward_lines", "formula_of"]
 
 
 def formula_of(node: Value, names: dict[Value, str]) -> str:
     """``node`` as a formula of the named nodes it depends on (which are not expanded)."""
+    import sympy
+
+    from .symbolic import as_floats, to_sympy
+
     symbols = {v: sympy.Symbol(n) for v, n in names.items() if v is not node}
     return pretty(as_floats(to_sympy(node, symbols=symbols, exact=False)))
 

@@ -25,13 +25,14 @@ symbols are then made only for the nodes an explanation actually shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import sympy
+from typing import TYPE_CHECKING
 
 from ..scalar import Value
 from .format import pretty, subscript
 from .. import ops
-from .symbolic import DECIMAL, local_derivative
+
+if TYPE_CHECKING:  # for annotations: sympy is imported where a formula is written
+    import sympy
 
 __all__ = ["Names", "name_nodes", "local_formula", "partial", "MAX_FORMULA_NAME", "MAX_FORMULA_NODES"]
 
@@ -49,6 +50,8 @@ class _Symbols(dict):
         self._name = name
 
     def __missing__(self, node: Value) -> sympy.Expr:
+        import sympy
+
         symbol = self[node] = sympy.Symbol(self._name[node])
         return symbol
 
@@ -72,6 +75,11 @@ def name_nodes(output: Value, order: list[Value] | None = None, formulas: bool =
     ``formulas=False``: unlabelled results are named by position (v₇), not
     by their formula, and the symbols are made on demand: for big graphs.
     """
+    if formulas:
+        import sympy
+
+        from .symbolic import DECIMAL
+
     order = output.nodes() if order is None else order
     index = {node: k for k, node in enumerate(order)}
     counts: dict[str, int] = {}
@@ -129,6 +137,8 @@ def local_formula(names: Names, node: Value, k: int) -> str:
     written with the names' expressions and kept factored, so ∂C/∂(a − y)
     reads 2(a − y) and a sigmoid's slope σ(z)(1 − σ(z)).
     """
+    from .symbolic import DECIMAL, local_derivative
+
     operands = [names.expr[child] for child in node.inputs]
     out = ops.node_value(node, DECIMAL, operands)
     return pretty(local_derivative(node, k, operands, exact=False, keep_factored=True, out=out), as_written=True)

@@ -8,6 +8,12 @@ of floats: ``SympyLib`` is the table's sympy *library* (exp, log, tanh, and
 σ(z)(1 − σ(z)) and ``1 if z > 0 else 0``, the forms learners know).
 Everything printed as a formula comes from here; nothing is typed by hand
 for one example, and no formula is ever read from text.
+
+This is the one module that imports sympy at its top. Every other module
+imports sympy (or this module) inside the function that writes a formula:
+numbers (the engine, training, a lesson's graph and gradients, the static
+explorer's limits) never wait for sympy's import, about half a second here
+and more in the browser (``tests/test_sympy_on_demand.py``).
 """
 
 from __future__ import annotations

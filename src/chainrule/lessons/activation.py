@@ -20,18 +20,19 @@ which ``chainrule code activation --lang numpy|torch`` is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import sympy
+from typing import TYPE_CHECKING
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import num, pretty
 from ..explainer.forward import forward_lines
 from ..explainer.report import Report, Section, Table
-from ..explainer.symbolic import as_floats, to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
 from .contract import Lesson, LessonTensors
 from .descent import Descent, descend, ranking_section, stop_section
+
+if TYPE_CHECKING:  # for annotations: sympy is imported where a formula is written
+    import sympy
 
 NAME = "activation"
 SUMMARY = "A bias and an activation (sigmoid, tanh, relu): f′(z) joins the chain, and the cost stops being a parabola (--plot)."
@@ -121,6 +122,8 @@ def _dead_reason(cost: Value) -> str:
 
 
 def explain(result: ActivationResult) -> Report:
+    from ..explainer.symbolic import as_floats
+
     n = result.network
     values = ", ".join(f"{num(w)}: {'undefined' if c is None else num(c, 4)}" for w, c in result.curvature)
     landscape = [
@@ -194,6 +197,10 @@ def graph(**params) -> Value:
 
 
 def train(**params) -> ActivationResult:
+    import sympy
+
+    from ..explainer.symbolic import to_sympy
+
     p = PARAMS.resolve(params)
     activation, lr = p["activation"], p["learning_rate"]
     first = _first(p)

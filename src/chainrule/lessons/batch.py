@@ -31,14 +31,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-import sympy
-
 from ..errors import InvalidValueError
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, pretty, subscript
 from ..explainer.forward import forward_lines
 from ..explainer.report import Math, Report, Section, Table
-from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
 from .contract import Lesson, LessonTensors
@@ -138,6 +135,10 @@ class BatchResult:
     @property
     def curvature_formula(self) -> str:
         """d²C/dw² of the sum, by sympy from the graph, the inputs kept as symbols: 2i₁² + 2i₂²."""
+        import sympy
+
+        from ..explainer.symbolic import to_sympy
+
         n = self.network
         C = to_sympy(n.C, [n.w, *n.inputs])
         return pretty(sympy.diff(C, sympy.Symbol(n.w.label), 2))

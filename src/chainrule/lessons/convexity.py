@@ -26,18 +26,19 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-
-import sympy
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidValueError
 from ..explainer.format import num, pretty, subscript, superscript
 from ..explainer.report import Math, Report, Section, Table
-from ..explainer.symbolic import as_floats, sigmoid, to_sympy
 from ..gradcheck import graph_parameters
 from ..params import Param, Params
 from ..scalar import Parameter, Value
 from .contract import Lesson, LessonTensors
 from .descent import Step, descend, ranking_section
+
+if TYPE_CHECKING:  # for annotations: sympy is imported where a formula is written
+    import sympy
 
 NAME = "convexity"
 SUMMARY = ("Why the cost is not convex: the video's parabola (C″ = 2i² > 0), a sigmoid that makes C″ change sign, and "
@@ -136,6 +137,10 @@ def _in_activation(second: sympy.Expr, i: float) -> tuple[str, str, list[float]]
 
     For the parabola (no σ) it is C″ itself and there is no such w.
     """
+    import sympy
+
+    from ..explainer.symbolic import as_floats, sigmoid
+
     sigmas = list(second.atoms(sigmoid))
     if len(sigmas) != 1:
         return pretty(as_floats(sympy.factor(second))), "", []
@@ -148,6 +153,10 @@ def _in_activation(second: sympy.Expr, i: float) -> tuple[str, str, list[float]]
 
 
 def curve(name: str, build, i: float, y: float) -> Curve:
+    import sympy
+
+    from ..explainer.symbolic import as_floats, to_sympy
+
     w_sym = sympy.Symbol("w")
     leaf = Parameter(0.0, label="w")
     cost = to_sympy(build(i, leaf, y), symbols={leaf: w_sym})
@@ -231,6 +240,10 @@ def slice_curvature(theta: list[float], direction: list[float], s: float) -> flo
 
 def slice_curvature_exact(theta: list[float], direction: list[float], points: tuple[float, ...]) -> list[float]:
     """d²C/ds² along the same line by sympy, from the same graph (every leaf = θₖ + s·dₖ)."""
+    import sympy
+
+    from ..explainer.symbolic import to_sympy
+
     s = sympy.Symbol("s")
     params = leaves(theta)
     C = two_units(params)
@@ -357,6 +370,10 @@ def _regions(c: Curve, build, i: float, y: float) -> str:
 
 
 def explain(result: ConvexityResult) -> Report:
+    import sympy
+
+    from ..explainer.symbolic import to_sympy
+
     i, y = result.input, result.target
     p, s, t = result.parabola, result.sigmoid, result.twins
     w_sym = sympy.Symbol("w")

@@ -48,19 +48,20 @@ import functools
 import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-
-import sympy
+from typing import TYPE_CHECKING
 
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, paren, substitute, superscript
 from ..explainer.polynomial import Polynomial
 from ..explainer.report import Math, Report, Section, Table
-from ..explainer.symbolic import to_sympy
 from ..params import Param, Params
 from ..scalar import Parameter, Value, parameter
 from ..viz.descent import chart, plot_descent
 from .contract import Lesson, LessonTensors
 from .descent import Descent, Step, descend
+
+if TYPE_CHECKING:  # for annotations: sympy is imported where a formula is written
+    import sympy
 
 NAME = "simplest"
 SUMMARY = "The video's example: i —w→ a, C = (a − y)², the chain rule with numbers and gradient descent."
@@ -113,9 +114,6 @@ def network(input: float, weight: float, target: float) -> Network:
 
 
 # ------------------------------------------------------------ the closed forms
-_I, _Y, _W = sympy.symbols("i y w")
-
-
 @dataclass(frozen=True)
 class _Coefficient:
     """A coefficient of a formula in w, itself a polynomial of i and y with exact coefficients: Σ c·iᵃ·yᵇ."""
@@ -124,7 +122,10 @@ class _Coefficient:
 
     @classmethod
     def of(cls, expr: sympy.Expr) -> "_Coefficient":
-        return cls(tuple((a, b, Fraction(int(c.p), int(c.q))) for (a, b), c in sympy.Poly(expr, _I, _Y).terms()))
+        import sympy
+
+        i, y = sympy.symbols("i y")
+        return cls(tuple((a, b, Fraction(int(c.p), int(c.q))) for (a, b), c in sympy.Poly(expr, i, y).terms()))
 
     def __call__(self, i: Fraction, y: Fraction) -> Fraction:
         return sum((c * i**a * y**b for a, b, c in self.terms), Fraction(0))
@@ -148,10 +149,14 @@ def _general() -> _General:
     rule's product of local derivatives); C and a are the same graph written
     as formulas (``to_sympy``, what ``explain`` differentiates).
     """
+    import sympy
+
+    from ..explainer.symbolic import to_sympy
+
     net = network(1.0, 1.0, 1.0)
     leaves = [net.i, net.w, net.y]
     gradient = derive(net.C, wrt=leaves)[W].closed_form
-    in_w = lambda e: tuple(_Coefficient.of(c) for c in sympy.Poly(e, _W).all_coeffs())  # noqa: E731
+    in_w = lambda e: tuple(_Coefficient.of(c) for c in sympy.Poly(e, sympy.Symbol(W)).all_coeffs())  # noqa: E731
     return _General(in_w(gradient), in_w(to_sympy(net.C, leaves)), in_w(to_sympy(net.a, leaves)))
 
 

@@ -36,8 +36,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import sympy
-
 from ..explainer import Derivation, explain as derive
 from ..explainer.format import factor, num, pretty, subscript
 from ..explainer.report import Math, Report, Section, Table
@@ -134,14 +132,16 @@ def symbolic(classes: int, target: int) -> _Symbolic:
     written as a symbol E so that the ratios cancel exactly (``sympy.cancel``,
     a polynomial computation that always ends).
     """
+    import sympy
+
+    from ..explainer.symbolic import to_sympy
+
     Z = [sympy.Symbol(f"z{subscript(k)}") for k in range(1, classes + 1)]
     P = [sympy.Symbol(f"p{subscript(k)}") for k in range(1, classes + 1)]
     E = [sympy.Symbol(f"E{k}") for k in range(1, classes + 1)]
     leaves = [Value(0.0, label=str(s)) for s in Z]
     _, _, _, p_nodes = softmax_nodes(leaves)
     C_node = (-p_nodes[target - 1].log()).named("C")
-    from ..explainer.symbolic import to_sympy
-
     on_z = {leaf: s for leaf, s in zip(leaves, Z)}
     p_z = [to_sympy(p, symbols=on_z) for p in p_nodes]
     C_z = to_sympy(C_node, symbols=on_z)

@@ -24,7 +24,9 @@ answer 501 saying to run ``chainrule serve``.
 
 Nothing here imports numpy, an HTTP framework or pydantic (a test imports it
 with those blocked), so it runs where only the standard library, sympy and
-mpmath are.
+mpmath are. sympy itself is imported at the first answer that writes a
+formula (the home page's closed form, the step-through's local derivatives
+and names), not before: the limits and a lesson's parameters never load it.
 """
 
 from __future__ import annotations
