@@ -139,8 +139,10 @@ def main() -> int:
           f"{met(m['answer_max'] <= ANSWER_TARGET_S)} |")
     print(f"| step-through of wide, graph drawn (first visit) | {m['graph']:.1f} s | |")
     print("\nPython starts once per page load (a worker per page); the bytecode compiled when the folder is built "
-          "spares it compiling the modules it imports. Every answer of the home page carries the closed form "
-          "(4.5w − 2.4 and its kin), so sympy loads before the first number.")
+          "spares it compiling the modules it imports. Python starts without sympy; the first answer that writes "
+          "a formula imports it: every answer of the home page carries the closed form (4.5w − 2.4 and its kin) "
+          "and the step-through its local derivatives, so the first number includes sympy's import, and Python's "
+          "start does not.")
     return 0
 
 
