@@ -6,8 +6,8 @@ load on (Run to the minimum, type, drag; step through all 97 edges of the learni
 lesson), then reads every long task that ended after that mark. The home page draws its parabola as a plain SVG
 and loads no plotly.js at all (parsing plotly's 4.8 MB held the main thread for one to two seconds).
 
-Each test prints the longest task it saw and how many were over 50 ms: the figures of docs/benchmarks.md
-(``pytest -s tests/test_web_long_tasks.py``).
+Each test prints the longest task it saw and how many were over 50 ms (``pytest -s``); docs/benchmarks.md's
+figures come from ``bench/bench_long_tasks.py`` (a plain load of each page, not these actions).
 """
 
 from __future__ import annotations

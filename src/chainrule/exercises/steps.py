@@ -46,7 +46,6 @@ def _edge_questions(exercise: Exercise) -> list[Question]:
     view = exercise.view
     cost = view.cost
     order = cost.nodes()
-    by_key = exercise.by_key()
     running = {q.below: q for q in exercise.questions if q.below is not None and q.kind in ("delta", "gradient")}
     for q in exercise.questions:  # a node whose only user is the cost: its slope is its running product
         if q.kind in ("local", "gradient") and q.node is cost and q.below not in running:
