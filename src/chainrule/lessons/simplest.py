@@ -815,19 +815,6 @@ def train(**params) -> SimplestResult:
     )
 
 
-def home_page(**params) -> dict:
-    """Everything the explorer's home page draws for these parameters: ``explain``'s data and ``explorer``'s.
-
-    ``chainrule serve``'s ``/api/simplest`` and the static explorer's answer
-    (``static_explorer/answers.py``) both send this one dict, so the two
-    back ends cannot drift apart.
-    """
-    result = train(**params)
-    data = explain(result).to_json()
-    data.update(explorer(result))
-    return data
-
-
 def graph(**params) -> Value:
     """The cost after one backward pass, built directly (no descent): the graph ``train`` explains."""
     p = PARAMS.resolve(params)

@@ -9,7 +9,7 @@ One front end, two back ends; the numbers come from the same functions:
 
     GET  /api/limits                     what the pages may ask (the lessons of the step-through and its exercise)
     GET  /api/lessons/{lesson}/params    the lesson's parameters as declared (``params.Params.to_json``)
-    POST /api/simplest                   the home page: ``simplest.home_page`` (trained, explained, ``explorer()``)
+    POST /api/simplest                   the home page: ``simplest`` trained, explained, and its ``explorer()``
     POST /api/backprop                   the step-through of a lesson (``stepthrough.lesson.trace_lesson``)
     POST /api/exercise/questions         ``chainrule exercise LESSON --seed N``'s questions
     POST /api/exercise/steps             the step-through as questions, and its trace with those numbers
@@ -42,7 +42,6 @@ from ..exercises.answers import MAX_CHARS
 from ..exercises.draw import SEED
 from ..exercises.exercise import build
 from ..exercises.steps import MAX_EARLIER, MAX_ID, check_answer, step_exercise, step_questions
-from ..lessons import simplest
 from ..stepthrough import lesson as step_through
 from ..stepthrough.graph import trace_graph
 
@@ -83,7 +82,11 @@ def _params(name: str, body: dict) -> dict:
 
 
 def _simplest(_, body: dict) -> dict:
-    return simplest.home_page(**body)
+    lesson = lessons.load("simplest")
+    result = lesson.train(**lesson.params.resolve(body))
+    data = lesson.explain(result).to_json()
+    data.update(result.explorer())
+    return data
 
 
 def _backprop(_, body: dict) -> dict:

@@ -1,4 +1,4 @@
-"""The home page's answer for one request: the simplest lesson's ``home_page``.
+"""The home page's answer for one request: the simplest lesson, read through its contract.
 
 The page keeps four sliders (input, target, starting weight, learning rate)
 and a step counter k, and asks for steps 0..k with a tolerance of 0. The
@@ -7,17 +7,20 @@ the descent (the shared ``descend``'s ``Step`` records), its explanation
 (``explain``: the report's data, as ``--format json`` prints it), and what
 the page shows beyond it (its result's ``explorer()``: the step k written
 out, what the lesson's stop rule says there, the formulas as MathML, the
-ruler's marks and the parabola sampled by the engine), all of it in
-``simplest.home_page``, which the static explorer answers with too. This
-module only turns the request into the lesson's parameters.
+ruler's marks and the parabola sampled by the engine). This module only
+turns the request into the lesson's parameters and the answer into JSON.
 """
 
 from __future__ import annotations
 
-from ..lessons import simplest
+from .. import lessons
 from .api_models import SimplestRequest
 
 
 def explore(req: SimplestRequest) -> dict:
     """The whole state of the home page for one request (see the module docstring)."""
-    return simplest.home_page(**req.model_dump())
+    lesson = lessons.load("simplest")
+    result = lesson.train(**req.model_dump())
+    data = lesson.explain(result).to_json()
+    data.update(result.explorer())
+    return data
