@@ -708,7 +708,12 @@
     if (my !== epoch) return;
     hideProgress();
     state.edits = edits.filter((e) => e[0] <= (net ? net.step : 0));
-    if (net) writeURL();
+    if (net) {
+      // the last frame may have come while the stream was open, when the tables follow only a few times a second:
+      // draw it whole once more, as Train does when it stops
+      writeURL();
+      draw(net);
+    }
   }
 
   /** Train from what is drawn to step `goal` as streams of frames, each frame as many steps as one call may take. */
