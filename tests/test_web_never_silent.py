@@ -262,3 +262,41 @@ def test_the_pages_own_words_count_one_in_the_singular(visit, path):
         for (const id of ['stop-line', 'lr-lines', 'parabola-desc']) { const e = c.querySelector('#' + id); if (e) e.remove(); }
         return c.innerText || c.textContent; }""")
     assert not ONE_PLURAL.search(text), ONE_PLURAL.search(text).group(0)
+
+
+# ------------------------------------------------------------ a busy server, a final refusal
+def _refuse_first(page, path, headers):
+    """The first request to ``path`` answered 503 with ``headers``; the later ones reach the server."""
+    calls = []
+
+    def handle(route):
+        calls.append(route.request.method)
+        if len(calls) == 1:
+            route.fulfill(status=503, headers={"Content-Type": "application/json", **headers},
+                          body='{"error": "refused for the test"}')
+        else:
+            route.continue_()
+
+    page.route(f"**{path}", handle)
+    return calls
+
+
+def test_a_busy_server_s_503_with_retry_after_is_sent_again_for_gets_and_posts(visit):
+    v = visit()
+    gets = _refuse_first(v.page, "/api/lessons/simplest/params", {"Retry-After": "1"})
+    posts = _refuse_first(v.page, "/api/simplest", {"Retry-After": "1"})
+    page = v.goto("/")
+    wait_home(page, 0)
+    assert gets == ["GET", "GET"] and posts[:2] == ["POST", "POST"]
+    expect(page.locator("#error")).to_be_hidden()
+    v.errors[:] = [e for e in v.errors if "status of 503" not in e]  # the browser logs each refused load
+
+
+def test_a_503_without_retry_after_is_said_at_once_not_sent_again(visit):
+    v = visit()
+    gets = _refuse_first(v.page, "/api/lessons/simplest/params", {})
+    page = v.goto("/")
+    expect(page.locator("#error")).to_have_text("refused for the test", timeout=5_000)
+    page.wait_for_timeout(1_500)  # longer than a retry's wait: none comes
+    assert gets == ["GET"]
+    v.errors[:] = [e for e in v.errors if "status of 503" not in e]

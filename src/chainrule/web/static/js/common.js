@@ -11,20 +11,21 @@ const CR = (() => {
   // How often a request refused with 503 (every worker busy, the queue full) is sent again, after Retry-After.
   const BUSY_RETRIES = 5;
 
-  /** POST a JSON body to the API; resolve to the answer, or reject with the server's one-line message. */
-  async function api(path, body) {
+  /**
+   * One request to the API: resolve to its JSON answer, or reject with the answer's one-line message, or say the
+   * server is gone. A server whose workers are all busy answers 503 with Retry-After: the request is sent again
+   * after those seconds, BUSY_RETRIES times at most; a 503 without it (the static explorer's Python could not
+   * start) is final at once.
+   */
+  async function send(path, init) {
     let response;
     for (let attempt = 0; ; attempt++) {
       try {
-        response = await fetch(path, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(body),
-        });
+        response = await fetch(path, init);
       } catch (err) {
         throw new Error("the explorer's server does not answer: is `chainrule serve` still running?");
       }
-      if (response.status !== 503 || attempt >= BUSY_RETRIES) break;
+      if (response.status !== 503 || !response.headers.has("Retry-After") || attempt >= BUSY_RETRIES) break;
       const wait = Number(response.headers.get("Retry-After"));
       await sleep(1000 * (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 10) : 1));
     }
@@ -35,18 +36,12 @@ const CR = (() => {
     return data;
   }
 
-  /** GET a JSON answer from the API; reject with the answer's one-line message, or say the server is gone. */
-  async function get(path) {
-    let response;
-    try {
-      response = await fetch(path);
-    } catch (err) {
-      throw new Error("the explorer's server does not answer: is `chainrule serve` still running?");
-    }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || `the server answered HTTP ${response.status}`);
-    return data;
-  }
+  /** POST a JSON body to the API (see send). */
+  const api = (path, body) =>
+    send(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+  /** GET a JSON answer from the API (see send). */
+  const get = (path) => send(path, {});
 
   /**
    * Read the page state from the URL. `spec` maps each key to [type, default]
