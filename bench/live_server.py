@@ -1,6 +1,6 @@
 """A real ``chainrule serve`` for the benchmarks that need one: started on a free loopback port, stopped at the end.
 
-Used by ``bench_load.py`` and ``bench_first_render.py`` (not a benchmark itself: ``bench/run.py`` runs only
+Used by ``bench_load.py``, ``bench_first_render.py`` and ``bench_long_tasks.py`` (not a benchmark itself: ``bench/run.py`` runs only
 ``bench_*.py``).
 """
 

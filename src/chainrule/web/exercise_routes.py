@@ -16,8 +16,9 @@ answer of at most ``answers.MAX_CHARS``; ``earlier`` holds at most
 422 naming the id otherwise) and an answer as bounded as ``answer``. With
 them a step is marked as a teacher marks it (right when it follows rightly
 from the learner's own earlier numbers) and a wrong product is named by its
-cause (``chainrule.exercises.steps.check_answer``, which the static explorer calls too). The exercises are cached (a bounded
-number, see ``exercises.exercise``); nothing is kept per client.
+cause (``chainrule.exercises.steps.check_answer``, which the static
+explorer calls too). The exercises are cached (a bounded number, see
+``exercises.exercise``); nothing is kept per client.
 """
 
 from __future__ import annotations
